@@ -1,0 +1,144 @@
+# tlsharness — one non-recursive Makefile.
+#   make            build ./tlsharness
+#   make run        install what is missing, build, run the shipped scenarios
+#   make check      install what is missing, build, run every test (TAP, under prove)
+#   make deps       install the Debian packages the project needs
+#   make SANITIZE=address,undefined check    the sanitizer build, in its own folder
+#   make V=1        show the commands
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+SANITIZE ?=
+PKG_CONFIG ?= pkg-config
+
+ifneq ($(SANITIZE),)
+BUILD := build-sanitize
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+Q := @
+ifeq ($(V),1)
+Q :=
+endif
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
+TH_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP $(SANFLAGS)
+TH_LDFLAGS := $(SANFLAGS)
+LIBS := -lpthread
+
+# ---- libraries, each detected on its own ----
+have = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes)
+
+ifeq ($(call have,openssl),yes)
+TH_CFLAGS += -DTH_HAVE_OPENSSL $(shell $(PKG_CONFIG) --cflags openssl)
+LIBS += $(shell $(PKG_CONFIG) --libs openssl)
+BACKEND_SRC += backends/openssl.c
+else
+MISSING += libssl-dev
+endif
+
+ifeq ($(call have,jansson),yes)
+TH_CFLAGS += $(shell $(PKG_CONFIG) --cflags jansson)
+LIBS += $(shell $(PKG_CONFIG) --libs jansson)
+else
+MISSING += libjansson-dev
+endif
+
+ifneq ($(wildcard backends/gnutls.c),)
+ifeq ($(call have,gnutls),yes)
+TH_CFLAGS += -DTH_HAVE_GNUTLS $(shell $(PKG_CONFIG) --cflags gnutls)
+LIBS += $(shell $(PKG_CONFIG) --libs gnutls)
+BACKEND_SRC += backends/gnutls.c
+endif
+endif
+
+# mbedTLS 2.28 ships no .pc file: look for its header.
+ifneq ($(wildcard backends/mbedtls.c),)
+ifneq ($(wildcard /usr/include/mbedtls/ssl.h),)
+TH_CFLAGS += -DTH_HAVE_MBEDTLS
+LIBS += -lmbedtls -lmbedx509 -lmbedcrypto
+BACKEND_SRC += backends/mbedtls.c
+endif
+endif
+
+GIT_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+TH_CFLAGS += -DTH_VERSION='"0.1.0-$(GIT_VERSION)"' -DTH_BUILD_FLAGS='"$(CFLAGS) $(SANFLAGS)"'
+
+HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
+LIB_SRC := $(HARNESS_SRC) backends/registry.c $(BACKEND_SRC)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/harness/main.o
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+# a backend's test builds only when that backend is compiled in
+UNIT_SRC := $(filter-out $(patsubst backends/%.c,tests/unit/test_%.c,$(filter-out $(BACKEND_SRC),$(wildcard backends/*.c))),$(UNIT_SRC))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+
+BIN := tlsharness
+ifneq ($(SANITIZE),)
+BIN := $(BUILD)/tlsharness
+endif
+
+.PHONY: all run check check-only deps test-bins clean install format format-check
+all: $(BIN)
+
+$(BIN): $(LIB_OBJ) $(MAIN_OBJ)
+ifneq ($(MISSING),)
+	@echo "tlsharness: missing libraries: $(MISSING) (run 'make deps')" >&2; exit 2
+endif
+	@echo "  LD      $@"
+	$(Q)$(CC) $(TH_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(TH_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(TH_CFLAGS) $(CPPFLAGS) $(CFLAGS) -Itests -o $@ $< $(LIB_OBJ) $(TH_LDFLAGS) $(LDFLAGS) $(LIBS)
+
+$(BUILD)/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(TH_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(TH_LDFLAGS) $(LDFLAGS) -lpthread
+
+test-bins: $(BIN) $(UNIT_BIN) $(TOOL_BIN)
+
+# run and check install what is missing first, then build in a fresh make so the
+# library detection above sees what was just installed.
+deps:
+	$(Q)sh ci/deps.sh
+
+run:
+	$(Q)sh ci/deps.sh --quiet
+	$(Q)$(MAKE) --no-print-directory all
+	./tlsharness run -o results/latest.json --junit results/latest.xml scenarios/
+
+check:
+	$(Q)sh ci/deps.sh --quiet
+	$(Q)$(MAKE) --no-print-directory check-only
+
+check-only: test-bins
+	$(Q)TH_BUILD=$(BUILD) TH_BIN=$(abspath $(BIN)) prove -f $(UNIT_BIN) tests/integration/*.t
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tlsharness
+
+format:
+	clang-format -i harness/*.[ch] backends/*.[ch] tests/unit/*.c tests/tools/*.c tests/*.h
+
+format-check:
+	$(Q)clang-format --dry-run -Werror harness/*.[ch] backends/*.[ch] tests/unit/*.c tests/tools/*.c tests/*.h
+
+clean:
+	rm -rf build build-sanitize tlsharness
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)

@@ -1,0 +1,173 @@
+/* The backend seam. Every TLS backend is one file in backends/ exporting one
+ * const struct th_backend; registry.c lists those compiled in. The driver never
+ * branches on a backend's name: what a backend can do is data (struct th_caps), and
+ * a case that needs a capability a backend lacks is skipped with the reason.
+ *
+ * Two shapes of backend share the struct:
+ *  - driver-owned I/O (OpenSSL, GnuTLS, mbedTLS): the driver gives each connection a
+ *    struct th_io; the backend reads and writes records only through it, so one
+ *    backend runs over the in-memory channel or over TCP. Calls never block: when
+ *    the transport has no data the step returns TH_WANT_READ and the driver waits.
+ *  - socket-owning clients (libcurl): the backend does a whole HTTPS GET itself
+ *    through ->fetch.
+ *
+ * Mandatory: name, library, version, caps. A driver-owned backend sets every op from
+ * ctx_new to conn_free except session_get/session_free (only with TH_RESUME_* caps);
+ * a socket-owning one sets fetch and leaves those NULL. init/cleanup are optional.
+ */
+#ifndef TH_BACKEND_H
+#define TH_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../harness/iana.h"
+#include "../harness/outcome.h"
+
+#define TH_MAX_SUITES 192
+#define TH_MAX_GROUPS 16
+#define TH_MAX_ALPN 8
+
+enum th_role { TH_ROLE_CLIENT = 1u << 0, TH_ROLE_SERVER = 1u << 1 };
+
+enum th_resume { TH_RESUME_NONE = 0, TH_RESUME_TICKET = 1, TH_RESUME_SESSION_ID = 2 };
+#define TH_RESUME_BIT(r) (1u << (r))
+
+/* Feature bits of struct th_caps.features. */
+enum {
+    TH_CAP_ALPN = 1u << 0,             /* offers/selects ALPN protocols */
+    TH_CAP_CRL = 1u << 1,              /* client checks a CRL file */
+    TH_CAP_SNI = 1u << 2,              /* sends / receives server_name */
+    TH_CAP_HOSTNAME = 1u << 3,         /* client checks the DNS name against the leaf */
+    TH_CAP_IP_SAN = 1u << 4,           /* client checks an IP address against IP SANs */
+    TH_CAP_RESTRICT_VERSIONS = 1u << 5,/* honours an exact version range */
+    TH_CAP_RESTRICT_SUITES = 1u << 6,  /* honours an exact, ordered suite list */
+    TH_CAP_RESTRICT_GROUPS = 1u << 7,  /* honours an exact group list */
+    TH_CAP_SERVER_ORDER = 1u << 8,     /* server can enforce its own suite order */
+    TH_CAP_DRIVER_IO = 1u << 9,        /* I/O through struct th_io (memory and TCP) */
+    TH_CAP_OWN_SOCKET = 1u << 10,      /* connects itself (->fetch): TCP targets only */
+};
+
+struct th_caps {
+    unsigned roles;    /* TH_ROLE_* */
+    unsigned versions; /* TH_VBIT set of versions the library can negotiate */
+    unsigned resume;   /* TH_RESUME_BIT set */
+    unsigned features; /* TH_CAP_* */
+    uint16_t suites[TH_MAX_SUITES]; /* IANA ids the library can negotiate */
+    size_t n_suites;
+    uint16_t groups[TH_MAX_GROUPS]; /* IANA ids */
+    size_t n_groups;
+};
+
+/* One endpoint's configuration, already resolved to files and IANA ids by the
+ * driver. Lists are in preference order; an empty list means the library default
+ * (which the backend must keep within `versions`). */
+struct th_tls_config {
+    enum th_role role;
+    unsigned versions;                /* TH_VBIT set; never empty */
+    uint16_t suites[TH_MAX_SUITES];
+    size_t n_suites;
+    uint16_t groups[TH_MAX_GROUPS];
+    size_t n_groups;
+    const char *alpn[TH_MAX_ALPN];
+    size_t n_alpn;
+    /* client */
+    const char *ca_file;  /* trusted roots (PEM); NULL: no trust anchors */
+    const char *crl_file; /* CRLs (PEM); NULL: no revocation check */
+    const char *hostname; /* name or IP literal checked against the leaf; NULL: none */
+    const char *sni;      /* server_name sent; NULL: none */
+    int verify;           /* 0: accept any certificate (still reports it) */
+    enum th_resume resume;/* what the client asks for on its second connection */
+    /* server */
+    const char *cert_file;  /* PEM chain as served: leaf first, then intermediates */
+    const char *key_file;   /* PEM private key of the leaf */
+    int prefer_server_order;/* enforce the server's suite order */
+    int tickets;            /* issue session tickets */
+    int session_cache;      /* keep a session-id cache */
+};
+
+/* What a connection negotiated, in IANA terms. 0 / "" where not applicable. */
+struct th_negotiated {
+    uint16_t version;
+    uint16_t suite;
+    uint16_t group; /* key exchange group; 0 for RSA key transport or resumption without one */
+    char alpn[64];
+    int resumed;
+};
+
+/* The driver's transport. Both calls never block. They return the number of bytes
+ * moved (> 0), 0 on orderly end of stream (recv only), TH_IO_AGAIN when nothing can
+ * move now, or TH_IO_ERROR. */
+#define TH_IO_AGAIN (-1)
+#define TH_IO_ERROR (-2)
+struct th_io {
+    void *ctx;
+    ssize_t (*send)(void *ctx, const void *buf, size_t len);
+    ssize_t (*recv)(void *ctx, void *buf, size_t len);
+};
+
+/* Result of a step. TH_WANT_* : call again once the transport can move. */
+enum th_step {
+    TH_STEP_DONE = 0,
+    TH_STEP_WANT_READ,
+    TH_STEP_WANT_WRITE,
+    TH_STEP_CLOSED, /* read: the peer sent close_notify */
+    TH_STEP_FAILED, /* err filled in */
+};
+
+struct th_ctx;     /* per endpoint configuration: certificates, caches, ticket keys */
+struct th_conn;    /* one connection */
+struct th_session; /* a client's resumable session */
+
+/* A socket-owning client's HTTPS GET. */
+struct th_fetch_result {
+    struct th_negotiated neg;
+    struct th_error err; /* outcome TH_OK on success */
+    long http_status;
+    unsigned char *body; /* malloc'd; the driver frees it */
+    size_t body_len;
+};
+
+struct th_backend {
+    /* identity (mandatory) */
+    const char *name;    /* "openssl": what scenarios and -b name */
+    const char *library; /* "OpenSSL" */
+    const char *(*version)(void); /* the runtime library's version string */
+    void (*caps)(struct th_caps *out);
+
+    /* library-wide set-up, once per process (optional) */
+    int (*init)(void);
+    void (*cleanup)(void);
+
+    /* driver-owned I/O */
+    int (*ctx_new)(const struct th_tls_config *cfg, struct th_ctx **out, struct th_error *err);
+    void (*ctx_free)(struct th_ctx *ctx);
+    /* resume_from: a session from session_get on an earlier client connection, or NULL. */
+    int (*conn_new)(struct th_ctx *ctx, const struct th_io *io, struct th_session *resume_from,
+                    struct th_conn **out, struct th_error *err);
+    enum th_step (*handshake)(struct th_conn *c, struct th_error *err);
+    enum th_step (*write)(struct th_conn *c, const void *buf, size_t len, size_t *done,
+                          struct th_error *err);
+    enum th_step (*read)(struct th_conn *c, void *buf, size_t len, size_t *done,
+                         struct th_error *err);
+    /* Send close_notify (DONE once sent). */
+    enum th_step (*shutdown)(struct th_conn *c, struct th_error *err);
+    void (*negotiated)(struct th_conn *c, struct th_negotiated *out);
+    void (*conn_free)(struct th_conn *c);
+    /* Client resumption (optional): call after application data has been read, so a
+     * TLS 1.3 ticket has arrived. NULL when there is nothing to resume. */
+    struct th_session *(*session_get)(struct th_conn *c);
+    void (*session_free)(struct th_session *s);
+
+    /* socket-owning clients: one HTTPS GET of https://host:port/path */
+    int (*fetch)(const struct th_tls_config *cfg, const char *host, uint16_t port,
+                 const char *path, double timeout_s, struct th_fetch_result *out);
+};
+
+/* registry.c */
+extern const struct th_backend *const th_backends[];
+size_t th_backend_count(void);
+const struct th_backend *th_backend_find(const char *name);
+
+#endif

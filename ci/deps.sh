@@ -1,0 +1,24 @@
+#!/bin/sh
+# Install the Debian packages tlsharness needs, only those missing.
+#   sh ci/deps.sh          install (apt-get update first)
+#   sh ci/deps.sh --quiet  the same, silent when nothing is missing
+set -eu
+PKGS="gcc make pkg-config perl openssl libssl-dev libjansson-dev libgnutls28-dev gnutls-bin libmbedtls-dev libcurl4-openssl-dev"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+    [ "${1:-}" = "--quiet" ] || echo "deps: all present:$PKGS" | tr -s ' '
+    exit 0
+fi
+echo "deps: installing:$missing"
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "deps: not root and no sudo; run as root: apt-get install$missing" >&2; exit 2; }
+    SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,60 @@
+/* Small shared helpers: guard macros that record file:line, checked allocation,
+ * bounded string copies and clocks. */
+#ifndef TH_UTIL_H
+#define TH_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TH_MUST_CHECK __attribute__((warn_unused_result))
+#define TH_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define TH_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Where the last guard failed; read by the CLI when it reports exit 3. */
+extern const char *th_fail_file;
+extern int th_fail_line;
+
+/* GUARD: propagate a negative status, recording where it first appeared.
+ * ENSURE: turn a false condition into -1, recording where. */
+#define TH_GUARD(x)                                                            \
+    do {                                                                       \
+        if ((x) < 0) {                                                         \
+            if (!th_fail_file) {                                               \
+                th_fail_file = __FILE__;                                       \
+                th_fail_line = __LINE__;                                       \
+            }                                                                  \
+            return -1;                                                         \
+        }                                                                      \
+    } while (0)
+#define TH_ENSURE(c)                                                           \
+    do {                                                                       \
+        if (!(c)) {                                                            \
+            th_fail_file = __FILE__;                                           \
+            th_fail_line = __LINE__;                                           \
+            return -1;                                                         \
+        }                                                                      \
+    } while (0)
+
+/* Allocation that cannot fail: out of memory aborts with exit 3. */
+void *th_xmalloc(size_t n);
+void *th_xcalloc(size_t n, size_t size);
+void *th_xrealloc(void *p, size_t n);
+char *th_xstrdup(const char *s);
+char *th_xasprintf(const char *fmt, ...) TH_PRINTF(1, 2);
+
+/* Copy with truncation; always NUL-terminates when cap > 0. */
+void th_strlcpy(char *dst, const char *src, size_t cap);
+
+uint64_t th_now_ns(void);        /* CLOCK_MONOTONIC */
+uint64_t th_thread_cpu_ns(void); /* CLOCK_THREAD_CPUTIME_ID */
+double th_wall_clock(void);      /* seconds since the epoch */
+void th_iso8601(double t, char *out, size_t cap);
+
+/* Write a whole file atomically: a temporary beside it, fsync, rename. */
+int th_write_file_atomic(const char *path, const void *data, size_t len) TH_MUST_CHECK;
+/* Read a whole file; NULL with errno set on failure. */
+char *th_read_file(const char *path, size_t *len_out);
+/* mkdir -p */
+int th_mkdirs(const char *path) TH_MUST_CHECK;
+
+#endif
