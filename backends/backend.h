@@ -98,9 +98,9 @@ struct th_negotiated {
 
 /* The driver's transport. Both calls never block. They return the number of bytes
  * moved (> 0), 0 on orderly end of stream (recv only), TH_IO_AGAIN when nothing can
- * move now, or TH_IO_ERROR. */
+ * move now, or TH_IO_FAIL. */
 #define TH_IO_AGAIN (-1)
-#define TH_IO_ERROR (-2)
+#define TH_IO_FAIL (-2)
 struct th_io {
     void *ctx;
     ssize_t (*send)(void *ctx, const void *buf, size_t len);

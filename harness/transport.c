@@ -1,4 +1,6 @@
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "transport.h"
 
 #include <errno.h>
@@ -58,7 +60,7 @@ static ssize_t mem_send(void *ctx, const void *buf, size_t len)
 {
     struct th_queue **qs = ctx; /* [0] out, [1] in */
     if (qs[0]->eof)
-        return TH_IO_ERROR;
+        return TH_IO_FAIL;
     queue_push(qs[0], buf, len);
     return (ssize_t)len;
 }
@@ -235,7 +237,7 @@ static ssize_t tcp_send(void *ctx, const void *buf, size_t len)
         }
         if (errno == EINTR)
             continue;
-        return errno == EAGAIN || errno == EWOULDBLOCK ? TH_IO_AGAIN : TH_IO_ERROR;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? TH_IO_AGAIN : TH_IO_FAIL;
     }
 }
 
@@ -250,7 +252,7 @@ static ssize_t tcp_recv(void *ctx, void *buf, size_t len)
         }
         if (errno == EINTR)
             continue;
-        return errno == EAGAIN || errno == EWOULDBLOCK ? TH_IO_AGAIN : TH_IO_ERROR;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? TH_IO_AGAIN : TH_IO_FAIL;
     }
 }
 

@@ -1,4 +1,6 @@
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "util.h"
 
 #include <errno.h>
@@ -188,4 +190,27 @@ int th_mkdirs(const char *path)
     int rc = mkdir(p, 0755);
     free(p);
     return rc != 0 && errno != EEXIST ? -1 : 0;
+}
+
+uint64_t th_hash64(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* Byte i of the stream is a function of (seed, i / 8) only, so any slice can be
+ * regenerated independently: splitmix64 over the 8-byte block index. */
+void th_pattern_fill(uint64_t seed, uint64_t offset, void *buf, size_t len)
+{
+    unsigned char *p = buf;
+    while (len) {
+        uint64_t block = offset / 8, z = seed + (block + 1) * 0x9E3779B97F4A7C15ull;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        for (unsigned i = (unsigned)(offset % 8); i < 8 && len; i++, len--, offset++)
+            *p++ = (unsigned char)(z >> (8 * i));
+    }
 }

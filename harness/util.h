@@ -57,4 +57,9 @@ char *th_read_file(const char *path, size_t *len_out);
 /* mkdir -p */
 int th_mkdirs(const char *path) TH_MUST_CHECK;
 
+/* The keyed payload pattern: a receiver regenerates it to check every byte instead
+ * of trusting an echo. seed: any 64-bit key (e.g. th_hash64 of the case id). */
+uint64_t th_hash64(const char *s);
+void th_pattern_fill(uint64_t seed, uint64_t offset, void *buf, size_t len);
+
 #endif

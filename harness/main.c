@@ -1,0 +1,409 @@
+/* tlsharness: the command line (DESIGN.md "Command line"). Exit status: 0 every
+ * case pass/xfail/skip; 1 a case failed, xpassed or could not run; 2 bad usage or
+ * bad input; 3 internal error. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../backends/backend.h"
+#include "pki.h"
+#include "results.h"
+#include "runner.h"
+#include "scenario.h"
+
+#ifndef TH_VERSION
+#define TH_VERSION "0.1.0"
+#endif
+#ifndef TH_BUILD_FLAGS
+#define TH_BUILD_FLAGS ""
+#endif
+
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+#define EXIT_INTERNAL 3
+
+static const char usage_text[] =
+    "usage: tlsharness COMMAND [OPTIONS] [ARGS]\n"
+    "\n"
+    "  run [PATH...]          run scenario files or folders (default: scenarios/)\n"
+    "      -b, --backends LIST   only these backends, comma-separated\n"
+    "      -o, --out FILE        results JSON (default: results/latest.json)\n"
+    "          --junit FILE      JUnit XML as CI systems read it\n"
+    "      -f, --filter GLOB     only case ids matching\n"
+    "          --repeat N        measured repetitions of benchmark kinds\n"
+    "          --quick           scaled-down sizes, for smoke runs in CI\n"
+    "          --pki DIR         test PKI folder (default: $TLSHARNESS_PKI or results/pki)\n"
+    "      -v, --verbose         one line per case as it finishes\n"
+    "  list [PATH...]         the expanded case ids, one a line (-b, -f as for run)\n"
+    "  validate [PATH...]     check scenarios; errors as FILE:LINE:COL: message\n"
+    "  backends [--json]      backends, library versions, roles, capabilities\n"
+    "  pki [DIR]              write a fresh test PKI (default: the run's PKI folder)\n"
+    "  version                print the version\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fputs("tlsharness: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\n(see 'tlsharness help')\n", stderr);
+    return EXIT_USAGE;
+}
+
+static const char *default_pki_dir(void)
+{
+    const char *env = getenv("TLSHARNESS_PKI");
+    return env && *env ? env : "results/pki";
+}
+
+/* ---- scenario loading shared by run, list and validate ---- */
+
+struct cmd_opts {
+    const char *backends, *filter, *out, *junit, *pki_dir;
+    long repeat;
+    int quick, verbose, json;
+    const char **paths;
+    size_t n_paths;
+};
+
+static void print_diag(const struct th_diag *d, void *arg)
+{
+    (void)arg;
+    if (d->line > 0)
+        fprintf(stderr, "%s:%d:%d: %s\n", d->file, d->line, d->col, d->msg);
+    else
+        fprintf(stderr, "%s: %s\n", d->file, d->msg);
+}
+
+static int load_plan(struct cmd_opts *o, struct th_plan *plan)
+{
+    static const char *default_path = "scenarios";
+    const char *const *paths = o->n_paths ? o->paths : &default_path;
+    size_t n = o->n_paths ? o->n_paths : 1;
+    struct th_load_opts lo = {.backends = o->backends, .filter = o->filter};
+    memset(plan, 0, sizeof(*plan));
+    return th_plan_load(plan, paths, n, &lo, print_diag, NULL);
+}
+
+enum { OPT_JUNIT = 256, OPT_REPEAT, OPT_QUICK, OPT_PKI, OPT_JSON };
+
+static int parse_opts(int argc, char **argv, struct cmd_opts *o)
+{
+    static const struct option longopts[] = {
+        {"backends", required_argument, NULL, 'b'}, {"out", required_argument, NULL, 'o'},
+        {"junit", required_argument, NULL, OPT_JUNIT}, {"filter", required_argument, NULL, 'f'},
+        {"repeat", required_argument, NULL, OPT_REPEAT}, {"quick", no_argument, NULL, OPT_QUICK},
+        {"pki", required_argument, NULL, OPT_PKI}, {"verbose", no_argument, NULL, 'v'},
+        {"json", no_argument, NULL, OPT_JSON}, {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof(*o));
+    o->pki_dir = default_pki_dir();
+    o->repeat = 1;
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "+b:o:f:v", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'b': o->backends = optarg; break;
+        case 'o': o->out = optarg; break;
+        case 'f': o->filter = optarg; break;
+        case 'v': o->verbose = 1; break;
+        case OPT_JUNIT: o->junit = optarg; break;
+        case OPT_QUICK: o->quick = 1; break;
+        case OPT_PKI: o->pki_dir = optarg; break;
+        case OPT_JSON: o->json = 1; break;
+        case OPT_REPEAT: {
+            char *end;
+            errno = 0;
+            o->repeat = strtol(optarg, &end, 10);
+            if (errno || *end || o->repeat < 1 || o->repeat > 10000)
+                return usage_error("--repeat: '%s' is not a count from 1 to 10000", optarg);
+            break;
+        }
+        default:
+            return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    o->paths = (const char **)argv + optind;
+    o->n_paths = (size_t)(argc - optind);
+    return 0;
+}
+
+/* ---- run ---- */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    interrupted = 1;
+    signal(sig, SIG_DFL); /* a second one ends the process at once */
+}
+
+static int ensure_pki(const char *dir)
+{
+    char err[512];
+    if (th_pki_ensure(dir, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tlsharness: test PKI in %s: %s\n", dir, err);
+        return -1;
+    }
+    return 0;
+}
+
+static void print_progress(const struct th_case_result *r, int verbose)
+{
+    if (verbose || (r->status != TH_PASS && r->status != TH_SKIP && r->status != TH_XFAIL))
+        printf("%-5s %s (%.3f s)%s%s\n", th_status_name(r->status), r->c->id, r->duration_s,
+               r->status == TH_PASS ? "" : ": ", r->status == TH_PASS ? "" : r->reason);
+    fflush(stdout);
+}
+
+static int write_outputs(const struct cmd_opts *o, const struct th_run *run)
+{
+    char err[512];
+    const char *out = o->out ? o->out : "results/latest.json";
+    int rc = 0;
+    if (th_results_write_json(out, run, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tlsharness: %s\n", err);
+        rc = -1;
+    } else {
+        printf("results: %s\n", out);
+    }
+    if (o->junit && th_results_write_junit(o->junit, run, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tlsharness: %s\n", err);
+        rc = -1;
+    } else if (o->junit) {
+        printf("junit:   %s\n", o->junit);
+    }
+    return rc;
+}
+
+static int run_exit_status(const struct th_run *run)
+{
+    size_t counts[TH_STATUS_COUNT];
+    th_run_counts(run, counts);
+    if (run->interrupted || counts[TH_FAIL] || counts[TH_XPASS] || counts[TH_ERROR])
+        return EXIT_FAILED;
+    return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    struct cmd_opts o;
+    struct th_plan plan;
+    int rc = parse_opts(argc, argv, &o);
+    if (rc)
+        return rc;
+    if (load_plan(&o, &plan) != 0) {
+        th_plan_free(&plan);
+        return EXIT_USAGE;
+    }
+    if (ensure_pki(o.pki_dir) != 0) {
+        th_plan_free(&plan);
+        return EXIT_INTERNAL;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    struct th_run run = {
+        .generator = "tlsharness " TH_VERSION,
+        .build_flags = TH_BUILD_FLAGS,
+        .started_at = th_wall_clock(),
+        .results = th_xcalloc(plan.n ? plan.n : 1, sizeof(struct th_case_result)),
+    };
+    struct th_runner_opts ro = {.pki_dir = o.pki_dir, .interrupt = &interrupted};
+    for (size_t i = 0; i < plan.n && !interrupted; i++) {
+        th_run_case(&plan.cases[i], &ro, &run.results[run.n]);
+        print_progress(&run.results[run.n++], o.verbose);
+    }
+    run.interrupted = interrupted;
+    run.finished_at = th_wall_clock();
+    th_results_print_summary(stdout, &run, isatty(STDOUT_FILENO));
+    if (run.interrupted)
+        printf("interrupted after %zu of %zu cases\n", run.n, plan.n);
+    rc = write_outputs(&o, &run) != 0 ? EXIT_INTERNAL : run_exit_status(&run);
+    free(run.results);
+    th_plan_free(&plan);
+    return rc;
+}
+
+/* ---- list, validate ---- */
+
+static int cmd_list(int argc, char **argv)
+{
+    struct cmd_opts o;
+    struct th_plan plan;
+    int rc = parse_opts(argc, argv, &o);
+    if (rc)
+        return rc;
+    rc = load_plan(&o, &plan) != 0 ? EXIT_USAGE : 0;
+    for (size_t i = 0; i < plan.n; i++)
+        printf("%s\n", plan.cases[i].id);
+    th_plan_free(&plan);
+    return rc;
+}
+
+static int cmd_validate(int argc, char **argv)
+{
+    struct cmd_opts o;
+    struct th_plan plan;
+    int rc = parse_opts(argc, argv, &o);
+    if (rc)
+        return rc;
+    int errors = load_plan(&o, &plan);
+    if (errors == 0) {
+        size_t skips = 0;
+        for (size_t i = 0; i < plan.n; i++)
+            skips += plan.cases[i].skip != NULL;
+        printf("ok: %zu cases (%zu would skip for a missing capability)\n", plan.n, skips);
+    } else {
+        fprintf(stderr, "%d error%s\n", errors, errors == 1 ? "" : "s");
+    }
+    th_plan_free(&plan);
+    return errors ? EXIT_USAGE : 0;
+}
+
+/* ---- backends ---- */
+
+static json_t *caps_json(const struct th_backend *b)
+{
+    struct th_caps caps;
+    memset(&caps, 0, sizeof(caps));
+    b->caps(&caps);
+    json_t *o = json_object(), *a;
+    json_object_set_new(o, "name", json_string(b->name));
+    json_object_set_new(o, "library", json_string(b->library));
+    json_object_set_new(o, "version", json_string(b->version()));
+    json_object_set_new(o, "roles", a = json_array());
+    if (caps.roles & TH_ROLE_CLIENT)
+        json_array_append_new(a, json_string("client"));
+    if (caps.roles & TH_ROLE_SERVER)
+        json_array_append_new(a, json_string("server"));
+    json_object_set_new(o, "versions", a = json_array());
+    for (uint16_t v = TH_TLS10; v <= TH_TLS13; v++)
+        if (caps.versions & TH_VBIT(v))
+            json_array_append_new(a, json_string(th_version_name(v)));
+    json_object_set_new(o, "suites", a = json_array());
+    for (size_t i = 0; i < caps.n_suites; i++) {
+        const struct th_suite_info *s = th_suite_by_id(caps.suites[i]);
+        if (s)
+            json_array_append_new(a, json_string(s->name));
+    }
+    json_object_set_new(o, "groups", a = json_array());
+    for (size_t i = 0; i < caps.n_groups; i++) {
+        const struct th_group_info *g = th_group_by_id(caps.groups[i]);
+        if (g)
+            json_array_append_new(a, json_string(g->name));
+    }
+    json_object_set_new(o, "resumption", a = json_array());
+    if (caps.resume & TH_RESUME_BIT(TH_RESUME_TICKET))
+        json_array_append_new(a, json_string("ticket"));
+    if (caps.resume & TH_RESUME_BIT(TH_RESUME_SESSION_ID))
+        json_array_append_new(a, json_string("session_id"));
+    static const char *const feature_names[] = {
+        "alpn", "crl", "sni", "hostname", "ip_san", "restrict_versions", "restrict_suites",
+        "restrict_groups", "server_order", "driver_io", "own_socket",
+    };
+    json_object_set_new(o, "features", a = json_array());
+    for (unsigned i = 0; i < TH_ARRAY_LEN(feature_names); i++)
+        if (caps.features & (1u << i))
+            json_array_append_new(a, json_string(feature_names[i]));
+    return o;
+}
+
+static void print_list(const char *label, json_t *arr)
+{
+    size_t i;
+    json_t *v;
+    printf("  %-11s", label);
+    json_array_foreach(arr, i, v) printf("%s%s", i ? ", " : "", json_string_value(v));
+    printf("%s\n", json_array_size(arr) ? "" : "(none)");
+}
+
+static int cmd_backends(int argc, char **argv)
+{
+    int as_json = argc > 1 && strcmp(argv[1], "--json") == 0;
+    if (argc > 1 && !as_json)
+        return usage_error("backends: unknown argument '%s'", argv[1]);
+    json_t *all = json_array();
+    for (size_t i = 0; th_backends[i]; i++)
+        json_array_append_new(all, caps_json(th_backends[i]));
+    if (as_json) {
+        json_dumpf(all, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+    } else {
+        size_t i;
+        json_t *b;
+        json_array_foreach(all, i, b) {
+            printf("%s (%s)\n", json_string_value(json_object_get(b, "name")),
+                   json_string_value(json_object_get(b, "version")));
+            print_list("roles", json_object_get(b, "roles"));
+            print_list("versions", json_object_get(b, "versions"));
+            print_list("groups", json_object_get(b, "groups"));
+            print_list("resumption", json_object_get(b, "resumption"));
+            print_list("features", json_object_get(b, "features"));
+            printf("  %-11s%zu (tlsharness backends --json lists them)\n", "suites",
+                   json_array_size(json_object_get(b, "suites")));
+        }
+    }
+    json_decref(all);
+    return 0;
+}
+
+/* ---- pki ---- */
+
+static int cmd_pki(int argc, char **argv)
+{
+    if (argc > 2)
+        return usage_error("pki: too many arguments (%s)", argv[2]);
+    const char *dir = argc > 1 ? argv[1] : default_pki_dir();
+    char err[512];
+    if (th_pki_generate(dir, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tlsharness: pki: %s\n", err);
+        return EXIT_INTERNAL;
+    }
+    printf("test PKI written to %s\n", dir);
+    printf("  CAs: root.pem intermediate.pem untrusted-root.pem; CRLs: crl.pem\n  leaves:");
+    for (size_t i = 0; th_pki_leaves[i]; i++)
+        printf(" %s", th_pki_leaves[i]);
+    printf("\n  (NAME.pem, NAME.chain.pem, NAME.key.pem each)\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("%s", "no command given");
+    const char *cmd = argv[1];
+    argc--;
+    argv++;
+    int rc;
+    for (size_t i = 0; th_backends[i]; i++)
+        if (th_backends[i]->init && th_backends[i]->init() != 0) {
+            fprintf(stderr, "tlsharness: %s: library initialisation failed\n",
+                    th_backends[i]->name);
+            return EXIT_INTERNAL;
+        }
+    if (strcmp(cmd, "run") == 0)
+        rc = cmd_run(argc, argv);
+    else if (strcmp(cmd, "list") == 0)
+        rc = cmd_list(argc, argv);
+    else if (strcmp(cmd, "validate") == 0)
+        rc = cmd_validate(argc, argv);
+    else if (strcmp(cmd, "backends") == 0)
+        rc = cmd_backends(argc, argv);
+    else if (strcmp(cmd, "pki") == 0)
+        rc = cmd_pki(argc, argv);
+    else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
+        rc = (printf("tlsharness %s\n", TH_VERSION), 0);
+    else if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
+        rc = (fputs(usage_text, stdout), 0);
+    else
+        rc = usage_error("unknown command '%s'", cmd);
+    for (size_t i = 0; th_backends[i]; i++)
+        if (th_backends[i]->cleanup)
+            th_backends[i]->cleanup();
+    return rc;
+}

@@ -1,0 +1,136 @@
+/* Judging: how an observation and an expectation become a status, and which end's
+ * error decides the outcome. */
+#include "../../harness/runner.h"
+#include "tap.h"
+
+static struct th_case make_case(th_outcome_set want)
+{
+    struct th_case c;
+    memset(&c, 0, sizeof(c));
+    c.id = "x/y/a-vs-b";
+    c.expect.outcomes = want;
+    c.expect.resumed = -1;
+    return c;
+}
+
+static struct th_case_result observe(enum th_outcome o)
+{
+    struct th_case_result r;
+    memset(&r, 0, sizeof(r));
+    r.obs.ran = 1;
+    r.obs.outcome = o;
+    r.obs.have_neg = o == TH_OK;
+    r.obs.neg.version = TH_TLS13;
+    r.obs.neg.suite = 0x1301;
+    r.obs.neg.group = 0x001D;
+    if (o != TH_OK) {
+        r.obs.native_side = "client";
+        th_error_set(&r.obs.client_err, o, 10, "certificate has expired");
+    }
+    return r;
+}
+
+static void test_status(void)
+{
+    struct th_case c = make_case(TH_OUTCOME_BIT(TH_EXPIRED));
+    struct th_case_result r = observe(TH_EXPIRED);
+    th_judge(&c, &r);
+    is_int(r.status, TH_PASS, "expected outcome observed: pass");
+
+    r = observe(TH_OK);
+    th_judge(&c, &r);
+    is_int(r.status, TH_FAIL, "accepting an expired certificate fails");
+    ok(strstr(r.reason, "expected outcome expired, observed ok") != NULL, "reason says both: %s", r.reason);
+
+    c = make_case(TH_OUTCOME_BIT(TH_INCOMPLETE_CHAIN) | TH_OUTCOME_BIT(TH_UNKNOWN_CA));
+    r = observe(TH_UNKNOWN_CA);
+    th_judge(&c, &r);
+    is_int(r.status, TH_PASS, "one of a list of acceptable outcomes passes");
+    r = observe(TH_SELF_SIGNED);
+    th_judge(&c, &r);
+    is_int(r.status, TH_FAIL, "an outcome outside the list fails");
+    ok(strstr(r.reason, "unknown_ca or incomplete_chain") != NULL, "reason lists the acceptable ones");
+    ok(strstr(r.reason, "certificate has expired") && strstr(r.reason, "code 10"),
+       "reason carries the native text and code");
+}
+
+static void test_details(void)
+{
+    struct th_case c = make_case(TH_OUTCOME_BIT(TH_OK));
+    c.expect.suite = 0x1302;
+    struct th_case_result r = observe(TH_OK);
+    th_judge(&c, &r);
+    is_int(r.status, TH_FAIL, "a pinned cipher that differs fails");
+    ok(strstr(r.reason, "TLS_AES_256_GCM_SHA384") && strstr(r.reason, "TLS_AES_128_GCM_SHA256"),
+       "reason names both suites by IANA name");
+    c.expect.suite = 0x1301;
+    c.expect.version = TH_TLS12;
+    th_judge(&c, &r);
+    is_int(r.status, TH_FAIL, "a pinned version that differs fails");
+    c.expect.version = TH_TLS13;
+    c.expect.group = 0x0017;
+    th_judge(&c, &r);
+    ok(r.status == TH_FAIL && strstr(r.reason, "secp256r1") && strstr(r.reason, "x25519"),
+       "a pinned group that differs fails, named");
+    c.expect.group = 0;
+    c.expect.resumed = 1;
+    th_judge(&c, &r);
+    ok(r.status == TH_FAIL && strstr(r.reason, "resumed"), "expected resumption, got a full handshake");
+    c.expect.resumed = 0;
+    c.expect.alpn_pinned = 1;
+    c.expect.alpn = "h2";
+    th_judge(&c, &r);
+    ok(r.status == TH_FAIL && strstr(r.reason, "ALPN h2"), "ALPN pinned but none negotiated");
+    c.expect.alpn = NULL;
+    th_judge(&c, &r);
+    is_int(r.status, TH_PASS, "ALPN pinned to none, none negotiated");
+}
+
+static void test_deviations(void)
+{
+    struct th_case c = make_case(TH_OUTCOME_BIT(TH_BAD_EKU));
+    c.has_deviation = 1;
+    c.deviation.outcomes = TH_OUTCOME_BIT(TH_OK);
+    c.deviation.why = "this library's default verify call ignores the EKU";
+    struct th_case_result r = observe(TH_OK);
+    th_judge(&c, &r);
+    is_int(r.status, TH_XFAIL, "the declared deviation happened: xfail");
+    ok(strstr(r.reason, "ignores the EKU") && strstr(r.reason, "observed ok"),
+       "xfail keeps the reason and what was observed visible");
+    r = observe(TH_BAD_EKU);
+    th_judge(&c, &r);
+    is_int(r.status, TH_XPASS, "the deviation did not happen: xpass");
+    r = observe(TH_TIMEOUT);
+    th_judge(&c, &r);
+    is_int(r.status, TH_FAIL, "neither expected nor the deviation: fail");
+}
+
+static void test_decide(void)
+{
+    struct th_error cl = {0}, sv = {0};
+    const char *side = NULL;
+    is_int(th_decide_outcome(&cl, 0, &sv, 0, &side), TH_OK, "no errors: ok");
+    ok(side == NULL, "no side decided");
+    cl.outcome = TH_HANDSHAKE_FAILURE;
+    sv.outcome = TH_NO_SHARED_CIPHER;
+    is_int(th_decide_outcome(&cl, 1, &sv, 1, &side), TH_NO_SHARED_CIPHER,
+           "a generic alert at the client is refined by the server's precise reason");
+    is_str(side, "server", "the server's error decided");
+    cl.outcome = TH_EXPIRED;
+    sv.outcome = TH_HANDSHAKE_FAILURE;
+    is_int(th_decide_outcome(&cl, 1, &sv, 1, &side), TH_EXPIRED, "the client's precise view wins");
+    is_str(side, "client", "the client's error decided");
+    cl.outcome = TH_HANDSHAKE_FAILURE;
+    is_int(th_decide_outcome(&cl, 1, &sv, 1, &side), TH_HANDSHAKE_FAILURE, "both generic: client's");
+    is_int(th_decide_outcome(&cl, 0, &sv, 1, &side), TH_HANDSHAKE_FAILURE, "only the server failed");
+    is_str(side, "server", "...and says so");
+}
+
+int main(void)
+{
+    test_status();
+    test_details();
+    test_deviations();
+    test_decide();
+    return done_testing();
+}
