@@ -78,13 +78,52 @@ static void print_diag(const struct th_diag *d, void *arg)
         fprintf(stderr, "%s: %s\n", d->file, d->msg);
 }
 
+static int check_backend_list(const char *list)
+{
+    if (!list)
+        return 0;
+    char *copy = th_xstrdup(list), *save = NULL;
+    int rc = 0;
+    for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        if (th_backend_find(name))
+            continue;
+        fprintf(stderr, "tlsharness: -b: unknown backend '%s' (compiled in:", name);
+        for (size_t i = 0; th_backends[i]; i++)
+            fprintf(stderr, " %s", th_backends[i]->name);
+        fputs(")\n", stderr);
+        rc = -1;
+    }
+    free(copy);
+    return rc;
+}
+
+/* An output that cannot be written is bad input: say so before measuring anything. */
+static int check_writable(const char *path)
+{
+    if (!path)
+        return 0;
+    char *dir = th_xstrdup(path), *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    const char *d = slash ? (*dir ? dir : "/") : ".";
+    int rc = 0;
+    if (th_mkdirs(d) != 0 || access(d, W_OK) != 0) {
+        fprintf(stderr, "tlsharness: cannot write results to %s: %s\n", path, strerror(errno));
+        rc = -1;
+    }
+    free(dir);
+    return rc;
+}
+
 static int load_plan(struct cmd_opts *o, struct th_plan *plan)
 {
+    memset(plan, 0, sizeof(*plan));
+    if (check_backend_list(o->backends) != 0)
+        return 1;
     static const char *default_path = "scenarios";
     const char *const *paths = o->n_paths ? o->paths : &default_path;
     size_t n = o->n_paths ? o->n_paths : 1;
     struct th_load_opts lo = {.backends = o->backends, .filter = o->filter};
-    memset(plan, 0, sizeof(*plan));
     return th_plan_load(plan, paths, n, &lo, print_diag, NULL);
 }
 
@@ -196,6 +235,8 @@ static int cmd_run(int argc, char **argv)
     int rc = parse_opts(argc, argv, &o);
     if (rc)
         return rc;
+    if (check_writable(o.out ? o.out : "results/latest.json") != 0 || check_writable(o.junit) != 0)
+        return EXIT_USAGE;
     if (load_plan(&o, &plan) != 0) {
         th_plan_free(&plan);
         return EXIT_USAGE;

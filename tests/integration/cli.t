@@ -1,0 +1,49 @@
+#!/bin/bash
+# The other commands: backends, list, validate, pki, help; interrupting a run.
+. "$(dirname "$0")/lib.sh"
+out=$("$TH_BIN" backends --json)
+is $? 0 "backends --json"
+is "$(printf '%s' "$out" | jq -r '.[] | select(.name == "openssl") | .library')" OpenSSL "openssl is compiled in"
+like "$(printf '%s' "$out" | jq -r '.[] | select(.name == "openssl") | .version')" '^OpenSSL 3' "with its runtime version"
+like "$(printf '%s' "$out" | jq -r '.[0].suites[]')" 'TLS_RSA_WITH_AES_128_GCM_SHA256' "capabilities list IANA suite names"
+like "$("$TH_BIN" backends)" 'roles +client, server' "readable form lists roles"
+
+n_list=$("$TH_BIN" list scenarios/ | wc -l)
+ok "$([ "$n_list" -gt 50 ]; echo $?)" "list expands the shipped scenarios ($n_list cases)"
+like "$("$TH_BIN" validate scenarios/)" "^ok: $n_list cases" "validate agrees with list"
+n=$("$TH_BIN" list -f 'cert/*' scenarios/ | wc -l)
+ok "$([ "$n" -gt 10 ] && [ "$n" -lt "$n_list" ]; echo $?)" "list -f keeps matching ids ($n)"
+is "$("$TH_BIN" list -f 'cert/expired/*' scenarios/)" "cert/expired/openssl-vs-openssl" "case ids read SCENARIO/CLIENT-vs-SERVER"
+
+"$TH_BIN" pki "$TMP/pki2" > /dev/null
+ok $? "pki DIR writes a PKI"
+for f in root.pem intermediate.pem untrusted-root.pem crl.pem rsa2048.chain.pem rsa2048.key.pem \
+    ecdsa-p256.pem expired.pem revoked.pem no-intermediate.chain.pem manifest.json; do
+    [ -s "$TMP/pki2/$f" ]
+    ok $? "pki wrote $f"
+done
+openssl verify -CAfile "$TMP/pki2/root.pem" -untrusted "$TMP/pki2/intermediate.pem" "$TMP/pki2/rsa2048.pem" > /dev/null 2>&1
+ok $? "openssl verify accepts the RSA-2048 leaf"
+touch "$TMP/file"
+"$TH_BIN" pki "$TMP/file/pki" > /dev/null 2> "$TMP/e"
+ok "$([ $? -ne 0 ]; echo $?)" "pki into a path under a file fails"
+like "$(cat "$TMP/e")" "file/pki" "and names the path"
+like "$("$TH_BIN" help)" 'tlsharness run' "help lists the commands"
+
+# Ctrl-C in the middle of a run: the results written are whole and say so.
+start_hang_server
+sed "s/@PORT@/$HANG_PORT/" > "$TMP/slow.json" <<'J'
+{ "name": "test/slow", "kind": "handshake", "clients": ["openssl"],
+  "servers": ["https://127.0.0.1:@PORT@"], "timeout_s": 2, "expect": { "outcome": "timeout" },
+  "variants": [ { "name": "a" }, { "name": "b" }, { "name": "c" } ] }
+J
+"$TH_BIN" run -o "$TMP/int.json" "$TMP/slow.json" > "$TMP/out" 2>&1 &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid
+rc=$?
+is "$rc" 1 "an interrupted run exits 1"
+is "$(jq -r '.interrupted' "$TMP/int.json")" true "its results file is whole and says interrupted"
+is "$(jq -r '.cases | length' "$TMP/int.json")" 1 "with the case that finished"
+done_testing
