@@ -10,7 +10,7 @@ start_s_server() { # CERT ARGS... ; sets PORT
     shift
     for _ in 1 2 3 4 5; do
         PORT=$((20000 + RANDOM % 30000))
-        openssl s_server -accept "127.0.0.1:$PORT" -cert "$P/$cert.chain.pem" -key "$P/$cert.key.pem" \
+        openssl s_server -accept "127.0.0.1:$PORT" -cert "$P/$cert.pem" -cert_chain "$P/$cert.chain.pem" -key "$P/$cert.key.pem" \
             -www -quiet "$@" > "$TMP/s_server.$PORT.log" 2>&1 &
         local pid=$!
         PIDS+=($pid)
