@@ -188,8 +188,15 @@ int th_mkdirs(const char *path)
         *s = '/';
     }
     int rc = mkdir(p, 0755);
+    struct stat st;
+    if (rc != 0 && errno == EEXIST && stat(p, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR; /* a file stands where the folder should be */
+        rc = -1;
+    } else if (rc != 0 && errno == EEXIST) {
+        rc = 0;
+    }
     free(p);
-    return rc != 0 && errno != EEXIST ? -1 : 0;
+    return rc;
 }
 
 uint64_t th_hash64(const char *s)

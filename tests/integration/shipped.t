@@ -7,7 +7,7 @@ out=$TMP/r.json
 rc=$?
 is "$rc" 0 "every shipped case passes, xfails or skips on openssl"
 [ "$rc" -eq 0 ] || sed 's/^/#   /' "$TMP/out.txt" | tail -40
-jq -e '.schema == "tlsharness.results/1" and (.environment | has("cpu")) and (.backends | length) >= 1' "$out" > /dev/null
+jq -e '.schema == "tlsharness.results/1" and (.environment | has("cpu_model")) and (.backends | length) >= 1' "$out" > /dev/null
 ok $? "results file describes itself (schema, environment, backends)"
 total=$(jq '.summary.total' "$out")
 pass=$(jq '.summary.pass' "$out")

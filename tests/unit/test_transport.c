@@ -94,6 +94,7 @@ static void test_util(void)
     ok(th_write_file_atomic(bad, "x", 1) == -1, "write under a regular file fails");
     ok(th_read_file(bad, NULL) == NULL, "read of a missing file fails");
     ok(th_mkdirs(bad) == -1, "mkdirs under a regular file fails");
+    ok(th_mkdirs(file) == -1 && errno == ENOTDIR, "mkdirs onto a regular file fails");
     char small[4];
     th_strlcpy(small, "abcdef", sizeof(small));
     is_str(small, "abc", "strlcpy truncates and terminates");
