@@ -36,24 +36,24 @@ enum th_resume { TH_RESUME_NONE = 0, TH_RESUME_TICKET = 1, TH_RESUME_SESSION_ID 
 
 /* Feature bits of struct th_caps.features. */
 enum {
-    TH_CAP_ALPN = 1u << 0,             /* offers/selects ALPN protocols */
-    TH_CAP_CRL = 1u << 1,              /* client checks a CRL file */
-    TH_CAP_SNI = 1u << 2,              /* sends / receives server_name */
-    TH_CAP_HOSTNAME = 1u << 3,         /* client checks the DNS name against the leaf */
-    TH_CAP_IP_SAN = 1u << 4,           /* client checks an IP address against IP SANs */
-    TH_CAP_RESTRICT_VERSIONS = 1u << 5,/* honours an exact version range */
-    TH_CAP_RESTRICT_SUITES = 1u << 6,  /* honours an exact, ordered suite list */
-    TH_CAP_RESTRICT_GROUPS = 1u << 7,  /* honours an exact group list */
-    TH_CAP_SERVER_ORDER = 1u << 8,     /* server can enforce its own suite order */
-    TH_CAP_DRIVER_IO = 1u << 9,        /* I/O through struct th_io (memory and TCP) */
-    TH_CAP_OWN_SOCKET = 1u << 10,      /* connects itself (->fetch): TCP targets only */
+    TH_CAP_ALPN = 1u << 0,              /* offers/selects ALPN protocols */
+    TH_CAP_CRL = 1u << 1,               /* client checks a CRL file */
+    TH_CAP_SNI = 1u << 2,               /* sends / receives server_name */
+    TH_CAP_HOSTNAME = 1u << 3,          /* client checks the DNS name against the leaf */
+    TH_CAP_IP_SAN = 1u << 4,            /* client checks an IP address against IP SANs */
+    TH_CAP_RESTRICT_VERSIONS = 1u << 5, /* honours an exact version range */
+    TH_CAP_RESTRICT_SUITES = 1u << 6,   /* honours an exact, ordered suite list */
+    TH_CAP_RESTRICT_GROUPS = 1u << 7,   /* honours an exact group list */
+    TH_CAP_SERVER_ORDER = 1u << 8,      /* server can enforce its own suite order */
+    TH_CAP_DRIVER_IO = 1u << 9,         /* I/O through struct th_io (memory and TCP) */
+    TH_CAP_OWN_SOCKET = 1u << 10,       /* connects itself (->fetch): TCP targets only */
 };
 
 struct th_caps {
-    unsigned roles;    /* TH_ROLE_* */
-    unsigned versions; /* TH_VBIT set of versions the library can negotiate */
-    unsigned resume;   /* TH_RESUME_BIT set */
-    unsigned features; /* TH_CAP_* */
+    unsigned roles;                 /* TH_ROLE_* */
+    unsigned versions;              /* TH_VBIT set of versions the library can negotiate */
+    unsigned resume;                /* TH_RESUME_BIT set */
+    unsigned features;              /* TH_CAP_* */
     uint16_t suites[TH_MAX_SUITES]; /* IANA ids the library can negotiate */
     size_t n_suites;
     uint16_t groups[TH_MAX_GROUPS]; /* IANA ids */
@@ -65,7 +65,7 @@ struct th_caps {
  * (which the backend must keep within `versions`). */
 struct th_tls_config {
     enum th_role role;
-    unsigned versions;                /* TH_VBIT set; never empty */
+    unsigned versions; /* TH_VBIT set; never empty */
     uint16_t suites[TH_MAX_SUITES];
     size_t n_suites;
     uint16_t groups[TH_MAX_GROUPS];
@@ -73,18 +73,18 @@ struct th_tls_config {
     const char *alpn[TH_MAX_ALPN];
     size_t n_alpn;
     /* client */
-    const char *ca_file;  /* trusted roots (PEM); NULL: no trust anchors */
-    const char *crl_file; /* CRLs (PEM); NULL: no revocation check */
-    const char *hostname; /* name or IP literal checked against the leaf; NULL: none */
-    const char *sni;      /* server_name sent; NULL: none */
-    int verify;           /* 0: accept any certificate (still reports it) */
-    enum th_resume resume;/* what the client asks for on its second connection */
+    const char *ca_file;   /* trusted roots (PEM); NULL: no trust anchors */
+    const char *crl_file;  /* CRLs (PEM); NULL: no revocation check */
+    const char *hostname;  /* name or IP literal checked against the leaf; NULL: none */
+    const char *sni;       /* server_name sent; NULL: none */
+    int verify;            /* 0: accept any certificate (still reports it) */
+    enum th_resume resume; /* what the client asks for on its second connection */
     /* server */
-    const char *cert_file;  /* PEM chain as served: leaf first, then intermediates */
-    const char *key_file;   /* PEM private key of the leaf */
-    int prefer_server_order;/* enforce the server's suite order */
-    int tickets;            /* issue session tickets */
-    int session_cache;      /* keep a session-id cache */
+    const char *cert_file;   /* PEM chain as served: leaf first, then intermediates */
+    const char *key_file;    /* PEM private key of the leaf */
+    int prefer_server_order; /* enforce the server's suite order */
+    int tickets;             /* issue session tickets */
+    int session_cache;       /* keep a session-id cache */
 };
 
 /* What a connection negotiated, in IANA terms. 0 / "" where not applicable. */
@@ -131,8 +131,8 @@ struct th_fetch_result {
 
 struct th_backend {
     /* identity (mandatory) */
-    const char *name;    /* "openssl": what scenarios and -b name */
-    const char *library; /* "OpenSSL" */
+    const char *name;             /* "openssl": what scenarios and -b name */
+    const char *library;          /* "OpenSSL" */
     const char *(*version)(void); /* the runtime library's version string */
     void (*caps)(struct th_caps *out);
 
@@ -161,8 +161,8 @@ struct th_backend {
     void (*session_free)(struct th_session *s);
 
     /* socket-owning clients: one HTTPS GET of https://host:port/path */
-    int (*fetch)(const struct th_tls_config *cfg, const char *host, uint16_t port,
-                 const char *path, double timeout_s, struct th_fetch_result *out);
+    int (*fetch)(const struct th_tls_config *cfg, const char *host, uint16_t port, const char *path,
+                 double timeout_s, struct th_fetch_result *out);
 };
 
 /* registry.c */

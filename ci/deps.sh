@@ -3,7 +3,7 @@
 #   sh ci/deps.sh          install (apt-get update first)
 #   sh ci/deps.sh --quiet  the same, silent when nothing is missing
 set -eu
-PKGS="gcc make pkg-config perl jq openssl libssl-dev libjansson-dev libgnutls28-dev gnutls-bin libmbedtls-dev libcurl4-openssl-dev"
+PKGS="gcc make pkg-config perl jq clang-format openssl libssl-dev libjansson-dev libgnutls28-dev gnutls-bin libmbedtls-dev libcurl4-openssl-dev"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -106,7 +106,10 @@ static json_t *take_string(char *s)
     return j ? j : json_null();
 }
 
-static json_t *copy_string(const char *s) { return take_string(s ? th_xstrdup(s) : NULL); }
+static json_t *copy_string(const char *s)
+{
+    return take_string(s ? th_xstrdup(s) : NULL);
+}
 
 static json_t *os_json(void)
 {

@@ -7,10 +7,18 @@ static const struct th_suite_info suites[] = {
 };
 
 static const struct th_group_info groups[] = {
-    {0x0017, "secp256r1"}, {0x0018, "secp384r1"}, {0x0019, "secp521r1"},
-    {0x001D, "x25519"},    {0x001E, "x448"},      {0x0100, "ffdhe2048"},
-    {0x0101, "ffdhe3072"}, {0x0102, "ffdhe4096"}, {0x0103, "ffdhe6144"},
-    {0x0104, "ffdhe8192"}, {0x001A, "brainpoolP256r1"}, {0x001B, "brainpoolP384r1"},
+    {0x0017, "secp256r1"},
+    {0x0018, "secp384r1"},
+    {0x0019, "secp521r1"},
+    {0x001D, "x25519"},
+    {0x001E, "x448"},
+    {0x0100, "ffdhe2048"},
+    {0x0101, "ffdhe3072"},
+    {0x0102, "ffdhe4096"},
+    {0x0103, "ffdhe6144"},
+    {0x0104, "ffdhe8192"},
+    {0x001A, "brainpoolP256r1"},
+    {0x001B, "brainpoolP384r1"},
     {0x001C, "brainpoolP512r1"},
 };
 
@@ -30,7 +38,10 @@ const struct th_suite_info *th_suite_by_name(const char *name)
     return NULL;
 }
 
-size_t th_suite_count(void) { return sizeof(suites) / sizeof(suites[0]); }
+size_t th_suite_count(void)
+{
+    return sizeof(suites) / sizeof(suites[0]);
+}
 
 const struct th_suite_info *th_suite_at(size_t i)
 {

@@ -12,16 +12,17 @@
 #define TH_TLS13 0x0304
 /* A set of versions: one bit per version, bit (v & 0xff). */
 #define TH_VBIT(v) (1u << ((v)&0xff))
-#define TH_VERSIONS_ALL (TH_VBIT(TH_TLS10) | TH_VBIT(TH_TLS11) | TH_VBIT(TH_TLS12) | TH_VBIT(TH_TLS13))
+#define TH_VERSIONS_ALL                                                                            \
+    (TH_VBIT(TH_TLS10) | TH_VBIT(TH_TLS11) | TH_VBIT(TH_TLS12) | TH_VBIT(TH_TLS13))
 
 struct th_suite_info {
     uint16_t id;
-    const char *name;    /* IANA name, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 */
-    uint16_t min_version;/* lowest version it runs on; TLS 1.3 suites run only on 1.3 */
-    const char *kx;      /* TLS13, ECDHE, DHE, RSA, PSK, ... */
-    const char *auth;    /* RSA, ECDSA, DSS, PSK, any */
-    const char *cipher;  /* AES-128-GCM, CHACHA20-POLY1305, AES-128-CBC, ... */
-    const char *mac;     /* AEAD, SHA1, SHA256, SHA384 */
+    const char *name;     /* IANA name, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 */
+    uint16_t min_version; /* lowest version it runs on; TLS 1.3 suites run only on 1.3 */
+    const char *kx;       /* TLS13, ECDHE, DHE, RSA, PSK, ... */
+    const char *auth;     /* RSA, ECDSA, DSS, PSK, any */
+    const char *cipher;   /* AES-128-GCM, CHACHA20-POLY1305, AES-128-CBC, ... */
+    const char *mac;      /* AEAD, SHA1, SHA256, SHA384 */
 };
 
 const struct th_suite_info *th_suite_by_id(uint16_t id);

@@ -18,7 +18,10 @@ static void adv(struct scan *s)
     }
 }
 
-static int peek(const struct scan *s) { return s->p < s->end ? (unsigned char)*s->p : -1; }
+static int peek(const struct scan *s)
+{
+    return s->p < s->end ? (unsigned char)*s->p : -1;
+}
 
 static void skip_ws(struct scan *s)
 {
@@ -33,9 +36,10 @@ static int hex4(const char *p, const char *end, unsigned *out)
         return -1;
     for (int i = 0; i < 4; i++) {
         char c = p[i];
-        int d = c >= '0' && c <= '9' ? c - '0'
+        int d = c >= '0' && c <= '9'   ? c - '0'
                 : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
         if (d < 0)
             return -1;
         v = v * 16 + (unsigned)d;
@@ -84,8 +88,8 @@ static int unescape(struct scan *s, char *o)
         return -1;
     for (int i = 0; i < 5; i++)
         adv(s);
-    if (cp >= 0xD800 && cp < 0xDC00 && s->end - s->p >= 6 && s->p[0] == '\\' &&
-        s->p[1] == 'u' && hex4(s->p + 2, s->end, &lo) == 0 && lo >= 0xDC00 && lo < 0xE000) {
+    if (cp >= 0xD800 && cp < 0xDC00 && s->end - s->p >= 6 && s->p[0] == '\\' && s->p[1] == 'u' &&
+        hex4(s->p + 2, s->end, &lo) == 0 && lo >= 0xDC00 && lo < 0xE000) {
         for (int i = 0; i < 6; i++)
             adv(s);
         cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
@@ -207,8 +211,8 @@ static int enter_index(struct scan *s, size_t index)
     }
 }
 
-int th_jsonpos_find(const char *text, size_t len, const struct th_jpath *path, size_t n,
-                    int at_key, int *line, int *col)
+int th_jsonpos_find(const char *text, size_t len, const struct th_jpath *path, size_t n, int at_key,
+                    int *line, int *col)
 {
     struct scan s = {text, text + len, 1, 0};
     struct scan found;

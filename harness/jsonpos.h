@@ -18,7 +18,7 @@ struct th_jpath {
  * at_key and a last step that is a key, point at that key instead of its value.
  * Returns 0, or -1 when the path is not in the text; line/col then point at the
  * deepest value found on the way. */
-int th_jsonpos_find(const char *text, size_t len, const struct th_jpath *path, size_t n,
-                    int at_key, int *line, int *col);
+int th_jsonpos_find(const char *text, size_t len, const struct th_jpath *path, size_t n, int at_key,
+                    int *line, int *col);
 
 #endif

@@ -61,7 +61,8 @@ static int details_differ(const struct th_expect *x, const struct th_negotiated 
         }
     }
     if (x->resumed >= 0 && x->resumed != n->resumed) {
-        snprintf(why, cap, "expected %s, got %s", x->resumed ? "a resumed session" : "a full handshake",
+        snprintf(why, cap, "expected %s, got %s",
+                 x->resumed ? "a resumed session" : "a full handshake",
                  n->resumed ? "a resumed session" : "a full handshake");
         return 1;
     }
@@ -85,9 +86,9 @@ enum th_outcome th_decide_outcome(const struct th_error *client, int client_fail
                                   const struct th_error *server, int server_failed,
                                   const char **side)
 {
-    int client_generic = client_failed && (client->outcome == TH_HANDSHAKE_FAILURE ||
-                                           client->outcome == TH_IO_ERROR ||
-                                           client->outcome == TH_TRUNCATED);
+    int client_generic =
+        client_failed && (client->outcome == TH_HANDSHAKE_FAILURE ||
+                          client->outcome == TH_IO_ERROR || client->outcome == TH_TRUNCATED);
     int server_precise = server_failed && server->outcome != TH_HANDSHAKE_FAILURE &&
                          server->outcome != TH_IO_ERROR && server->outcome != TH_TRUNCATED &&
                          server->outcome != TH_OK;

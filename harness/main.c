@@ -132,11 +132,11 @@ enum { OPT_JUNIT = 256, OPT_REPEAT, OPT_QUICK, OPT_PKI, OPT_JSON };
 static int parse_opts(int argc, char **argv, struct cmd_opts *o)
 {
     static const struct option longopts[] = {
-        {"backends", required_argument, NULL, 'b'}, {"out", required_argument, NULL, 'o'},
-        {"junit", required_argument, NULL, OPT_JUNIT}, {"filter", required_argument, NULL, 'f'},
+        {"backends", required_argument, NULL, 'b'},      {"out", required_argument, NULL, 'o'},
+        {"junit", required_argument, NULL, OPT_JUNIT},   {"filter", required_argument, NULL, 'f'},
         {"repeat", required_argument, NULL, OPT_REPEAT}, {"quick", no_argument, NULL, OPT_QUICK},
-        {"pki", required_argument, NULL, OPT_PKI}, {"verbose", no_argument, NULL, 'v'},
-        {"json", no_argument, NULL, OPT_JSON}, {NULL, 0, NULL, 0},
+        {"pki", required_argument, NULL, OPT_PKI},       {"verbose", no_argument, NULL, 'v'},
+        {"json", no_argument, NULL, OPT_JSON},           {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
     o->pki_dir = default_pki_dir();
@@ -162,8 +162,7 @@ static int parse_opts(int argc, char **argv, struct cmd_opts *o)
                 return usage_error("--repeat: '%s' is not a count from 1 to 10000", optarg);
             break;
         }
-        default:
-            return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     o->paths = (const char **)argv + optind;
@@ -255,6 +254,10 @@ static int cmd_run(int argc, char **argv)
         .results = th_xcalloc(plan.n ? plan.n : 1, sizeof(struct th_case_result)),
     };
     struct th_runner_opts ro = {.pki_dir = o.pki_dir, .interrupt = &interrupted};
+    printf("tlsharness %s: %zu cases; backends:", TH_VERSION, plan.n);
+    for (size_t i = 0; th_backends[i]; i++)
+        printf(" %s (%s)", th_backends[i]->name, th_backends[i]->version());
+    printf("\n");
     for (size_t i = 0; i < plan.n && !interrupted; i++) {
         th_run_case(&plan.cases[i], &ro, &run.results[run.n]);
         print_progress(&run.results[run.n++], o.verbose);
@@ -264,6 +267,7 @@ static int cmd_run(int argc, char **argv)
     th_results_print_summary(stdout, &run, isatty(STDOUT_FILENO));
     if (run.interrupted)
         printf("interrupted after %zu of %zu cases\n", run.n, plan.n);
+    printf("wall time: %.2f s\n", run.finished_at - run.started_at);
     rc = write_outputs(&o, &run) != 0 ? EXIT_INTERNAL : run_exit_status(&run);
     free(run.results);
     th_plan_free(&plan);
@@ -344,8 +348,17 @@ static json_t *caps_json(const struct th_backend *b)
     if (caps.resume & TH_RESUME_BIT(TH_RESUME_SESSION_ID))
         json_array_append_new(a, json_string("session_id"));
     static const char *const feature_names[] = {
-        "alpn", "crl", "sni", "hostname", "ip_san", "restrict_versions", "restrict_suites",
-        "restrict_groups", "server_order", "driver_io", "own_socket",
+        "alpn",
+        "crl",
+        "sni",
+        "hostname",
+        "ip_san",
+        "restrict_versions",
+        "restrict_suites",
+        "restrict_groups",
+        "server_order",
+        "driver_io",
+        "own_socket",
     };
     json_object_set_new(o, "features", a = json_array());
     for (unsigned i = 0; i < TH_ARRAY_LEN(feature_names); i++)
@@ -377,7 +390,8 @@ static int cmd_backends(int argc, char **argv)
     } else {
         size_t i;
         json_t *b;
-        json_array_foreach(all, i, b) {
+        json_array_foreach(all, i, b)
+        {
             printf("%s (%s)\n", json_string_value(json_object_get(b, "name")),
                    json_string_value(json_object_get(b, "version")));
             print_list("roles", json_object_get(b, "roles"));

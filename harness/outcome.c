@@ -52,31 +52,21 @@ int th_outcome_is_certificate(enum th_outcome o)
 enum th_outcome th_outcome_from_alert(int alert)
 {
     switch (alert) {
-    case 20: /* bad_record_mac */
-        return TH_BAD_RECORD_MAC;
-    case 42: /* bad_certificate: refused without a precise reason */
-        return TH_HANDSHAKE_FAILURE;
-    case 44: /* certificate_revoked */
-        return TH_REVOKED;
-    case 45: /* certificate_expired */
-        return TH_EXPIRED;
-    case 48: /* unknown_ca */
-        return TH_UNKNOWN_CA;
-    case 51: /* decrypt_error: a signature or Finished did not verify */
-        return TH_BAD_SIGNATURE;
-    case 70: /* protocol_version */
-        return TH_PROTOCOL_VERSION;
-    case 71: /* insufficient_security */
-        return TH_NO_SHARED_CIPHER;
-    case 80: /* internal_error */
-        return TH_INTERNAL_ERROR;
-    default: /* handshake_failure (40) and every other alert */
-        return TH_HANDSHAKE_FAILURE;
+    case 20: /* bad_record_mac */ return TH_BAD_RECORD_MAC;
+    case 42: /* bad_certificate: refused without a precise reason */ return TH_HANDSHAKE_FAILURE;
+    case 44: /* certificate_revoked */ return TH_REVOKED;
+    case 45: /* certificate_expired */ return TH_EXPIRED;
+    case 48: /* unknown_ca */ return TH_UNKNOWN_CA;
+    case 51: /* decrypt_error: a signature or Finished did not verify */ return TH_BAD_SIGNATURE;
+    case 70: /* protocol_version */ return TH_PROTOCOL_VERSION;
+    case 71: /* insufficient_security */ return TH_NO_SHARED_CIPHER;
+    case 80: /* internal_error */ return TH_INTERNAL_ERROR;
+    default: /* handshake_failure (40) and every other alert */ return TH_HANDSHAKE_FAILURE;
     }
 }
 
 static const char *const status_names[TH_STATUS_COUNT] = {
-    [TH_PASS] = "pass", [TH_FAIL] = "fail", [TH_XFAIL] = "xfail",
+    [TH_PASS] = "pass",   [TH_FAIL] = "fail", [TH_XFAIL] = "xfail",
     [TH_XPASS] = "xpass", [TH_SKIP] = "skip", [TH_ERROR] = "error",
 };
 

@@ -41,20 +41,20 @@ enum leaf_flag {
 };
 
 /* The one list of leaves: name, key, issuer, validity in days from now, flags. */
-#define PKI_LEAVES(X)                                                                    \
-    X("rsa2048", K_OWN, I_INTER, -1, 30, 0)                                              \
-    X("ecdsa-p256", K_EC, I_INTER, -1, 30, 0)                                            \
-    X("expired", K_SHARED, I_INTER, -60, -30, 0)                                         \
-    X("not-yet-valid", K_SHARED, I_INTER, 30, 60, 0)                                     \
-    X("wrong-host", K_SHARED, I_INTER, -1, 30, F_WRONG_HOST)                             \
-    X("self-signed", K_SHARED, I_SELF, -1, 30, F_ALONE)                                  \
-    X("untrusted", K_SHARED, I_UNTRUSTED, -1, 30, F_ALONE)                               \
-    X("no-intermediate", K_SHARED, I_INTER, -1, 30, F_ALONE)                             \
-    X("rsa1024", K_RSA1024, I_INTER, -1, 30, 0)                                          \
-    X("sha1", K_SHARED, I_INTER, -1, 30, F_SHA1)                                         \
-    X("bad-eku", K_SHARED, I_INTER, -1, 30, F_CLIENT_EKU)                                \
-    X("bad-key-usage", K_SHARED, I_INTER, -1, 30, F_BAD_KU)                              \
-    X("bad-signature", K_SHARED, I_INTER, -1, 30, F_BAD_SIG)                             \
+#define PKI_LEAVES(X)                                                                              \
+    X("rsa2048", K_OWN, I_INTER, -1, 30, 0)                                                        \
+    X("ecdsa-p256", K_EC, I_INTER, -1, 30, 0)                                                      \
+    X("expired", K_SHARED, I_INTER, -60, -30, 0)                                                   \
+    X("not-yet-valid", K_SHARED, I_INTER, 30, 60, 0)                                               \
+    X("wrong-host", K_SHARED, I_INTER, -1, 30, F_WRONG_HOST)                                       \
+    X("self-signed", K_SHARED, I_SELF, -1, 30, F_ALONE)                                            \
+    X("untrusted", K_SHARED, I_UNTRUSTED, -1, 30, F_ALONE)                                         \
+    X("no-intermediate", K_SHARED, I_INTER, -1, 30, F_ALONE)                                       \
+    X("rsa1024", K_RSA1024, I_INTER, -1, 30, 0)                                                    \
+    X("sha1", K_SHARED, I_INTER, -1, 30, F_SHA1)                                                   \
+    X("bad-eku", K_SHARED, I_INTER, -1, 30, F_CLIENT_EKU)                                          \
+    X("bad-key-usage", K_SHARED, I_INTER, -1, 30, F_BAD_KU)                                        \
+    X("bad-signature", K_SHARED, I_INTER, -1, 30, F_BAD_SIG)                                       \
     X("revoked", K_SHARED, I_INTER, -1, 30, F_REVOKED)
 
 struct leaf_spec {
@@ -150,8 +150,8 @@ static int set_validity(struct gen *g, X509 *x, int from_days, int to_days)
 
 /* A certificate with version, serial, subject O=tlsharness/CN=cn, key and validity;
  * the issuer's name, extensions and signature come later. */
-static X509 *new_cert(struct gen *g, const char *name, const char *cn, EVP_PKEY *key,
-                      int from_days, int to_days)
+static X509 *new_cert(struct gen *g, const char *name, const char *cn, EVP_PKEY *key, int from_days,
+                      int to_days)
 {
     X509 *x = X509_new();
     if (!x || set_serial(g, x, name) < 0) {
@@ -162,10 +162,10 @@ static X509 *new_cert(struct gen *g, const char *name, const char *cn, EVP_PKEY 
     }
     X509_NAME *subj = X509_get_subject_name(x);
     if (!X509_set_version(x, X509_VERSION_3) ||
-        !X509_NAME_add_entry_by_txt(subj, "O", MBSTRING_ASC,
-                                    (const unsigned char *)"tlsharness", -1, -1, 0) ||
-        !X509_NAME_add_entry_by_txt(subj, "CN", MBSTRING_ASC, (const unsigned char *)cn,
+        !X509_NAME_add_entry_by_txt(subj, "O", MBSTRING_ASC, (const unsigned char *)"tlsharness",
                                     -1, -1, 0) ||
+        !X509_NAME_add_entry_by_txt(subj, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1,
+                                    0) ||
         !X509_set_pubkey(x, key) || set_validity(g, x, from_days, to_days) < 0) {
         fail_ossl(g, "building certificate", name);
         X509_free(x);
@@ -182,8 +182,7 @@ struct ext {
     const char *value;
 };
 
-static int add_exts(struct gen *g, X509 *x, X509 *issuer, const struct ext *exts,
-                    const char *name)
+static int add_exts(struct gen *g, X509 *x, X509 *issuer, const struct ext *exts, const char *name)
 {
     for (const struct ext *e = exts; e->value; e++) {
         X509V3_CTX v3;
@@ -198,8 +197,8 @@ static int add_exts(struct gen *g, X509 *x, X509 *issuer, const struct ext *exts
     return 0;
 }
 
-static int sign_cert(struct gen *g, X509 *x, X509 *issuer, EVP_PKEY *key,
-                     const EVP_MD *md, const char *name)
+static int sign_cert(struct gen *g, X509 *x, X509 *issuer, EVP_PKEY *key, const EVP_MD *md,
+                     const char *name)
 {
     if (!X509_set_issuer_name(x, X509_get_subject_name(issuer)) || !X509_sign(x, key, md))
         return fail_ossl(g, "signing", name);
@@ -207,12 +206,11 @@ static int sign_cert(struct gen *g, X509 *x, X509 *issuer, EVP_PKEY *key,
 }
 
 /* A CA: self-signed when issuer is NULL; pathlen 0 when it is an intermediate. */
-static X509 *make_ca(struct gen *g, const char *name, const char *cn, EVP_PKEY *key,
-                     X509 *issuer, EVP_PKEY *issuer_key)
+static X509 *make_ca(struct gen *g, const char *name, const char *cn, EVP_PKEY *key, X509 *issuer,
+                     EVP_PKEY *issuer_key)
 {
     const struct ext exts[] = {
-        {NID_basic_constraints,
-         issuer ? "critical,CA:TRUE,pathlen:0" : "critical,CA:TRUE"},
+        {NID_basic_constraints, issuer ? "critical,CA:TRUE,pathlen:0" : "critical,CA:TRUE"},
         {NID_key_usage, "critical,keyCertSign,cRLSign"},
         {NID_subject_key_identifier, "hash"},
         {NID_authority_key_identifier, "keyid:always"},
@@ -233,14 +231,10 @@ static X509 *make_ca(struct gen *g, const char *name, const char *cn, EVP_PKEY *
 static EVP_PKEY *leaf_key(const struct gen *g, const struct leaf_spec *s)
 {
     switch (s->key) {
-    case K_OWN:
-        return g->own_key;
-    case K_SHARED:
-        return g->shared_key;
-    case K_RSA1024:
-        return g->small_key;
-    case K_EC:
-        return EVP_EC_gen("P-256");
+    case K_OWN: return g->own_key;
+    case K_SHARED: return g->shared_key;
+    case K_RSA1024: return g->small_key;
+    case K_EC: return EVP_EC_gen("P-256");
     }
     return NULL;
 }
@@ -268,16 +262,14 @@ static int corrupt_signature(struct gen *g, X509 **x, const char *name)
 
 static int make_leaf(struct gen *g, const struct leaf_spec *s, EVP_PKEY *key, X509 **out)
 {
-    const char *ku = EVP_PKEY_is_a(key, "EC")
-                         ? "critical,digitalSignature"
-                         : "critical,digitalSignature,keyEncipherment";
+    const char *ku = EVP_PKEY_is_a(key, "EC") ? "critical,digitalSignature"
+                                              : "critical,digitalSignature,keyEncipherment";
     const struct ext exts[] = {
         {NID_basic_constraints, "critical,CA:FALSE"},
         {NID_key_usage, s->flags & F_BAD_KU ? "critical,keyCertSign" : ku},
         {NID_ext_key_usage, s->flags & F_CLIENT_EKU ? "clientAuth" : "serverAuth"},
-        {NID_subject_alt_name, s->flags & F_WRONG_HOST
-                                   ? "DNS:wrong.example"
-                                   : "DNS:localhost,IP:127.0.0.1,IP:::1"},
+        {NID_subject_alt_name,
+         s->flags & F_WRONG_HOST ? "DNS:wrong.example" : "DNS:localhost,IP:127.0.0.1,IP:::1"},
         {NID_subject_key_identifier, "hash"},
         {NID_authority_key_identifier, "keyid:always"},
         {0, NULL},
@@ -286,9 +278,7 @@ static int make_leaf(struct gen *g, const struct leaf_spec *s, EVP_PKEY *key, X5
     X509 *x = new_cert(g, s->name, cn, key, s->from_days, s->to_days);
     if (!x)
         return -1;
-    X509 *issuer = s->issuer == I_SELF        ? x
-                   : s->issuer == I_UNTRUSTED ? g->untr
-                                              : g->inter;
+    X509 *issuer = s->issuer == I_SELF ? x : s->issuer == I_UNTRUSTED ? g->untr : g->inter;
     EVP_PKEY *ikey = s->issuer == I_SELF        ? key
                      : s->issuer == I_UNTRUSTED ? g->untr_key
                                                 : g->inter_key;
@@ -300,16 +290,14 @@ static int make_leaf(struct gen *g, const struct leaf_spec *s, EVP_PKEY *key, X5
         return -1;
     }
     *out = x;
-    if (s->flags & F_REVOKED &&
-        !(g->revoked_serial = ASN1_INTEGER_dup(X509_get0_serialNumber(x))))
+    if (s->flags & F_REVOKED && !(g->revoked_serial = ASN1_INTEGER_dup(X509_get0_serialNumber(x))))
         return fail_ossl(g, "copying the serial of", s->name);
     return 0;
 }
 
 /* ---- CRLs ---- */
 
-static int crl_add_revoked(X509_CRL *crl, const ASN1_INTEGER *serial,
-                           const ASN1_TIME *when)
+static int crl_add_revoked(X509_CRL *crl, const ASN1_INTEGER *serial, const ASN1_TIME *when)
 {
     X509_REVOKED *rev = X509_REVOKED_new();
     if (!rev || !X509_REVOKED_set_serialNumber(rev, (ASN1_INTEGER *)serial) ||
@@ -337,8 +325,8 @@ static int crl_add_exts(X509_CRL *crl, X509 *issuer)
 }
 
 /* A v2 CRL of issuer, revoking serial when it is not NULL, good for 30 days. */
-static X509_CRL *make_crl(struct gen *g, X509 *issuer, EVP_PKEY *key,
-                          const ASN1_INTEGER *serial, const char *name)
+static X509_CRL *make_crl(struct gen *g, X509 *issuer, EVP_PKEY *key, const ASN1_INTEGER *serial,
+                          const char *name)
 {
     X509_CRL *crl = X509_CRL_new();
     ASN1_TIME *last = X509_time_adj_ex(NULL, -1, 0, &g->now);
@@ -400,15 +388,14 @@ static int write_bio(struct gen *g, const char *file, BIO *b, mode_t mode)
 
 /* Write certificates a and then b, or the private key when key is set, to
  * DIR/NAME<suffix>. An unencrypted PEM_write_bio_PrivateKey writes PKCS#8. */
-static int write_pem(struct gen *g, const char *name, const char *suffix, X509 *a,
-                     X509 *b, EVP_PKEY *key)
+static int write_pem(struct gen *g, const char *name, const char *suffix, X509 *a, X509 *b,
+                     EVP_PKEY *key)
 {
     char file[128];
     snprintf(file, sizeof file, "%s%s", name, suffix);
     BIO *bio = BIO_new(BIO_s_mem());
-    int ok =
-        bio && (key ? PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)
-                    : PEM_write_bio_X509(bio, a) && (!b || PEM_write_bio_X509(bio, b)));
+    int ok = bio && (key ? PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)
+                         : PEM_write_bio_X509(bio, a) && (!b || PEM_write_bio_X509(bio, b)));
     if (!ok) {
         BIO_free(bio);
         return fail_ossl(g, "encoding", file);
@@ -423,8 +410,7 @@ static int write_leaf(struct gen *g, const struct leaf_spec *s)
     int rc = -1;
     if (!key)
         fail_ossl(g, "generating the key of", s->name);
-    else if (make_leaf(g, s, key, &x) == 0 &&
-             write_pem(g, s->name, ".pem", x, NULL, NULL) == 0 &&
+    else if (make_leaf(g, s, key, &x) == 0 && write_pem(g, s->name, ".pem", x, NULL, NULL) == 0 &&
              write_pem(g, s->name, ".chain.pem", x, inter, NULL) == 0)
         rc = write_pem(g, s->name, ".key.pem", NULL, NULL, key);
     X509_free(x);
@@ -436,8 +422,7 @@ static int write_leaf(struct gen *g, const struct leaf_spec *s)
 /* crl.pem: the intermediate's CRL, then the root's, so a whole-chain check works. */
 static int write_crls(struct gen *g)
 {
-    X509_CRL *inter =
-        make_crl(g, g->inter, g->inter_key, g->revoked_serial, "intermediate");
+    X509_CRL *inter = make_crl(g, g->inter, g->inter_key, g->revoked_serial, "intermediate");
     X509_CRL *root = inter ? make_crl(g, g->root, g->root_key, NULL, "root") : NULL;
     BIO *bio = root ? BIO_new(BIO_s_mem()) : NULL;
     int rc = -1;
@@ -456,12 +441,11 @@ static int write_crls(struct gen *g)
 static int write_manifest(struct gen *g)
 {
     char buf[1024];
-    size_t n =
-        (size_t)snprintf(buf, sizeof buf,
-                         "{\"generator\":\"tlsharness\",\"format\":1,\"created\":%lld,"
-                         "\"good_until\":%lld,\"objects\":[\"root\",\"intermediate\","
-                         "\"untrusted-root\",\"crl\"",
-                         (long long)g->now, (long long)g->good_until);
+    size_t n = (size_t)snprintf(buf, sizeof buf,
+                                "{\"generator\":\"tlsharness\",\"format\":1,\"created\":%lld,"
+                                "\"good_until\":%lld,\"objects\":[\"root\",\"intermediate\","
+                                "\"untrusted-root\",\"crl\"",
+                                (long long)g->now, (long long)g->good_until);
     for (size_t i = 0; i < N_LEAVES && n < sizeof buf; i++)
         n += (size_t)snprintf(buf + n, sizeof buf - n, ",\"%s\"", leaf_specs[i].name);
     if (n < sizeof buf)
@@ -516,8 +500,7 @@ static int gen_keys(struct gen *g)
         char buf[256] = "no OpenSSL error reported";
         if (jobs[i].err)
             ERR_error_string_n(jobs[i].err, buf, sizeof buf);
-        snprintf(g->err, g->errcap, "PKI: generating an RSA-%u key failed: %s",
-                 jobs[i].bits, buf);
+        snprintf(g->err, g->errcap, "PKI: generating an RSA-%u key failed: %s", jobs[i].bits, buf);
         return -1;
     }
     return 0;
@@ -526,11 +509,11 @@ static int gen_keys(struct gen *g)
 static int gen_cas(struct gen *g)
 {
     g->root = make_ca(g, "root", "tlsharness test root", g->root_key, NULL, NULL);
-    g->inter = g->root ? make_ca(g, "intermediate", "tlsharness test intermediate",
-                                 g->inter_key, g->root, g->root_key)
+    g->inter = g->root ? make_ca(g, "intermediate", "tlsharness test intermediate", g->inter_key,
+                                 g->root, g->root_key)
                        : NULL;
-    g->untr = g->inter ? make_ca(g, "untrusted-root", "tlsharness untrusted root",
-                                 g->untr_key, NULL, NULL)
+    g->untr = g->inter ? make_ca(g, "untrusted-root", "tlsharness untrusted root", g->untr_key,
+                                 NULL, NULL)
                        : NULL;
     TH_ENSURE(g->untr);
     TH_GUARD(write_pem(g, "root", ".pem", g->root, NULL, NULL));
@@ -607,9 +590,8 @@ static int dir_complete(const char *dir, time_t min_until)
     char *text = th_read_file(path, NULL);
     free(path);
     long long format = 0, until = 0;
-    int ok = text && strstr(text, "\"tlsharness\"") &&
-             json_ll(text, "\"format\"", &format) && format == 1 &&
-             json_ll(text, "\"good_until\"", &until) && until > (long long)min_until;
+    int ok = text && strstr(text, "\"tlsharness\"") && json_ll(text, "\"format\"", &format) &&
+             format == 1 && json_ll(text, "\"good_until\"", &until) && until > (long long)min_until;
     free(text);
     for (size_t i = 0; ok && ca_names[i]; i++)
         ok = file_nonempty(dir, ca_names[i], ".pem");
@@ -694,21 +676,24 @@ static int in_list(const char *name, const char *const *list)
     return 0;
 }
 
-static int is_leaf(const char *name) { return in_list(name, th_pki_leaves); }
-static int is_ca_name(const char *name) { return in_list(name, ca_names); }
+static int is_leaf(const char *name)
+{
+    return in_list(name, th_pki_leaves);
+}
+static int is_ca_name(const char *name)
+{
+    return in_list(name, ca_names);
+}
 
 int th_pki_known(const char *name, enum th_pki_use use)
 {
     if (!name)
         return 0;
     switch (use) {
-    case TH_PKI_CA:
-        return is_ca_name(name) || is_leaf(name);
-    case TH_PKI_CRL:
-        return strcmp(name, "crl") == 0;
+    case TH_PKI_CA: return is_ca_name(name) || is_leaf(name);
+    case TH_PKI_CRL: return strcmp(name, "crl") == 0;
     case TH_PKI_CHAIN:
-    case TH_PKI_KEY:
-        return is_leaf(name);
+    case TH_PKI_KEY: return is_leaf(name);
     }
     return 0;
 }
@@ -734,8 +719,8 @@ static const char *use_suffix(enum th_pki_use use)
     return use == TH_PKI_CHAIN ? ".chain.pem" : use == TH_PKI_KEY ? ".key.pem" : ".pem";
 }
 
-int th_pki_path(const char *dir, const char *name, enum th_pki_use use, char *out,
-                size_t cap, char *err, size_t errcap)
+int th_pki_path(const char *dir, const char *name, enum th_pki_use use, char *out, size_t cap,
+                char *err, size_t errcap)
 {
     if (!name || (!is_leaf(name) && !is_ca_name(name) && strcmp(name, "crl") != 0)) {
         unknown_name(name ? name : "(null)", err, errcap);

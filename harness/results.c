@@ -88,7 +88,10 @@ static json_t *jstr(const char *s)
 }
 
 /* JSON has no NaN or infinity: a measurement that is not a number is null. */
-static json_t *jnum(double d) { return isfinite(d) ? json_real(d) : json_null(); }
+static json_t *jnum(double d)
+{
+    return isfinite(d) ? json_real(d) : json_null();
+}
 
 static json_t *hex_id(uint16_t id)
 {
@@ -402,7 +405,10 @@ static void xml_put(FILE *f, const char *s, int attr)
 }
 
 /* Seconds as junit-10.xsd's SUREFIRE_TIME accepts: digits, a point, digits. */
-static void put_time(FILE *f, double s) { fprintf(f, "%.3f", isfinite(s) && s > 0 ? s : 0.0); }
+static void put_time(FILE *f, double s)
+{
+    fprintf(f, "%.3f", isfinite(s) && s > 0 ? s : 0.0);
+}
 
 static const char *client_name(const struct th_case *c)
 {
@@ -609,15 +615,11 @@ int th_results_write_junit(const char *path, const struct th_run *run, char *err
 static const char *status_colour(enum th_status s)
 {
     switch (s) {
-    case TH_PASS:
-        return "\033[32m";
+    case TH_PASS: return "\033[32m";
     case TH_XFAIL:
-    case TH_XPASS:
-        return "\033[33m";
-    case TH_SKIP:
-        return "\033[2m";
-    default:
-        return "\033[31m";
+    case TH_XPASS: return "\033[33m";
+    case TH_SKIP: return "\033[2m";
+    default: return "\033[31m";
     }
 }
 

@@ -21,14 +21,14 @@ struct th_metric {
 
 /* What one connection attempt showed, from both ends when the harness runs both. */
 struct th_observed {
-    int ran;                   /* a connection was attempted */
-    enum th_outcome outcome;   /* the case's outcome: see runner.c for how it is chosen */
-    struct th_negotiated neg;  /* the client's view (resumption: the last connection) */
-    int have_neg;              /* neg is filled in (a handshake completed) */
-    const char *native_side;   /* "client" or "server": whose error decided outcome */
-    struct th_error client_err;/* outcome TH_OK when the client saw no error */
+    int ran;                    /* a connection was attempted */
+    enum th_outcome outcome;    /* the case's outcome: see runner.c for how it is chosen */
+    struct th_negotiated neg;   /* the client's view (resumption: the last connection) */
+    int have_neg;               /* neg is filled in (a handshake completed) */
+    const char *native_side;    /* "client" or "server": whose error decided outcome */
+    struct th_error client_err; /* outcome TH_OK when the client saw no error */
     struct th_error server_err;
-    int server_seen;           /* the harness ran the server side */
+    int server_seen; /* the harness ran the server side */
 };
 
 struct th_case_result {
@@ -47,7 +47,7 @@ struct th_run {
     const char *build_flags;        /* CFLAGS the binary was built with */
     struct th_case_result *results;
     size_t n;
-    int interrupted;                /* stopped early by a signal */
+    int interrupted; /* stopped early by a signal */
 };
 
 /* Counts by status. */

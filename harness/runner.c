@@ -31,8 +31,8 @@ enum ep_state {
 };
 
 static const char *const state_names[] = {
-    "handshake", "write", "read request", "read response",
-    "shutdown", "wait close_notify", "finished",
+    "handshake",         "write",    "read request", "read response", "shutdown",
+    "wait close_notify", "finished",
 };
 
 /* One end of one connection. */
@@ -48,8 +48,8 @@ struct endpoint {
     size_t out_len, out_off;
     char *in; /* what it has read */
     size_t in_len, in_cap;
-    size_t header_len;   /* client: length of the response head, 0 until seen */
-    long content_length; /* client: -1 when the response has none */
+    size_t header_len;              /* client: length of the response head, 0 until seen */
+    long content_length;            /* client: -1 when the response has none */
     const unsigned char *want_body; /* client: the body an internal server sends */
     int body_ok;
     uint64_t handshake_ns, t0;
@@ -107,8 +107,8 @@ static void check_response(struct endpoint *e)
         e->body_ok = 1;
         return;
     }
-    e->body_ok = e->content_length == BODY_LEN &&
-                 memcmp(e->in + e->header_len, e->want_body, BODY_LEN) == 0;
+    e->body_ok =
+        e->content_length == BODY_LEN && memcmp(e->in + e->header_len, e->want_body, BODY_LEN) == 0;
     if (!e->body_ok)
         ep_fail(e, TH_INTERNAL_ERROR, "response body differs from what the server sent");
 }
@@ -202,8 +202,7 @@ static enum th_step ep_step(struct endpoint *e)
             e->state = e->is_server ? EP_READ_REQ : EP_WRITE;
             break;
         case EP_WRITE:
-            st = e->b->write(e->conn, e->out + e->out_off, e->out_len - e->out_off, &done,
-                             &e->err);
+            st = e->b->write(e->conn, e->out + e->out_off, e->out_len - e->out_off, &done, &e->err);
             e->out_off += done;
             if (st == TH_STEP_FAILED) {
                 e->failed = 1;
@@ -234,13 +233,11 @@ static enum th_step ep_step(struct endpoint *e)
             if (st != TH_STEP_DONE)
                 return st;
             /* a client whose peer already closed has nothing more to wait for */
-            e->state = e->is_server || e->in_len == 0 || !e->have_neg ? EP_FINISHED
-                                                                       : EP_READ_CLOSE;
+            e->state = e->is_server || e->in_len == 0 || !e->have_neg ? EP_FINISHED : EP_READ_CLOSE;
             if (!e->is_server && e->content_length < 0 && e->header_len)
                 e->state = EP_FINISHED;
             break;
-        case EP_FINISHED:
-            return TH_STEP_DONE;
+        case EP_FINISHED: return TH_STEP_DONE;
         }
         if (e->failed)
             return TH_STEP_FAILED;
@@ -415,8 +412,8 @@ static void run_memory(struct conn_run *cr)
         sdone = cr->sv.failed || cr->sv.state == EP_FINISHED;
         if (cdone && sdone)
             break;
-        int progress = moved != pair.c2s.total + pair.s2c.total || cs != cr->cl.state ||
-                       ss != cr->sv.state;
+        int progress =
+            moved != pair.c2s.total + pair.s2c.total || cs != cr->cl.state || ss != cr->sv.state;
         if (!progress) {
             if (cdone || sdone)
                 break; /* the survivor waits for a peer that has gone */
@@ -491,11 +488,10 @@ static void client_tcp(struct conn_run *cr, const char *host, uint16_t port)
     if (fd < 0) {
         cr->cl.failed = 1;
         if (fd == -2)
-            th_error_set(&cr->cl.err, TH_TIMEOUT, 0, "TCP connect to %s:%u timed out", host,
-                         port);
+            th_error_set(&cr->cl.err, TH_TIMEOUT, 0, "TCP connect to %s:%u timed out", host, port);
         else
-            th_error_set(&cr->cl.err, TH_IO_ERROR, errno, "TCP connect to %s:%u: %s", host,
-                         port, strerror(errno));
+            th_error_set(&cr->cl.err, TH_IO_ERROR, errno, "TCP connect to %s:%u: %s", host, port,
+                         strerror(errno));
         return;
     }
     struct th_tcp t;
@@ -548,8 +544,8 @@ static void observe(struct conn_run *cr, struct th_case_result *r)
         o->client_err.outcome = TH_INTERNAL_ERROR;
     if (cr->sv.failed && o->server_err.outcome == TH_OK)
         o->server_err.outcome = TH_INTERNAL_ERROR;
-    o->outcome = th_decide_outcome(&o->client_err, cr->cl.failed, &o->server_err,
-                                   cr->sv.failed, &o->native_side);
+    o->outcome = th_decide_outcome(&o->client_err, cr->cl.failed, &o->server_err, cr->sv.failed,
+                                   &o->native_side);
     o->have_neg = cr->cl.have_neg;
     o->neg = cr->cl.neg;
 }
@@ -573,8 +569,8 @@ static void set_error(struct th_case_result *r, const char *fmt, const char *det
     snprintf(r->reason, sizeof(r->reason), fmt, detail);
 }
 
-static int make_ctxs(const struct th_case *c, const struct th_runner_opts *o,
-                     struct conn_run *cr, struct th_case_result *r)
+static int make_ctxs(const struct th_case *c, const struct th_runner_opts *o, struct conn_run *cr,
+                     struct th_case_result *r)
 {
     struct resolved rc, rs;
     char err[512] = "";
@@ -599,8 +595,7 @@ static int make_ctxs(const struct th_case *c, const struct th_runner_opts *o,
 
 /* A resuming case runs two connections from the same client context; the second
  * offers the session the first one got, and what it shows is what is judged. */
-void th_run_case(const struct th_case *c, const struct th_runner_opts *o,
-                 struct th_case_result *r)
+void th_run_case(const struct th_case *c, const struct th_runner_opts *o, struct th_case_result *r)
 {
     memset(r, 0, sizeof(*r));
     r->c = c;

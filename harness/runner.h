@@ -14,8 +14,7 @@ struct th_runner_opts {
 };
 
 /* Run one case; never fails as a function: problems become status error. */
-void th_run_case(const struct th_case *c, const struct th_runner_opts *o,
-                 struct th_case_result *r);
+void th_run_case(const struct th_case *c, const struct th_runner_opts *o, struct th_case_result *r);
 
 /* Decide status and reason from the observation and the case's expectations
  * (exposed for tests). */

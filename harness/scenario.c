@@ -23,10 +23,10 @@
 #include "jsonpos.h"
 #include "pki.h"
 
-#define TRY(x)                                                                 \
-    do {                                                                       \
-        if ((x) < 0)                                                           \
-            return -1;                                                         \
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        if ((x) < 0)                                                                               \
+            return -1;                                                                             \
     } while (0)
 
 #define MAX_DEPTH 8
@@ -43,7 +43,10 @@ static const char *const resume_names[] = {"none", "ticket", "session_id", NULL}
 static const char *const filter_kx[] = {"TLS13", "ECDHE", "DHE", "RSA", NULL};
 static const char *const filter_auth[] = {"RSA", "ECDSA", "any", NULL};
 
-const char *th_kind_name(enum th_kind k) { return k == TH_KIND_HANDSHAKE ? "handshake" : "unknown"; }
+const char *th_kind_name(enum th_kind k)
+{
+    return k == TH_KIND_HANDSHAKE ? "handshake" : "unknown";
+}
 
 const char *th_transport_name(enum th_transport t)
 {
@@ -59,7 +62,7 @@ struct side {
 };
 
 struct filt {
-    unsigned versions, kx, auth; /* bit sets; 0: no restriction */
+    unsigned versions, kx, auth;     /* bit sets; 0: no restriction */
     const char *ciphers[MAX_FILTER]; /* the iana table's own strings */
     size_t n_ciphers;
 };
@@ -83,7 +86,7 @@ struct scn {
 struct peer {
     const struct th_backend *be; /* NULL: "*" or an external target */
     int star;
-    char *url, *host, *label;    /* external target: URL, host, HOST:PORT */
+    char *url, *host, *label; /* external target: URL, host, HOST:PORT */
     uint16_t port;
 };
 
@@ -135,9 +138,18 @@ static void diag_at(struct loader *L, const char *file, int line, int col, const
         L->diag(&d, L->arg);
 }
 
-static void push_key(struct ld *l, const char *k) { l->path[l->depth++] = (struct th_jpath){k, 0}; }
-static void push_idx(struct ld *l, size_t i) { l->path[l->depth++] = (struct th_jpath){NULL, i}; }
-static void pop(struct ld *l) { l->depth--; }
+static void push_key(struct ld *l, const char *k)
+{
+    l->path[l->depth++] = (struct th_jpath){k, 0};
+}
+static void push_idx(struct ld *l, size_t i)
+{
+    l->path[l->depth++] = (struct th_jpath){NULL, i};
+}
+static void pop(struct ld *l)
+{
+    l->depth--;
+}
 
 static void path_str(const struct ld *l, char *out, size_t cap)
 {
@@ -307,7 +319,8 @@ static int each(struct ld *l, json_t *v, size_t max, item_fn fn, void *ctx)
     TRY(want(l, v, json_is_array(v), "an array"));
     if (json_array_size(v) > max)
         return perr(l, "too many entries (at most %zu)", max);
-    json_array_foreach(v, i, it) {
+    json_array_foreach(v, i, it)
+    {
         push_idx(l, i);
         if (fn(l, it, ctx) < 0)
             rc = -1;
@@ -351,7 +364,8 @@ static int suite_name(struct ld *l, json_t *it, uint16_t *id)
     TRY(get_str(l, it, &s));
     const struct th_suite_info *si = th_suite_by_name(s);
     if (!si)
-        return perr(l, "unknown cipher suite \"%s\" (IANA names such as TLS_AES_128_GCM_SHA256)", s);
+        return perr(l, "unknown cipher suite \"%s\" (IANA names such as TLS_AES_128_GCM_SHA256)",
+                    s);
     *id = si->id;
     return 0;
 }
@@ -367,7 +381,8 @@ static int group_name(struct ld *l, json_t *it, uint16_t *id)
     return 0;
 }
 
-static int id_item(struct ld *l, json_t *it, struct ids *o, int (*name)(struct ld *, json_t *, uint16_t *))
+static int id_item(struct ld *l, json_t *it, struct ids *o,
+                   int (*name)(struct ld *, json_t *, uint16_t *))
 {
     uint16_t id;
     TRY(name(l, it, &id));
@@ -377,8 +392,14 @@ static int id_item(struct ld *l, json_t *it, struct ids *o, int (*name)(struct l
     return 0;
 }
 
-static int suite_item(struct ld *l, json_t *it, void *ctx) { return id_item(l, it, ctx, suite_name); }
-static int group_item(struct ld *l, json_t *it, void *ctx) { return id_item(l, it, ctx, group_name); }
+static int suite_item(struct ld *l, json_t *it, void *ctx)
+{
+    return id_item(l, it, ctx, suite_name);
+}
+static int group_item(struct ld *l, json_t *it, void *ctx)
+{
+    return id_item(l, it, ctx, group_name);
+}
 
 static int alpn_value(struct ld *l, json_t *it, const char **out)
 {
@@ -448,7 +469,10 @@ static void spec_defaults(struct th_endpoint_spec *sp, unsigned who)
     }
 }
 
-static char *dup_or_null(const char *s) { return s ? th_xstrdup(s) : NULL; }
+static char *dup_or_null(const char *s)
+{
+    return s ? th_xstrdup(s) : NULL;
+}
 
 static void spec_copy(struct th_endpoint_spec *d, const struct th_endpoint_spec *s)
 {
@@ -513,7 +537,9 @@ static int k_alpn(struct ld *l, json_t *v, struct side *sd)
 
 static const char *use_name(enum th_pki_use use)
 {
-    return use == TH_PKI_CA ? "a trust anchor" : use == TH_PKI_CRL ? "a CRL" : "a server certificate";
+    return use == TH_PKI_CA    ? "a trust anchor"
+           : use == TH_PKI_CRL ? "a CRL"
+                               : "a server certificate";
 }
 
 /* "pki:NAME" checked against the PKI, or a file path (relative to the scenario's
@@ -525,7 +551,8 @@ static int pki_or_file(struct ld *l, json_t *v, enum th_pki_use use, int files, 
     TRY(get_str(l, v, &s));
     if (strncmp(s, "pki:", 4) == 0) {
         if (!th_pki_known(s + 4, use))
-            return perr(l, "unknown pki object \"%s\" for %s (see scenarios/README.md)", s, use_name(use));
+            return perr(l, "unknown pki object \"%s\" for %s (see scenarios/README.md)", s,
+                        use_name(use));
         *out = th_xstrdup(s);
         return 0;
     }
@@ -553,14 +580,38 @@ static int k_ref(struct ld *l, json_t *v, char **field, enum th_pki_use use, int
     return 0;
 }
 
-static int k_ca(struct ld *l, json_t *v, struct side *sd) { return k_ref(l, v, &sd->sp.ca, TH_PKI_CA, 1); }
-static int k_crl(struct ld *l, json_t *v, struct side *sd) { return k_ref(l, v, &sd->sp.crl, TH_PKI_CRL, 1); }
-static int k_cert(struct ld *l, json_t *v, struct side *sd) { return k_ref(l, v, &sd->sp.cert, TH_PKI_CHAIN, 0); }
-static int k_hostname(struct ld *l, json_t *v, struct side *sd) { return get_opt_str(l, v, &sd->sp.hostname); }
-static int k_verify(struct ld *l, json_t *v, struct side *sd) { return get_bool(l, v, &sd->sp.verify); }
-static int k_prefer(struct ld *l, json_t *v, struct side *sd) { return get_bool(l, v, &sd->sp.prefer_server_order); }
-static int k_tickets(struct ld *l, json_t *v, struct side *sd) { return get_bool(l, v, &sd->sp.tickets); }
-static int k_cache(struct ld *l, json_t *v, struct side *sd) { return get_bool(l, v, &sd->sp.session_cache); }
+static int k_ca(struct ld *l, json_t *v, struct side *sd)
+{
+    return k_ref(l, v, &sd->sp.ca, TH_PKI_CA, 1);
+}
+static int k_crl(struct ld *l, json_t *v, struct side *sd)
+{
+    return k_ref(l, v, &sd->sp.crl, TH_PKI_CRL, 1);
+}
+static int k_cert(struct ld *l, json_t *v, struct side *sd)
+{
+    return k_ref(l, v, &sd->sp.cert, TH_PKI_CHAIN, 0);
+}
+static int k_hostname(struct ld *l, json_t *v, struct side *sd)
+{
+    return get_opt_str(l, v, &sd->sp.hostname);
+}
+static int k_verify(struct ld *l, json_t *v, struct side *sd)
+{
+    return get_bool(l, v, &sd->sp.verify);
+}
+static int k_prefer(struct ld *l, json_t *v, struct side *sd)
+{
+    return get_bool(l, v, &sd->sp.prefer_server_order);
+}
+static int k_tickets(struct ld *l, json_t *v, struct side *sd)
+{
+    return get_bool(l, v, &sd->sp.tickets);
+}
+static int k_cache(struct ld *l, json_t *v, struct side *sd)
+{
+    return get_bool(l, v, &sd->sp.session_cache);
+}
 
 static int k_sni(struct ld *l, json_t *v, struct side *sd)
 {
@@ -623,7 +674,8 @@ static int parse_side(struct ld *l, json_t *obj, struct side *sd, unsigned who)
     json_t *v;
     int rc = 0;
     TRY(want(l, obj, json_is_object(obj), "an object"));
-    json_object_foreach(obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         const struct side_key *k = NULL;
         for (size_t i = 0; i < TH_ARRAY_LEN(side_keys) && !k; i++)
             if (strcmp(side_keys[i].name, key) == 0 && (side_keys[i].who & who))
@@ -638,7 +690,10 @@ static int parse_side(struct ld *l, json_t *obj, struct side *sd, unsigned who)
 
 /* ---- expect ---- */
 
-static int e_outcome(struct ld *l, json_t *v, struct th_expect *e) { return parse_outcomes(l, v, &e->outcomes); }
+static int e_outcome(struct ld *l, json_t *v, struct th_expect *e)
+{
+    return parse_outcomes(l, v, &e->outcomes);
+}
 
 static int e_version(struct ld *l, json_t *v, struct th_expect *e)
 {
@@ -674,7 +729,10 @@ static int e_alpn(struct ld *l, json_t *v, struct th_expect *e)
     return 0;
 }
 
-static int e_resumed(struct ld *l, json_t *v, struct th_expect *e) { return get_bool(l, v, &e->resumed); }
+static int e_resumed(struct ld *l, json_t *v, struct th_expect *e)
+{
+    return get_bool(l, v, &e->resumed);
+}
 
 typedef int (*expect_fn)(struct ld *, json_t *, struct th_expect *);
 static const struct expect_key {
@@ -691,14 +749,16 @@ static int parse_expect(struct ld *l, json_t *obj, struct th_expect *e)
     json_t *v;
     int rc = 0;
     TRY(want(l, obj, json_is_object(obj), "an object"));
-    json_object_foreach(obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         expect_fn fn = NULL;
         for (size_t i = 0; i < TH_ARRAY_LEN(expect_keys); i++)
             if (strcmp(expect_keys[i].name, key) == 0)
                 fn = expect_keys[i].fn;
         push_key(l, key);
-        if ((fn ? fn(l, v, e) : kerr(l, "unknown key (expect keys: outcome, version, cipher, "
-                                        "group, alpn, resumed)")) < 0)
+        if ((fn ? fn(l, v, e)
+                : kerr(l, "unknown key (expect keys: outcome, version, cipher, "
+                          "group, alpn, resumed)")) < 0)
             rc = -1;
         pop(l);
     }
@@ -759,7 +819,8 @@ static int parse_dev(struct ld *l, json_t *obj, void *ctx)
     json_t *v;
     int rc = 0;
     TRY(want(l, obj, json_is_object(obj), "an object"));
-    json_object_foreach(obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         push_key(l, key);
         if (dev_key(l, key, v, d) < 0)
             rc = -1;
@@ -865,7 +926,6 @@ static void file_free(struct file_scn *f)
     scn_free(&f->base);
 }
 
-
 static int t_name(struct ld *l, json_t *v, struct file_scn *f)
 {
     const char *s;
@@ -923,7 +983,8 @@ static int peer_backend(struct ld *l, const char *s, unsigned role, struct peer 
         memset(&caps, 0, sizeof caps);
         l->L->reg[i]->caps(&caps);
         if (!(caps.roles & role))
-            return perr(l, "backend '%s' cannot be a %s", s, role == TH_ROLE_CLIENT ? "client" : "server");
+            return perr(l, "backend '%s' cannot be a %s", s,
+                        role == TH_ROLE_CLIENT ? "client" : "server");
         p->be = l->L->reg[i];
         return 0;
     }
@@ -1027,8 +1088,14 @@ static int filter_name(struct ld *l, json_t *it, const char *const *names, unsig
     return 0;
 }
 
-static int kx_item(struct ld *l, json_t *it, void *ctx) { return filter_name(l, it, filter_kx, ctx); }
-static int auth_item(struct ld *l, json_t *it, void *ctx) { return filter_name(l, it, filter_auth, ctx); }
+static int kx_item(struct ld *l, json_t *it, void *ctx)
+{
+    return filter_name(l, it, filter_kx, ctx);
+}
+static int auth_item(struct ld *l, json_t *it, void *ctx)
+{
+    return filter_name(l, it, filter_auth, ctx);
+}
 
 static int cipher_item(struct ld *l, json_t *it, void *ctx)
 {
@@ -1041,7 +1108,8 @@ static int cipher_item(struct ld *l, json_t *it, void *ctx)
             return 0;
         }
     }
-    return perr(l, "unknown cipher \"%s\" (names such as AES-128-GCM, CHACHA20-POLY1305, AES-128-CBC)", s);
+    return perr(
+        l, "unknown cipher \"%s\" (names such as AES-128-GCM, CHACHA20-POLY1305, AES-128-CBC)", s);
 }
 
 static int filter_key(struct ld *l, const char *key, json_t *v, struct filt *ft)
@@ -1067,7 +1135,8 @@ static int t_filter(struct ld *l, json_t *v, struct file_scn *f)
     if (l->foreach != FE_SUITE)
         return kerr(l, "only allowed with \"foreach\": \"suite\"");
     TRY(want(l, v, json_is_object(v), "an object"));
-    json_object_foreach(v, key, x) {
+    json_object_foreach(v, key, x)
+    {
         push_key(l, key);
         if (filter_key(l, key, x, &f->base.filt) < 0)
             rc = -1;
@@ -1091,7 +1160,10 @@ static int t_expect(struct ld *l, json_t *v, struct file_scn *f)
     return parse_expect(l, v, &f->base.expect);
 }
 
-static int t_devs(struct ld *l, json_t *v, struct file_scn *f) { return parse_devs(l, v, &f->base); }
+static int t_devs(struct ld *l, json_t *v, struct file_scn *f)
+{
+    return parse_devs(l, v, &f->base);
+}
 
 /* ---- variants ---- */
 
@@ -1144,7 +1216,8 @@ static int variant_item(struct ld *l, json_t *obj, void *ctx)
     sc->name = th_xasprintf("%s@%s", f->base.name ? f->base.name : "", name);
     sc->variant = l->variant = (int)(f->n_vars - 1);
     th_jsonpos_find(l->text, l->len, l->path, l->depth, 0, &sc->line, &col);
-    json_object_foreach(obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         push_key(l, key);
         if (var_key(l, key, v, sc) < 0)
             rc = -1;
@@ -1203,7 +1276,8 @@ static int check_top_keys(struct ld *l, json_t *root)
     const char *key;
     json_t *v;
     int rc = 0;
-    json_object_foreach(root, key, v) {
+    json_object_foreach(root, key, v)
+    {
         size_t i = 0;
         while (i < TH_ARRAY_LEN(top_keys) && strcmp(top_keys[i].name, key) != 0)
             i++;
@@ -1397,13 +1471,15 @@ static void case_init(struct th_case *k, const struct scn *sc, const char *file,
 
 /* ---- skips: a capability the pair lacks ---- */
 
-static char *skip_transport(const struct th_backend *b, const struct th_caps *cp, enum th_transport t)
+static char *skip_transport(const struct th_backend *b, const struct th_caps *cp,
+                            enum th_transport t)
 {
     if (t != TH_TRANSPORT_MEMORY || (cp->features & TH_CAP_DRIVER_IO))
         return NULL;
     if (cp->features & TH_CAP_OWN_SOCKET)
         return th_xasprintf("%s owns its socket: memory transport not possible", b->name);
-    return th_xasprintf("%s cannot do I/O through the driver: memory transport not possible", b->name);
+    return th_xasprintf("%s cannot do I/O through the driver: memory transport not possible",
+                        b->name);
 }
 
 static char *skip_versions(const struct th_backend *b, const struct th_caps *cp,
@@ -1814,7 +1890,8 @@ static void check_backends_opt(struct loader *L)
             found = strlen(L->reg[i]->name) == len && strncmp(L->reg[i]->name, p, len) == 0;
         if (!found) {
             backend_names(L->reg, known, sizeof known);
-            snprintf(msg, sizeof msg, "unknown backend '%.*s' (compiled in: %s)", (int)len, p, known);
+            snprintf(msg, sizeof msg, "unknown backend '%.*s' (compiled in: %s)", (int)len, p,
+                     known);
             diag_at(L, "--backends", 0, 0, msg);
         }
         p += len + (p[len] == ',');

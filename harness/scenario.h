@@ -22,23 +22,23 @@ const char *th_transport_name(enum th_transport t);
 struct th_endpoint_spec {
     unsigned versions; /* TH_VBIT set; default 1.2 and 1.3 */
     uint16_t suites[TH_MAX_SUITES];
-    size_t n_suites;   /* 0: the library's default list */
+    size_t n_suites; /* 0: the library's default list */
     uint16_t groups[TH_MAX_GROUPS];
     size_t n_groups;
     char *alpn[TH_MAX_ALPN];
     size_t n_alpn;
     /* client */
-    char *ca;       /* "pki:NAME" or an absolute path; default "pki:root"; NULL: none */
-    char *crl;      /* "pki:crl", an absolute path, or NULL */
-    char *hostname; /* default "localhost"; NULL when the scenario says null */
-    char *sni;      /* default: hostname when it is a DNS name, else NULL */
-    int verify;     /* default 1 */
+    char *ca;              /* "pki:NAME" or an absolute path; default "pki:root"; NULL: none */
+    char *crl;             /* "pki:crl", an absolute path, or NULL */
+    char *hostname;        /* default "localhost"; NULL when the scenario says null */
+    char *sni;             /* default: hostname when it is a DNS name, else NULL */
+    int verify;            /* default 1 */
     enum th_resume resume; /* default none: a second connection resumes when set */
     /* server */
-    char *cert;     /* "pki:NAME"; default "pki:rsa2048" */
+    char *cert;              /* "pki:NAME"; default "pki:rsa2048" */
     int prefer_server_order; /* default 1 */
-    int tickets;    /* default 1 */
-    int session_cache; /* default 1 */
+    int tickets;             /* default 1 */
+    int session_cache;       /* default 1 */
 };
 
 struct th_expect {
@@ -47,8 +47,8 @@ struct th_expect {
     uint16_t suite;          /* 0: not pinned */
     uint16_t group;          /* 0: not pinned */
     int alpn_pinned;
-    char *alpn;              /* pinned and NULL: no protocol negotiated */
-    int resumed;             /* -1: not pinned */
+    char *alpn;  /* pinned and NULL: no protocol negotiated */
+    int resumed; /* -1: not pinned */
 };
 
 struct th_deviation {
@@ -59,24 +59,24 @@ struct th_deviation {
 };
 
 struct th_case {
-    char *id;        /* SCENARIO[@VARIANT]/CLIENT-vs-SERVER */
-    char *scenario;  /* SCENARIO[@VARIANT] */
-    char *file;      /* the scenario file as given */
-    int line;        /* where the scenario starts in it */
+    char *id;       /* SCENARIO[@VARIANT]/CLIENT-vs-SERVER */
+    char *scenario; /* SCENARIO[@VARIANT] */
+    char *file;     /* the scenario file as given */
+    int line;       /* where the scenario starts in it */
     char *description;
     enum th_kind kind;
     const struct th_backend *client;
     const struct th_backend *server; /* NULL: external target */
-    char *server_name;  /* backend name, or the target URL */
-    char *target_host;  /* external target only */
+    char *server_name;               /* backend name, or the target URL */
+    char *target_host;               /* external target only */
     uint16_t target_port;
     enum th_transport transport; /* external targets are always TCP */
-    double timeout_s;   /* default 5 */
+    double timeout_s;            /* default 5 */
     struct th_endpoint_spec c, s;
     struct th_expect expect;
     int has_deviation;
     struct th_deviation deviation; /* the one that names this pair */
-    char *skip; /* non-NULL: the capability this pair lacks, as a reason */
+    char *skip;                    /* non-NULL: the capability this pair lacks, as a reason */
 };
 
 struct th_plan {

@@ -55,7 +55,6 @@ static size_t queue_pop(struct th_queue *q, void *out, size_t len)
     return len;
 }
 
-
 static ssize_t mem_send(void *ctx, const void *buf, size_t len)
 {
     struct th_queue **qs = ctx; /* [0] out, [1] in */
@@ -95,8 +94,14 @@ void th_mem_pair_free(struct th_mem_pair *p)
     memset(p, 0, sizeof(*p));
 }
 
-void th_mem_pair_close_client(struct th_mem_pair *p) { p->c2s.eof = 1; }
-void th_mem_pair_close_server(struct th_mem_pair *p) { p->s2c.eof = 1; }
+void th_mem_pair_close_client(struct th_mem_pair *p)
+{
+    p->c2s.eof = 1;
+}
+void th_mem_pair_close_server(struct th_mem_pair *p)
+{
+    p->s2c.eof = 1;
+}
 
 /* ---- TCP ---- */
 

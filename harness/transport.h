@@ -14,8 +14,8 @@
 struct th_queue {
     unsigned char *buf;
     size_t cap, head, len;
-    int eof;           /* the writer closed: recv returns 0 once drained */
-    uint64_t total;    /* bytes ever queued */
+    int eof;        /* the writer closed: recv returns 0 once drained */
+    uint64_t total; /* bytes ever queued */
 };
 
 /* Two queues and the two endpoints' views of them. */

@@ -85,8 +85,14 @@ static uint64_t clock_ns(clockid_t id)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t th_now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
-uint64_t th_thread_cpu_ns(void) { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
+uint64_t th_now_ns(void)
+{
+    return clock_ns(CLOCK_MONOTONIC);
+}
+uint64_t th_thread_cpu_ns(void)
+{
+    return clock_ns(CLOCK_THREAD_CPUTIME_ID);
+}
 
 double th_wall_clock(void)
 {
@@ -135,7 +141,7 @@ int th_write_file_atomic(const char *path, const void *data, size_t len)
     }
     free(tmp);
     return 0;
-fail: {
+fail : {
     int e = errno;
     if (fd >= 0)
         close(fd);

@@ -16,23 +16,23 @@ extern int th_fail_line;
 
 /* GUARD: propagate a negative status, recording where it first appeared.
  * ENSURE: turn a false condition into -1, recording where. */
-#define TH_GUARD(x)                                                            \
-    do {                                                                       \
-        if ((x) < 0) {                                                         \
-            if (!th_fail_file) {                                               \
-                th_fail_file = __FILE__;                                       \
-                th_fail_line = __LINE__;                                       \
-            }                                                                  \
-            return -1;                                                         \
-        }                                                                      \
+#define TH_GUARD(x)                                                                                \
+    do {                                                                                           \
+        if ((x) < 0) {                                                                             \
+            if (!th_fail_file) {                                                                   \
+                th_fail_file = __FILE__;                                                           \
+                th_fail_line = __LINE__;                                                           \
+            }                                                                                      \
+            return -1;                                                                             \
+        }                                                                                          \
     } while (0)
-#define TH_ENSURE(c)                                                           \
-    do {                                                                       \
-        if (!(c)) {                                                            \
-            th_fail_file = __FILE__;                                           \
-            th_fail_line = __LINE__;                                           \
-            return -1;                                                         \
-        }                                                                      \
+#define TH_ENSURE(c)                                                                               \
+    do {                                                                                           \
+        if (!(c)) {                                                                                \
+            th_fail_file = __FILE__;                                                               \
+            th_fail_line = __LINE__;                                                               \
+            return -1;                                                                             \
+        }                                                                                          \
     } while (0)
 
 /* Allocation that cannot fail: out of memory aborts with exit 3. */

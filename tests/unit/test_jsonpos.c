@@ -3,8 +3,14 @@
 
 #include "tap.h"
 
-#define K(k) {k, 0}
-#define I(i) {NULL, i}
+#define K(k)                                                                                       \
+    {                                                                                              \
+        k, 0                                                                                       \
+    }
+#define I(i)                                                                                       \
+    {                                                                                              \
+        NULL, i                                                                                    \
+    }
 
 static void at(const char *text, const struct th_jpath *path, size_t n, int at_key, int rc,
                int line, int col, const char *what)
@@ -53,7 +59,8 @@ static void test_missing(void)
     at(doc, notobj, 2, 0, -1, 2, 11, "descending into a string");
     at("", NULL, 0, 0, 0, 1, 1, "empty text");
     at("[1, 2", (struct th_jpath[]){I(3)}, 1, 0, -1, 1, 1, "truncated array");
-    at("{\"a\": \"unterminated", (struct th_jpath[]){K("b")}, 1, 0, -1, 1, 1, "unterminated string");
+    at("{\"a\": \"unterminated", (struct th_jpath[]){K("b")}, 1, 0, -1, 1, 1,
+       "unterminated string");
     at("{\"a\" 1}", (struct th_jpath[]){K("a")}, 1, 0, -1, 1, 1, "missing colon");
     at("  \r\n\t[0,\n  [1, 2]]", (struct th_jpath[]){I(1), I(1)}, 2, 0, 0, 3, 7, "CRLF and tabs");
 }
@@ -70,7 +77,8 @@ static void test_deep(void)
     for (size_t i = 0; i < depth; i++)
         s[n++] = ']';
     memcpy(s + n, ", 7]", 5);
-    at(s, (struct th_jpath[]){I(1)}, 1, 0, 0, 1, (int)(depth * 2 + 4), "after a deeply nested value");
+    at(s, (struct th_jpath[]){I(1)}, 1, 0, 0, 1, (int)(depth * 2 + 4),
+       "after a deeply nested value");
     free(s);
 }
 

@@ -40,7 +40,8 @@ static void test_status(void)
     r = observe(TH_OK);
     th_judge(&c, &r);
     is_int(r.status, TH_FAIL, "accepting an expired certificate fails");
-    ok(strstr(r.reason, "expected outcome expired, observed ok") != NULL, "reason says both: %s", r.reason);
+    ok(strstr(r.reason, "expected outcome expired, observed ok") != NULL, "reason says both: %s",
+       r.reason);
 
     c = make_case(TH_OUTCOME_BIT(TH_INCOMPLETE_CHAIN) | TH_OUTCOME_BIT(TH_UNKNOWN_CA));
     r = observe(TH_UNKNOWN_CA);
@@ -49,7 +50,8 @@ static void test_status(void)
     r = observe(TH_SELF_SIGNED);
     th_judge(&c, &r);
     is_int(r.status, TH_FAIL, "an outcome outside the list fails");
-    ok(strstr(r.reason, "unknown_ca or incomplete_chain") != NULL, "reason lists the acceptable ones");
+    ok(strstr(r.reason, "unknown_ca or incomplete_chain") != NULL,
+       "reason lists the acceptable ones");
     ok(strstr(r.reason, "certificate has expired") && strstr(r.reason, "code 10"),
        "reason carries the native text and code");
 }
@@ -75,7 +77,8 @@ static void test_details(void)
     c.expect.group = 0;
     c.expect.resumed = 1;
     th_judge(&c, &r);
-    ok(r.status == TH_FAIL && strstr(r.reason, "resumed"), "expected resumption, got a full handshake");
+    ok(r.status == TH_FAIL && strstr(r.reason, "resumed"),
+       "expected resumption, got a full handshake");
     c.expect.resumed = 0;
     c.expect.alpn_pinned = 1;
     c.expect.alpn = "h2";
@@ -121,8 +124,10 @@ static void test_decide(void)
     is_int(th_decide_outcome(&cl, 1, &sv, 1, &side), TH_EXPIRED, "the client's precise view wins");
     is_str(side, "client", "the client's error decided");
     cl.outcome = TH_HANDSHAKE_FAILURE;
-    is_int(th_decide_outcome(&cl, 1, &sv, 1, &side), TH_HANDSHAKE_FAILURE, "both generic: client's");
-    is_int(th_decide_outcome(&cl, 0, &sv, 1, &side), TH_HANDSHAKE_FAILURE, "only the server failed");
+    is_int(th_decide_outcome(&cl, 1, &sv, 1, &side), TH_HANDSHAKE_FAILURE,
+           "both generic: client's");
+    is_int(th_decide_outcome(&cl, 0, &sv, 1, &side), TH_HANDSHAKE_FAILURE,
+           "only the server failed");
     is_str(side, "server", "...and says so");
 }
 

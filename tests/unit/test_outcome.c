@@ -6,13 +6,30 @@
 static void test_outcomes(void)
 {
     static const char *const vocab[] = {
-        "ok", "expired", "not_yet_valid", "hostname_mismatch", "unknown_ca", "self_signed",
-        "incomplete_chain", "bad_signature", "bad_eku", "bad_key_usage", "weak_key",
-        "weak_signature", "revoked", "no_shared_cipher", "protocol_version",
-        "handshake_failure", "bad_record_mac", "truncated", "timeout", "io_error",
+        "ok",
+        "expired",
+        "not_yet_valid",
+        "hostname_mismatch",
+        "unknown_ca",
+        "self_signed",
+        "incomplete_chain",
+        "bad_signature",
+        "bad_eku",
+        "bad_key_usage",
+        "weak_key",
+        "weak_signature",
+        "revoked",
+        "no_shared_cipher",
+        "protocol_version",
+        "handshake_failure",
+        "bad_record_mac",
+        "truncated",
+        "timeout",
+        "io_error",
         "internal_error",
     };
-    is_int(sizeof(vocab) / sizeof(vocab[0]), TH_OUTCOME_COUNT, "vocabulary has every DESIGN.md outcome");
+    is_int(sizeof(vocab) / sizeof(vocab[0]), TH_OUTCOME_COUNT,
+           "vocabulary has every DESIGN.md outcome");
     for (size_t i = 0; i < sizeof(vocab) / sizeof(vocab[0]); i++) {
         enum th_outcome o;
         ok(th_outcome_parse(vocab[i], &o) == 0 && strcmp(th_outcome_name(o), vocab[i]) == 0,
@@ -22,7 +39,8 @@ static void test_outcomes(void)
     ok(th_outcome_parse("Expired", &o) == -1, "names are case-sensitive");
     ok(th_outcome_parse("", &o) == -1, "empty name refused");
     ok(th_outcome_parse("certificate_expired", &o) == -1, "alert names are not outcomes");
-    is_str(th_outcome_name((enum th_outcome)999), "internal_error", "out of range names internal_error");
+    is_str(th_outcome_name((enum th_outcome)999), "internal_error",
+           "out of range names internal_error");
     ok(th_outcome_is_certificate(TH_REVOKED) && !th_outcome_is_certificate(TH_TIMEOUT),
        "certificate outcomes are told apart");
 }
@@ -50,13 +68,15 @@ static void test_iana(void)
     s = th_suite_by_name("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
     ok(s && th_suite_versions(s) == (TH_VBIT(TH_TLS10) | TH_VBIT(TH_TLS11) | TH_VBIT(TH_TLS12)),
        "a CBC-SHA suite runs on 1.0 to 1.2");
-    ok(th_suite_versions(th_suite_by_id(0x1302)) == TH_VBIT(TH_TLS13), "a 1.3 suite runs on 1.3 only");
+    ok(th_suite_versions(th_suite_by_id(0x1302)) == TH_VBIT(TH_TLS13),
+       "a 1.3 suite runs on 1.3 only");
     ok(th_suite_by_name("ECDHE-RSA-AES128-GCM-SHA256") == NULL, "OpenSSL names are not IANA names");
     ok(th_suite_by_name("tls_aes_128_gcm_sha256") == NULL, "IANA names are case-sensitive");
     ok(th_suite_by_id(0xFFFF) == NULL, "unknown id");
     ok(th_suite_count() > 100, "table holds the registry's suites");
     ok(th_group_by_name("x25519") && th_group_by_name("x25519")->id == 0x001D, "x25519 is 29");
-    ok(th_group_by_id(0x0100) && strcmp(th_group_by_id(0x0100)->name, "ffdhe2048") == 0, "ffdhe2048 is 256");
+    ok(th_group_by_id(0x0100) && strcmp(th_group_by_id(0x0100)->name, "ffdhe2048") == 0,
+       "ffdhe2048 is 256");
     ok(th_group_by_name("P-256") == NULL, "OpenSSL group names are not IANA names");
     uint16_t v = 0;
     ok(th_version_parse("1.2", &v) == 0 && v == TH_TLS12, "1.2 parses");

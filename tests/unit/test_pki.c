@@ -85,8 +85,7 @@ static int verify(const char *name, int opts)
         if (opts & V_CRL)
             X509_VERIFY_PARAM_set_flags(p, X509_V_FLAG_CRL_CHECK);
         if (opts & V_CRL_ALL)
-            X509_VERIFY_PARAM_set_flags(p, X509_V_FLAG_CRL_CHECK |
-                                               X509_V_FLAG_CRL_CHECK_ALL);
+            X509_VERIFY_PARAM_set_flags(p, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
         if (opts & V_PURPOSE)
             X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
         code = X509_verify_cert(ctx) == 1 ? X509_V_OK : X509_STORE_CTX_get_error(ctx);
@@ -127,27 +126,22 @@ static void test_verification(void)
 {
     is_int(verify("rsa2048", V_PURPOSE), X509_V_OK, "rsa2048 verifies for localhost");
     is_int(verify("rsa2048", V_IP), X509_V_OK, "rsa2048 verifies for 127.0.0.1");
-    is_int(verify("ecdsa-p256", V_PURPOSE), X509_V_OK,
-           "ecdsa-p256 verifies for localhost");
+    is_int(verify("ecdsa-p256", V_PURPOSE), X509_V_OK, "ecdsa-p256 verifies for localhost");
     is_int(verify("ecdsa-p256", V_IP), X509_V_OK, "ecdsa-p256 verifies for 127.0.0.1");
-    is_int(verify("rsa2048", V_CRL_ALL), X509_V_OK,
-           "rsa2048 passes a whole-chain CRL check");
+    is_int(verify("rsa2048", V_CRL_ALL), X509_V_OK, "rsa2048 passes a whole-chain CRL check");
     is_int(verify("expired", 0), X509_V_ERR_CERT_HAS_EXPIRED, "expired");
     is_int(verify("not-yet-valid", 0), X509_V_ERR_CERT_NOT_YET_VALID, "not-yet-valid");
     is_int(verify("wrong-host", 0), X509_V_ERR_HOSTNAME_MISMATCH, "wrong-host");
-    is_int(verify("self-signed", 0), X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
-           "self-signed");
+    is_int(verify("self-signed", 0), X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, "self-signed");
     is_int(verify("untrusted", 0), X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
            "untrusted: issuer unknown");
     is_int(verify("no-intermediate", 0), X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
            "no-intermediate: chain incomplete");
-    is_int(verify("bad-signature", 0), X509_V_ERR_CERT_SIGNATURE_FAILURE,
-           "bad-signature");
+    is_int(verify("bad-signature", 0), X509_V_ERR_CERT_SIGNATURE_FAILURE, "bad-signature");
     is_int(verify("revoked", 0), X509_V_OK, "revoked verifies without a CRL");
     is_int(verify("revoked", V_CRL), X509_V_ERR_CERT_REVOKED, "revoked with CRL check");
     is_int(verify("revoked", V_CRL_ALL), X509_V_ERR_CERT_REVOKED, "revoked, whole chain");
-    is_int(verify("bad-eku", V_PURPOSE), X509_V_ERR_INVALID_PURPOSE,
-           "bad-eku: wrong purpose");
+    is_int(verify("bad-eku", V_PURPOSE), X509_V_ERR_INVALID_PURPOSE, "bad-eku: wrong purpose");
 }
 
 static void test_chain_files(void)
@@ -183,8 +177,7 @@ static void test_keys(void)
     ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "key file mode is 0600");
     free(path);
     char *text = read_text("rsa2048.key.pem");
-    ok(text && strncmp(text, "-----BEGIN PRIVATE KEY-----", 27) == 0,
-       "key is PKCS#8 PEM");
+    ok(text && strncmp(text, "-----BEGIN PRIVATE KEY-----", 27) == 0, "key is PKCS#8 PEM");
     free(text);
 }
 
@@ -204,19 +197,16 @@ static void test_properties(void)
     ok(x && EVP_PKEY_is_a(X509_get0_pubkey(x), "EC"), "ecdsa-p256 has an EC key");
     X509_free(x);
     x = load_cert("sha1");
-    is_int(x ? X509_get_signature_nid(x) : 0, NID_sha1WithRSAEncryption,
-           "sha1 signature");
+    is_int(x ? X509_get_signature_nid(x) : 0, NID_sha1WithRSAEncryption, "sha1 signature");
     X509_free(x);
     x = load_cert("rsa2048");
-    is_int(x ? X509_get_signature_nid(x) : 0, NID_sha256WithRSAEncryption,
-           "sha256 signature");
+    is_int(x ? X509_get_signature_nid(x) : 0, NID_sha256WithRSAEncryption, "sha256 signature");
     ok(x && (X509_get_extended_key_usage(x) & XKU_SSL_SERVER), "rsa2048 has serverAuth");
     ok(x && X509_get_key_usage(x) == (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT),
        "rsa2048 keyUsage");
     X509_free(x);
     x = load_cert("bad-eku");
-    ok(x && !(X509_get_extended_key_usage(x) & XKU_SSL_SERVER),
-       "bad-eku lacks serverAuth");
+    ok(x && !(X509_get_extended_key_usage(x) & XKU_SSL_SERVER), "bad-eku lacks serverAuth");
     X509_free(x);
     x = load_cert("bad-key-usage");
     ok(x && X509_get_key_usage(x) == KU_KEY_CERT_SIGN, "bad-key-usage: keyCertSign only");
@@ -303,14 +293,13 @@ static void test_paths(void)
     char *want = pki_file("rsa2048", ".chain.pem");
     is_str(out, want, "chain path");
     free(want);
-    is_int(th_pki_path(dir, "ecdsa-p256", TH_PKI_KEY, out, sizeof out, err, sizeof err),
-           0, "path of a key");
+    is_int(th_pki_path(dir, "ecdsa-p256", TH_PKI_KEY, out, sizeof out, err, sizeof err), 0,
+           "path of a key");
     ok(strstr(out, "/ecdsa-p256.key.pem") != NULL, "key path");
-    is_int(th_pki_path(dir, "crl", TH_PKI_CRL, out, sizeof out, err, sizeof err), 0,
-           "crl");
+    is_int(th_pki_path(dir, "crl", TH_PKI_CRL, out, sizeof out, err, sizeof err), 0, "crl");
     ok(strstr(out, "/crl.pem") != NULL, "crl path");
-    is_int(th_pki_path(dir, "self-signed", TH_PKI_CA, out, sizeof out, err, sizeof err),
-           0, "a leaf may be a trust anchor");
+    is_int(th_pki_path(dir, "self-signed", TH_PKI_CA, out, sizeof out, err, sizeof err), 0,
+           "a leaf may be a trust anchor");
     ok(th_pki_known("untrusted-root", TH_PKI_CA) && !th_pki_known("root", TH_PKI_KEY) &&
            !th_pki_known("crl", TH_PKI_CA) && !th_pki_known("pki:root", TH_PKI_CA),
        "th_pki_known");

@@ -16,7 +16,10 @@
 #include "../harness/results.h"
 #include "tap.h"
 
-static const char *fake_version(void) { return "9.9.9-fake"; }
+static const char *fake_version(void)
+{
+    return "9.9.9-fake";
+}
 
 static void fake_caps(struct th_caps *out)
 {
@@ -122,7 +125,10 @@ static struct th_run make_run(size_t n)
 
 static char tmpdir[] = "/tmp/th_results_XXXXXX";
 
-static char *tmp_path(const char *rel) { return th_xasprintf("%s/%s", tmpdir, rel); }
+static char *tmp_path(const char *rel)
+{
+    return th_xasprintf("%s/%s", tmpdir, rel);
+}
 
 static int leftover_temps(const char *dir)
 {

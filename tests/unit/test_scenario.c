@@ -54,8 +54,10 @@ static void caps_sock(struct th_caps *c)
 }
 
 static const struct th_backend fb_full = {.name = "full", .library = "Full", .caps = caps_full};
-static const struct th_backend fb_tls12 = {.name = "tls12only", .library = "Old", .caps = caps_tls12};
-static const struct th_backend fb_sock = {.name = "curl-fake", .library = "Curl", .caps = caps_sock};
+static const struct th_backend fb_tls12 = {
+    .name = "tls12only", .library = "Old", .caps = caps_tls12};
+static const struct th_backend fb_sock = {
+    .name = "curl-fake", .library = "Curl", .caps = caps_sock};
 static const struct th_backend *const reg[] = {&fb_full, &fb_tls12, &fb_sock, NULL};
 
 /* ---- helpers ---- */
@@ -138,7 +140,10 @@ static const char *skip_of(const struct th_plan *p, const char *id)
     return k ? k->skip : "(no such case)";
 }
 
-static int contains(const char *s, const char *frag) { return s && strstr(s, frag) != NULL; }
+static int contains(const char *s, const char *frag)
+{
+    return s && strstr(s, frag) != NULL;
+}
 
 /* ---- good scenarios ---- */
 
@@ -187,20 +192,22 @@ static void test_defaults(void)
 static void test_all_keys(void)
 {
     struct th_plan p;
-    if (load_text(&p, "all.json",
-                  "{\"name\": \"all\", \"kind\": \"handshake\", \"description\": \"every key\",\n"
-                  " \"clients\": [\"full\"], \"servers\": [\"full\"], \"transport\": \"tcp\",\n"
-                  " \"timeout_s\": 2.5,\n"
-                  " \"client\": {\"versions\": [\"1.3\"], \"ciphers\": [\"TLS_AES_256_GCM_SHA384\",\n"
-                  "   \"TLS_AES_128_GCM_SHA256\"], \"groups\": [\"secp256r1\", \"x25519\"],\n"
-                  "   \"alpn\": [\"h2\", \"http/1.1\"], \"ca\": \"pki:intermediate\", \"crl\": \"pki:crl\",\n"
-                  "   \"hostname\": \"127.0.0.1\", \"verify\": false, \"resume\": \"ticket\"},\n"
-                  " \"server\": {\"cert\": \"pki:ecdsa-p256\", \"versions\": [\"1.2\", \"1.3\"],\n"
-                  "   \"prefer_server_order\": false, \"tickets\": false, \"session_cache\": false},\n"
-                  " \"expect\": {\"outcome\": [\"ok\", \"handshake_failure\"], \"version\": \"1.3\",\n"
-                  "   \"cipher\": \"TLS_AES_256_GCM_SHA384\", \"group\": \"secp256r1\",\n"
-                  "   \"alpn\": null, \"resumed\": true}}\n",
-                  NULL, NULL))
+    if (load_text(
+            &p, "all.json",
+            "{\"name\": \"all\", \"kind\": \"handshake\", \"description\": \"every key\",\n"
+            " \"clients\": [\"full\"], \"servers\": [\"full\"], \"transport\": \"tcp\",\n"
+            " \"timeout_s\": 2.5,\n"
+            " \"client\": {\"versions\": [\"1.3\"], \"ciphers\": [\"TLS_AES_256_GCM_SHA384\",\n"
+            "   \"TLS_AES_128_GCM_SHA256\"], \"groups\": [\"secp256r1\", \"x25519\"],\n"
+            "   \"alpn\": [\"h2\", \"http/1.1\"], \"ca\": \"pki:intermediate\", \"crl\": "
+            "\"pki:crl\",\n"
+            "   \"hostname\": \"127.0.0.1\", \"verify\": false, \"resume\": \"ticket\"},\n"
+            " \"server\": {\"cert\": \"pki:ecdsa-p256\", \"versions\": [\"1.2\", \"1.3\"],\n"
+            "   \"prefer_server_order\": false, \"tickets\": false, \"session_cache\": false},\n"
+            " \"expect\": {\"outcome\": [\"ok\", \"handshake_failure\"], \"version\": \"1.3\",\n"
+            "   \"cipher\": \"TLS_AES_256_GCM_SHA384\", \"group\": \"secp256r1\",\n"
+            "   \"alpn\": null, \"resumed\": true}}\n",
+            NULL, NULL))
         return;
     const struct th_case *k = p.n ? &p.cases[0] : NULL;
     if (!ok(k != NULL, "all keys: a case")) {
@@ -223,7 +230,8 @@ static void test_all_keys(void)
     ok(k->c.verify == 0 && k->c.resume == TH_RESUME_TICKET, "verify, resume");
     is_str(k->s.cert, "pki:ecdsa-p256", "cert");
     ok(!k->s.prefer_server_order && !k->s.tickets && !k->s.session_cache, "server flags off");
-    is_int(k->expect.outcomes, TH_OUTCOME_BIT(TH_OK) | TH_OUTCOME_BIT(TH_HANDSHAKE_FAILURE), "outcomes");
+    is_int(k->expect.outcomes, TH_OUTCOME_BIT(TH_OK) | TH_OUTCOME_BIT(TH_HANDSHAKE_FAILURE),
+           "outcomes");
     ok(k->expect.version == TH_TLS13 && k->expect.suite == 0x1302 && k->expect.group == 0x0017,
        "version, suite, group pinned");
     ok(k->expect.alpn_pinned && k->expect.alpn == NULL, "alpn pinned to none");
@@ -237,19 +245,21 @@ static void test_sni_and_paths(void)
     struct th_plan p;
     char real[PATH_MAX], want[PATH_MAX + 32];
     tmp_file("paths/certs/ca.pem", "not really PEM\n");
-    if (load_text(&p, "paths/s.json",
-                  "{\"name\": \"paths\", \"kind\": \"handshake\", \"clients\": [\"full\"],\n"
-                  " \"servers\": [\"full\"],\n"
-                  " \"client\": {\"ca\": \"certs/ca.pem\", \"crl\": \"certs/ca.pem\",\n"
-                  "   \"hostname\": \"example.org\", \"sni\": null},\n"
-                  " \"variants\": [{\"name\": \"a\", \"client\": {\"hostname\": null, \"ca\": null}},\n"
-                  "   {\"name\": \"b\", \"client\": {\"hostname\": \"::1\", \"sni\": \"x.test\"}},\n"
-                  "   {\"name\": \"c\", \"client\": {\"sni\": \"localhost\"}}]}\n",
-                  NULL, NULL))
+    if (load_text(
+            &p, "paths/s.json",
+            "{\"name\": \"paths\", \"kind\": \"handshake\", \"clients\": [\"full\"],\n"
+            " \"servers\": [\"full\"],\n"
+            " \"client\": {\"ca\": \"certs/ca.pem\", \"crl\": \"certs/ca.pem\",\n"
+            "   \"hostname\": \"example.org\", \"sni\": null},\n"
+            " \"variants\": [{\"name\": \"a\", \"client\": {\"hostname\": null, \"ca\": null}},\n"
+            "   {\"name\": \"b\", \"client\": {\"hostname\": \"::1\", \"sni\": \"x.test\"}},\n"
+            "   {\"name\": \"c\", \"client\": {\"sni\": \"localhost\"}}]}\n",
+            NULL, NULL))
         return;
     snprintf(want, sizeof want, "%s/paths/certs/ca.pem", realpath(tmp, real) ? real : tmp);
     is_int(p.n, 3, "three variants");
-    const struct th_case *a = find(&p, "paths@a/full-vs-full"), *b = find(&p, "paths@b/full-vs-full"),
+    const struct th_case *a = find(&p, "paths@a/full-vs-full"),
+                         *b = find(&p, "paths@b/full-vs-full"),
                          *c = find(&p, "paths@c/full-vs-full");
     if (a && b && c) {
         is_str(b->c.ca, want, "relative ca stored absolute");
@@ -261,11 +271,13 @@ static void test_sni_and_paths(void)
         is_int(a->line, 5, "variant line");
     }
     th_plan_free(&p);
-    if (load_text(&p, "paths/t.json",
-                  "{\"name\": \"paths2\", \"kind\": \"handshake\", \"clients\": [\"full\"],\n"
-                  " \"servers\": [\"full\"], \"client\": {\"hostname\": \"example.org\"},\n"
-                  " \"variants\": [{\"name\": \"a\", \"client\": {\"hostname\": \"other.test\"}}]}\n",
-                  NULL, NULL) == 0 && p.n == 1)
+    if (load_text(
+            &p, "paths/t.json",
+            "{\"name\": \"paths2\", \"kind\": \"handshake\", \"clients\": [\"full\"],\n"
+            " \"servers\": [\"full\"], \"client\": {\"hostname\": \"example.org\"},\n"
+            " \"variants\": [{\"name\": \"a\", \"client\": {\"hostname\": \"other.test\"}}]}\n",
+            NULL, NULL) == 0 &&
+        p.n == 1)
         is_str(p.cases[0].c.sni, "other.test", "derived sni follows a variant's hostname");
     th_plan_free(&p);
 }
@@ -275,10 +287,13 @@ static const char star_json[] = "{\"name\": \"star\", \"kind\": \"handshake\"}\n
 static void test_star(void)
 {
     struct th_plan p;
-    static const char *const all[] = {
-        "star/full-vs-full",          "star/full-vs-tls12only",      "star/tls12only-vs-full",
-        "star/tls12only-vs-tls12only", "star/curl-fake-vs-full",     "star/curl-fake-vs-tls12only",
-        NULL};
+    static const char *const all[] = {"star/full-vs-full",
+                                      "star/full-vs-tls12only",
+                                      "star/tls12only-vs-full",
+                                      "star/tls12only-vs-tls12only",
+                                      "star/curl-fake-vs-full",
+                                      "star/curl-fake-vs-tls12only",
+                                      NULL};
     static const char *const b[] = {"star/full-vs-full", "star/curl-fake-vs-full", NULL};
     static const char *const g[] = {"star/full-vs-tls12only", "star/tls12only-vs-tls12only",
                                     "star/curl-fake-vs-tls12only", NULL};
@@ -300,10 +315,11 @@ static void test_star(void)
     if (load_text(&p, "star.json", star_json, NULL, "nothing*") == 0)
         is_int(p.n, 0, "filter matching nothing");
     th_plan_free(&p);
-    if (load_text(&p, "order.json",
-                  "{\"name\": \"order\", \"kind\": \"handshake\",\n"
-                  " \"clients\": [\"tls12only\", \"*\", \"full\"], \"servers\": [\"full\", \"full\"]}\n",
-                  NULL, NULL) == 0) {
+    if (load_text(
+            &p, "order.json",
+            "{\"name\": \"order\", \"kind\": \"handshake\",\n"
+            " \"clients\": [\"tls12only\", \"*\", \"full\"], \"servers\": [\"full\", \"full\"]}\n",
+            NULL, NULL) == 0) {
         static const char *const o[] = {"order/tls12only-vs-full", "order/full-vs-full",
                                         "order/curl-fake-vs-full", NULL};
         ids_are(&p, o, "listed order, duplicates dropped");
@@ -319,12 +335,15 @@ static void test_external(void)
         " \"servers\": [\"https://example.com:8443\", \"https://[::1]:443\",\n"
         "             \"https://127.0.0.1:4433\", \"tls12only\"]}\n";
     if (load_text(&p, "ext.json", ext, NULL, NULL) == 0) {
-        static const char *const want[] = {
-            "ext/full-vs-example.com:8443",      "ext/full-vs-[::1]:443",
-            "ext/full-vs-127.0.0.1:4433",        "ext/full-vs-tls12only",
-            "ext/curl-fake-vs-example.com:8443", "ext/curl-fake-vs-[::1]:443",
-            "ext/curl-fake-vs-127.0.0.1:4433",   "ext/curl-fake-vs-tls12only",
-            NULL};
+        static const char *const want[] = {"ext/full-vs-example.com:8443",
+                                           "ext/full-vs-[::1]:443",
+                                           "ext/full-vs-127.0.0.1:4433",
+                                           "ext/full-vs-tls12only",
+                                           "ext/curl-fake-vs-example.com:8443",
+                                           "ext/curl-fake-vs-[::1]:443",
+                                           "ext/curl-fake-vs-127.0.0.1:4433",
+                                           "ext/curl-fake-vs-tls12only",
+                                           NULL};
         ids_are(&p, want, "external targets");
         const struct th_case *k = find(&p, "ext/full-vs-example.com:8443");
         const struct th_case *v6 = find(&p, "ext/curl-fake-vs-[::1]:443");
@@ -421,11 +440,13 @@ static void test_foreach_suite(void)
                   NULL, NULL) == 0) {
         ids_are(&p, want, "foreach suite: both list it, a common version");
         const struct th_case *k = find(&p, "fs@TLS_AES_128_GCM_SHA256/full-vs-full");
-        const struct th_case *e = find(&p, "fs@TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256/full-vs-full");
+        const struct th_case *e =
+            find(&p, "fs@TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256/full-vs-full");
         const struct th_case *cbc = find(&p, "fs@TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA/full-vs-full");
         if (k && e && cbc) {
             ok(k->c.n_suites == 1 && k->c.suites[0] == 0x1301 && k->s.n_suites == 1 &&
-                   k->s.suites[0] == 0x1301, "both sides list only the suite");
+                   k->s.suites[0] == 0x1301,
+               "both sides list only the suite");
             is_int(k->expect.suite, 0x1301, "expect.cipher pinned");
             is_int(k->c.versions, TH_VBIT(TH_TLS13), "client narrowed to 1.3");
             is_int(k->s.versions, TH_VBIT(TH_TLS13), "server narrowed to 1.3");
@@ -469,10 +490,13 @@ static void test_foreach_filter(void)
     if (load_text(&p, "ffv.json",
                   "{\"name\": \"ffv\", \"kind\": \"handshake\", \"foreach\": \"suite\",\n"
                   " \"clients\": [\"full\"], \"servers\": [\"full\"],\n"
-                  " \"suite_filter\": {\"versions\": [\"1.2\"], \"auth\": [\"RSA\"], \"kx\": [\"RSA\"]},\n"
+                  " \"suite_filter\": {\"versions\": [\"1.2\"], \"auth\": [\"RSA\"], \"kx\": "
+                  "[\"RSA\"]},\n"
                   " \"client\": {\"versions\": [\"1.2\", \"1.3\"]}}\n",
-                  NULL, NULL) == 0 && p.n == 1) {
-        is_str(p.cases[0].id, "ffv@TLS_RSA_WITH_AES_128_GCM_SHA256/full-vs-full", "RSA key transport");
+                  NULL, NULL) == 0 &&
+        p.n == 1) {
+        is_str(p.cases[0].id, "ffv@TLS_RSA_WITH_AES_128_GCM_SHA256/full-vs-full",
+               "RSA key transport");
         is_int(p.cases[0].c.versions, TH_VBIT(TH_TLS12), "filter versions narrow too");
     }
     th_plan_free(&p);
@@ -491,8 +515,8 @@ static void test_foreach_group(void)
 {
     struct th_plan p;
     static const char *const want[] = {"fg@x25519/full-vs-full", "fg@secp256r1/full-vs-full",
-                                       "fg@ffdhe2048/full-vs-full", "fg@secp256r1/full-vs-tls12only",
-                                       NULL};
+                                       "fg@ffdhe2048/full-vs-full",
+                                       "fg@secp256r1/full-vs-tls12only", NULL};
     if (load_text(&p, "fg.json",
                   "{\"name\": \"fg\", \"kind\": \"handshake\", \"foreach\": \"group\",\n"
                   " \"clients\": [\"full\"], \"servers\": [\"full\", \"tls12only\"]}\n",
@@ -501,7 +525,8 @@ static void test_foreach_group(void)
         const struct th_case *k = find(&p, "fg@secp256r1/full-vs-tls12only");
         if (k) {
             ok(k->c.n_groups == 1 && k->c.groups[0] == 0x0017 && k->s.n_groups == 1 &&
-                   k->s.groups[0] == 0x0017, "both sides list only the group");
+                   k->s.groups[0] == 0x0017,
+               "both sides list only the group");
             is_int(k->expect.group, 0x0017, "expect.group pinned");
         }
     }
@@ -511,29 +536,33 @@ static void test_foreach_group(void)
 static void test_skips(void)
 {
     struct th_plan p;
-    if (load_text(&p, "skip.json",
-                  "{\"name\": \"skip\", \"kind\": \"handshake\", \"clients\": [\"tls12only\"],\n"
-                  " \"servers\": [\"full\"],\n"
-                  " \"variants\": [{\"name\": \"versions\", \"client\": {\"versions\": [\"1.3\"]}},\n"
-                  "  {\"name\": \"pinned\", \"expect\": {\"version\": \"1.3\"}},\n"
-                  "  {\"name\": \"cipher\", \"client\": {\"ciphers\": [\"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\",\n"
-                  "     \"TLS_CHACHA20_POLY1305_SHA256\"]}},\n"
-                  "  {\"name\": \"pcipher\", \"expect\": {\"cipher\": \"TLS_AES_128_GCM_SHA256\"}},\n"
-                  "  {\"name\": \"group\", \"client\": {\"groups\": [\"x25519\"]}},\n"
-                  "  {\"name\": \"resume\", \"client\": {\"resume\": \"ticket\"}},\n"
-                  "  {\"name\": \"resume-sid\", \"client\": {\"resume\": \"session_id\"}},\n"
-                  "  {\"name\": \"alpn\", \"client\": {\"alpn\": [\"h2\"]}},\n"
-                  "  {\"name\": \"crl\", \"client\": {\"crl\": \"pki:crl\"}},\n"
-                  "  {\"name\": \"ip\", \"client\": {\"hostname\": \"127.0.0.1\"}},\n"
-                  "  {\"name\": \"ip-noverify\", \"client\": {\"hostname\": \"::1\", \"verify\": false}}]}\n",
-                  NULL, NULL))
+    if (load_text(
+            &p, "skip.json",
+            "{\"name\": \"skip\", \"kind\": \"handshake\", \"clients\": [\"tls12only\"],\n"
+            " \"servers\": [\"full\"],\n"
+            " \"variants\": [{\"name\": \"versions\", \"client\": {\"versions\": [\"1.3\"]}},\n"
+            "  {\"name\": \"pinned\", \"expect\": {\"version\": \"1.3\"}},\n"
+            "  {\"name\": \"cipher\", \"client\": {\"ciphers\": "
+            "[\"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\",\n"
+            "     \"TLS_CHACHA20_POLY1305_SHA256\"]}},\n"
+            "  {\"name\": \"pcipher\", \"expect\": {\"cipher\": \"TLS_AES_128_GCM_SHA256\"}},\n"
+            "  {\"name\": \"group\", \"client\": {\"groups\": [\"x25519\"]}},\n"
+            "  {\"name\": \"resume\", \"client\": {\"resume\": \"ticket\"}},\n"
+            "  {\"name\": \"resume-sid\", \"client\": {\"resume\": \"session_id\"}},\n"
+            "  {\"name\": \"alpn\", \"client\": {\"alpn\": [\"h2\"]}},\n"
+            "  {\"name\": \"crl\", \"client\": {\"crl\": \"pki:crl\"}},\n"
+            "  {\"name\": \"ip\", \"client\": {\"hostname\": \"127.0.0.1\"}},\n"
+            "  {\"name\": \"ip-noverify\", \"client\": {\"hostname\": \"::1\", \"verify\": "
+            "false}}]}\n",
+            NULL, NULL))
         return;
     is_str(skip_of(&p, "skip@versions/tls12only-vs-full"), "tls12only lacks TLS 1.3 (it has 1.2)",
            "skip: versions");
     is_str(skip_of(&p, "skip@pinned/tls12only-vs-full"),
-           "tls12only lacks TLS 1.3, which expect.version pins (it has 1.2)", "skip: pinned version");
-    is_str(skip_of(&p, "skip@cipher/tls12only-vs-full"), "tls12only lacks TLS_CHACHA20_POLY1305_SHA256",
-           "skip: a listed suite, named");
+           "tls12only lacks TLS 1.3, which expect.version pins (it has 1.2)",
+           "skip: pinned version");
+    is_str(skip_of(&p, "skip@cipher/tls12only-vs-full"),
+           "tls12only lacks TLS_CHACHA20_POLY1305_SHA256", "skip: a listed suite, named");
     is_str(skip_of(&p, "skip@pcipher/tls12only-vs-full"), "tls12only lacks TLS_AES_128_GCM_SHA256",
            "skip: the pinned suite");
     is_str(skip_of(&p, "skip@group/tls12only-vs-full"), "tls12only lacks x25519", "skip: group");
@@ -543,19 +572,22 @@ static void test_skips(void)
     is_str(skip_of(&p, "skip@alpn/tls12only-vs-full"), "tls12only lacks ALPN", "skip: ALPN");
     is_str(skip_of(&p, "skip@crl/tls12only-vs-full"), "tls12only lacks CRL checking", "skip: CRL");
     is_str(skip_of(&p, "skip@ip/tls12only-vs-full"),
-           "tls12only cannot check an IP address (127.0.0.1) against the certificate", "skip: IP SAN");
+           "tls12only cannot check an IP address (127.0.0.1) against the certificate",
+           "skip: IP SAN");
     ok(skip_of(&p, "skip@ip-noverify/tls12only-vs-full") == NULL, "IP literal without verify runs");
     th_plan_free(&p);
 
-    if (load_text(&p, "skip-s.json",
-                  "{\"name\": \"skip-s\", \"kind\": \"handshake\", \"clients\": [\"full\"],\n"
-                  " \"servers\": [\"tls12only\"], \"transport\": \"tcp\",\n"
-                  " \"variants\": [{\"name\": \"alpn\", \"server\": {\"alpn\": [\"h2\"]}},\n"
-                  "  {\"name\": \"resume\", \"client\": {\"resume\": \"ticket\"}},\n"
-                  "  {\"name\": \"fine\", \"client\": {\"crl\": \"pki:crl\", \"alpn\": [\"h2\"]}}]}\n",
-                  NULL, NULL))
+    if (load_text(
+            &p, "skip-s.json",
+            "{\"name\": \"skip-s\", \"kind\": \"handshake\", \"clients\": [\"full\"],\n"
+            " \"servers\": [\"tls12only\"], \"transport\": \"tcp\",\n"
+            " \"variants\": [{\"name\": \"alpn\", \"server\": {\"alpn\": [\"h2\"]}},\n"
+            "  {\"name\": \"resume\", \"client\": {\"resume\": \"ticket\"}},\n"
+            "  {\"name\": \"fine\", \"client\": {\"crl\": \"pki:crl\", \"alpn\": [\"h2\"]}}]}\n",
+            NULL, NULL))
         return;
-    is_str(skip_of(&p, "skip-s@alpn/full-vs-tls12only"), "tls12only lacks ALPN", "server skip: ALPN");
+    is_str(skip_of(&p, "skip-s@alpn/full-vs-tls12only"), "tls12only lacks ALPN",
+           "server skip: ALPN");
     is_str(skip_of(&p, "skip-s@resume/full-vs-tls12only"), "tls12only lacks resumption by ticket",
            "server skip: the client's resumption");
     ok(skip_of(&p, "skip-s@fine/full-vs-tls12only") == NULL, "client-only needs stay client-side");
@@ -566,7 +598,8 @@ static void test_skips(void)
     if (load_text(&p, "skip-t.json",
                   "{\"name\": \"skip-t\", \"kind\": \"handshake\", \"clients\": [\"curl-fake\"],\n"
                   " \"servers\": [\"full\"], \"transport\": \"tcp\"}\n",
-                  NULL, NULL) == 0 && p.n == 1)
+                  NULL, NULL) == 0 &&
+        p.n == 1)
         ok(p.cases[0].skip == NULL, "socket-owning client over tcp runs");
     th_plan_free(&p);
 }
@@ -579,26 +612,26 @@ static void test_deviations(void)
                   " \"servers\": [\"full\", \"tls12only\"],\n"
                   " \"deviations\": [\n"
                   "  {\"client\": \"tls12only\", \"outcome\": \"unknown_ca\", \"why\": \"w1\"},\n"
-                  "  {\"server\": \"tls12only\", \"outcome\": [\"io_error\", \"timeout\"], \"why\": \"w3\"},\n"
-                  "  {\"client\": \"full\", \"server\": \"tls12only\", \"outcome\": \"handshake_failure\",\n"
+                  "  {\"server\": \"tls12only\", \"outcome\": [\"io_error\", \"timeout\"], "
+                  "\"why\": \"w3\"},\n"
+                  "  {\"client\": \"full\", \"server\": \"tls12only\", \"outcome\": "
+                  "\"handshake_failure\",\n"
                   "   \"why\": \"w2\"}],\n"
                   " \"variants\": [{\"name\": \"plain\"},\n"
-                  "  {\"name\": \"more\", \"deviations\": [{\"client\": \"curl-fake\", \"server\": \"tls12only\",\n"
-                  "    \"outcome\": \"ok\", \"why\": \"w4\"}, {\"client\": \"tls12only\", \"outcome\": \"ok\",\n"
+                  "  {\"name\": \"more\", \"deviations\": [{\"client\": \"curl-fake\", \"server\": "
+                  "\"tls12only\",\n"
+                  "    \"outcome\": \"ok\", \"why\": \"w4\"}, {\"client\": \"tls12only\", "
+                  "\"outcome\": \"ok\",\n"
                   "    \"why\": \"w5\"}]}]}\n",
                   NULL, NULL))
         return;
     static const struct {
         const char *id, *why;
     } want[] = {
-        {"dev@plain/full-vs-full", NULL},
-        {"dev@plain/full-vs-tls12only", "w2"},
-        {"dev@plain/tls12only-vs-full", "w1"},
-        {"dev@plain/tls12only-vs-tls12only", "w1"},
-        {"dev@plain/curl-fake-vs-tls12only", "w3"},
-        {"dev@more/curl-fake-vs-tls12only", "w4"},
-        {"dev@more/tls12only-vs-full", "w5"},
-        {"dev@more/full-vs-tls12only", "w2"},
+        {"dev@plain/full-vs-full", NULL},           {"dev@plain/full-vs-tls12only", "w2"},
+        {"dev@plain/tls12only-vs-full", "w1"},      {"dev@plain/tls12only-vs-tls12only", "w1"},
+        {"dev@plain/curl-fake-vs-tls12only", "w3"}, {"dev@more/curl-fake-vs-tls12only", "w4"},
+        {"dev@more/tls12only-vs-full", "w5"},       {"dev@more/full-vs-tls12only", "w2"},
     };
     for (size_t i = 0; i < TH_ARRAY_LEN(want); i++) {
         const struct th_case *k = find(&p, want[i].id);
@@ -623,12 +656,14 @@ static void test_folders(void)
     struct diags ds;
     static const char *const want[] = {"f/a/full-vs-full", "f/b/full-vs-full", "f/c/full-vs-full",
                                        NULL};
-    tmp_file("tree/sub/b.json", "{\"name\": \"f/b\", \"kind\": \"handshake\", \"clients\": [\"full\"], "
-                                "\"servers\": [\"full\"]}");
+    tmp_file("tree/sub/b.json",
+             "{\"name\": \"f/b\", \"kind\": \"handshake\", \"clients\": [\"full\"], "
+             "\"servers\": [\"full\"]}");
     tmp_file("tree/a.json", "{\"name\": \"f/a\", \"kind\": \"handshake\", \"clients\": [\"full\"], "
                             "\"servers\": [\"full\"]}");
-    tmp_file("tree/z/c.json", "{\"name\": \"f/c\", \"kind\": \"handshake\", \"clients\": [\"full\"], "
-                              "\"servers\": [\"full\"]}");
+    tmp_file("tree/z/c.json",
+             "{\"name\": \"f/c\", \"kind\": \"handshake\", \"clients\": [\"full\"], "
+             "\"servers\": [\"full\"]}");
     tmp_file("tree/notes.txt", "not a scenario");
     tmp_file("tree/.hidden.json", "{");
     char dir[PATH_MAX + 8];
@@ -661,7 +696,8 @@ static void test_folders(void)
 
     is_int(load_opts(&p, dir, "full,gnutls", NULL, &ds), 3, "-b with an unknown name");
     ok(ds.n >= 1 && strcmp(ds.d[0].file, "--backends") == 0 &&
-           contains(ds.d[0].msg, "unknown backend 'gnutls' (compiled in: full, tls12only, curl-fake)"),
+           contains(ds.d[0].msg,
+                    "unknown backend 'gnutls' (compiled in: full, tls12only, curl-fake)"),
        "-b names checked against the registry");
     th_plan_free(&p);
 }
@@ -679,60 +715,97 @@ static const struct bad bads[] = {
     {"syntax.json", 4, 22, "]", "unexpected token"},
     {"missing-name.json", 1, 1, "{", "missing required key \"name\""},
     {"missing-kind.json", 1, 1, "{", "missing required key \"kind\""},
-    {"unknown-top-key.json", 4, 3, "\"clinets\"", "clinets: unknown key (top-level keys: name, kind,"},
-    {"unknown-client-key.json", 4, 36, "\"verfy\"", "client.verfy: unknown key (client keys: versions, ciphers"},
-    {"server-key-in-client.json", 5, 5, "\"cert\"", "client.cert: \"cert\" is a server key, not allowed in client"},
-    {"client-key-in-server.json", 4, 38, "\"hostname\"", "server.hostname: \"hostname\" is a client key, not allowed in server"},
+    {"unknown-top-key.json", 4, 3, "\"clinets\"",
+     "clinets: unknown key (top-level keys: name, kind,"},
+    {"unknown-client-key.json", 4, 36, "\"verfy\"",
+     "client.verfy: unknown key (client keys: versions, ciphers"},
+    {"server-key-in-client.json", 5, 5, "\"cert\"",
+     "client.cert: \"cert\" is a server key, not allowed in client"},
+    {"client-key-in-server.json", 4, 38, "\"hostname\"",
+     "server.hostname: \"hostname\" is a client key, not allowed in server"},
     {"versions-string.json", 4, 27, "\"1.3\"", "client.versions: expected an array, got a string"},
-    {"unknown-version.json", 6, 18, "\"1.4\"", "client.versions[1]: unknown TLS version \"1.4\" (known: 1.0, 1.1, 1.2, 1.3)"},
+    {"unknown-version.json", 6, 18, "\"1.4\"",
+     "client.versions[1]: unknown TLS version \"1.4\" (known: 1.0, 1.1, 1.2, 1.3)"},
     {"duplicate-version.json", 4, 42, "\"1.3\"", "server.versions[2]: TLS 1.3 listed twice"},
-    {"unknown-suite.json", 4, 53, "\"TLS_AES_128_GCM_SHA257\"", "server.ciphers[1]: unknown cipher suite \"TLS_AES_128_GCM_SHA257\""},
+    {"unknown-suite.json", 4, 53, "\"TLS_AES_128_GCM_SHA257\"",
+     "server.ciphers[1]: unknown cipher suite \"TLS_AES_128_GCM_SHA257\""},
     {"unknown-group.json", 4, 26, "\"x25520\"", "client.groups[0]: unknown group \"x25520\""},
-    {"unknown-outcome.json", 4, 41, "\"expird\"", "expect.outcome[1]: unknown outcome \"expird\" (known: ok, expired,"},
+    {"unknown-outcome.json", 4, 41, "\"expird\"",
+     "expect.outcome[1]: unknown outcome \"expird\" (known: ok, expired,"},
     {"empty-outcome-list.json", 4, 26, "[]", "expect.outcome: empty list"},
     {"expect-version.json", 4, 43, "\"1.5\"", "expect.version: unknown TLS version \"1.5\""},
-    {"expect-unknown-key.json", 4, 15, "\"outcomes\"", "expect.outcomes: unknown key (expect keys: outcome,"},
-    {"bad-transport.json", 4, 16, "\"udp\"", "transport: unknown value \"udp\" (known: memory, tcp)"},
-    {"bad-timeout.json", 4, 16, "0", "timeout_s: 0 out of range: more than 0 and at most 300 seconds"},
+    {"expect-unknown-key.json", 4, 15, "\"outcomes\"",
+     "expect.outcomes: unknown key (expect keys: outcome,"},
+    {"bad-transport.json", 4, 16, "\"udp\"",
+     "transport: unknown value \"udp\" (known: memory, tcp)"},
+    {"bad-timeout.json", 4, 16, "0",
+     "timeout_s: 0 out of range: more than 0 and at most 300 seconds"},
     {"timeout-too-long.json", 4, 16, "300.5", "timeout_s: 300.5 out of range"},
-    {"timeout-string.json", 4, 16, "\"5\"", "timeout_s: expected a number of seconds, got a string"},
-    {"unknown-pki.json", 4, 23, "\"pki:rsa4096\"", "server.cert: unknown pki object \"pki:rsa4096\" for a server certificate"},
-    {"cert-not-pki.json", 4, 23, "\"server.pem\"", "server.cert: expected \"pki:NAME\" naming a leaf"},
-    {"crl-not-crl.json", 4, 22, "\"pki:root\"", "client.crl: unknown pki object \"pki:root\" for a CRL"},
+    {"timeout-string.json", 4, 16, "\"5\"",
+     "timeout_s: expected a number of seconds, got a string"},
+    {"unknown-pki.json", 4, 23, "\"pki:rsa4096\"",
+     "server.cert: unknown pki object \"pki:rsa4096\" for a server certificate"},
+    {"cert-not-pki.json", 4, 23, "\"server.pem\"",
+     "server.cert: expected \"pki:NAME\" naming a leaf"},
+    {"crl-not-crl.json", 4, 22, "\"pki:root\"",
+     "client.crl: unknown pki object \"pki:root\" for a CRL"},
     {"ca-missing.json", 4, 21, "\"no-such-ca.pem\"", "client.ca: file not found: /"},
     {"deviation-no-why.json", 6, 5, "{", "deviations[1]: missing required key \"why\""},
-    {"deviation-empty-why.json", 4, 70, "\"\"", "deviations[0].why: empty: say why this backend differs"},
+    {"deviation-empty-why.json", 4, 70, "\"\"",
+     "deviations[0].why: empty: say why this backend differs"},
     {"deviation-no-side.json", 4, 18, "{", "deviations[0]: needs \"client\" or \"server\""},
     {"deviation-no-outcome.json", 4, 18, "{", "deviations[0]: missing required key \"outcome\""},
-    {"duplicate-variant.json", 7, 15, "\"a\"", "variants[2].name: variant \"a\" is defined twice (also variants[0])"},
-    {"variant-bad-name.json", 4, 26, "\"Tls 1.2\"", "variants[0].name: \"Tls 1.2\" must match [a-z0-9._-]+"},
+    {"duplicate-variant.json", 7, 15, "\"a\"",
+     "variants[2].name: variant \"a\" is defined twice (also variants[0])"},
+    {"variant-bad-name.json", 4, 26, "\"Tls 1.2\"",
+     "variants[0].name: \"Tls 1.2\" must match [a-z0-9._-]+"},
     {"variant-no-name.json", 4, 16, "{ \"client\"", "variants[0]: missing required key \"name\""},
-    {"variant-unknown-key.json", 4, 31, "\"servers\"", "variants[0].servers: unknown key (variant keys:"},
-    {"variant-bad-client.json", 6, 42, "\"psk\"", "variants[1].client.resume: unknown value \"psk\" (known: none, ticket, session_id)"},
-    {"url-no-port.json", 4, 15, "\"https://example.com\"", "servers[0]: external target \"https://example.com\" needs a port: https://HOST:PORT"},
-    {"url-port-0.json", 4, 23, "\"https://example.com:0\"", "servers[1]: external target \"https://example.com:0\": port 0 out of range 1-65535"},
-    {"url-port-70000.json", 4, 15, "\"https://127.0.0.1:70000\"", "port 70000 out of range 1-65535"},
-    {"url-http.json", 4, 15, "\"http://example.com:80\"", "servers[0]: external targets use https://"},
-    {"url-path.json", 4, 15, "\"https://example.com:443/index.html\"", "port must be a number 1-65535, with no path"},
+    {"variant-unknown-key.json", 4, 31, "\"servers\"",
+     "variants[0].servers: unknown key (variant keys:"},
+    {"variant-bad-client.json", 6, 42, "\"psk\"",
+     "variants[1].client.resume: unknown value \"psk\" (known: none, ticket, session_id)"},
+    {"url-no-port.json", 4, 15, "\"https://example.com\"",
+     "servers[0]: external target \"https://example.com\" needs a port: https://HOST:PORT"},
+    {"url-port-0.json", 4, 23, "\"https://example.com:0\"",
+     "servers[1]: external target \"https://example.com:0\": port 0 out of range 1-65535"},
+    {"url-port-70000.json", 4, 15, "\"https://127.0.0.1:70000\"",
+     "port 70000 out of range 1-65535"},
+    {"url-http.json", 4, 15, "\"http://example.com:80\"",
+     "servers[0]: external targets use https://"},
+    {"url-path.json", 4, 15, "\"https://example.com:443/index.html\"",
+     "port must be a number 1-65535, with no path"},
     {"url-bad-ipv6.json", 4, 15, "\"https://[::g]:443\"", "bad IPv6 address"},
-    {"fixture.json", 4, 15, "\"fixture:nginx\"", "fixture servers (\"fixture:nginx\") are not supported by this build"},
-    {"unknown-backend.json", 4, 23, "\"wolfssl\"", "clients[1]: unknown backend 'wolfssl' (compiled in: full, tls12only, curl-fake)"},
-    {"backend-role.json", 4, 15, "\"curl-fake\"", "servers[0]: backend 'curl-fake' cannot be a server"},
+    {"fixture.json", 4, 15, "\"fixture:nginx\"",
+     "fixture servers (\"fixture:nginx\") are not supported by this build"},
+    {"unknown-backend.json", 4, 23, "\"wolfssl\"",
+     "clients[1]: unknown backend 'wolfssl' (compiled in: full, tls12only, curl-fake)"},
+    {"backend-role.json", 4, 15, "\"curl-fake\"",
+     "servers[0]: backend 'curl-fake' cannot be a server"},
     {"clients-empty.json", 4, 14, "[]", "clients: empty list"},
     {"duplicate-key.json", 4, 8, "\": \"handshake\"", "duplicate object key"},
-    {"foreach-group-groups.json", 5, 15, "\"groups\"", "server.groups: not allowed with \"foreach\": \"group\""},
-    {"foreach-suite-cipher.json", 4, 15, "\"cipher\"", "expect.cipher: not allowed with \"foreach\": \"suite\""},
-    {"foreach-bad.json", 4, 14, "\"version\"", "foreach: unknown value \"version\" (known: suite, group)"},
-    {"suite-filter-no-foreach.json", 4, 3, "\"suite_filter\"", "suite_filter: only allowed with \"foreach\": \"suite\""},
-    {"suite-filter-bad-kx.json", 5, 37, "\"ECDH\"", "suite_filter.kx[1]: unknown value \"ECDH\" (known: TLS13, ECDHE, DHE, RSA)"},
-    {"suite-filter-bad-cipher.json", 5, 47, "\"AES128GCM\"", "suite_filter.cipher[1]: unknown cipher \"AES128GCM\""},
-    {"suite-needs-version.json", 6, 17, "\"TLS_AES_128_GCM_SHA256\"", "client.ciphers[0]: TLS_AES_128_GCM_SHA256 needs TLS 1.3, not in client.versions"},
-    {"variant-suite-needs-version.json", 4, 27, "\"TLS_AES_128_GCM_SHA256\"", "server.ciphers[0]: TLS_AES_128_GCM_SHA256 needs TLS 1.3, not in server.versions of variant \"tls12\""},
+    {"foreach-group-groups.json", 5, 15, "\"groups\"",
+     "server.groups: not allowed with \"foreach\": \"group\""},
+    {"foreach-suite-cipher.json", 4, 15, "\"cipher\"",
+     "expect.cipher: not allowed with \"foreach\": \"suite\""},
+    {"foreach-bad.json", 4, 14, "\"version\"",
+     "foreach: unknown value \"version\" (known: suite, group)"},
+    {"suite-filter-no-foreach.json", 4, 3, "\"suite_filter\"",
+     "suite_filter: only allowed with \"foreach\": \"suite\""},
+    {"suite-filter-bad-kx.json", 5, 37, "\"ECDH\"",
+     "suite_filter.kx[1]: unknown value \"ECDH\" (known: TLS13, ECDHE, DHE, RSA)"},
+    {"suite-filter-bad-cipher.json", 5, 47, "\"AES128GCM\"",
+     "suite_filter.cipher[1]: unknown cipher \"AES128GCM\""},
+    {"suite-needs-version.json", 6, 17, "\"TLS_AES_128_GCM_SHA256\"",
+     "client.ciphers[0]: TLS_AES_128_GCM_SHA256 needs TLS 1.3, not in client.versions"},
+    {"variant-suite-needs-version.json", 4, 27, "\"TLS_AES_128_GCM_SHA256\"",
+     "server.ciphers[0]: TLS_AES_128_GCM_SHA256 needs TLS 1.3, not in server.versions of variant "
+     "\"tls12\""},
     {"empty.json", 1, 1, "", "empty file: expected a JSON object"},
     {"blank.json", 1, 1, "", "empty file: expected a JSON object"},
     {"top-array.json", 1, 1, "[", "the top level must be a JSON object, got an array"},
     {"kind-bulk.json", 3, 11, "\"bulk\"", "kind: kind 'bulk' is not supported by this build"},
-    {"kind-unknown.json", 3, 11, "\"handshaek\"", "kind: unknown value \"handshaek\" (known: handshake, bulk, handshake_rate, load)"},
+    {"kind-unknown.json", 3, 11, "\"handshaek\"",
+     "kind: unknown value \"handshaek\" (known: handshake, bulk, handshake_rate, load)"},
     {"bad-name.json", 2, 11, "\"Cert/Expired\"", "name: \"Cert/Expired\" must match [a-z0-9._/-]+"},
     {"verify-string.json", 4, 25, "\"yes\"", "client.verify: expected true or false, got a string"},
     {"alpn-empty.json", 4, 30, "\"\"", "client.alpn[1]: an ALPN protocol name is 1 to 255 bytes"},

@@ -18,7 +18,8 @@ static void test_memory(void)
     /* wrap the ring: push, pop part, push more than the rest of the buffer */
     ok(p.client_io.send(p.client_io.ctx, buf, 60000) == 60000, "send 60000");
     ok(p.server_io.recv(p.server_io.ctx, out, 50000) == 50000, "recv 50000");
-    ok(p.client_io.send(p.client_io.ctx, buf + 60000, 140000) == 140000, "send 140000 (grows, wraps)");
+    ok(p.client_io.send(p.client_io.ctx, buf + 60000, 140000) == 140000,
+       "send 140000 (grows, wraps)");
     size_t got = 50000;
     while (got < sizeof(buf)) {
         ssize_t n = p.server_io.recv(p.server_io.ctx, out + got, 7777);
