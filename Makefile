@@ -26,7 +26,7 @@ endif
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
-TH_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP $(SANFLAGS)
+TH_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP $(SANFLAGS) $(SANFLAGS_EXTRA)
 TH_LDFLAGS := $(SANFLAGS)
 LIBS := -lpthread
 
@@ -85,7 +85,7 @@ ifneq ($(SANITIZE),)
 BIN := $(BUILD)/tlsharness
 endif
 
-.PHONY: all run check check-only deps test-bins clean install format format-check
+.PHONY: all run check check-only deps test-bins clean install format format-check fuzz
 all: $(BIN)
 
 $(BIN): $(LIB_OBJ) $(MAIN_OBJ)
@@ -110,7 +110,24 @@ $(BUILD)/tools/%: tests/tools/%.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(TH_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(TH_LDFLAGS) $(LDFLAGS) -lpthread
 
-test-bins: $(BIN) $(UNIT_BIN) $(TOOL_BIN)
+$(BUILD)/tests/fuzz_replay: tests/fuzz/replay.c tests/fuzz/fuzz_scenario.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(TH_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_scenario.c $(LIB_OBJ) $(TH_LDFLAGS) $(LDFLAGS) $(LIBS)
+
+test-bins: $(BIN) $(UNIT_BIN) $(TOOL_BIN) $(BUILD)/tests/fuzz_replay
+
+# libFuzzer on the scenario loader, bounded: FUZZ_SECONDS (default 60).
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(Q)$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz \
+	    SANFLAGS_EXTRA=-fsanitize=fuzzer-no-link,address,undefined build-fuzz/fuzz_scenario
+	mkdir -p build-fuzz/corpus && cp tests/data/bad/*.json build-fuzz/corpus/
+	find scenarios -name '*.json' -exec cp {} build-fuzz/corpus/ \;
+	build-fuzz/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus
+
+build-fuzz/fuzz_scenario: tests/fuzz/fuzz_scenario.c $(LIB_OBJ)
+	$(CC) $(TH_CFLAGS) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
 
 # run and check install what is missing first, then build in a fresh make so the
 # library detection above sees what was just installed.
@@ -133,12 +150,12 @@ install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tlsharness
 
 format:
-	clang-format -i harness/*.[ch] backends/*.[ch] tests/unit/*.c tests/tools/*.c tests/*.h
+	clang-format -i harness/*.[ch] backends/*.[ch] tests/unit/*.c tests/tools/*.c tests/fuzz/*.c tests/*.h
 
 format-check:
-	$(Q)clang-format --dry-run -Werror harness/*.[ch] backends/*.[ch] tests/unit/*.c tests/tools/*.c tests/*.h
+	$(Q)clang-format --dry-run -Werror harness/*.[ch] backends/*.[ch] tests/unit/*.c tests/tools/*.c tests/fuzz/*.c tests/*.h
 
 clean:
-	rm -rf build build-sanitize tlsharness
+	rm -rf build build-sanitize build-fuzz tlsharness
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)
