@@ -1,0 +1,275 @@
+/* The terminal summary: a table of client-vs-server pairs by status, the client x
+ * server matrix when more than one backend ran, each failing case with its reason,
+ * known deviations (which stay visible), and skips grouped by reason. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "results.h"
+
+static const char *client_name(const struct th_case *c)
+{
+    return c->client ? c->client->name : "?";
+}
+
+static const char *status_colour(enum th_status s)
+{
+    switch (s) {
+    case TH_PASS: return "\033[32m";
+    case TH_XFAIL:
+    case TH_XPASS: return "\033[33m";
+    case TH_SKIP: return "\033[2m";
+    default: return "\033[31m";
+    }
+}
+
+/* text right-aligned in width columns, coloured as status s when colour is on. */
+static void put_cell(FILE *out, const char *text, int width, enum th_status s, int color)
+{
+    fprintf(out, "%*s", width - (int)strlen(text), "");
+    if (color)
+        fprintf(out, "%s%s\033[0m", status_colour(s), text);
+    else
+        fputs(text, out);
+}
+
+struct pair_row {
+    char *name;
+    size_t counts[TH_STATUS_COUNT];
+};
+
+struct pair_table {
+    struct pair_row *rows;
+    size_t n;
+    int width; /* of the name column */
+};
+
+static char *pair_name(const struct th_case *c)
+{
+    return th_xasprintf("%s-vs-%s", client_name(c), c->server_name ? c->server_name : "?");
+}
+
+static void pairs_add(struct pair_table *t, const struct th_case_result *r)
+{
+    char *name = pair_name(r->c);
+    size_t i = 0;
+    while (i < t->n && strcmp(t->rows[i].name, name) != 0)
+        i++;
+    if (i == t->n) {
+        t->rows = th_xrealloc(t->rows, (t->n + 1) * sizeof(*t->rows));
+        memset(&t->rows[i], 0, sizeof(t->rows[i]));
+        t->rows[t->n++].name = name;
+        if ((int)strlen(name) > t->width)
+            t->width = (int)strlen(name);
+    } else
+        free(name);
+    unsigned s = (unsigned)r->status;
+    t->rows[i].counts[s < TH_STATUS_COUNT ? s : TH_ERROR]++;
+}
+
+#define CELL 6
+
+static void print_row(FILE *out, int width, const char *name, const size_t counts[], int color)
+{
+    size_t total = 0;
+    fprintf(out, "%-*s", width, name);
+    for (int s = 0; s < TH_STATUS_COUNT; s++) {
+        char num[24];
+        snprintf(num, sizeof(num), "%zu", counts[s]);
+        put_cell(out, counts[s] ? num : ".", CELL, (enum th_status)s, color && counts[s]);
+        total += counts[s];
+    }
+    fprintf(out, "%*zu\n", CELL, total);
+}
+
+static void print_table(FILE *out, const struct th_run *run, int color)
+{
+    struct pair_table t = {NULL, 0, (int)strlen("TOTAL")};
+    for (size_t i = 0; i < run->n; i++)
+        pairs_add(&t, &run->results[i]);
+    fprintf(out, "%-*s", t.width, "pair");
+    for (int s = 0; s < TH_STATUS_COUNT; s++)
+        put_cell(out, th_status_name((enum th_status)s), CELL, (enum th_status)s, color);
+    fprintf(out, "%*s\n", CELL, "total");
+    for (size_t i = 0; i < t.n; i++) {
+        print_row(out, t.width, t.rows[i].name, t.rows[i].counts, color);
+        free(t.rows[i].name);
+    }
+    free(t.rows);
+    size_t counts[TH_STATUS_COUNT];
+    th_run_counts(run, counts);
+    print_row(out, t.width, "TOTAL", counts, color);
+}
+
+static const char *reason_of(const struct th_case_result *r)
+{
+    return r->reason[0] ? r->reason : "(no reason given)";
+}
+
+static int is_problem(enum th_status s)
+{
+    return s == TH_FAIL || s == TH_XPASS || s == TH_ERROR || (unsigned)s >= TH_STATUS_COUNT;
+}
+
+static void print_status_word(FILE *out, enum th_status s, int color)
+{
+    const char *name = th_status_name(s);
+    if (color)
+        fprintf(out, "%s%s\033[0m%*s", status_colour(s), name, 6 - (int)strlen(name), "");
+    else
+        fprintf(out, "%-6s", name);
+}
+
+static void print_failures(FILE *out, const struct th_run *run, int color)
+{
+    int header = 0;
+    for (size_t i = 0; i < run->n; i++) {
+        const struct th_case_result *r = &run->results[i];
+        if (!is_problem(r->status))
+            continue;
+        if (!header++)
+            fputs("\nFailures:\n", out);
+        fputs("  ", out);
+        print_status_word(out, r->status, color);
+        fprintf(out, "%s: %s\n", r->c->id, reason_of(r));
+    }
+}
+
+/* A library accepting what it should refuse is a known deviation, not a pass: list
+ * each one so it stays in sight. */
+static void print_xfails(FILE *out, const struct th_run *run, int color)
+{
+    int header = 0;
+    for (size_t i = 0; i < run->n; i++) {
+        const struct th_case_result *r = &run->results[i];
+        if (r->status != TH_XFAIL)
+            continue;
+        if (!header++)
+            fprintf(out, "\nKnown deviations (%sxfail%s):\n", color ? status_colour(TH_XFAIL) : "",
+                    color ? "\033[0m" : "");
+        fprintf(out, "  %s: %s\n", r->c->id, reason_of(r));
+    }
+}
+
+/* Skips by reason: a missing capability skips many cases for one cause. */
+static void print_skips(FILE *out, const struct th_run *run, int color)
+{
+    const char **reasons = NULL;
+    size_t *counts = NULL, n = 0;
+    for (size_t i = 0; i < run->n; i++) {
+        const struct th_case_result *r = &run->results[i];
+        if (r->status != TH_SKIP)
+            continue;
+        size_t j = 0;
+        while (j < n && strcmp(reasons[j], reason_of(r)) != 0)
+            j++;
+        if (j == n) {
+            reasons = th_xrealloc(reasons, (n + 1) * sizeof(*reasons));
+            counts = th_xrealloc(counts, (n + 1) * sizeof(*counts));
+            reasons[n] = reason_of(r);
+            counts[n++] = 0;
+        }
+        counts[j]++;
+    }
+    if (n) {
+        fputs("\nSkipped, by reason:\n", out);
+        for (size_t j = 0; j < n; j++) {
+            char num[24];
+            snprintf(num, sizeof(num), "%zu", counts[j]);
+            fputs("  ", out);
+            put_cell(out, num, 5, TH_SKIP, color);
+            fprintf(out, "  %s\n", reasons[j]);
+        }
+    }
+    free(reasons);
+    free(counts);
+}
+
+/* ---- the client x server matrix ---- */
+
+struct names {
+    const char **v;
+    size_t n;
+};
+
+static size_t names_index(struct names *ns, const char *name)
+{
+    size_t i = 0;
+    while (i < ns->n && strcmp(ns->v[i], name) != 0)
+        i++;
+    if (i == ns->n) {
+        ns->v = th_xrealloc(ns->v, (ns->n + 1) * sizeof(*ns->v));
+        ns->v[ns->n++] = name;
+    }
+    return i;
+}
+
+struct matrix_cell {
+    size_t good, ran, bad;
+};
+
+static void print_matrix_cell(FILE *out, const struct matrix_cell *m, int width, int color)
+{
+    char text[48];
+    if (!m->ran)
+        snprintf(text, sizeof(text), "-");
+    else
+        snprintf(text, sizeof(text), "%zu/%zu%s", m->good, m->ran, m->bad ? " !" : "");
+    put_cell(out, text, width, m->bad ? TH_FAIL : TH_PASS, color && m->ran);
+}
+
+/* Cells read "good/ran": pass and xfail over the cases that ran (skips are not
+ * counted); "!" marks a cell with a fail, xpass or error. */
+static void print_matrix(FILE *out, const struct th_run *run, int color)
+{
+    struct names cl = {0}, sv = {0};
+    for (size_t i = 0; i < run->n; i++) {
+        names_index(&cl, client_name(run->results[i].c));
+        names_index(&sv, run->results[i].c->server_name ? run->results[i].c->server_name : "?");
+    }
+    if (cl.n > 1 || sv.n > 1) {
+        struct matrix_cell *m = th_xcalloc(cl.n * sv.n, sizeof(*m));
+        int w0 = (int)strlen("client \\ server"), w = 10;
+        for (size_t i = 0; i < run->n; i++) {
+            const struct th_case_result *r = &run->results[i];
+            struct matrix_cell *c =
+                &m[names_index(&cl, client_name(r->c)) * sv.n +
+                   names_index(&sv, r->c->server_name ? r->c->server_name : "?")];
+            c->ran += r->status != TH_SKIP;
+            c->good += r->status == TH_PASS || r->status == TH_XFAIL;
+            c->bad += is_problem(r->status);
+        }
+        for (size_t j = 0; j < cl.n; j++)
+            w0 = (int)strlen(cl.v[j]) > w0 ? (int)strlen(cl.v[j]) : w0;
+        for (size_t j = 0; j < sv.n; j++)
+            w = (int)strlen(sv.v[j]) + 2 > w ? (int)strlen(sv.v[j]) + 2 : w;
+        fprintf(out, "\n%-*s", w0, "client \\ server");
+        for (size_t j = 0; j < sv.n; j++)
+            fprintf(out, "%*s", w, sv.v[j]);
+        fputc('\n', out);
+        for (size_t a = 0; a < cl.n; a++) {
+            fprintf(out, "%-*s", w0, cl.v[a]);
+            for (size_t b = 0; b < sv.n; b++)
+                print_matrix_cell(out, &m[a * sv.n + b], w, color);
+            fputc('\n', out);
+        }
+        free(m);
+    }
+    free(cl.v);
+    free(sv.v);
+}
+
+void th_results_print_summary(FILE *out, const struct th_run *run, int color)
+{
+    print_table(out, run, color);
+    print_matrix(out, run, color);
+    print_failures(out, run, color);
+    print_xfails(out, run, color);
+    print_skips(out, run, color);
+    if (run->interrupted)
+        fputs("\nInterrupted: the run stopped early; these results are partial.\n", out);
+    size_t c[TH_STATUS_COUNT];
+    th_run_counts(run, c);
+    fprintf(out, "\ntotals: pass %zu, fail %zu, xfail %zu, xpass %zu, skip %zu, error %zu\n",
+            c[TH_PASS], c[TH_FAIL], c[TH_XFAIL], c[TH_XPASS], c[TH_SKIP], c[TH_ERROR]);
+}
