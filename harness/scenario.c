@@ -1,6 +1,6 @@
 /* Scenario loader: strict parsing of the JSON format documented in
- * scenarios/README.md, then expansion into cases (variant x client x server, and
- * per suite or group with "foreach").
+ * scenarios/README.md. The expansion of what was loaded into cases (variant x
+ * client x server, and per suite or group with "foreach") is in expand.c.
  *
  * Parsing walks each JSON object key by key with a table of handlers per object
  * kind. The JSON path being looked at is kept on a small stack (struct ld), so
@@ -10,7 +10,6 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -22,6 +21,7 @@
 #include "iana.h"
 #include "jsonpos.h"
 #include "pki.h"
+#include "scenario_int.h"
 
 #define TRY(x)                                                                                     \
     do {                                                                                           \
@@ -30,18 +30,15 @@
     } while (0)
 
 #define MAX_DEPTH 8
-#define MAX_PEERS 32
-#define MAX_FILTER 32
 
-enum { FE_NONE = 0, FE_SUITE, FE_GROUP };
 enum { WHO_CLIENT = 1, WHO_SERVER = 2 };
 
 static const char *const kind_names[] = {"handshake", "bulk", "handshake_rate", "load", NULL};
 static const char *const transport_names[] = {"memory", "tcp", NULL};
 static const char *const foreach_names[] = {"none", "suite", "group", NULL};
 static const char *const resume_names[] = {"none", "ticket", "session_id", NULL};
-static const char *const filter_kx[] = {"TLS13", "ECDHE", "DHE", "RSA", NULL};
-static const char *const filter_auth[] = {"RSA", "ECDSA", "any", NULL};
+const char *const th_filter_kx[] = {"TLS13", "ECDHE", "DHE", "RSA", NULL};
+const char *const th_filter_auth[] = {"RSA", "ECDSA", "any", NULL};
 
 const char *th_kind_name(enum th_kind k)
 {
@@ -52,64 +49,6 @@ const char *th_transport_name(enum th_transport t)
 {
     return t == TH_TRANSPORT_TCP ? "tcp" : "memory";
 }
-
-/* ---- what one scenario (or one variant of it) says, before expansion ---- */
-
-struct side {
-    struct th_endpoint_spec sp;
-    int sni_set;      /* sni given explicitly (else derived from hostname) */
-    int ciphers_from; /* where ciphers were set: -1 top level, else variant index */
-};
-
-struct filt {
-    unsigned versions, kx, auth;     /* bit sets; 0: no restriction */
-    const char *ciphers[MAX_FILTER]; /* the iana table's own strings */
-    size_t n_ciphers;
-};
-
-struct scn {
-    char *name; /* NAME or NAME@VARIANT */
-    char *description;
-    int line;
-    int variant; /* -1: the top level */
-    enum th_kind kind;
-    enum th_transport transport;
-    double timeout_s;
-    int foreach;
-    struct filt filt;
-    struct side c, s;
-    struct th_expect expect;
-    struct th_deviation *devs;
-    size_t n_devs;
-};
-
-struct peer {
-    const struct th_backend *be; /* NULL: "*" or an external target */
-    int star;
-    char *url, *host, *label; /* external target: URL, host, HOST:PORT */
-    uint16_t port;
-};
-
-struct file_scn {
-    struct scn base;
-    struct peer clients[MAX_PEERS], servers[MAX_PEERS];
-    size_t n_clients, n_servers;
-    struct scn *vars;
-    size_t n_vars;
-};
-
-/* Loading state across files. */
-struct loader {
-    const struct th_load_opts *opts;
-    const struct th_backend *const *reg;
-    th_diag_fn diag;
-    void *arg;
-    int errors;
-    struct th_plan *plan;
-    char **names; /* scenario names seen, with their files, to refuse duplicates */
-    char **name_files;
-    size_t n_names;
-};
 
 /* Loading one file: where we are in it. */
 struct ld {
@@ -205,7 +144,7 @@ static void join(const char *const *names, char *out, size_t cap)
     }
 }
 
-static void vset_str(unsigned set, char *out, size_t cap)
+void th_vset_str(unsigned set, char *out, size_t cap)
 {
     const char *names[5];
     size_t n = 0;
@@ -302,7 +241,7 @@ static int matches(const char *s, const char *set)
     return 1;
 }
 
-static int is_ip(const char *s)
+int th_is_ip(const char *s)
 {
     unsigned char buf[16];
     return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
@@ -350,7 +289,7 @@ struct ids {
     size_t *n;
 };
 
-static int has_id(const uint16_t *v, size_t n, uint16_t id)
+int th_has_id(const uint16_t *v, size_t n, uint16_t id)
 {
     for (size_t i = 0; i < n; i++)
         if (v[i] == id)
@@ -386,7 +325,7 @@ static int id_item(struct ld *l, json_t *it, struct ids *o,
 {
     uint16_t id;
     TRY(name(l, it, &id));
-    if (has_id(o->v, *o->n, id))
+    if (th_has_id(o->v, *o->n, id))
         return perr(l, "%s listed twice", json_string_value(it));
     o->v[(*o->n)++] = id;
     return 0;
@@ -469,24 +408,24 @@ static void spec_defaults(struct th_endpoint_spec *sp, unsigned who)
     }
 }
 
-static char *dup_or_null(const char *s)
+char *th_dup_or_null(const char *s)
 {
     return s ? th_xstrdup(s) : NULL;
 }
 
-static void spec_copy(struct th_endpoint_spec *d, const struct th_endpoint_spec *s)
+void th_spec_copy(struct th_endpoint_spec *d, const struct th_endpoint_spec *s)
 {
     *d = *s;
     for (size_t i = 0; i < s->n_alpn; i++)
         d->alpn[i] = th_xstrdup(s->alpn[i]);
-    d->ca = dup_or_null(s->ca);
-    d->crl = dup_or_null(s->crl);
-    d->hostname = dup_or_null(s->hostname);
-    d->sni = dup_or_null(s->sni);
-    d->cert = dup_or_null(s->cert);
+    d->ca = th_dup_or_null(s->ca);
+    d->crl = th_dup_or_null(s->crl);
+    d->hostname = th_dup_or_null(s->hostname);
+    d->sni = th_dup_or_null(s->sni);
+    d->cert = th_dup_or_null(s->cert);
 }
 
-static void spec_free(struct th_endpoint_spec *sp)
+void th_spec_free(struct th_endpoint_spec *sp)
 {
     for (size_t i = 0; i < sp->n_alpn; i++)
         free(sp->alpn[i]);
@@ -724,7 +663,7 @@ static int e_alpn(struct ld *l, json_t *v, struct th_expect *e)
     if (!json_is_null(v))
         TRY(alpn_value(l, v, &s));
     free(e->alpn);
-    e->alpn = dup_or_null(s);
+    e->alpn = th_dup_or_null(s);
     e->alpn_pinned = 1;
     return 0;
 }
@@ -767,7 +706,7 @@ static int parse_expect(struct ld *l, json_t *obj, struct th_expect *e)
 
 /* ---- deviations ---- */
 
-static void dev_free(struct th_deviation *d)
+void th_dev_free(struct th_deviation *d)
 {
     free(d->client);
     free(d->server);
@@ -775,12 +714,12 @@ static void dev_free(struct th_deviation *d)
     memset(d, 0, sizeof *d);
 }
 
-static void dev_copy(struct th_deviation *d, const struct th_deviation *s)
+void th_dev_copy(struct th_deviation *d, const struct th_deviation *s)
 {
-    d->client = dup_or_null(s->client);
-    d->server = dup_or_null(s->server);
+    d->client = th_dup_or_null(s->client);
+    d->server = th_dup_or_null(s->server);
     d->outcomes = s->outcomes;
-    d->why = dup_or_null(s->why);
+    d->why = th_dup_or_null(s->why);
 }
 
 static int dev_name(struct ld *l, json_t *v, char **out)
@@ -865,10 +804,10 @@ static int parse_devs(struct ld *l, json_t *v, struct scn *sc)
 
 /* ---- whole scenarios ---- */
 
-static void expect_copy(struct th_expect *d, const struct th_expect *s)
+void th_expect_copy(struct th_expect *d, const struct th_expect *s)
 {
     *d = *s;
-    d->alpn = dup_or_null(s->alpn);
+    d->alpn = th_dup_or_null(s->alpn);
 }
 
 static void scn_init(struct scn *sc)
@@ -886,25 +825,25 @@ static void scn_init(struct scn *sc)
 static void scn_copy(struct scn *d, const struct scn *s)
 {
     *d = *s;
-    d->name = dup_or_null(s->name);
-    d->description = dup_or_null(s->description);
-    spec_copy(&d->c.sp, &s->c.sp);
-    spec_copy(&d->s.sp, &s->s.sp);
-    expect_copy(&d->expect, &s->expect);
+    d->name = th_dup_or_null(s->name);
+    d->description = th_dup_or_null(s->description);
+    th_spec_copy(&d->c.sp, &s->c.sp);
+    th_spec_copy(&d->s.sp, &s->s.sp);
+    th_expect_copy(&d->expect, &s->expect);
     d->devs = s->n_devs ? th_xcalloc(s->n_devs, sizeof *d->devs) : NULL;
     for (size_t i = 0; i < s->n_devs; i++)
-        dev_copy(&d->devs[i], &s->devs[i]);
+        th_dev_copy(&d->devs[i], &s->devs[i]);
 }
 
 static void scn_free(struct scn *sc)
 {
     free(sc->name);
     free(sc->description);
-    spec_free(&sc->c.sp);
-    spec_free(&sc->s.sp);
+    th_spec_free(&sc->c.sp);
+    th_spec_free(&sc->s.sp);
     free(sc->expect.alpn);
     for (size_t i = 0; i < sc->n_devs; i++)
-        dev_free(&sc->devs[i]);
+        th_dev_free(&sc->devs[i]);
     free(sc->devs);
     memset(sc, 0, sizeof *sc);
 }
@@ -1090,11 +1029,11 @@ static int filter_name(struct ld *l, json_t *it, const char *const *names, unsig
 
 static int kx_item(struct ld *l, json_t *it, void *ctx)
 {
-    return filter_name(l, it, filter_kx, ctx);
+    return filter_name(l, it, th_filter_kx, ctx);
 }
 static int auth_item(struct ld *l, json_t *it, void *ctx)
 {
-    return filter_name(l, it, filter_auth, ctx);
+    return filter_name(l, it, th_filter_auth, ctx);
 }
 
 static int cipher_item(struct ld *l, json_t *it, void *ctx)
@@ -1328,7 +1267,7 @@ static int check_suites(struct ld *l, const struct scn *sc, const struct side *s
         char need[64];
         if (th_suite_versions(si) & sd->sp.versions)
             continue;
-        vset_str(th_suite_versions(si), need, sizeof need);
+        th_vset_str(th_suite_versions(si), need, sizeof need);
         l->depth = 0;
         if (sd->ciphers_from >= 0) {
             push_key(l, "variants");
@@ -1351,7 +1290,7 @@ static void finish_sni(struct side *sd)
     if (sd->sni_set)
         return;
     free(sd->sp.sni);
-    sd->sp.sni = sd->sp.hostname && !is_ip(sd->sp.hostname) ? th_xstrdup(sd->sp.hostname) : NULL;
+    sd->sp.sni = sd->sp.hostname && !th_is_ip(sd->sp.hostname) ? th_xstrdup(sd->sp.hostname) : NULL;
 }
 
 static int finish_file(struct ld *l, struct file_scn *f)
@@ -1365,392 +1304,6 @@ static int finish_file(struct ld *l, struct file_scn *f)
         rc |= check_suites(l, sc, &sc->s, "server");
     }
     return rc;
-}
-
-/* ---- expansion into cases ---- */
-
-static void caps_of(const struct th_backend *b, struct th_caps *out)
-{
-    memset(out, 0, sizeof *out);
-    b->caps(out);
-}
-
-static void case_free(struct th_case *k)
-{
-    free(k->id);
-    free(k->scenario);
-    free(k->file);
-    free(k->description);
-    free(k->server_name);
-    free(k->target_host);
-    spec_free(&k->c);
-    spec_free(&k->s);
-    free(k->expect.alpn);
-    dev_free(&k->deviation);
-    free(k->skip);
-    memset(k, 0, sizeof *k);
-}
-
-static void case_copy(struct th_case *d, const struct th_case *s)
-{
-    *d = *s;
-    d->id = dup_or_null(s->id);
-    d->scenario = dup_or_null(s->scenario);
-    d->file = dup_or_null(s->file);
-    d->description = dup_or_null(s->description);
-    d->server_name = dup_or_null(s->server_name);
-    d->target_host = dup_or_null(s->target_host);
-    spec_copy(&d->c, &s->c);
-    spec_copy(&d->s, &s->s);
-    expect_copy(&d->expect, &s->expect);
-    dev_copy(&d->deviation, &s->deviation);
-    d->skip = dup_or_null(s->skip);
-}
-
-static void set_id(struct th_case *k)
-{
-    free(k->id);
-    k->id = th_xasprintf("%s/%s-vs-%s", k->scenario, k->client->name,
-                         k->server ? k->server->name : k->server_name + strlen("https://"));
-}
-
-static void add_suffix(struct th_case *k, const char *suffix)
-{
-    char *s = th_xasprintf("%s@%s", k->scenario, suffix);
-    free(k->scenario);
-    k->scenario = s;
-    set_id(k);
-}
-
-/* The most specific deviation naming this pair; among equals, the first listed
- * (a variant's own come before the top level's). */
-static void pick_deviation(struct th_case *k, const struct scn *sc)
-{
-    int best = -1;
-    size_t at = 0;
-    for (size_t i = 0; i < sc->n_devs; i++) {
-        const struct th_deviation *d = &sc->devs[i];
-        if (d->client && strcmp(d->client, k->client->name) != 0)
-            continue;
-        if (d->server && (!k->server || strcmp(d->server, k->server->name) != 0))
-            continue;
-        int score = !!d->client + !!d->server;
-        if (score > best) {
-            best = score;
-            at = i;
-        }
-    }
-    if (best >= 0) {
-        k->has_deviation = 1;
-        dev_copy(&k->deviation, &sc->devs[at]);
-    }
-}
-
-static void case_init(struct th_case *k, const struct scn *sc, const char *file,
-                      const struct th_backend *cl, const struct peer *sv)
-{
-    memset(k, 0, sizeof *k);
-    k->scenario = th_xstrdup(sc->name);
-    k->file = th_xstrdup(file);
-    k->line = sc->line;
-    k->description = dup_or_null(sc->description);
-    k->kind = sc->kind;
-    k->client = cl;
-    k->server = sv->be;
-    k->server_name = th_xstrdup(sv->be ? sv->be->name : sv->url);
-    k->target_host = dup_or_null(sv->host);
-    k->target_port = sv->port;
-    k->transport = sv->be ? sc->transport : TH_TRANSPORT_TCP;
-    k->timeout_s = sc->timeout_s;
-    spec_copy(&k->c, &sc->c.sp);
-    spec_copy(&k->s, &sc->s.sp);
-    expect_copy(&k->expect, &sc->expect);
-    pick_deviation(k, sc);
-    set_id(k);
-}
-
-/* ---- skips: a capability the pair lacks ---- */
-
-static char *skip_transport(const struct th_backend *b, const struct th_caps *cp,
-                            enum th_transport t)
-{
-    if (t != TH_TRANSPORT_MEMORY || (cp->features & TH_CAP_DRIVER_IO))
-        return NULL;
-    if (cp->features & TH_CAP_OWN_SOCKET)
-        return th_xasprintf("%s owns its socket: memory transport not possible", b->name);
-    return th_xasprintf("%s cannot do I/O through the driver: memory transport not possible",
-                        b->name);
-}
-
-static char *skip_versions(const struct th_backend *b, const struct th_caps *cp,
-                           const struct th_endpoint_spec *sp, const struct th_expect *e)
-{
-    char want[64], has[64];
-    vset_str(cp->versions, has, sizeof has);
-    if (!(sp->versions & cp->versions)) {
-        vset_str(sp->versions, want, sizeof want);
-        return th_xasprintf("%s lacks TLS %s (it has %s)", b->name, want, has);
-    }
-    if (e->version && !(cp->versions & TH_VBIT(e->version)))
-        return th_xasprintf("%s lacks TLS %s, which expect.version pins (it has %s)", b->name,
-                            th_version_name(e->version), has);
-    return NULL;
-}
-
-/* Every suite (or group) listed, and the pinned one, must be in the caps. */
-static char *skip_ids(const struct th_backend *b, const uint16_t *have, size_t n_have,
-                      const uint16_t *want, size_t n_want, uint16_t pinned, int suites)
-{
-    uint16_t missing = 0;
-    for (size_t i = 0; i < n_want && !missing; i++)
-        if (!has_id(have, n_have, want[i]))
-            missing = want[i];
-    if (!missing && pinned && !has_id(have, n_have, pinned))
-        missing = pinned;
-    if (!missing)
-        return NULL;
-    return th_xasprintf("%s lacks %s", b->name,
-                        suites ? th_suite_by_id(missing)->name : th_group_by_id(missing)->name);
-}
-
-static char *skip_features(const struct th_backend *b, const struct th_caps *cp,
-                           const struct th_endpoint_spec *sp, enum th_resume resume, int client)
-{
-    static const char *const how[] = {"", "ticket", "session ID"};
-    if (resume && !(cp->resume & TH_RESUME_BIT(resume)))
-        return th_xasprintf("%s lacks resumption by %s", b->name, how[resume]);
-    if (sp->n_alpn && !(cp->features & TH_CAP_ALPN))
-        return th_xasprintf("%s lacks ALPN", b->name);
-    if (!client)
-        return NULL;
-    if (sp->crl && !(cp->features & TH_CAP_CRL))
-        return th_xasprintf("%s lacks CRL checking", b->name);
-    if (sp->verify && sp->hostname && is_ip(sp->hostname) && !(cp->features & TH_CAP_IP_SAN))
-        return th_xasprintf("%s cannot check an IP address (%s) against the certificate", b->name,
-                            sp->hostname);
-    return NULL;
-}
-
-/* Why one side cannot run the case, or NULL; then its versions are narrowed to
- * those its backend has. */
-static char *side_skip(const struct th_backend *b, struct th_endpoint_spec *sp,
-                       const struct th_case *k, int client)
-{
-    struct th_caps cp;
-    char *r;
-    caps_of(b, &cp);
-    if ((r = skip_transport(b, &cp, k->transport)) || (r = skip_versions(b, &cp, sp, &k->expect)) ||
-        (r = skip_ids(b, cp.suites, cp.n_suites, sp->suites, sp->n_suites, k->expect.suite, 1)) ||
-        (r = skip_ids(b, cp.groups, cp.n_groups, sp->groups, sp->n_groups, k->expect.group, 0)) ||
-        (r = skip_features(b, &cp, sp, k->c.resume, client)))
-        return r;
-    sp->versions &= cp.versions;
-    return NULL;
-}
-
-/* ---- foreach ---- */
-
-static void push_case(struct loader *L, struct th_case *k)
-{
-    struct th_plan *p = L->plan;
-    if (L->opts->filter && fnmatch(L->opts->filter, k->id, 0) != 0) {
-        case_free(k);
-        return;
-    }
-    if (p->n == p->cap) {
-        p->cap = p->cap ? p->cap * 2 : 64;
-        p->cases = th_xrealloc(p->cases, p->cap * sizeof *p->cases);
-    }
-    p->cases[p->n++] = *k;
-}
-
-static int name_index(const char *const *names, const char *s)
-{
-    for (int i = 0; names[i]; i++)
-        if (strcmp(names[i], s) == 0)
-            return i;
-    return -1;
-}
-
-/* Only suites the test PKI can serve (certificate authentication with RSA or
- * ECDSA keys) are candidates, whatever the filter says. */
-static int filter_pass(const struct filt *ft, const struct th_suite_info *si)
-{
-    int kx = name_index(filter_kx, si->kx), au = name_index(filter_auth, si->auth);
-    if (kx < 0 || au < 0)
-        return 0;
-    if ((ft->kx && !(ft->kx & 1u << kx)) || (ft->auth && !(ft->auth & 1u << au)))
-        return 0;
-    for (size_t i = 0; i < ft->n_ciphers; i++)
-        if (strcmp(ft->ciphers[i], si->cipher) == 0)
-            return 1;
-    return ft->n_ciphers == 0;
-}
-
-/* The versions a suite could run on in this case; 0: not a candidate. */
-static unsigned suite_fit(const struct th_case *k, const struct th_caps *cc,
-                          const struct th_caps *sc, const struct filt *ft,
-                          const struct th_suite_info *si)
-{
-    if (!has_id(cc->suites, cc->n_suites, si->id) ||
-        (sc && !has_id(sc->suites, sc->n_suites, si->id)) || !filter_pass(ft, si))
-        return 0;
-    unsigned v = k->c.versions & th_suite_versions(si);
-    if (sc)
-        v &= k->s.versions;
-    if (ft->versions)
-        v &= ft->versions;
-    if (k->expect.version)
-        v &= TH_VBIT(k->expect.version);
-    return v;
-}
-
-static size_t expand_suites(struct loader *L, const struct th_case *k, const struct filt *ft)
-{
-    struct th_caps cc, sc;
-    size_t n = 0;
-    caps_of(k->client, &cc);
-    if (k->server)
-        caps_of(k->server, &sc);
-    for (size_t i = 0; i < th_suite_count(); i++) {
-        const struct th_suite_info *si = th_suite_at(i);
-        unsigned v = suite_fit(k, &cc, k->server ? &sc : NULL, ft, si);
-        struct th_case ch;
-        if (!v)
-            continue;
-        case_copy(&ch, k);
-        ch.c.suites[0] = ch.s.suites[0] = si->id;
-        ch.c.n_suites = ch.s.n_suites = 1;
-        ch.expect.suite = si->id;
-        ch.c.versions = ch.s.versions = v;
-        if (strcmp(si->auth, "ECDSA") == 0) {
-            free(ch.s.cert);
-            ch.s.cert = th_xstrdup("pki:ecdsa-p256");
-        }
-        add_suffix(&ch, si->name);
-        push_case(L, &ch);
-        n++;
-    }
-    return n;
-}
-
-static size_t expand_groups(struct loader *L, const struct th_case *k)
-{
-    struct th_caps cc, sc;
-    size_t n = 0;
-    caps_of(k->client, &cc);
-    if (k->server)
-        caps_of(k->server, &sc);
-    for (size_t i = 0; i < cc.n_groups; i++) {
-        uint16_t g = cc.groups[i];
-        struct th_case ch;
-        if ((k->server && !has_id(sc.groups, sc.n_groups, g)) || !th_group_by_id(g))
-            continue;
-        case_copy(&ch, k);
-        ch.c.groups[0] = ch.s.groups[0] = g;
-        ch.c.n_groups = ch.s.n_groups = 1;
-        ch.expect.group = g;
-        add_suffix(&ch, th_group_by_id(g)->name);
-        push_case(L, &ch);
-        n++;
-    }
-    return n;
-}
-
-static void expand_pair(struct loader *L, const struct scn *sc, const char *file,
-                        const struct th_backend *cl, const struct peer *sv)
-{
-    struct th_case k;
-    size_t n;
-    case_init(&k, sc, file, cl, sv);
-    k.skip = side_skip(cl, &k.c, &k, 1);
-    if (!k.skip && k.server)
-        k.skip = side_skip(k.server, &k.s, &k, 0);
-    if (sc->foreach == FE_NONE || k.skip) {
-        push_case(L, &k);
-        return;
-    }
-    n = sc->foreach == FE_SUITE ? expand_suites(L, &k, &sc->filt) : expand_groups(L, &k);
-    if (n) {
-        case_free(&k);
-        return;
-    }
-    k.skip = th_xstrdup(sc->foreach == FE_SUITE
-                            ? "no cipher suite both list runs on a version both have and passes "
-                              "suite_filter"
-                            : "no group both list");
-    push_case(L, &k);
-}
-
-static void add_peer(struct peer *out, size_t *n, const struct peer *p)
-{
-    for (size_t i = 0; i < *n; i++)
-        if (p->be ? out[i].be == p->be : (out[i].url && strcmp(out[i].url, p->url) == 0))
-            return;
-    out[(*n)++] = *p;
-}
-
-/* "*" into every registry backend with the role (servers: that the driver can
- * run); duplicates dropped. out borrows the strings of in. */
-static size_t resolve(const struct loader *L, const struct peer *in, size_t n, unsigned role,
-                      struct peer *out)
-{
-    size_t k = 0;
-    unsigned need = role == TH_ROLE_SERVER ? TH_CAP_DRIVER_IO : 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!in[i].star) {
-            add_peer(out, &k, &in[i]);
-            continue;
-        }
-        for (size_t j = 0; L->reg[j]; j++) {
-            struct th_caps caps;
-            caps_of(L->reg[j], &caps);
-            struct peer p = {.be = L->reg[j]};
-            if ((caps.roles & role) && (caps.features & need) == need)
-                add_peer(out, &k, &p);
-        }
-    }
-    return k;
-}
-
-static int in_list(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = list;;) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && strncmp(p, name, n) == 0)
-            return 1;
-        if (!e)
-            return 0;
-        p = e + 1;
-    }
-}
-
-static int kept(const struct loader *L, const struct th_backend *b)
-{
-    return !b || !L->opts->backends || in_list(L->opts->backends, b->name);
-}
-
-static void expand_file(struct loader *L, const char *file, const struct file_scn *f)
-{
-    size_t nreg = 0;
-    while (L->reg[nreg])
-        nreg++;
-    struct peer *cl = th_xcalloc(f->n_clients * (nreg + 1), sizeof *cl);
-    struct peer *sv = th_xcalloc(f->n_servers * (nreg + 1), sizeof *sv);
-    size_t ncl = resolve(L, f->clients, f->n_clients, TH_ROLE_CLIENT, cl);
-    size_t nsv = resolve(L, f->servers, f->n_servers, TH_ROLE_SERVER, sv);
-    size_t nsc = f->n_vars ? f->n_vars : 1;
-    for (size_t v = 0; v < nsc; v++) {
-        const struct scn *sc = f->n_vars ? &f->vars[v] : &f->base;
-        for (size_t i = 0; i < ncl; i++)
-            for (size_t j = 0; j < nsv; j++)
-                if (kept(L, cl[i].be) && kept(L, sv[j].be))
-                    expand_pair(L, sc, file, cl[i].be, &sv[j]);
-    }
-    free(cl);
-    free(sv);
 }
 
 /* ---- files and folders ---- */
@@ -1780,7 +1333,7 @@ static void parse_and_expand(struct ld *l)
     memset(&f, 0, sizeof f);
     scn_init(&f.base);
     if (parse_top(l, root, &f) == 0 && l->errors == 0 && finish_file(l, &f) == 0)
-        expand_file(l->L, l->file, &f);
+        th_expand_file(l->L, l->file, &f);
     file_free(&f);
     json_decref(root);
 }
@@ -1919,7 +1472,7 @@ int th_plan_load(struct th_plan *plan, const char *const *paths, size_t n_paths,
 void th_plan_free(struct th_plan *plan)
 {
     for (size_t i = 0; i < plan->n; i++)
-        case_free(&plan->cases[i]);
+        th_case_free(&plan->cases[i]);
     free(plan->cases);
     memset(plan, 0, sizeof *plan);
 }
