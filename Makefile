@@ -28,7 +28,7 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
 TH_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP $(SANFLAGS) $(SANFLAGS_EXTRA)
 TH_LDFLAGS := $(SANFLAGS)
-LIBS := -lpthread
+LIBS := -lpthread -lm
 
 # ---- libraries, each detected on its own ----
 have = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes)
@@ -95,7 +95,18 @@ endif
 	@echo "  LD      $@"
 	$(Q)$(CC) $(TH_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/%.o: %.c
+# Objects rebuild when the set of backends or the flags change (registry.c's
+# TH_HAVE_* come from what was found), not only when a source changes.
+FLAGS_STAMP := $(BUILD)/.flags
+FLAGS_NOW := $(BACKEND_SRC) | $(CC) | $(CFLAGS) | $(CPPFLAGS) | $(SANFLAGS) $(SANFLAGS_EXTRA)
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(FLAGS_NOW)' | cmp -s - $@ 2>/dev/null || echo '$(FLAGS_NOW)' > $@
+
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(TH_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

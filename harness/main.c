@@ -236,6 +236,10 @@ static int cmd_run(int argc, char **argv)
         return rc;
     if (check_writable(o.out ? o.out : "results/latest.json") != 0 || check_writable(o.junit) != 0)
         return EXIT_USAGE;
+    /* from here on a signal stops the run between cases, never mid-write */
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
     if (load_plan(&o, &plan) != 0) {
         th_plan_free(&plan);
         return EXIT_USAGE;
@@ -244,9 +248,6 @@ static int cmd_run(int argc, char **argv)
         th_plan_free(&plan);
         return EXIT_INTERNAL;
     }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGPIPE, SIG_IGN);
     struct th_run run = {
         .generator = "tlsharness " TH_VERSION,
         .build_flags = TH_BUILD_FLAGS,
@@ -258,6 +259,7 @@ static int cmd_run(int argc, char **argv)
     for (size_t i = 0; th_backends[i]; i++)
         printf(" %s (%s)", th_backends[i]->name, th_backends[i]->version());
     printf("\n");
+    fflush(stdout);
     for (size_t i = 0; i < plan.n && !interrupted; i++) {
         th_run_case(&plan.cases[i], &ro, &run.results[run.n]);
         print_progress(&run.results[run.n++], o.verbose);

@@ -13,7 +13,7 @@ ok "$([ "$n_list" -gt 50 ]; echo $?)" "list expands the shipped scenarios ($n_li
 like "$("$TH_BIN" validate scenarios/)" "^ok: $n_list cases" "validate agrees with list"
 n=$("$TH_BIN" list -f 'cert/*' scenarios/ | wc -l)
 ok "$([ "$n" -gt 10 ] && [ "$n" -lt "$n_list" ]; echo $?)" "list -f keeps matching ids ($n)"
-is "$("$TH_BIN" list -f 'cert/expired/*' scenarios/)" "cert/expired/openssl-vs-openssl" "case ids read SCENARIO/CLIENT-vs-SERVER"
+is "$("$TH_BIN" list -b openssl -f 'cert/expired/*' scenarios/)" "cert/expired/openssl-vs-openssl" "case ids read SCENARIO/CLIENT-vs-SERVER"
 
 "$TH_BIN" pki "$TMP/pki2" > /dev/null
 ok $? "pki DIR writes a PKI"
@@ -39,7 +39,8 @@ sed "s/@PORT@/$HANG_PORT/" > "$TMP/slow.json" <<'J'
 J
 "$TH_BIN" run -o "$TMP/int.json" "$TMP/slow.json" > "$TMP/out" 2>&1 &
 pid=$!
-sleep 1
+for _ in $(seq 100); do grep -q 'cases; backends' "$TMP/out" && break; sleep 0.1; done
+sleep 0.5
 kill -INT $pid
 wait $pid
 rc=$?
