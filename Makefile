@@ -66,7 +66,7 @@ endif
 endif
 
 GIT_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
-TH_CFLAGS += -DTH_VERSION='"0.1.0-$(GIT_VERSION)"' -DTH_BUILD_FLAGS='"$(CFLAGS) $(SANFLAGS)"'
+TH_CFLAGS += -DTH_VERSION='"0.1.0-$(GIT_VERSION)"' -DTH_BUILD_FLAGS='"$(strip $(CFLAGS) $(SANFLAGS))"'
 
 HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
 LIB_SRC := $(HARNESS_SRC) backends/registry.c $(BACKEND_SRC)
@@ -132,12 +132,15 @@ test-bins: $(BIN) $(UNIT_BIN) $(TOOL_BIN) $(BUILD)/tests/fuzz_replay
 FUZZ_SECONDS ?= 60
 fuzz:
 	$(Q)$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz \
-	    SANFLAGS_EXTRA=-fsanitize=fuzzer-no-link,address,undefined build-fuzz/fuzz_scenario
+	    SANFLAGS_EXTRA=-fsanitize=fuzzer-no-link,address,undefined build-fuzz/fuzz_scenario \
+	    build-fuzz/fuzz_results
 	mkdir -p build-fuzz/corpus && cp tests/data/bad/*.json build-fuzz/corpus/
 	find scenarios -name '*.json' -exec cp {} build-fuzz/corpus/ \;
 	build-fuzz/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus
+	mkdir -p build-fuzz/corpus-results && cp tests/data/results/*.json build-fuzz/corpus-results/
+	build-fuzz/fuzz_results -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-results
 
-build-fuzz/fuzz_scenario: tests/fuzz/fuzz_scenario.c $(LIB_OBJ)
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_OBJ)
 	$(CC) $(TH_CFLAGS) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
 
 # run and check install what is missing first, then build in a fresh make so the

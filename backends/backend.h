@@ -47,6 +47,7 @@ enum {
     TH_CAP_SERVER_ORDER = 1u << 8,      /* server can enforce its own suite order */
     TH_CAP_DRIVER_IO = 1u << 9,         /* I/O through struct th_io (memory and TCP) */
     TH_CAP_OWN_SOCKET = 1u << 10,       /* connects itself (->fetch): TCP targets only */
+    TH_CAP_CLIENT_ORDER = 1u << 11,     /* server can follow the client's suite order */
 };
 
 struct th_caps {

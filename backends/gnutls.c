@@ -1004,7 +1004,7 @@ static void gtls_caps(struct th_caps *out)
     out->resume = TH_RESUME_BIT(TH_RESUME_TICKET) | TH_RESUME_BIT(TH_RESUME_SESSION_ID);
     out->features = TH_CAP_ALPN | TH_CAP_CRL | TH_CAP_SNI | TH_CAP_HOSTNAME | TH_CAP_IP_SAN |
                     TH_CAP_RESTRICT_VERSIONS | TH_CAP_RESTRICT_SUITES | TH_CAP_RESTRICT_GROUPS |
-                    TH_CAP_SERVER_ORDER | TH_CAP_DRIVER_IO;
+                    TH_CAP_SERVER_ORDER | TH_CAP_CLIENT_ORDER | TH_CAP_DRIVER_IO;
     for (size_t i = 0; i < n_suite_table && out->n_suites < TH_MAX_SUITES; i++)
         if (suite_usable(suite_table[i].id))
             out->suites[out->n_suites++] = suite_table[i].id;

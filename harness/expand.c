@@ -164,6 +164,8 @@ static char *skip_features(const struct th_backend *b, const struct th_caps *cp,
         return th_xasprintf("%s lacks resumption by %s", b->name, how[resume]);
     if (sp->n_alpn && !(cp->features & TH_CAP_ALPN))
         return th_xasprintf("%s lacks ALPN", b->name);
+    if (!client && !sp->prefer_server_order && !(cp->features & TH_CAP_CLIENT_ORDER))
+        return th_xasprintf("%s servers always pick by their own suite order", b->name);
     if (!client)
         return NULL;
     if (sp->crl && !(cp->features & TH_CAP_CRL))

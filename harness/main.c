@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../backends/backend.h"
+#include "compare.h"
 #include "pki.h"
 #include "results.h"
 #include "runner.h"
@@ -42,6 +43,10 @@ static const char usage_text[] =
     "  list [PATH...]         the expanded case ids, one a line (-b, -f as for run)\n"
     "  validate [PATH...]     check scenarios; errors as FILE:LINE:COL: message\n"
     "  backends [--json]      backends, library versions, roles, capabilities\n"
+    "  compare BASE NEW       regression verdict between two results files (exit 1: regressed)\n"
+    "      --threshold PCT       fixed threshold in percent (default: from the recorded spread)\n"
+    "      --floor PCT           least threshold the spread gives (default 5)\n"
+    "      --json                the verdict as a JSON document\n"
     "  pki [DIR]              write a fresh test PKI (default: the run's PKI folder)\n"
     "  version                print the version\n";
 
@@ -361,6 +366,7 @@ static json_t *caps_json(const struct th_backend *b)
         "server_order",
         "driver_io",
         "own_socket",
+        "client_order",
     };
     json_object_set_new(o, "features", a = json_array());
     for (unsigned i = 0; i < TH_ARRAY_LEN(feature_names); i++)
@@ -409,6 +415,50 @@ static int cmd_backends(int argc, char **argv)
     return 0;
 }
 
+/* ---- compare ---- */
+
+/* "10" or "10%" as a fraction (0.10); -1 when not a percentage from 0 to 1000. */
+static double parse_pct(const char *s)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(s, &end);
+    if (end == s || errno || (*end && strcmp(end, "%") != 0) || !(d >= 0 && d <= 1000))
+        return -1;
+    return d / 100;
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+    enum { CMP_THRESHOLD = 256, CMP_FLOOR, CMP_JSON };
+    static const struct option longopts[] = {
+        {"threshold", required_argument, NULL, CMP_THRESHOLD},
+        {"floor", required_argument, NULL, CMP_FLOOR},
+        {"json", no_argument, NULL, CMP_JSON},
+        {NULL, 0, NULL, 0},
+    };
+    struct th_compare_opts o = TH_COMPARE_OPTS_INIT;
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case CMP_JSON: o.json = 1; break;
+        case CMP_THRESHOLD:
+        case CMP_FLOOR: {
+            double *dst = ch == CMP_THRESHOLD ? &o.threshold : &o.floor;
+            if ((*dst = parse_pct(optarg)) < 0)
+                return usage_error("compare: '%s' is not a percentage from 0 to 1000", optarg);
+            break;
+        }
+        default: return usage_error("compare: unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (argc - optind != 2)
+        return usage_error("%s", "compare: needs two results files, BASE and NEW");
+    return th_compare_files(argv[optind], argv[optind + 1], &o, stdout, stderr);
+}
+
 /* ---- pki ---- */
 
 static int cmd_pki(int argc, char **argv)
@@ -451,6 +501,8 @@ int main(int argc, char **argv)
         rc = cmd_validate(argc, argv);
     else if (strcmp(cmd, "backends") == 0)
         rc = cmd_backends(argc, argv);
+    else if (strcmp(cmd, "compare") == 0)
+        rc = cmd_compare(argc, argv);
     else if (strcmp(cmd, "pki") == 0)
         rc = cmd_pki(argc, argv);
     else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)

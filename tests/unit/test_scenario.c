@@ -19,7 +19,7 @@ static void caps_full(struct th_caps *c)
     c->resume = TH_RESUME_BIT(TH_RESUME_TICKET) | TH_RESUME_BIT(TH_RESUME_SESSION_ID);
     c->features = TH_CAP_ALPN | TH_CAP_CRL | TH_CAP_SNI | TH_CAP_HOSTNAME | TH_CAP_IP_SAN |
                   TH_CAP_RESTRICT_VERSIONS | TH_CAP_RESTRICT_SUITES | TH_CAP_RESTRICT_GROUPS |
-                  TH_CAP_SERVER_ORDER | TH_CAP_DRIVER_IO;
+                  TH_CAP_SERVER_ORDER | TH_CAP_CLIENT_ORDER | TH_CAP_DRIVER_IO;
     memcpy(c->suites, suites, sizeof suites);
     c->n_suites = TH_ARRAY_LEN(suites);
     memcpy(c->groups, groups, sizeof groups);
@@ -583,6 +583,7 @@ static void test_skips(void)
             " \"servers\": [\"tls12only\"], \"transport\": \"tcp\",\n"
             " \"variants\": [{\"name\": \"alpn\", \"server\": {\"alpn\": [\"h2\"]}},\n"
             "  {\"name\": \"resume\", \"client\": {\"resume\": \"ticket\"}},\n"
+            "  {\"name\": \"client-order\", \"server\": {\"prefer_server_order\": false}},\n"
             "  {\"name\": \"fine\", \"client\": {\"crl\": \"pki:crl\", \"alpn\": [\"h2\"]}}]}\n",
             NULL, NULL))
         return;
@@ -590,6 +591,9 @@ static void test_skips(void)
            "server skip: ALPN");
     is_str(skip_of(&p, "skip-s@resume/full-vs-tls12only"), "tls12only lacks resumption by ticket",
            "server skip: the client's resumption");
+    is_str(skip_of(&p, "skip-s@client-order/full-vs-tls12only"),
+           "tls12only servers always pick by their own suite order",
+           "server skip: it cannot follow the client's order");
     ok(skip_of(&p, "skip-s@fine/full-vs-tls12only") == NULL, "client-only needs stay client-side");
     is_int(find(&p, "skip-s@fine/full-vs-tls12only")->s.versions, TH_VBIT(TH_TLS12),
            "server versions narrowed");

@@ -1,0 +1,811 @@
+/* The mbedTLS 2.28 backend: client and server roles, with driver-owned I/O through
+ * mbedtls_ssl_set_bio. Configuration arrives in IANA terms and is translated here;
+ * native errors and certificate verification flags are mapped here to the shared
+ * outcome vocabulary, keeping mbedTLS's own code and text beside them.
+ *
+ * mbedTLS 2.28 speaks TLS 1.0-1.2 only (its TLS 1.3 is a 3.x feature: asking 2.28 for
+ * a 1.3 minimum crashes the handshake), so versions are clamped to what it has and a
+ * configuration holding none of them is refused in ctx_new.
+ *
+ * 2.28 has no public getter for two things the harness reports, so both are read
+ * from the server's plaintext flight as it crosses the driver's transport (struct
+ * flight): the key exchange group is the named curve of the ServerKeyExchange, and
+ * a handshake is resumed when the server's flight had a ServerHello but no
+ * ServerHelloDone (RFC 5246 7.3: only a full handshake sends one).
+ *
+ * Process-wide state: mbedtls_ssl_list_ciphersuites() and mbedtls_ecp_grp_id_list()
+ * fill static tables on their first call without a lock, so they are first called
+ * under pthread_once: TCP cases run the server role in another thread. Each context
+ * has its own DRBG; the build has MBEDTLS_THREADING_C, so the DRBG, the ticket keys
+ * and the session cache lock themselves. */
+#include "backend.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/dhm.h>
+#include <mbedtls/ecp.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/error.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/ssl_cache.h>
+#include <mbedtls/ssl_ciphersuites.h>
+#include <mbedtls/ssl_ticket.h>
+#include <mbedtls/version.h>
+#include <mbedtls/x509_crl.h>
+#include <mbedtls/x509_crt.h>
+
+#include "../harness/util.h"
+
+/* What the library can negotiate (its TLS 1.3 is not there in 2.28). */
+#define MB_VERSIONS (TH_VBIT(TH_TLS10) | TH_VBIT(TH_TLS11) | TH_VBIT(TH_TLS12))
+
+/* ---- process-wide tables, built once ---- */
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static char version_str[32];
+
+static void init_once(void)
+{
+    /* The first calls build the library's own static lists. */
+    (void)mbedtls_ssl_list_ciphersuites();
+    (void)mbedtls_ecp_grp_id_list();
+    mbedtls_version_get_string_full(version_str);
+}
+
+static void mb_init_once(void)
+{
+    pthread_once(&once, init_once);
+}
+
+/* ---- objects ---- */
+
+struct th_ctx {
+    mbedtls_ssl_config conf;
+    mbedtls_entropy_context entropy;
+    mbedtls_ctr_drbg_context drbg;
+    mbedtls_x509_crt ca;    /* client: trust anchors */
+    mbedtls_x509_crl crl;   /* client: revocation lists */
+    mbedtls_x509_crt chain; /* server: its chain */
+    mbedtls_pk_context key; /* server: the leaf's key */
+    mbedtls_ssl_ticket_context ticket;
+    mbedtls_ssl_cache_context cache;
+    /* Lists the config points to: they live as long as it does. */
+    int suites[TH_MAX_SUITES + 1];                  /* 0-terminated */
+    mbedtls_ecp_group_id curves[TH_MAX_GROUPS + 1]; /* MBEDTLS_ECP_DP_NONE-terminated */
+    char *alpn[TH_MAX_ALPN + 1];                    /* NULL-terminated */
+    enum th_role role;
+    int verify;
+    char *hostname;
+    char *sni;
+};
+
+/* The server's flight up to its ChangeCipherSpec, parsed from the records as they
+ * cross the transport (received by a client, sent by a server). */
+struct flight {
+    unsigned char rec[5]; /* record header being read */
+    size_t rec_got, rec_left;
+    unsigned char msg[7]; /* handshake header and the first 3 bytes of the body */
+    size_t msg_got, body_left;
+    int over; /* ChangeCipherSpec seen: the rest is encrypted */
+    int hello, hello_done;
+    uint16_t curve; /* named curve of the ServerKeyExchange; 0: none */
+};
+
+struct th_conn {
+    mbedtls_ssl_context ssl;
+    struct th_ctx *ctx;
+    struct th_io io;
+    struct flight flight;
+    int io_failed; /* the transport said TH_IO_FAIL */
+    int hs_done;   /* the handshake completed */
+    int failed;    /* a step failed: the connection is dead, err keeps why */
+    struct th_error err;
+    /* the chain check, as the verify callback saw it */
+    int chain_len;       /* certificates in the chain mbedTLS built */
+    uint32_t leaf_flags; /* the leaf's own flags */
+    int leaf_self_issued;
+};
+
+struct th_session {
+    mbedtls_ssl_session sess;
+};
+
+/* ---- the server's flight, read off the wire ---- */
+
+static void flight_msg_byte(struct flight *f, unsigned char b)
+{
+    if (f->msg_got < sizeof(f->msg))
+        f->msg[f->msg_got] = b;
+    f->msg_got++;
+    if (f->msg_got == 4) {
+        f->body_left = (size_t)f->msg[1] << 16 | (size_t)f->msg[2] << 8 | f->msg[3];
+        f->hello |= f->msg[0] == MBEDTLS_SSL_HS_SERVER_HELLO;
+        f->hello_done |= f->msg[0] == MBEDTLS_SSL_HS_SERVER_HELLO_DONE;
+    } else if (f->msg_got > 4) {
+        f->body_left--;
+    }
+    /* ECParameters: curve_type named_curve (3), then the curve's id (RFC 8422 5.4) */
+    if (f->msg_got == 7 && f->msg[0] == MBEDTLS_SSL_HS_SERVER_KEY_EXCHANGE && f->msg[4] == 3)
+        f->curve = (uint16_t)(f->msg[5] << 8 | f->msg[6]);
+    if (f->msg_got >= 4 && f->body_left == 0)
+        f->msg_got = 0;
+}
+
+static void flight_feed(struct flight *f, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n && !f->over; i++) {
+        if (f->rec_left == 0) {
+            f->rec[f->rec_got++] = p[i];
+            if (f->rec_got == sizeof(f->rec)) {
+                f->rec_got = 0;
+                f->rec_left = (size_t)f->rec[3] << 8 | f->rec[4];
+                f->over = f->rec[0] == MBEDTLS_SSL_MSG_CHANGE_CIPHER_SPEC;
+            }
+        } else {
+            f->rec_left--;
+            if (f->rec[0] == MBEDTLS_SSL_MSG_HANDSHAKE)
+                flight_msg_byte(f, p[i]);
+        }
+    }
+}
+
+/* ---- the transport: records move only through the driver's struct th_io ---- */
+
+static int bio_send(void *p, const unsigned char *buf, size_t len)
+{
+    struct th_conn *c = p;
+    ssize_t n = c->io.send(c->io.ctx, buf, len);
+    if (n > 0) {
+        if (c->ctx->role == TH_ROLE_SERVER)
+            flight_feed(&c->flight, buf, (size_t)n);
+        return (int)n;
+    }
+    if (n == TH_IO_AGAIN)
+        return MBEDTLS_ERR_SSL_WANT_WRITE;
+    c->io_failed = 1;
+    return MBEDTLS_ERR_NET_CONN_RESET;
+}
+
+static int bio_recv(void *p, unsigned char *buf, size_t len)
+{
+    struct th_conn *c = p;
+    ssize_t n = c->io.recv(c->io.ctx, buf, len);
+    if (n > 0) {
+        if (c->ctx->role == TH_ROLE_CLIENT)
+            flight_feed(&c->flight, buf, (size_t)n);
+        return (int)n;
+    }
+    if (n == 0)
+        return 0; /* end of stream: mbedTLS says MBEDTLS_ERR_SSL_CONN_EOF */
+    if (n == TH_IO_AGAIN)
+        return MBEDTLS_ERR_SSL_WANT_READ;
+    c->io_failed = 1;
+    return MBEDTLS_ERR_NET_CONN_RESET;
+}
+
+/* ---- errors ---- */
+
+/* A set-up failure: what we were doing and mbedTLS's words for ret. */
+static int fail_ctx(struct th_error *err, int ret, const char *what)
+{
+    char buf[160];
+    mbedtls_strerror(ret, buf, sizeof(buf));
+    th_error_set(err, TH_INTERNAL_ERROR, ret, "%s: %s", what, buf);
+    return -1;
+}
+
+/* mbedtls_x509_crt_verify_info writes one line per flag: join them. */
+static void flags_text(uint32_t flags, char *out, size_t cap)
+{
+    int n = mbedtls_x509_crt_verify_info(out, cap, "", flags);
+    for (int i = 0; n > 0 && i < n && out[i]; i++)
+        if (out[i] == '\n')
+            out[i] = i + 1 < n ? ';' : '\0';
+    if (n <= 0 && cap)
+        snprintf(out, cap, "unknown flags");
+}
+
+/* mbedTLS says NOT_TRUSTED both for "no trusted root reached" and for a signature
+ * that did not verify: x509_crt_verify_chain flags a certificate whose parent it
+ * found but whose signature failed, and otherwise only the top of the chain. So a
+ * leaf flagged while it has a parent in the chain is a bad signature. */
+static enum th_outcome untrusted_outcome(const struct th_conn *c)
+{
+    if ((c->leaf_flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) && c->chain_len > 1)
+        return TH_BAD_SIGNATURE;
+    return c->chain_len == 1 && c->leaf_self_issued ? TH_SELF_SIGNED : TH_UNKNOWN_CA;
+}
+
+static enum th_outcome flags_outcome(const struct th_conn *c, uint32_t f)
+{
+    if (f & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
+        return untrusted_outcome(c);
+    if (f & MBEDTLS_X509_BADCERT_REVOKED)
+        return TH_REVOKED;
+    if (f & MBEDTLS_X509_BADCERT_EXPIRED)
+        return TH_EXPIRED;
+    if (f & MBEDTLS_X509_BADCERT_FUTURE)
+        return TH_NOT_YET_VALID;
+    if (f & MBEDTLS_X509_BADCERT_BAD_KEY)
+        return TH_WEAK_KEY;
+    if (f & MBEDTLS_X509_BADCERT_BAD_MD)
+        return TH_WEAK_SIGNATURE;
+    if (f & MBEDTLS_X509_BADCERT_EXT_KEY_USAGE)
+        return TH_BAD_EKU;
+    if (f & MBEDTLS_X509_BADCERT_KEY_USAGE)
+        return TH_BAD_KEY_USAGE;
+    if (f & MBEDTLS_X509_BADCERT_CN_MISMATCH)
+        return TH_HOSTNAME_MISMATCH;
+    return TH_HANDSHAKE_FAILURE; /* BADCRL_*, BAD_PK, MISSING, OTHER */
+}
+
+/* The client's own certificate check, when it is what stopped the handshake. The
+ * code is the verification flags; the text names the error and every flag. */
+static int verify_failure(struct th_conn *c, int ret, struct th_error *err)
+{
+    if (c->ctx->role != TH_ROLE_CLIENT || !c->ctx->verify)
+        return 0;
+    uint32_t flags = mbedtls_ssl_get_verify_result(&c->ssl);
+    if (flags == 0 || flags == UINT32_MAX) /* passed, or not checked yet */
+        return 0;
+    char what[128], why[160];
+    mbedtls_strerror(ret, what, sizeof(what));
+    flags_text(flags, why, sizeof(why));
+    th_error_set(err, flags_outcome(c, flags), (long)flags, "%s: flags 0x%x: %s", what,
+                 (unsigned)flags, why);
+    return 1;
+}
+
+static enum th_outcome ret_outcome(int ret, int alert)
+{
+    switch (ret) {
+    case MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN:
+    case MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE: return TH_NO_SHARED_CIPHER;
+    case MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION: return TH_PROTOCOL_VERSION;
+    case MBEDTLS_ERR_SSL_INVALID_MAC: return TH_BAD_RECORD_MAC;
+    case MBEDTLS_ERR_SSL_CONN_EOF: return TH_TRUNCATED;
+    case MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED: return TH_UNKNOWN_CA;
+    case MBEDTLS_ERR_NET_CONN_RESET: return TH_IO_ERROR;
+    case MBEDTLS_ERR_SSL_ALLOC_FAILED:
+    case MBEDTLS_ERR_SSL_INTERNAL_ERROR: return TH_INTERNAL_ERROR;
+    case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE: return th_outcome_from_alert(alert);
+    default: return TH_HANDSHAKE_FAILURE;
+    }
+}
+
+static void map_failure(struct th_conn *c, int ret, struct th_error *err)
+{
+    char buf[160];
+    mbedtls_strerror(ret, buf, sizeof(buf));
+    if (c->io_failed) {
+        th_error_set(err, TH_IO_ERROR, ret, "transport error: %s", buf);
+        return;
+    }
+    if (verify_failure(c, ret, err))
+        return;
+    /* 2.28 has no getter for a received alert; the record it came in is still in
+     * the context's public input buffer fields. */
+    int alert = -1;
+    if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE && c->ssl.in_msg &&
+        c->ssl.in_msgtype == MBEDTLS_SSL_MSG_ALERT)
+        alert = c->ssl.in_msg[1];
+    if (alert >= 0)
+        th_error_set(err, ret_outcome(ret, alert), ret, "%s: alert %d", buf, alert);
+    else
+        th_error_set(err, ret_outcome(ret, alert), ret, "%s", buf);
+}
+
+/* Turn an mbedtls_ssl_* call's negative return into a step. A failure is final: the
+ * connection keeps it and repeats it to any later step. */
+static enum th_step step_result(struct th_conn *c, int ret, struct th_error *err)
+{
+    switch (ret) {
+    case MBEDTLS_ERR_SSL_WANT_READ: return TH_STEP_WANT_READ;
+    case MBEDTLS_ERR_SSL_WANT_WRITE: return TH_STEP_WANT_WRITE;
+    default:
+        c->failed = 1;
+        map_failure(c, ret, &c->err);
+        if (err)
+            *err = c->err;
+        return TH_STEP_FAILED;
+    }
+}
+
+static enum th_step repeat_failure(struct th_conn *c, struct th_error *err)
+{
+    if (err)
+        *err = c->err;
+    return TH_STEP_FAILED;
+}
+
+/* Records the chain as mbedTLS built it (called from the root down to the leaf),
+ * which tells a bad signature and a self-signed leaf from an unknown CA. */
+static int verify_cb(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    struct th_conn *c = p;
+    if (depth + 1 > c->chain_len)
+        c->chain_len = depth + 1;
+    if (depth != 0)
+        return 0;
+    c->leaf_flags = *flags;
+    c->leaf_self_issued = crt->subject_raw.len == crt->issuer_raw.len &&
+                          memcmp(crt->subject_raw.p, crt->issuer_raw.p, crt->issuer_raw.len) == 0;
+    /* SNI without a name to check: mbedtls_ssl_set_hostname sets both, so the name
+     * check it adds is not one we were asked for. */
+    if (!c->ctx->hostname)
+        *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    return 0;
+}
+
+/* ---- configuration ---- */
+
+static uint16_t lowest_version(unsigned set)
+{
+    for (uint16_t v = TH_TLS10; v <= TH_TLS13; v++)
+        if (set & TH_VBIT(v))
+            return v;
+    return 0;
+}
+
+static uint16_t highest_version(unsigned set)
+{
+    for (uint16_t v = TH_TLS13; v >= TH_TLS10; v--)
+        if (set & TH_VBIT(v))
+            return v;
+    return 0;
+}
+
+/* Always both ends of the range: left alone, the library's range is 1.0-1.2. A
+ * 1.3 bound never reaches mbedTLS. */
+TH_MUST_CHECK static int set_versions(struct th_ctx *t, unsigned set, struct th_error *err)
+{
+    unsigned have = set & MB_VERSIONS;
+    if (!have) {
+        th_error_set(err, TH_INTERNAL_ERROR, 0,
+                     "mbedTLS %s lacks every requested version (it has TLS 1.0-1.2, no 1.3)",
+                     version_str);
+        return -1;
+    }
+    mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+                                 lowest_version(have) & 0xff);
+    mbedtls_ssl_conf_max_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+                                 highest_version(have) & 0xff);
+    return 0;
+}
+
+/* mbedTLS names suites by their IANA ids: the list is the config's, 0-terminated. */
+TH_MUST_CHECK static int set_suites(struct th_ctx *t, const struct th_tls_config *cfg,
+                                    struct th_error *err)
+{
+    for (size_t i = 0; i < cfg->n_suites; i++) {
+        if (!mbedtls_ssl_ciphersuite_from_id(cfg->suites[i])) {
+            const struct th_suite_info *s = th_suite_by_id(cfg->suites[i]);
+            th_error_set(err, TH_INTERNAL_ERROR, cfg->suites[i],
+                         "suite 0x%04x (%s) is unknown to %s", cfg->suites[i], s ? s->name : "?",
+                         version_str);
+            return -1;
+        }
+        t->suites[i] = cfg->suites[i];
+    }
+    t->suites[cfg->n_suites] = 0;
+    if (cfg->n_suites)
+        mbedtls_ssl_conf_ciphersuites(&t->conf, t->suites);
+    return 0;
+}
+
+/* Only elliptic curves: 2.28 does not negotiate finite-field groups (RFC 7919) -
+ * a DHE server sends the parameters it was given, see setup_server. */
+TH_MUST_CHECK static int set_groups(struct th_ctx *t, const struct th_tls_config *cfg,
+                                    struct th_error *err)
+{
+    for (size_t i = 0; i < cfg->n_groups; i++) {
+        const mbedtls_ecp_curve_info *ci = mbedtls_ecp_curve_info_from_tls_id(cfg->groups[i]);
+        if (!ci) {
+            const struct th_group_info *g = th_group_by_id(cfg->groups[i]);
+            th_error_set(err, TH_INTERNAL_ERROR, cfg->groups[i],
+                         "group 0x%04x (%s) is not a group %s negotiates", cfg->groups[i],
+                         g ? g->name : "?", version_str);
+            return -1;
+        }
+        t->curves[i] = ci->grp_id;
+    }
+    t->curves[cfg->n_groups] = MBEDTLS_ECP_DP_NONE;
+    if (cfg->n_groups)
+        mbedtls_ssl_conf_curves(&t->conf, t->curves);
+    return 0;
+}
+
+/* A server picks the first of its own protocols the client offered; with no
+ * overlap mbedTLS 2.28 refuses the handshake (no_application_protocol alert). */
+TH_MUST_CHECK static int set_alpn(struct th_ctx *t, const struct th_tls_config *cfg,
+                                  struct th_error *err)
+{
+    if (!cfg->n_alpn)
+        return 0;
+    for (size_t i = 0; i < cfg->n_alpn; i++)
+        t->alpn[i] = th_xstrdup(cfg->alpn[i]);
+    int ret = mbedtls_ssl_conf_alpn_protocols(&t->conf, (const char **)t->alpn);
+    return ret ? fail_ctx(err, ret, "mbedtls_ssl_conf_alpn_protocols") : 0;
+}
+
+TH_MUST_CHECK static int load_server_cert(struct th_ctx *t, const struct th_tls_config *cfg,
+                                          struct th_error *err)
+{
+    if (!cfg->cert_file || !cfg->key_file) {
+        th_error_set(err, TH_INTERNAL_ERROR, 0, "server needs a certificate and a key");
+        return -1;
+    }
+    int ret = mbedtls_x509_crt_parse_file(&t->chain, cfg->cert_file);
+    if (ret != 0) /* > 0: some certificates of the file did not parse */
+        return fail_ctx(err, ret < 0 ? ret : MBEDTLS_ERR_X509_INVALID_FORMAT, cfg->cert_file);
+    if ((ret = mbedtls_pk_parse_keyfile(&t->key, cfg->key_file, NULL)) != 0 ||
+        (ret = mbedtls_pk_check_pair(&t->chain.pk, &t->key)) != 0)
+        return fail_ctx(err, ret, cfg->key_file);
+    ret = mbedtls_ssl_conf_own_cert(&t->conf, &t->chain, &t->key);
+    return ret ? fail_ctx(err, ret, "mbedtls_ssl_conf_own_cert") : 0;
+}
+
+/* Suite order: 2.28 servers always choose by their own list (unless the library was
+ * built with MBEDTLS_SSL_SRV_RESPECT_CLIENT_PREFERENCE, which Debian's is not), so
+ * prefer_server_order has nothing to switch. */
+TH_MUST_CHECK static int setup_server(struct th_ctx *t, const struct th_tls_config *cfg,
+                                      struct th_error *err)
+{
+    static const unsigned char dh_p[] = MBEDTLS_DHM_RFC7919_FFDHE2048_P_BIN;
+    static const unsigned char dh_g[] = MBEDTLS_DHM_RFC7919_FFDHE2048_G_BIN;
+    TH_GUARD(load_server_cert(t, cfg, err));
+    /* DHE suites: the RFC 7919 ffdhe2048 group (the library's default is RFC 3526's
+     * 2048-bit MODP group), sent as explicit parameters. */
+    int ret = mbedtls_ssl_conf_dh_param_bin(&t->conf, dh_p, sizeof(dh_p), dh_g, sizeof(dh_g));
+    if (ret)
+        return fail_ctx(err, ret, "mbedtls_ssl_conf_dh_param_bin");
+    if (cfg->tickets) {
+        ret = mbedtls_ssl_ticket_setup(&t->ticket, mbedtls_ctr_drbg_random, &t->drbg,
+                                       MBEDTLS_CIPHER_AES_256_GCM, 86400);
+        if (ret)
+            return fail_ctx(err, ret, "mbedtls_ssl_ticket_setup");
+        mbedtls_ssl_conf_session_tickets_cb(&t->conf, mbedtls_ssl_ticket_write,
+                                            mbedtls_ssl_ticket_parse, &t->ticket);
+    }
+    if (cfg->session_cache)
+        mbedtls_ssl_conf_session_cache(&t->conf, &t->cache, mbedtls_ssl_cache_get,
+                                       mbedtls_ssl_cache_set);
+    return set_alpn(t, cfg, err);
+}
+
+TH_MUST_CHECK static int setup_client(struct th_ctx *t, const struct th_tls_config *cfg,
+                                      struct th_error *err)
+{
+    int ret;
+    if (cfg->ca_file && (ret = mbedtls_x509_crt_parse_file(&t->ca, cfg->ca_file)) != 0)
+        return fail_ctx(err, ret < 0 ? ret : MBEDTLS_ERR_X509_INVALID_FORMAT, cfg->ca_file);
+    /* every CRL in the file: the PKI's holds one per CA */
+    if (cfg->crl_file && (ret = mbedtls_x509_crl_parse_file(&t->crl, cfg->crl_file)) != 0)
+        return fail_ctx(err, ret < 0 ? ret : MBEDTLS_ERR_X509_INVALID_FORMAT, cfg->crl_file);
+    if (cfg->ca_file)
+        mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, cfg->crl_file ? &t->crl : NULL);
+    /* verify 0: OPTIONAL still checks and keeps the result, but goes on. */
+    t->verify = cfg->verify;
+    mbedtls_ssl_conf_authmode(&t->conf, cfg->verify ? MBEDTLS_SSL_VERIFY_REQUIRED
+                                                    : MBEDTLS_SSL_VERIFY_OPTIONAL);
+    /* Asking for session-id resumption: offer no ticket, so a server that would
+     * issue one falls back to its cache. */
+    mbedtls_ssl_conf_session_tickets(&t->conf, cfg->resume == TH_RESUME_SESSION_ID
+                                                   ? MBEDTLS_SSL_SESSION_TICKETS_DISABLED
+                                                   : MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+    TH_GUARD(set_alpn(t, cfg, err));
+    t->hostname = cfg->hostname ? th_xstrdup(cfg->hostname) : NULL;
+    t->sni = cfg->sni ? th_xstrdup(cfg->sni) : NULL;
+    return 0;
+}
+
+static void mb_ctx_free(struct th_ctx *t)
+{
+    if (!t)
+        return;
+    mbedtls_ssl_config_free(&t->conf);
+    mbedtls_ssl_ticket_free(&t->ticket);
+    mbedtls_ssl_cache_free(&t->cache);
+    mbedtls_x509_crt_free(&t->ca);
+    mbedtls_x509_crl_free(&t->crl);
+    mbedtls_x509_crt_free(&t->chain);
+    mbedtls_pk_free(&t->key);
+    mbedtls_ctr_drbg_free(&t->drbg);
+    mbedtls_entropy_free(&t->entropy);
+    for (size_t i = 0; t->alpn[i]; i++)
+        free(t->alpn[i]);
+    free(t->hostname);
+    free(t->sni);
+    free(t);
+}
+
+/* Every member initialised first, so mb_ctx_free can run at any point after. */
+static struct th_ctx *ctx_alloc(enum th_role role)
+{
+    struct th_ctx *t = th_xcalloc(1, sizeof(*t));
+    t->role = role;
+    mbedtls_ssl_config_init(&t->conf);
+    mbedtls_entropy_init(&t->entropy);
+    mbedtls_ctr_drbg_init(&t->drbg);
+    mbedtls_x509_crt_init(&t->ca);
+    mbedtls_x509_crl_init(&t->crl);
+    mbedtls_x509_crt_init(&t->chain);
+    mbedtls_pk_init(&t->key);
+    mbedtls_ssl_ticket_init(&t->ticket);
+    mbedtls_ssl_cache_init(&t->cache);
+    return t;
+}
+
+TH_MUST_CHECK static int configure(struct th_ctx *t, const struct th_tls_config *cfg,
+                                   struct th_error *err)
+{
+    static const unsigned char pers[] = "tlsharness mbedtls";
+    int ret =
+        mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy, pers, sizeof(pers) - 1);
+    if (ret)
+        return fail_ctx(err, ret, "mbedtls_ctr_drbg_seed");
+    ret = mbedtls_ssl_config_defaults(
+        &t->conf, cfg->role == TH_ROLE_SERVER ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
+        MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+    if (ret)
+        return fail_ctx(err, ret, "mbedtls_ssl_config_defaults");
+    mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
+    TH_GUARD(set_versions(t, cfg->versions, err));
+    TH_GUARD(set_suites(t, cfg, err));
+    TH_GUARD(set_groups(t, cfg, err));
+    if (cfg->role == TH_ROLE_SERVER)
+        return setup_server(t, cfg, err);
+    return setup_client(t, cfg, err);
+}
+
+static int mb_ctx_new(const struct th_tls_config *cfg, struct th_ctx **out, struct th_error *err)
+{
+    *out = NULL;
+    mb_init_once();
+    if (cfg->n_suites > TH_MAX_SUITES || cfg->n_groups > TH_MAX_GROUPS ||
+        cfg->n_alpn > TH_MAX_ALPN) {
+        th_error_set(err, TH_INTERNAL_ERROR, 0, "configuration lists too long");
+        return -1;
+    }
+    struct th_ctx *t = ctx_alloc(cfg->role);
+    if (configure(t, cfg, err) != 0) {
+        mb_ctx_free(t);
+        return -1;
+    }
+    *out = t;
+    return 0;
+}
+
+/* ---- connections ---- */
+
+/* The client's per-connection settings: the name to check and send, the verify
+ * callback, and the session to offer. 2.28 has one name for both SNI and the
+ * check, and matches it against DNS names only (no IP SANs). */
+TH_MUST_CHECK static int setup_client_conn(struct th_conn *c, struct th_session *resume_from,
+                                           struct th_error *err)
+{
+    const char *name = c->ctx->hostname ? c->ctx->hostname : c->ctx->sni;
+    int ret;
+    if (name && (ret = mbedtls_ssl_set_hostname(&c->ssl, name)) != 0)
+        return fail_ctx(err, ret, "mbedtls_ssl_set_hostname");
+    mbedtls_ssl_set_verify(&c->ssl, verify_cb, c);
+    if (resume_from && (ret = mbedtls_ssl_set_session(&c->ssl, &resume_from->sess)) != 0)
+        return fail_ctx(err, ret, "mbedtls_ssl_set_session");
+    return 0;
+}
+
+static void mb_conn_free(struct th_conn *c)
+{
+    if (!c)
+        return;
+    mbedtls_ssl_free(&c->ssl);
+    free(c);
+}
+
+static int mb_conn_new(struct th_ctx *ctx, const struct th_io *io, struct th_session *resume_from,
+                       struct th_conn **out, struct th_error *err)
+{
+    *out = NULL;
+    struct th_conn *c = th_xcalloc(1, sizeof(*c));
+    c->ctx = ctx;
+    c->io = *io;
+    mbedtls_ssl_init(&c->ssl);
+    int ret = mbedtls_ssl_setup(&c->ssl, &ctx->conf);
+    if (ret) {
+        mb_conn_free(c);
+        return fail_ctx(err, ret, "mbedtls_ssl_setup");
+    }
+    mbedtls_ssl_set_bio(&c->ssl, c, bio_send, bio_recv, NULL);
+    if (ctx->role == TH_ROLE_CLIENT && setup_client_conn(c, resume_from, err) != 0) {
+        mb_conn_free(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+static enum th_step mb_handshake(struct th_conn *c, struct th_error *err)
+{
+    if (c->failed)
+        return repeat_failure(c, err);
+    int ret = mbedtls_ssl_handshake(&c->ssl);
+    if (ret == 0) {
+        c->hs_done = 1;
+        return TH_STEP_DONE;
+    }
+    return step_result(c, ret, err);
+}
+
+/* After WANT_WRITE mbedTLS has the record already; the driver calls again with the
+ * same (possibly moved) bytes, and the return says how many that record took. */
+static enum th_step mb_write(struct th_conn *c, const void *buf, size_t len, size_t *done,
+                             struct th_error *err)
+{
+    *done = 0;
+    if (c->failed)
+        return repeat_failure(c, err);
+    int ret = mbedtls_ssl_write(&c->ssl, buf, len);
+    if (ret >= 0) {
+        *done = (size_t)ret;
+        return TH_STEP_DONE;
+    }
+    return step_result(c, ret, err);
+}
+
+static enum th_step mb_read(struct th_conn *c, void *buf, size_t len, size_t *done,
+                            struct th_error *err)
+{
+    *done = 0;
+    if (c->failed)
+        return repeat_failure(c, err);
+    if (len == 0)
+        return TH_STEP_DONE;
+    int ret = mbedtls_ssl_read(&c->ssl, buf, len);
+    if (ret > 0) {
+        *done = (size_t)ret;
+        return TH_STEP_DONE;
+    }
+    if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
+        return TH_STEP_CLOSED;
+    /* 0: the transport ended without close_notify (mbedtls_ssl_read turns its own
+     * MBEDTLS_ERR_SSL_CONN_EOF into 0). */
+    return step_result(c, ret == 0 ? MBEDTLS_ERR_SSL_CONN_EOF : ret, err);
+}
+
+static enum th_step mb_shutdown(struct th_conn *c, struct th_error *err)
+{
+    if (c->failed)
+        return repeat_failure(c, err);
+    int ret = mbedtls_ssl_close_notify(&c->ssl);
+    return ret == 0 ? TH_STEP_DONE : step_result(c, ret, err);
+}
+
+static uint16_t version_from_name(const char *name)
+{
+    static const struct {
+        const char *name;
+        uint16_t v;
+    } names[] = {{"TLSv1.0", TH_TLS10}, {"TLSv1.1", TH_TLS11}, {"TLSv1.2", TH_TLS12}};
+    for (size_t i = 0; name && i < TH_ARRAY_LEN(names); i++)
+        if (strcmp(names[i].name, name) == 0)
+            return names[i].v;
+    return 0;
+}
+
+static void mb_negotiated(struct th_conn *c, struct th_negotiated *out)
+{
+    memset(out, 0, sizeof(*out));
+    const char *suite = mbedtls_ssl_get_ciphersuite(&c->ssl);
+    if (!c->hs_done || !suite)
+        return;
+    out->version = version_from_name(mbedtls_ssl_get_version(&c->ssl));
+    out->suite = (uint16_t)mbedtls_ssl_get_ciphersuite_id(suite);
+    /* Read off the wire (see the top of the file). */
+    out->resumed = c->flight.hello && !c->flight.hello_done;
+    const struct th_suite_info *si = th_suite_by_id(out->suite);
+    if (si && strcmp(si->kx, "ECDHE") == 0 && !out->resumed)
+        out->group = c->flight.curve;
+    const char *alpn = mbedtls_ssl_get_alpn_protocol(&c->ssl);
+    if (alpn)
+        th_strlcpy(out->alpn, alpn, sizeof(out->alpn));
+}
+
+static struct th_session *mb_session_get(struct th_conn *c)
+{
+    if (!c->hs_done || c->ctx->role != TH_ROLE_CLIENT)
+        return NULL;
+    struct th_session *s = th_xmalloc(sizeof(*s));
+    mbedtls_ssl_session_init(&s->sess);
+    /* A deep copy, ticket included. Nothing to offer: neither an id nor a ticket. */
+    if (mbedtls_ssl_get_session(&c->ssl, &s->sess) != 0 ||
+        (s->sess.id_len == 0 && s->sess.ticket == NULL)) {
+        mbedtls_ssl_session_free(&s->sess);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void mb_session_free(struct th_session *s)
+{
+    if (!s)
+        return;
+    mbedtls_ssl_session_free(&s->sess);
+    free(s);
+}
+
+/* ---- identity ---- */
+
+static const char *mb_version(void)
+{
+    mb_init_once();
+    return version_str;
+}
+
+/* A suite we can run: one with an IANA entry, authenticated by a certificate the
+ * test PKI has (RSA, ECDSA) and keyed without PSK or static ECDH, for which we have
+ * no credentials. */
+static int suite_usable(int id)
+{
+    const struct th_suite_info *s = id > 0 && id <= 0xffff ? th_suite_by_id((uint16_t)id) : NULL;
+    if (!s)
+        return 0;
+    int auth = !strcmp(s->auth, "RSA") || !strcmp(s->auth, "ECDSA");
+    int kx = !strcmp(s->kx, "ECDHE") || !strcmp(s->kx, "DHE") || !strcmp(s->kx, "RSA");
+    return auth && kx && strcmp(s->cipher, "None") != 0;
+}
+
+static void mb_caps(struct th_caps *out)
+{
+    memset(out, 0, sizeof(*out));
+    mb_init_once();
+    out->roles = TH_ROLE_CLIENT | TH_ROLE_SERVER;
+    out->versions = MB_VERSIONS;
+    out->resume = TH_RESUME_BIT(TH_RESUME_TICKET) | TH_RESUME_BIT(TH_RESUME_SESSION_ID);
+    /* No TH_CAP_IP_SAN: 2.28 matches the name against DNS names and the CN only.
+     * No TH_CAP_CLIENT_ORDER: a 2.28 server always picks by its own suite order
+     * (MBEDTLS_SSL_SRV_RESPECT_CLIENT_PREFERENCE is a build option, off in Debian). */
+    out->features = TH_CAP_ALPN | TH_CAP_CRL | TH_CAP_SNI | TH_CAP_HOSTNAME |
+                    TH_CAP_RESTRICT_VERSIONS | TH_CAP_RESTRICT_SUITES | TH_CAP_RESTRICT_GROUPS |
+                    TH_CAP_SERVER_ORDER | TH_CAP_DRIVER_IO;
+    for (const int *id = mbedtls_ssl_list_ciphersuites(); *id && out->n_suites < TH_MAX_SUITES;
+         id++)
+        if (suite_usable(*id))
+            out->suites[out->n_suites++] = (uint16_t)*id;
+    for (const mbedtls_ecp_curve_info *ci = mbedtls_ecp_curve_list();
+         ci->grp_id != MBEDTLS_ECP_DP_NONE && out->n_groups < TH_MAX_GROUPS; ci++)
+        if (th_group_by_id(ci->tls_id))
+            out->groups[out->n_groups++] = ci->tls_id;
+}
+
+const struct th_backend th_backend_mbedtls = {
+    /* identity */
+    .name = "mbedtls",
+    .library = "mbedTLS",
+    .version = mb_version,
+    .caps = mb_caps,
+    /* set-up: nothing process-wide beyond the tables built on first use */
+    .init = NULL,
+    .cleanup = NULL,
+    /* driver-owned I/O */
+    .ctx_new = mb_ctx_new,
+    .ctx_free = mb_ctx_free,
+    .conn_new = mb_conn_new,
+    .handshake = mb_handshake,
+    .write = mb_write,
+    .read = mb_read,
+    .shutdown = mb_shutdown,
+    .negotiated = mb_negotiated,
+    .conn_free = mb_conn_free,
+    /* client resumption */
+    .session_get = mb_session_get,
+    .session_free = mb_session_free,
+    /* not a socket-owning backend */
+    .fetch = NULL,
+};

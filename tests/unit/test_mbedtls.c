@@ -1,0 +1,929 @@
+/* The mbedTLS backend against itself and against the OpenSSL backend: real
+ * handshakes over the in-memory pair with the generated test PKI. Negative cases
+ * first-class: every refusal must map to an outcome and keep mbedTLS's own code and
+ * text. Where mbedTLS 2.28 honestly differs from what the scenarios expect, the test
+ * asserts what it does and says so. */
+#include "tap.h"
+
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../backends/backend.h"
+#include "../harness/pki.h"
+#include "../harness/transport.h"
+#include "../harness/util.h"
+
+extern const struct th_backend th_backend_mbedtls;
+extern const struct th_backend th_backend_openssl;
+static const struct th_backend *const B = &th_backend_mbedtls;
+static const struct th_backend *const OSSL = &th_backend_openssl;
+
+static char tmpdir[] = "/tmp/th-mbedtls-XXXXXX";
+static char pkidir[256];
+
+#define V10 TH_VBIT(TH_TLS10)
+#define V11 TH_VBIT(TH_TLS11)
+#define V12 TH_VBIT(TH_TLS12)
+#define V13 TH_VBIT(TH_TLS13)
+
+/* One client and one server context, and the connection between them; each end
+ * may be either backend. */
+struct run {
+    const struct th_backend *cb, *sb;
+    struct th_tls_config ccfg, scfg;
+    char ca[512], crl[512], chain[512], key[512];
+    struct th_ctx *cctx, *sctx;
+    struct th_mem_pair mp;
+    struct th_conn *c, *s;
+    enum th_step cst, sst;
+    struct th_error cerr, serr;
+    struct th_negotiated cneg, sneg;
+};
+
+static void pki_path(char *out, size_t cap, const char *file)
+{
+    snprintf(out, cap, "%s/%s", pkidir, file);
+}
+
+/* Defaults: TLS 1.2 (what mbedTLS has), library suites and groups, verify against
+ * root as "localhost"; the server serves `leaf` with tickets and a cache. */
+static void run_init2(struct run *r, const char *leaf, const struct th_backend *cb,
+                      const struct th_backend *sb)
+{
+    memset(r, 0, sizeof(*r));
+    char f[128];
+    r->cb = cb;
+    r->sb = sb;
+    pki_path(r->ca, sizeof(r->ca), "root.pem");
+    pki_path(r->crl, sizeof(r->crl), "crl.pem");
+    snprintf(f, sizeof(f), "%s.chain.pem", leaf);
+    pki_path(r->chain, sizeof(r->chain), f);
+    snprintf(f, sizeof(f), "%s.key.pem", leaf);
+    pki_path(r->key, sizeof(r->key), f);
+    r->ccfg = (struct th_tls_config){.role = TH_ROLE_CLIENT,
+                                     .versions = V12,
+                                     .ca_file = r->ca,
+                                     .hostname = "localhost",
+                                     .sni = "localhost",
+                                     .verify = 1};
+    r->scfg = (struct th_tls_config){.role = TH_ROLE_SERVER,
+                                     .versions = V12,
+                                     .cert_file = r->chain,
+                                     .key_file = r->key,
+                                     .tickets = 1,
+                                     .session_cache = 1};
+}
+
+static void run_init(struct run *r, const char *leaf)
+{
+    run_init2(r, leaf, B, B);
+}
+
+static int make_ctxs(struct run *r)
+{
+    struct th_error e = {0};
+    if (r->cb->ctx_new(&r->ccfg, &r->cctx, &e) != 0) {
+        ok(0, "client ctx: %s", e.text);
+        return -1;
+    }
+    if (r->sb->ctx_new(&r->scfg, &r->sctx, &e) != 0) {
+        ok(0, "server ctx: %s", e.text);
+        return -1;
+    }
+    return 0;
+}
+
+static int final(enum th_step s)
+{
+    return s == TH_STEP_DONE || s == TH_STEP_FAILED;
+}
+
+/* Alternate the two ends until both are done or failed, or nothing moves. */
+static void drive(struct run *r)
+{
+    r->cst = r->sst = TH_STEP_WANT_READ;
+    for (int i = 0; i < 64 && !(final(r->cst) && final(r->sst)); i++) {
+        uint64_t before = r->mp.c2s.total + r->mp.s2c.total + r->mp.c2s.len + r->mp.s2c.len;
+        enum th_step c0 = r->cst, s0 = r->sst;
+        if (!final(r->cst))
+            r->cst = r->cb->handshake(r->c, &r->cerr);
+        if (!final(r->sst))
+            r->sst = r->sb->handshake(r->s, &r->serr);
+        uint64_t after = r->mp.c2s.total + r->mp.s2c.total + r->mp.c2s.len + r->mp.s2c.len;
+        if (before == after && c0 == r->cst && s0 == r->sst)
+            break;
+    }
+    r->cb->negotiated(r->c, &r->cneg);
+    r->sb->negotiated(r->s, &r->sneg);
+}
+
+/* A new connection on the existing contexts, driven through its handshake. */
+static int connect_pair(struct run *r, struct th_session *resume)
+{
+    struct th_error e = {0};
+    th_mem_pair_init(&r->mp);
+    memset(&r->cerr, 0, sizeof(r->cerr));
+    memset(&r->serr, 0, sizeof(r->serr));
+    if (r->cb->conn_new(r->cctx, &r->mp.client_io, resume, &r->c, &e) != 0 ||
+        r->sb->conn_new(r->sctx, &r->mp.server_io, NULL, &r->s, &e) != 0) {
+        ok(0, "conn_new: %s", e.text);
+        return -1;
+    }
+    drive(r);
+    return 0;
+}
+
+static void disconnect(struct run *r)
+{
+    r->cb->conn_free(r->c);
+    r->sb->conn_free(r->s);
+    r->c = r->s = NULL;
+    th_mem_pair_free(&r->mp);
+}
+
+static void run_free(struct run *r)
+{
+    if (r->mp.client_io.ctx)
+        disconnect(r);
+    if (r->cctx)
+        r->cb->ctx_free(r->cctx);
+    if (r->sctx)
+        r->sb->ctx_free(r->sctx);
+}
+
+/* Make both contexts and one handshake; 0 when it could be run at all. */
+static int handshake(struct run *r)
+{
+    if (make_ctxs(r) != 0)
+        return -1;
+    return connect_pair(r, NULL);
+}
+
+/* Send msg from one end (s2c: the server) and read it at the other. */
+static int transfer(struct run *r, int s2c, const char *msg, struct th_error *err)
+{
+    const struct th_backend *fb = s2c ? r->sb : r->cb, *tb = s2c ? r->cb : r->sb;
+    struct th_conn *from = s2c ? r->s : r->c, *to = s2c ? r->c : r->s;
+    size_t done = 0, got = 0;
+    char buf[256];
+    if (fb->write(from, msg, strlen(msg), &done, err) != TH_STEP_DONE || done != strlen(msg))
+        return -1;
+    enum th_step st = TH_STEP_WANT_READ;
+    for (int i = 0; i < 8 && st == TH_STEP_WANT_READ; i++)
+        st = tb->read(to, buf, sizeof(buf), &got, err);
+    return st == TH_STEP_DONE && got == strlen(msg) && memcmp(buf, msg, got) == 0 ? 0 : -1;
+}
+
+static int check_ok(struct run *r, const char *what)
+{
+    int pass =
+        ok(r->cst == TH_STEP_DONE && r->sst == TH_STEP_DONE, "%s: handshake completes", what);
+    if (!pass)
+        printf("#   client %s: %s / server %s: %s\n", th_outcome_name(r->cerr.outcome),
+               r->cerr.text, th_outcome_name(r->serr.outcome), r->serr.text);
+    return pass;
+}
+
+static void check_failed(const struct th_error *e, enum th_step st, enum th_outcome want,
+                         const char *what)
+{
+    ok(st == TH_STEP_FAILED, "%s: fails", what);
+    is_str(th_outcome_name(e->outcome), th_outcome_name(want), "%s: outcome", what);
+    ok(e->code != 0 && e->text[0] != '\0', "%s: native code %ld and text '%s'", what, e->code,
+       e->text);
+}
+
+/* ---- capabilities ---- */
+
+/* The first calls may race (TCP cases run the server in its own thread): every
+ * thread must see the same, complete tables. */
+static void *caps_thread(void *arg)
+{
+    struct th_caps *caps = arg;
+    B->caps(caps);
+    return NULL;
+}
+
+static void test_concurrent_init(void)
+{
+    static struct th_caps caps[4];
+    pthread_t t[4];
+    int started = 0;
+    for (int i = 0; i < 4; i++)
+        started += pthread_create(&t[i], NULL, caps_thread, &caps[i]) == 0;
+    for (int i = 0; i < started; i++)
+        pthread_join(t[i], NULL);
+    int same = started == 4 && caps[0].n_suites > 0;
+    for (int i = 1; i < started; i++)
+        same &= caps[i].n_suites == caps[0].n_suites && caps[i].n_groups == caps[0].n_groups;
+    ok(same, "concurrent first use: %zu suites in every thread", caps[0].n_suites);
+}
+
+static int has(const uint16_t *ids, size_t n, uint16_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] == id)
+            return 1;
+    return 0;
+}
+
+static void test_caps(void)
+{
+    struct th_caps caps;
+    B->caps(&caps);
+    const uint16_t *s = caps.suites;
+    size_t n = caps.n_suites;
+    ok(has(s, n, 0xC02F) && has(s, n, 0x009C) && has(s, n, 0xC02B) && has(s, n, 0x009E),
+       "caps: ECDHE, DHE and RSA key transport suites");
+    ok(!has(s, n, 0x1301) && !has(s, n, 0x1302), "caps: no TLS 1.3 suite");
+    ok(!has(s, n, 0x00A8) && !has(s, n, 0xC02D) && !has(s, n, 0x003B),
+       "caps: no PSK, static ECDH or NULL-cipher suites");
+    is_int(caps.roles, TH_ROLE_CLIENT | TH_ROLE_SERVER, "caps: both roles");
+    is_int(caps.versions, V10 | V11 | V12, "caps: TLS 1.0-1.2, no 1.3");
+    ok(has(caps.groups, caps.n_groups, 0x001D) && has(caps.groups, caps.n_groups, 0x0017) &&
+           !has(caps.groups, caps.n_groups, 0x0100),
+       "caps: %zu groups, x25519 and secp256r1, no ffdhe", caps.n_groups);
+    ok((caps.features & TH_CAP_DRIVER_IO) && !(caps.features & TH_CAP_IP_SAN),
+       "caps: driver I/O, no IP SAN check");
+    is_int(caps.resume, TH_RESUME_BIT(TH_RESUME_TICKET) | TH_RESUME_BIT(TH_RESUME_SESSION_ID),
+           "caps: ticket and session-id resumption");
+    ok(strncmp(B->version(), "mbed TLS 2.28", 13) == 0, "version is '%s'", B->version());
+}
+
+/* ---- successful handshakes ---- */
+
+/* versions, one suite and one group pinned on the client; what both ends report. */
+static void expect_negotiated(const char *leaf, unsigned versions, uint16_t suite, uint16_t group,
+                              uint16_t want_version, uint16_t want_group)
+{
+    struct run r;
+    char what[96];
+    snprintf(what, sizeof(what), "%s %s 0x%04x", leaf, th_version_name(want_version), suite);
+    run_init(&r, leaf);
+    r.ccfg.versions = r.scfg.versions = versions;
+    r.ccfg.suites[0] = suite;
+    r.ccfg.n_suites = 1;
+    if (group) {
+        r.ccfg.groups[0] = group;
+        r.ccfg.n_groups = 1;
+    }
+    if (handshake(&r) == 0 && check_ok(&r, what)) {
+        is_int(r.cneg.version, want_version, "%s: version", what);
+        is_int(r.cneg.suite, suite, "%s: suite", what);
+        is_int(r.cneg.group, want_group, "%s: group (client)", what);
+        is_int(r.sneg.group, want_group, "%s: group (server)", what);
+        ok(r.sneg.suite == suite && r.sneg.version == want_version, "%s: server agrees", what);
+    }
+    run_free(&r);
+}
+
+static void test_negotiation(void)
+{
+    struct run r;
+    run_init(&r, "rsa2048");
+    r.ccfg.versions = r.scfg.versions = V12 | V13; /* 1.3 is clamped away */
+    if (handshake(&r) == 0 && check_ok(&r, "defaults")) {
+        is_int(r.cneg.version, TH_TLS12, "defaults: TLS 1.2");
+        ok(r.cneg.suite != 0 && r.cneg.suite == r.sneg.suite, "defaults: suite 0x%04x",
+           r.cneg.suite);
+        ok(r.cneg.group != 0 && r.cneg.group == r.sneg.group, "defaults: group 0x%04x",
+           r.cneg.group);
+        ok(r.cneg.alpn[0] == '\0' && !r.cneg.resumed && !r.sneg.resumed,
+           "defaults: no ALPN, not resumed");
+    }
+    run_free(&r);
+    expect_negotiated("rsa2048", V12, 0xC02F, 0x001D, TH_TLS12, 0x001D);
+    expect_negotiated("rsa2048", V12, 0xC030, 0x0018, TH_TLS12, 0x0018);
+    expect_negotiated("rsa2048", V12, 0x009C, 0, TH_TLS12, 0); /* RSA key transport */
+    expect_negotiated("rsa2048", V12, 0x009E, 0, TH_TLS12, 0); /* DHE: no named group */
+    expect_negotiated("ecdsa-p256", V12, 0xC02B, 0x0017, TH_TLS12, 0x0017);
+    /* TLS 1.2 ECDSA: the certificate's curve must be among the client's (RFC 4492). */
+    expect_negotiated("ecdsa-p256", V12, 0xCCA9, 0x0017, TH_TLS12, 0x0017);
+    expect_negotiated("rsa2048", V11, 0xC013, 0x0017, TH_TLS11, 0x0017);
+    expect_negotiated("rsa2048", V10, 0x002F, 0, TH_TLS10, 0);
+}
+
+/* Every suite the caps declare, pinned, with the certificate its auth needs. */
+static void test_every_suite(void)
+{
+    struct th_caps caps;
+    B->caps(&caps);
+    int bad = 0;
+    for (size_t i = 0; i < caps.n_suites; i++) {
+        const struct th_suite_info *si = th_suite_by_id(caps.suites[i]);
+        struct run r;
+        run_init(&r, strcmp(si->auth, "ECDSA") == 0 ? "ecdsa-p256" : "rsa2048");
+        r.ccfg.suites[0] = caps.suites[i];
+        r.ccfg.n_suites = 1;
+        r.ccfg.versions = r.scfg.versions = th_suite_versions(si) & (V10 | V11 | V12);
+        if (handshake(&r) == 0 &&
+            (r.cst != TH_STEP_DONE || r.sst != TH_STEP_DONE || r.cneg.suite != caps.suites[i])) {
+            printf("#   %s: %s / %s\n", si->name, r.cerr.text, r.serr.text);
+            bad++;
+        }
+        run_free(&r);
+    }
+    ok(bad == 0, "every one of the %zu declared suites negotiates", caps.n_suites);
+}
+
+static void test_every_group(void)
+{
+    struct th_caps caps;
+    B->caps(&caps);
+    for (size_t i = 0; i < caps.n_groups; i++)
+        expect_negotiated("rsa2048", V12, 0xC02F, caps.groups[i], TH_TLS12, caps.groups[i]);
+}
+
+/* ---- versions ---- */
+
+static void expect_versions(unsigned cv, unsigned sv, uint16_t want, const char *what)
+{
+    struct run r;
+    run_init(&r, "rsa2048");
+    r.ccfg.versions = cv;
+    r.scfg.versions = sv;
+    if (handshake(&r) == 0 && want) {
+        if (check_ok(&r, what))
+            is_int(r.cneg.version, want, "%s: version", what);
+    } else if (r.c) {
+        check_failed(&r.cerr, r.cst, TH_PROTOCOL_VERSION, what);
+        check_failed(&r.serr, r.sst, TH_PROTOCOL_VERSION, what);
+    }
+    run_free(&r);
+}
+
+static void test_versions(void)
+{
+    expect_versions(V10, V10 | V11 | V12, TH_TLS10, "TLS 1.0 when asked");
+    expect_versions(V11, V11, TH_TLS11, "TLS 1.1 both");
+    expect_versions(V12 | V13, V11, 0, "1.2 client vs 1.1 server");
+    expect_versions(V11, V12, 0, "1.1 client vs 1.2 server");
+    expect_versions(V12 | V13, V10, 0, "1.2 client vs 1.0 server");
+
+    /* Only TLS 1.3 asked for: refused in ctx_new, before mbedTLS can crash on it. */
+    struct th_tls_config cfg = {.role = TH_ROLE_CLIENT, .versions = V13};
+    struct th_ctx *ctx = NULL;
+    struct th_error e = {0};
+    ok(B->ctx_new(&cfg, &ctx, &e) != 0 && ctx == NULL, "TLS 1.3 only: refused");
+    ok(e.outcome == TH_INTERNAL_ERROR && strstr(e.text, "1.3"), "TLS 1.3 only: says why: %s",
+       e.text);
+    cfg.role = TH_ROLE_SERVER;
+    ok(B->ctx_new(&cfg, &ctx, &e) != 0 && ctx == NULL, "TLS 1.3 only server: refused");
+}
+
+/* 2.28 servers always choose by their own list: prefer_server_order 0 cannot make
+ * them follow the client (a finding). */
+static void test_server_order(void)
+{
+    for (int prefer = 1; prefer >= 0; prefer--) {
+        struct run r;
+        run_init(&r, "rsa2048");
+        r.ccfg.suites[0] = r.scfg.suites[1] = 0xC02F;
+        r.ccfg.suites[1] = r.scfg.suites[0] = 0xC030;
+        r.ccfg.n_suites = r.scfg.n_suites = 2;
+        r.scfg.prefer_server_order = prefer;
+        if (handshake(&r) == 0 && check_ok(&r, "server order"))
+            is_int(r.cneg.suite, 0xC030, "server order %d: the server's first", prefer);
+        run_free(&r);
+    }
+}
+
+/* ---- certificates the client must refuse ---- */
+
+static void expect_cert_vs(const struct th_backend *sb, const char *leaf, const char *host, int crl,
+                           enum th_outcome want)
+{
+    struct run r;
+    char what[96];
+    snprintf(what, sizeof(what), "%s as %s%s (%s server)", leaf, host, crl ? " with CRL" : "",
+             sb->name);
+    run_init2(&r, leaf, B, sb);
+    r.ccfg.hostname = host;
+    r.ccfg.crl_file = crl ? r.crl : NULL;
+    if (handshake(&r) == 0) {
+        if (want == TH_OK) {
+            check_ok(&r, what);
+        } else {
+            check_failed(&r.cerr, r.cst, want, what);
+            ok(r.sst == TH_STEP_FAILED && r.serr.code != 0 && r.serr.text[0],
+               "%s: server sees the alert (%s: %s)", what, th_outcome_name(r.serr.outcome),
+               r.serr.text);
+        }
+    }
+    run_free(&r);
+}
+
+static void expect_cert(const char *leaf, const char *host, int crl, enum th_outcome want)
+{
+    expect_cert_vs(B, leaf, host, crl, want);
+}
+
+/* mbedTLS's server checks its own certificate's (extended) key usage against each
+ * suite and will not serve one that does not fit: no certificate is sent, and the
+ * handshake fails as no_shared_cipher (a finding). */
+static void expect_unservable(const char *leaf)
+{
+    struct run r;
+    char what[96];
+    snprintf(what, sizeof(what), "mbedtls serving %s", leaf);
+    run_init(&r, leaf);
+    if (handshake(&r) == 0) {
+        check_failed(&r.serr, r.sst, TH_NO_SHARED_CIPHER, what);
+        check_failed(&r.cerr, r.cst, TH_HANDSHAKE_FAILURE, what);
+    }
+    run_free(&r);
+}
+
+static void test_certificates(void)
+{
+    expect_cert("rsa2048", "localhost", 1, TH_OK);
+    expect_cert("ecdsa-p256", "localhost", 1, TH_OK);
+    expect_cert("rsa2048", "example.com", 0, TH_HOSTNAME_MISMATCH);
+    /* No IP SAN matching in 2.28: an IP literal is compared as a DNS name. */
+    expect_cert("rsa2048", "127.0.0.1", 0, TH_HOSTNAME_MISMATCH);
+    expect_cert("wrong-host", "localhost", 0, TH_HOSTNAME_MISMATCH);
+    expect_cert("expired", "localhost", 0, TH_EXPIRED);
+    expect_cert("not-yet-valid", "localhost", 0, TH_NOT_YET_VALID);
+    expect_cert("self-signed", "localhost", 0, TH_SELF_SIGNED);
+    expect_cert("untrusted", "localhost", 0, TH_UNKNOWN_CA);
+    expect_cert("no-intermediate", "localhost", 0, TH_UNKNOWN_CA);
+    expect_unservable("bad-eku");
+    expect_unservable("bad-key-usage");
+    expect_cert_vs(OSSL, "bad-eku", "localhost", 0, TH_BAD_EKU);
+    expect_cert_vs(OSSL, "bad-key-usage", "localhost", 0, TH_BAD_KEY_USAGE);
+    expect_cert_vs(OSSL, "self-signed", "localhost", 0, TH_SELF_SIGNED);
+    expect_cert_vs(OSSL, "no-intermediate", "localhost", 0, TH_UNKNOWN_CA);
+    expect_cert_vs(OSSL, "revoked", "localhost", 1, TH_REVOKED);
+    expect_cert("rsa1024", "localhost", 0, TH_WEAK_KEY);
+    expect_cert("sha1", "localhost", 0, TH_WEAK_SIGNATURE);
+    expect_cert("bad-signature", "localhost", 0, TH_BAD_SIGNATURE);
+    expect_cert("revoked", "localhost", 0, TH_OK);
+    expect_cert("revoked", "localhost", 1, TH_REVOKED);
+}
+
+static void test_verify_off(void)
+{
+    struct run r;
+    run_init(&r, "expired");
+    r.ccfg.verify = 0;
+    r.ccfg.hostname = "example.com";
+    if (handshake(&r) == 0)
+        check_ok(&r, "verify off accepts an expired, misnamed leaf");
+    run_free(&r);
+    run_init(&r, "rsa2048");
+    r.ccfg.ca_file = NULL;
+    if (handshake(&r) == 0)
+        check_failed(&r.cerr, r.cst, TH_UNKNOWN_CA, "no trust anchors");
+    run_free(&r);
+    /* SNI with no name to check: the name mbedTLS would check anyway is not held
+     * against the leaf. */
+    run_init(&r, "rsa2048");
+    r.ccfg.hostname = NULL;
+    r.ccfg.sni = "example.com";
+    if (handshake(&r) == 0)
+        check_ok(&r, "SNI without a hostname check");
+    run_free(&r);
+}
+
+/* ---- negotiation failures ---- */
+
+static void expect_no_overlap(uint16_t csuite, uint16_t ssuite, const char *what)
+{
+    struct run r;
+    run_init(&r, "rsa2048");
+    r.ccfg.suites[0] = csuite;
+    r.scfg.suites[0] = ssuite;
+    r.ccfg.n_suites = r.scfg.n_suites = 1;
+    if (handshake(&r) == 0) {
+        check_failed(&r.serr, r.sst, TH_NO_SHARED_CIPHER, what);
+        check_failed(&r.cerr, r.cst, TH_HANDSHAKE_FAILURE, what); /* the alert: 40 */
+    }
+    run_free(&r);
+}
+
+/* An ECDHE suite both have but no curve: 2.28's server finds out only while
+ * writing its ServerKeyExchange, after ServerHello and Certificate went out, and
+ * stops without an alert (a finding): the client waits until the transport ends. */
+static void test_no_shared_curve(void)
+{
+    struct run r;
+    char buf[16];
+    size_t done;
+    run_init(&r, "rsa2048");
+    r.ccfg.suites[0] = 0xC02F;
+    r.ccfg.n_suites = 1;
+    r.ccfg.groups[0] = 0x001D;
+    r.scfg.groups[0] = 0x0018;
+    r.ccfg.n_groups = r.scfg.n_groups = 1;
+    if (handshake(&r) == 0) {
+        check_failed(&r.serr, r.sst, TH_NO_SHARED_CIPHER, "no shared curve");
+        is_int(r.cst, TH_STEP_WANT_READ, "no shared curve: no alert, the client waits");
+        th_mem_pair_close_server(&r.mp);
+        check_failed(&r.cerr, B->handshake(r.c, &r.cerr), TH_TRUNCATED,
+                     "no shared curve: then the transport ends");
+        ok(B->read(r.c, buf, sizeof(buf), &done, &r.cerr) == TH_STEP_FAILED,
+           "no shared curve: reading after it fails too");
+    }
+    run_free(&r);
+}
+
+static void test_no_overlap(void)
+{
+    expect_no_overlap(0xC02F, 0xC030, "TLS 1.2 no shared suite");
+    expect_no_overlap(0x009C, 0xC02F, "RSA key transport vs ECDHE");
+    test_no_shared_curve();
+}
+
+/* ---- resumption ---- */
+
+/* Two connections on the same contexts; resumed as reported by the second. */
+static void expect_resume(struct run *r, int tickets, int cache, enum th_resume ask, int want,
+                          const char *what)
+{
+    struct th_error e = {0};
+    r->ccfg.resume = ask;
+    r->scfg.tickets = tickets;
+    r->scfg.session_cache = cache;
+    if (handshake(r) != 0)
+        goto out;
+    check_ok(r, what);
+    ok(!r->cneg.resumed && !r->sneg.resumed, "%s: first is a full handshake", what);
+    ok(transfer(r, 1, "hello", &e) == 0, "%s: data arrives", what);
+    struct th_session *sess = r->cb->session_get(r->c);
+    ok(want ? sess != NULL : 1, "%s: a session to resume", what);
+    disconnect(r); /* without close_notify: must not cost the session */
+    if (connect_pair(r, sess) == 0 && check_ok(r, what)) {
+        is_int(r->cneg.resumed, want, "%s: client says resumed", what);
+        is_int(r->sneg.resumed, want, "%s: server says resumed", what);
+        ok(r->cneg.suite && r->cneg.suite == r->sneg.suite, "%s: suite 0x%04x on both", what,
+           r->cneg.suite);
+        /* (OpenSSL reports the first connection's group on a resumed one) */
+        if (want && r->cb == B)
+            is_int(r->cneg.group, 0, "%s: no key exchange, no group (client)", what);
+        if (want && r->sb == B)
+            is_int(r->sneg.group, 0, "%s: no key exchange, no group (server)", what);
+        ok(transfer(r, 0, "again", &e) == 0, "%s: data after resumption", what);
+    }
+    r->cb->session_free(sess);
+out:
+    run_free(r);
+}
+
+static void test_resumption(void)
+{
+    struct run r;
+    run_init(&r, "rsa2048");
+    expect_resume(&r, 1, 0, TH_RESUME_TICKET, 1, "ticket");
+    run_init(&r, "rsa2048");
+    expect_resume(&r, 0, 1, TH_RESUME_SESSION_ID, 1, "session id");
+    run_init(&r, "rsa2048");
+    expect_resume(&r, 1, 1, TH_RESUME_SESSION_ID, 1, "session id, server with both");
+    run_init(&r, "rsa2048");
+    expect_resume(&r, 0, 0, TH_RESUME_TICKET, 0, "nothing to resume");
+    run_init(&r, "rsa2048");
+    expect_resume(&r, 1, 0, TH_RESUME_SESSION_ID, 0, "session id vs a ticket-only server");
+}
+
+/* ---- ALPN ---- */
+
+static void set_alpn(struct run *r, const char *const *cl, size_t nc, const char *const *sl,
+                     size_t ns)
+{
+    for (size_t i = 0; i < nc; i++)
+        r->ccfg.alpn[i] = cl[i];
+    for (size_t i = 0; i < ns; i++)
+        r->scfg.alpn[i] = sl[i];
+    r->ccfg.n_alpn = nc;
+    r->scfg.n_alpn = ns;
+}
+
+static void expect_alpn(const char *const *cl, size_t nc, const char *const *sl, size_t ns,
+                        const char *want)
+{
+    struct run r;
+    run_init(&r, "rsa2048");
+    set_alpn(&r, cl, nc, sl, ns);
+    if (handshake(&r) == 0 && check_ok(&r, "ALPN")) {
+        is_str(r.cneg.alpn, want, "ALPN: client sees '%s'", want);
+        is_str(r.sneg.alpn, want, "ALPN: server chose '%s'", want);
+    }
+    run_free(&r);
+}
+
+static void test_alpn(void)
+{
+    static const char *const client[] = {"http/1.1", "h2"};
+    static const char *const server[] = {"h2", "http/1.1"};
+    static const char *const other[] = {"spdy/3"};
+    expect_alpn(client, 2, server, 2, "h2");
+    expect_alpn(client, 2, NULL, 0, "");
+    expect_alpn(NULL, 0, server, 2, "");
+    /* No overlap: mbedTLS 2.28's server refuses with no_application_protocol (120)
+     * instead of going on without ALPN (a finding). */
+    struct run r;
+    run_init(&r, "rsa2048");
+    set_alpn(&r, client, 2, other, 1);
+    if (handshake(&r) == 0) {
+        check_failed(&r.serr, r.sst, TH_HANDSHAKE_FAILURE, "ALPN mismatch (server)");
+        check_failed(&r.cerr, r.cst, TH_HANDSHAKE_FAILURE, "ALPN mismatch (client)");
+        ok(strstr(r.cerr.text, "alert 120") != NULL, "ALPN mismatch: alert 120 received");
+    }
+    run_free(&r);
+}
+
+/* ---- the record layer ---- */
+
+static void test_bad_record_mac(uint16_t suite, const char *what)
+{
+    struct run r;
+    struct th_error e = {0};
+    size_t done = 0;
+    char buf[64];
+    run_init(&r, "rsa2048");
+    r.ccfg.suites[0] = suite;
+    r.ccfg.n_suites = 1;
+    if (handshake(&r) != 0 || !check_ok(&r, what))
+        goto out;
+    ok(transfer(&r, 1, "ping", &e) == 0, "%s: data arrives", what);
+    ok(B->write(r.c, "hello, world", 12, &done, &e) == TH_STEP_DONE, "%s: write", what);
+    /* flip one bit of the last byte in flight: inside the record's tag or MAC */
+    struct th_queue *q = &r.mp.c2s;
+    q->buf[(q->head + q->len - 1) % q->cap] ^= 0x01;
+    enum th_step st = B->read(r.s, buf, sizeof(buf), &done, &r.serr);
+    check_failed(&r.serr, st, TH_BAD_RECORD_MAC, what);
+    /* the failure sticks */
+    struct th_error again = {0};
+    ok(B->read(r.s, buf, sizeof(buf), &done, &again) == TH_STEP_FAILED &&
+           again.outcome == TH_BAD_RECORD_MAC,
+       "%s: a later step repeats the failure", what);
+out:
+    run_free(&r);
+}
+
+static void test_close(void)
+{
+    struct run r;
+    struct th_error e = {0};
+    size_t done = 0;
+    char buf[64];
+    run_init(&r, "rsa2048");
+    if (handshake(&r) != 0)
+        goto out;
+    ok(transfer(&r, 0, "GET /", &e) == 0, "close: request arrives");
+    ok(B->shutdown(r.s, &e) == TH_STEP_DONE, "close: server sends close_notify");
+    is_int(B->read(r.c, buf, sizeof(buf), &done, &e), TH_STEP_CLOSED, "close: client sees it");
+    is_int(B->shutdown(r.c, &e), TH_STEP_DONE, "close: client answers");
+    is_int(B->read(r.s, buf, sizeof(buf), &done, &e), TH_STEP_CLOSED, "close: server sees it");
+    disconnect(&r);
+    if (connect_pair(&r, NULL) != 0)
+        goto out;
+    ok(transfer(&r, 0, "GET /", &e) == 0, "truncated: request arrives");
+    th_mem_pair_close_server(&r.mp); /* FIN without close_notify */
+    enum th_step st = B->read(r.c, buf, sizeof(buf), &done, &r.cerr);
+    check_failed(&r.cerr, st, TH_TRUNCATED, "EOF without close_notify");
+    disconnect(&r);
+    /* EOF in the middle of the handshake */
+    if (connect_pair(&r, NULL) != 0)
+        goto out;
+    disconnect(&r);
+    th_mem_pair_init(&r.mp);
+    struct th_conn *c = NULL;
+    if (B->conn_new(r.cctx, &r.mp.client_io, NULL, &c, &e) == 0) {
+        ok(B->handshake(c, &e) == TH_STEP_WANT_READ, "mid-handshake EOF: hello sent");
+        th_mem_pair_close_server(&r.mp);
+        check_failed(&e, B->handshake(c, &e), TH_TRUNCATED, "mid-handshake EOF");
+        B->conn_free(c);
+    }
+    th_mem_pair_free(&r.mp);
+    memset(&r.mp, 0, sizeof(r.mp));
+out:
+    run_free(&r);
+}
+
+/* Large writes: mbedTLS takes at most one record a call, and *done says how much. */
+static void test_large_write(void)
+{
+    struct run r;
+    struct th_error e = {0};
+    run_init(&r, "rsa2048");
+    if (handshake(&r) != 0 || !check_ok(&r, "large write"))
+        goto out;
+    size_t len = 100000, sent = 0, got = 0;
+    unsigned char *out = th_xmalloc(len), *in = th_xmalloc(len);
+    th_pattern_fill(42, 0, out, len);
+    for (int i = 0; i < 1000 && got < len; i++) {
+        size_t done = 0;
+        if (sent < len && B->write(r.c, out + sent, len - sent, &done, &e) == TH_STEP_DONE)
+            sent += done;
+        if (B->read(r.s, in + got, len - got, &done, &e) == TH_STEP_DONE)
+            got += done;
+    }
+    ok(sent == len && got == len && memcmp(in, out, len) == 0, "large write: %zu bytes intact",
+       got);
+    free(out);
+    free(in);
+out:
+    run_free(&r);
+}
+
+/* The transport failing outright is io_error, not a TLS outcome. */
+static ssize_t broken_send(void *ctx, const void *buf, size_t len)
+{
+    return TH_IO_FAIL;
+}
+static ssize_t broken_recv(void *ctx, void *buf, size_t len)
+{
+    return TH_IO_FAIL;
+}
+static ssize_t idle_recv(void *ctx, void *buf, size_t len)
+{
+    return TH_IO_AGAIN;
+}
+
+static void expect_io_error(ssize_t (*recv_fn)(void *, void *, size_t), const char *what)
+{
+    struct run r;
+    struct th_error e = {0};
+    run_init(&r, "rsa2048");
+    if (make_ctxs(&r) == 0) {
+        struct th_io io = {.ctx = NULL, .send = broken_send, .recv = recv_fn};
+        struct th_conn *c = NULL;
+        if (B->conn_new(r.cctx, &io, NULL, &c, &e) == 0) {
+            enum th_step st = B->handshake(c, &e);
+            is_int(st, TH_STEP_FAILED, "%s: handshake fails", what);
+            is_str(th_outcome_name(e.outcome), "io_error", "%s: io_error (%s)", what, e.text);
+            ok(e.code != 0, "%s: native code %ld", what, e.code);
+            B->conn_free(c);
+        }
+    }
+    run_free(&r);
+}
+
+static void test_io_error(void)
+{
+    expect_io_error(broken_recv, "send and recv fail");
+    expect_io_error(idle_recv, "send fails, recv would block");
+}
+
+/* ---- configuration errors ---- */
+
+static void expect_bad_config(struct th_tls_config *cfg, const char *what)
+{
+    struct th_ctx *ctx = NULL;
+    struct th_error e = {0};
+    ok(B->ctx_new(cfg, &ctx, &e) != 0 && ctx == NULL, "%s: refused", what);
+    ok(e.outcome == TH_INTERNAL_ERROR && e.text[0], "%s: says why: %s", what, e.text);
+    B->ctx_free(ctx);
+}
+
+static void test_bad_config(void)
+{
+    struct run r;
+    run_init(&r, "rsa2048");
+    r.scfg.cert_file = "/nonexistent.pem";
+    expect_bad_config(&r.scfg, "missing certificate");
+    run_init(&r, "rsa2048");
+    r.scfg.key_file = r.ca; /* not a key */
+    expect_bad_config(&r.scfg, "key that is not a key");
+    run_init(&r, "rsa2048");
+    pki_path(r.key, sizeof(r.key), "ecdsa-p256.key.pem"); /* another leaf's key */
+    expect_bad_config(&r.scfg, "key of another certificate");
+    run_init(&r, "rsa2048");
+    r.ccfg.suites[0] = 0x1301; /* TLS 1.3: not in 2.28 */
+    r.ccfg.n_suites = 1;
+    expect_bad_config(&r.ccfg, "TLS 1.3 suite");
+    run_init(&r, "rsa2048");
+    r.ccfg.groups[0] = 0x0100; /* ffdhe2048: not negotiated by 2.28 */
+    r.ccfg.n_groups = 1;
+    expect_bad_config(&r.ccfg, "finite-field group");
+    run_init(&r, "rsa2048");
+    r.ccfg.crl_file = r.ca; /* holds no CRL */
+    expect_bad_config(&r.ccfg, "CRL file without a CRL");
+    run_init(&r, "rsa2048");
+    r.ccfg.ca_file = "/nonexistent.pem";
+    expect_bad_config(&r.ccfg, "missing CA file");
+}
+
+/* ---- against OpenSSL, both ways ---- */
+
+static void cross_handshake(const struct th_backend *cb, const struct th_backend *sb)
+{
+    char what[64];
+    struct run r;
+    struct th_error e = {0};
+    snprintf(what, sizeof(what), "%s client vs %s server", cb->name, sb->name);
+    run_init2(&r, "rsa2048", cb, sb);
+    r.ccfg.versions = V12 | V13;
+    r.ccfg.suites[0] = 0xC02F;
+    r.ccfg.n_suites = 1;
+    r.ccfg.groups[0] = 0x001D;
+    r.ccfg.n_groups = 1;
+    if (handshake(&r) == 0 && check_ok(&r, what)) {
+        ok(r.cneg.version == TH_TLS12 && r.sneg.version == TH_TLS12, "%s: TLS 1.2", what);
+        ok(r.cneg.suite == 0xC02F && r.sneg.suite == 0xC02F, "%s: suite", what);
+        ok(r.cneg.group == 0x001D && r.sneg.group == 0x001D, "%s: x25519", what);
+        ok(transfer(&r, 0, "GET /", &e) == 0 && transfer(&r, 1, "200", &e) == 0,
+           "%s: data both ways", what);
+    }
+    run_free(&r);
+
+    run_init2(&r, "ecdsa-p256", cb, sb);
+    if (handshake(&r) == 0 && check_ok(&r, what))
+        ok(th_suite_by_id(r.cneg.suite) && strcmp(th_suite_by_id(r.cneg.suite)->auth, "ECDSA") == 0,
+           "%s: ECDSA certificate, suite 0x%04x", what, r.cneg.suite);
+    run_free(&r);
+
+    snprintf(what, sizeof(what), "%s vs %s ticket", cb->name, sb->name);
+    run_init2(&r, "rsa2048", cb, sb);
+    expect_resume(&r, 1, 0, TH_RESUME_TICKET, 1, what);
+    snprintf(what, sizeof(what), "%s vs %s session id", cb->name, sb->name);
+    run_init2(&r, "rsa2048", cb, sb);
+    expect_resume(&r, 0, 1, TH_RESUME_SESSION_ID, 1, what);
+
+    snprintf(what, sizeof(what), "%s vs %s expired", cb->name, sb->name);
+    run_init2(&r, "expired", cb, sb);
+    if (handshake(&r) == 0) {
+        check_failed(&r.cerr, r.cst, TH_EXPIRED, what);
+        check_failed(&r.serr, r.sst, TH_EXPIRED, what); /* certificate_expired alert */
+    }
+    run_free(&r);
+}
+
+static void test_cross(void)
+{
+    cross_handshake(B, OSSL);
+    cross_handshake(OSSL, B);
+
+    /* mbedTLS's 1.2 against a server that has only 1.3 */
+    struct run r;
+    run_init2(&r, "rsa2048", B, OSSL);
+    r.scfg.versions = V13;
+    if (handshake(&r) == 0) {
+        check_failed(&r.cerr, r.cst, TH_PROTOCOL_VERSION, "mbedtls 1.2 vs openssl 1.3-only");
+        check_failed(&r.serr, r.sst, TH_PROTOCOL_VERSION, "openssl 1.3-only vs mbedtls 1.2");
+    }
+    run_free(&r);
+    /* A 1.3-only ClientHello still says 1.2 in legacy_version and offers only 1.3
+     * suites: 2.28's server, which ignores supported_versions, finds no shared suite
+     * and answers handshake_failure, not protocol_version (a finding). */
+    run_init2(&r, "rsa2048", OSSL, B);
+    r.ccfg.versions = V13;
+    r.scfg.versions = V12 | V13;
+    if (handshake(&r) == 0) {
+        check_failed(&r.cerr, r.cst, TH_HANDSHAKE_FAILURE, "openssl 1.3-only vs mbedtls");
+        check_failed(&r.serr, r.sst, TH_NO_SHARED_CIPHER, "mbedtls vs openssl 1.3-only");
+    }
+    run_free(&r);
+
+    /* the cert failure as OpenSSL's server sees mbedTLS's alert */
+    run_init2(&r, "bad-signature", B, OSSL);
+    if (handshake(&r) == 0)
+        check_failed(&r.cerr, r.cst, TH_BAD_SIGNATURE, "mbedtls vs openssl bad signature");
+    run_free(&r);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+int main(void)
+{
+    char err[256];
+    if (!mkdtemp(tmpdir)) {
+        ok(0, "mkdtemp");
+        return done_testing();
+    }
+    snprintf(pkidir, sizeof(pkidir), "%s/pki", tmpdir);
+    if (!ok(th_pki_generate(pkidir, err, sizeof(err)) == 0, "test PKI generated")) {
+        printf("#   %s\n", err);
+        nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        return done_testing();
+    }
+    test_concurrent_init();
+    test_caps();
+    test_negotiation();
+    test_every_suite();
+    test_every_group();
+    test_versions();
+    test_server_order();
+    test_certificates();
+    test_verify_off();
+    test_no_overlap();
+    test_resumption();
+    test_alpn();
+    test_bad_record_mac(0xC02F, "AES-GCM flipped bit");
+    test_bad_record_mac(0xCCA8, "ChaCha20-Poly1305 flipped bit");
+    test_bad_record_mac(0xC027, "AES-CBC-SHA256 flipped bit");
+    test_close();
+    test_large_write();
+    test_io_error();
+    test_bad_config();
+    test_cross();
+    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return done_testing();
+}
