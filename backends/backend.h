@@ -48,6 +48,7 @@ enum {
     TH_CAP_DRIVER_IO = 1u << 9,         /* I/O through struct th_io (memory and TCP) */
     TH_CAP_OWN_SOCKET = 1u << 10,       /* connects itself (->fetch): TCP targets only */
     TH_CAP_CLIENT_ORDER = 1u << 11,     /* server can follow the client's suite order */
+    TH_CAP_TRUNCATION = 1u << 12,       /* reads a close without close_notify as truncated */
 };
 
 struct th_caps {
@@ -164,6 +165,18 @@ struct th_backend {
     /* socket-owning clients: one HTTPS GET of https://host:port/path */
     int (*fetch)(const struct th_tls_config *cfg, const char *host, uint16_t port, const char *path,
                  double timeout_s, struct th_fetch_result *out);
+
+    /* data path (optional) */
+    /* Ask for a TLS 1.3 KeyUpdate that also asks the peer to update (update_requested).
+     * The update goes out with the next write or call; DONE once scheduled. */
+    enum th_step (*key_update)(struct th_conn *c, struct th_error *err);
+    /* The raw cost of the suite's record protection through the library's own crypto
+     * API, no TLS: seal then open records of record_size bytes (with a 13-byte AAD, as
+     * TLS 1.2 does; TLS 1.3's 5-byte AAD costs the same) for about `seconds`, and
+     * report the CPU nanoseconds per byte of seal+open together in *ns_per_byte.
+     * -1 with err when the library cannot, or the suite is not an AEAD it has. */
+    int (*aead_cost)(uint16_t suite, size_t record_size, double seconds, double *ns_per_byte,
+                     struct th_error *err);
 };
 
 /* registry.c */

@@ -145,7 +145,7 @@ static int parse_opts(int argc, char **argv, struct cmd_opts *o)
     };
     memset(o, 0, sizeof(*o));
     o->pki_dir = default_pki_dir();
-    o->repeat = 1;
+    o->repeat = 0; /* 0: the scenario's, else 3 */
     optind = 1;
     opterr = 0;
     int ch;
@@ -259,7 +259,10 @@ static int cmd_run(int argc, char **argv)
         .started_at = th_wall_clock(),
         .results = th_xcalloc(plan.n ? plan.n : 1, sizeof(struct th_case_result)),
     };
-    struct th_runner_opts ro = {.pki_dir = o.pki_dir, .interrupt = &interrupted};
+    struct th_runner_opts ro = {.pki_dir = o.pki_dir,
+                                .interrupt = &interrupted,
+                                .repeat = (unsigned)o.repeat,
+                                .quick = o.quick};
     printf("tlsharness %s: %zu cases; backends:", TH_VERSION, plan.n);
     for (size_t i = 0; th_backends[i]; i++)
         printf(" %s (%s)", th_backends[i]->name, th_backends[i]->version());

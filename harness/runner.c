@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "pki.h"
+#include "runner_int.h"
 #include "transport.h"
 
 #define BODY_LEN 1024
@@ -569,25 +570,30 @@ static void set_error(struct th_case_result *r, const char *fmt, const char *det
     snprintf(r->reason, sizeof(r->reason), fmt, detail);
 }
 
-static int make_ctxs(const struct th_case *c, const struct th_runner_opts *o, struct conn_run *cr,
-                     struct th_case_result *r)
+int th_make_ctxs(const struct th_case *c, const char *pki_dir, struct th_ctx **cctx,
+                 struct th_ctx **sctx, struct th_case_result *r)
 {
     struct resolved rc, rs;
     char err[512] = "";
     struct th_error e = {0};
-    if (resolve_client(c, o->pki_dir, &rc, err, sizeof(err)) != 0 ||
-        (c->server && resolve_server(c, o->pki_dir, &rs, err, sizeof(err)) != 0)) {
+    *cctx = *sctx = NULL;
+    if (resolve_client(c, pki_dir, &rc, err, sizeof(err)) != 0 ||
+        (c->server && resolve_server(c, pki_dir, &rs, err, sizeof(err)) != 0)) {
         set_error(r, "cannot resolve the case's files: %s", err);
         return -1;
     }
-    if (c->client->ctx_new(&rc.cfg, &cr->cctx, &e) != 0) {
+    if (c->kind == TH_KIND_HANDSHAKE_RATE)
+        rc.cfg.resume = c->rate.resume;
+    if (c->client->ctx_new(&rc.cfg, cctx, &e) != 0) {
         snprintf(err, sizeof(err), "%s: %s (code %ld)", c->client->name, e.text, e.code);
         set_error(r, "client configuration refused by %s", err);
         return -1;
     }
-    if (c->server && c->server->ctx_new(&rs.cfg, &cr->sctx, &e) != 0) {
+    if (c->server && c->server->ctx_new(&rs.cfg, sctx, &e) != 0) {
         snprintf(err, sizeof(err), "%s: %s (code %ld)", c->server->name, e.text, e.code);
         set_error(r, "server configuration refused by %s", err);
+        c->client->ctx_free(*cctx);
+        *cctx = NULL;
         return -1;
     }
     return 0;
@@ -605,8 +611,13 @@ void th_run_case(const struct th_case *c, const struct th_runner_opts *o, struct
         th_strlcpy(r->reason, c->skip, sizeof(r->reason));
         return;
     }
+    if (c->kind != TH_KIND_HANDSHAKE) {
+        th_run_datapath(c, o, r);
+        r->duration_s = (double)(th_now_ns() - t0) / 1e9;
+        return;
+    }
     struct conn_run cr = {.c = c};
-    if (make_ctxs(c, o, &cr, r) != 0)
+    if (th_make_ctxs(c, o->pki_dir, &cr.cctx, &cr.sctx, r) != 0)
         goto out;
     cr.deadline = t0 + (uint64_t)(c->timeout_s * 1e9);
     unsigned char body[BODY_LEN];

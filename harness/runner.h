@@ -11,6 +11,8 @@
 struct th_runner_opts {
     const char *pki_dir;              /* the generated test PKI */
     volatile sig_atomic_t *interrupt; /* set by a signal: stop between cases */
+    unsigned repeat;                  /* --repeat: measured repetitions (0: default) */
+    int quick;                        /* --quick: scaled-down sizes */
 };
 
 /* Run one case; never fails as a function: problems become status error. */

@@ -11,7 +11,54 @@
 #include "outcome.h"
 #include "util.h"
 
-enum th_kind { TH_KIND_HANDSHAKE = 0 };
+enum th_kind {
+    TH_KIND_HANDSHAKE = 0,
+    TH_KIND_BULK,           /* "bulk": application data one way or both, measured */
+    TH_KIND_HANDSHAKE_RATE, /* "handshake_rate": handshakes per second, CPU per handshake */
+    TH_KIND_MEMORY,         /* "memory": bytes per established idle connection */
+    TH_KIND_INTEGRITY,      /* "integrity": a fault injected into records in flight */
+};
+
+enum th_direction { TH_C2S = 0, TH_S2C, TH_BOTH };
+
+enum th_fault {
+    TH_FAULT_FLIP_BIT = 0, /* one bit of one record's body */
+    TH_FAULT_DROP,         /* one record removed */
+    TH_FAULT_DUPLICATE,    /* one record sent twice */
+    TH_FAULT_REORDER,      /* one record swapped with the next */
+    TH_FAULT_TRUNCATE,     /* the stream ends after one record, without close_notify */
+    TH_FAULT_KEY_UPDATE,   /* no fault: a TLS 1.3 KeyUpdate before one record */
+};
+
+/* "bulk": {"bytes": N | "seconds": S, "write_size": N, "direction": ...} */
+struct th_bulk_spec {
+    uint64_t bytes;    /* 0: by time */
+    double seconds;    /* default 1 when bytes is 0 */
+    size_t write_size; /* default 16384 */
+    enum th_direction direction;
+};
+
+/* "handshakes": {"count": N | "seconds": S, "resume": ..., "concurrency": N} */
+struct th_rate_spec {
+    uint64_t count;        /* 0: by time */
+    double seconds;        /* default 1 when count is 0 */
+    enum th_resume resume; /* every measured handshake resumes this way, or none */
+    unsigned concurrency;  /* default 1; above 1 needs transport tcp */
+};
+
+/* "memory": {"connections": N} */
+struct th_memory_spec {
+    unsigned connections; /* default 200 */
+};
+
+/* "integrity": {"fault": ..., "record": N, "bytes": N, "write_size": N, "direction": ...} */
+struct th_fault_spec {
+    enum th_fault fault;
+    unsigned record;             /* which application-data record (1-based); default 3 */
+    uint64_t bytes;              /* payload; default 262144 */
+    size_t write_size;           /* default 16384 */
+    enum th_direction direction; /* c2s or s2c; default c2s */
+};
 enum th_transport { TH_TRANSPORT_MEMORY = 0, TH_TRANSPORT_TCP };
 
 const char *th_kind_name(enum th_kind k);
@@ -72,6 +119,14 @@ struct th_case {
     uint16_t target_port;
     enum th_transport transport; /* external targets are always TCP */
     double timeout_s;            /* default 5 */
+
+    /* The kind's block; the others keep their defaults. */
+    unsigned repeat;              /* benchmark kinds: measured repetitions; 0: the CLI's --repeat */
+    struct th_bulk_spec bulk;     /* kind bulk */
+    struct th_rate_spec rate;     /* kind handshake_rate */
+    struct th_memory_spec memory; /* kind memory */
+    struct th_fault_spec fault;   /* kind integrity */
+
     struct th_endpoint_spec c, s;
     struct th_expect expect;
     int has_deviation;

@@ -17,8 +17,10 @@
 
 /* ---- memory ---- */
 
-static void queue_push(struct th_queue *q, const void *data, size_t len)
+void th_queue_push(struct th_queue *q, const void *data, size_t len)
 {
+    if (!len)
+        return;
     if (q->len + len > q->cap) {
         size_t cap = q->cap ? q->cap : 65536;
         while (cap < q->len + len)
@@ -60,7 +62,10 @@ static ssize_t mem_send(void *ctx, const void *buf, size_t len)
     struct th_queue **qs = ctx; /* [0] out, [1] in */
     if (qs[0]->eof)
         return TH_IO_FAIL;
-    queue_push(qs[0], buf, len);
+    if (qs[0]->filter)
+        qs[0]->filter(qs[0]->filter_arg, qs[0], buf, len);
+    else
+        th_queue_push(qs[0], buf, len);
     return (ssize_t)len;
 }
 
@@ -70,6 +75,15 @@ static ssize_t mem_recv(void *ctx, void *buf, size_t len)
     if (qs[1]->len == 0)
         return qs[1]->eof ? 0 : TH_IO_AGAIN;
     return (ssize_t)queue_pop(qs[1], buf, len);
+}
+
+void th_queue_trim(struct th_queue *q)
+{
+    if (q->len)
+        return;
+    free(q->buf);
+    q->buf = NULL;
+    q->cap = q->head = 0;
 }
 
 void th_mem_pair_init(struct th_mem_pair *p)

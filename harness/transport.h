@@ -10,13 +10,25 @@
 #include "../backends/backend.h"
 #include "util.h"
 
+struct th_queue;
+/* Sees every byte a writer sends into a queue, and decides what is queued (fault
+ * injection: see fault.h). It queues with th_queue_push. */
+typedef void (*th_queue_filter)(void *arg, struct th_queue *q, const unsigned char *data,
+                                size_t len);
+
 /* A byte queue in one direction. */
 struct th_queue {
     unsigned char *buf;
     size_t cap, head, len;
-    int eof;        /* the writer closed: recv returns 0 once drained */
-    uint64_t total; /* bytes ever queued */
+    int eof;                /* the writer closed: recv returns 0 once drained */
+    uint64_t total;         /* bytes ever queued */
+    th_queue_filter filter; /* NULL: bytes go straight in */
+    void *filter_arg;
 };
+
+void th_queue_push(struct th_queue *q, const void *data, size_t len);
+/* Give back the buffer of an empty queue (it grows again when used). */
+void th_queue_trim(struct th_queue *q);
 
 /* Two queues and the two endpoints' views of them. */
 struct th_mem_pair {
