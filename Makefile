@@ -85,7 +85,7 @@ ifneq ($(SANITIZE),)
 BIN := $(BUILD)/tlsharness
 endif
 
-.PHONY: all run check check-only deps test-bins clean install format format-check fuzz
+.PHONY: all run check check-only deps test-bins clean install format format-check fuzz bench
 all: $(BIN)
 
 $(BIN): $(LIB_OBJ) $(MAIN_OBJ)
@@ -159,6 +159,11 @@ check:
 
 check-only: test-bins
 	$(Q)TH_BUILD=$(BUILD) TH_BIN=$(abspath $(BIN)) prove -f $(UNIT_BIN) tests/integration/*.t
+
+# The harness's overhead against bare reference loops, side by side (a benchmark,
+# not a test: run it on an idle machine). BENCH_ROUNDS, BENCH_REPS.
+bench: all
+	tests/bench/run.sh $(or $(BENCH_ROUNDS),3) $(or $(BENCH_REPS),5)
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tlsharness
