@@ -249,6 +249,8 @@ static void test_caps(void)
        "caps: %zu groups, x25519 and secp256r1, no ffdhe", caps.n_groups);
     ok((caps.features & TH_CAP_DRIVER_IO) && !(caps.features & TH_CAP_IP_SAN),
        "caps: driver I/O, no IP SAN check");
+    /* test_close shows it: an EOF without close_notify reads as truncated */
+    ok(caps.features & TH_CAP_TRUNCATION, "caps: truncation detected");
     is_int(caps.resume, TH_RESUME_BIT(TH_RESUME_TICKET) | TH_RESUME_BIT(TH_RESUME_SESSION_ID),
            "caps: ticket and session-id resumption");
     ok(strncmp(B->version(), "mbed TLS 2.28", 13) == 0, "version is '%s'", B->version());
@@ -886,6 +888,53 @@ static void test_cross(void)
     run_free(&r);
 }
 
+/* ---- the data path's optional ops ---- */
+
+static void test_data_path_ops(void)
+{
+    ok(B->key_update == NULL, "ops: no key_update (no TLS 1.3 in 2.28)");
+    ok(B->aead_cost != NULL, "ops: aead_cost");
+    if (!B->aead_cost)
+        return;
+    struct th_caps caps;
+    B->caps(&caps);
+    int aeads = 0, bad = 0;
+    for (size_t i = 0; i < caps.n_suites; i++) {
+        const struct th_suite_info *si = th_suite_by_id(caps.suites[i]);
+        if (strcmp(si->mac, "AEAD") != 0)
+            continue;
+        struct th_error e = {0};
+        double ns = -1;
+        int rc = B->aead_cost(caps.suites[i], 16384, 0.01, &ns, &e);
+        aeads++;
+        if (rc != 0 || !(ns > 0 && ns < 1000)) { /* !(...): NaN fails too */
+            printf("#   %s: rc %d, %g ns/byte: %s\n", si->name, rc, ns, e.text);
+            bad++;
+        }
+    }
+    ok(aeads >= 5 && bad == 0, "aead_cost: a finite positive figure for each of %d AEAD suites",
+       aeads);
+    double gcm = 0, ccm8 = 0;
+    struct th_error e = {0};
+    int rc = B->aead_cost(0xC02F, 16384, 0.05, &gcm, &e);
+    ok(rc == 0 && gcm > 0, "aead_cost AES-128-GCM 16 KiB: %.3f ns/byte", gcm);
+    /* 1-byte records: the per-record overhead dominates, far above the bulk figure */
+    rc = B->aead_cost(0xC0AE, 1, 0.01, &ccm8, &e);
+    ok(rc == 0 && ccm8 > gcm, "aead_cost AES-128-CCM8, 1-byte records: %.1f ns/byte", ccm8);
+
+    double ns = 123;
+    memset(&e, 0, sizeof(e));
+    is_int(B->aead_cost(0xC027, 16384, 0.01, &ns, &e), -1, "aead_cost CBC suite: -1");
+    ok(strstr(e.text, "not an AEAD") && e.outcome == TH_INTERNAL_ERROR,
+       "aead_cost CBC suite: says why: %s", e.text);
+    ok(ns == 0, "aead_cost CBC suite: no figure");
+    memset(&e, 0, sizeof(e));
+    is_int(B->aead_cost(0x1301, 16384, 0.01, &ns, &e), -1, "aead_cost TLS 1.3 suite: -1");
+    ok(e.text[0] != '\0', "aead_cost TLS 1.3 suite: says why: %s", e.text);
+    memset(&e, 0, sizeof(e));
+    is_int(B->aead_cost(0xC02F, 0, 0.01, &ns, &e), -1, "aead_cost zero-byte records: -1");
+}
+
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     return remove(path);
@@ -924,6 +973,7 @@ int main(void)
     test_io_error();
     test_bad_config();
     test_cross();
+    test_data_path_ops();
     nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return done_testing();
 }
