@@ -105,6 +105,11 @@ static void case_init(struct th_case *k, const struct scn *sc, const char *file,
     k->target_port = sv->port;
     k->transport = sv->be ? sc->transport : TH_TRANSPORT_TCP;
     k->timeout_s = sc->timeout_s;
+    k->repeat = sc->ks.repeat;
+    k->bulk = sc->ks.bulk;
+    k->rate = sc->ks.rate;
+    k->memory = sc->ks.memory;
+    k->fault = sc->ks.fault;
     th_spec_copy(&k->c, &sc->c.sp);
     th_spec_copy(&k->s, &sc->s.sp);
     th_expect_copy(&k->expect, &sc->expect);
@@ -113,6 +118,16 @@ static void case_init(struct th_case *k, const struct scn *sc, const char *file,
 }
 
 /* ---- skips: a capability the pair lacks ---- */
+
+/* Every kind but handshake moves its data through the driver's transport. */
+static char *skip_data_path(const struct th_backend *b, const struct th_caps *cp, enum th_kind kind)
+{
+    if (kind == TH_KIND_HANDSHAKE || (cp->features & TH_CAP_DRIVER_IO))
+        return NULL;
+    if (cp->features & TH_CAP_OWN_SOCKET)
+        return th_xasprintf("%s owns its socket: no driver-owned data path", b->name);
+    return th_xasprintf("%s cannot do I/O through the driver: no driver-owned data path", b->name);
+}
 
 static char *skip_transport(const struct th_backend *b, const struct th_caps *cp,
                             enum th_transport t)
@@ -183,13 +198,39 @@ static char *side_skip(const struct th_backend *b, struct th_endpoint_spec *sp,
 {
     struct th_caps cp;
     char *r;
+    /* handshake_rate: the measured handshakes resume (client.resume is not allowed) */
+    enum th_resume resume = k->kind == TH_KIND_HANDSHAKE_RATE ? k->rate.resume : k->c.resume;
     caps_of(b, &cp);
-    if ((r = skip_transport(b, &cp, k->transport)) || (r = skip_versions(b, &cp, sp, &k->expect)) ||
+    if ((r = skip_data_path(b, &cp, k->kind)) || (r = skip_transport(b, &cp, k->transport)) ||
+        (r = skip_versions(b, &cp, sp, &k->expect)) ||
         (r = skip_ids(b, cp.suites, cp.n_suites, sp->suites, sp->n_suites, k->expect.suite, 1)) ||
         (r = skip_ids(b, cp.groups, cp.n_groups, sp->groups, sp->n_groups, k->expect.group, 0)) ||
-        (r = skip_features(b, &cp, sp, k->c.resume, client)))
+        (r = skip_features(b, &cp, sp, resume, client)))
         return r;
     sp->versions &= cp.versions;
+    return NULL;
+}
+
+/* Why the pair cannot inject the integrity case's fault, or NULL. After side_skip:
+ * versions are narrowed to the backends'. */
+static char *skip_fault(const struct th_case *k)
+{
+    struct th_caps cp;
+    if (k->kind != TH_KIND_INTEGRITY || !k->server)
+        return NULL;
+    if (k->fault.fault == TH_FAULT_KEY_UPDATE) {
+        if (!k->client->key_update || !(k->c.versions & TH_VBIT(TH_TLS13)))
+            return th_xasprintf("%s lacks TLS 1.3 KeyUpdate", k->client->name);
+        if (!k->server->key_update || !(k->s.versions & TH_VBIT(TH_TLS13)))
+            return th_xasprintf("%s lacks TLS 1.3 KeyUpdate", k->server->name);
+    }
+    if (k->fault.fault == TH_FAULT_TRUNCATE) {
+        const struct th_backend *rx = k->fault.direction == TH_S2C ? k->client : k->server;
+        caps_of(rx, &cp);
+        if (!(cp.features & TH_CAP_TRUNCATION))
+            return th_xasprintf("%s cannot tell a close without close_notify from a clean one",
+                                rx->name);
+    }
     return NULL;
 }
 
@@ -247,6 +288,8 @@ static unsigned suite_fit(const struct th_case *k, const struct th_caps *cc,
         v &= ft->versions;
     if (k->expect.version)
         v &= TH_VBIT(k->expect.version);
+    if (k->kind == TH_KIND_INTEGRITY && k->fault.fault == TH_FAULT_KEY_UPDATE)
+        v &= TH_VBIT(TH_TLS13);
     return v;
 }
 
@@ -311,6 +354,8 @@ static void expand_pair(struct loader *L, const struct scn *sc, const char *file
     k.skip = side_skip(cl, &k.c, &k, 1);
     if (!k.skip && k.server)
         k.skip = side_skip(k.server, &k.s, &k, 0);
+    if (!k.skip)
+        k.skip = skip_fault(&k);
     if (sc->foreach == FE_NONE || k.skip) {
         push_case(L, &k);
         return;

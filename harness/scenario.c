@@ -1,6 +1,7 @@
 /* Scenario loader: strict parsing of the JSON format documented in
- * scenarios/README.md. The expansion of what was loaded into cases (variant x
- * client x server, and per suite or group with "foreach") is in expand.c.
+ * scenarios/README.md. The blocks of the kinds beyond handshake are in
+ * scenario_kinds.c; the expansion of what was loaded into cases (variant x client x
+ * server, and per suite or group with "foreach") is in expand.c.
  *
  * Parsing walks each JSON object key by key with a table of handlers per object
  * kind. The JSON path being looked at is kept on a small stack (struct ld), so
@@ -23,17 +24,12 @@
 #include "pki.h"
 #include "scenario_int.h"
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        if ((x) < 0)                                                                               \
-            return -1;                                                                             \
-    } while (0)
-
-#define MAX_DEPTH 8
-
 enum { WHO_CLIENT = 1, WHO_SERVER = 2 };
 
-static const char *const kind_names[] = {"handshake", "bulk", "handshake_rate", "load", NULL};
+/* In enum th_kind's order; the ones after it are known but not run by this build. */
+static const char *const kind_names[] = {
+    "handshake", "bulk", "handshake_rate", "memory", "integrity", "load", NULL};
+#define N_KINDS_RUN (TH_KIND_INTEGRITY + 1)
 static const char *const transport_names[] = {"memory", "tcp", NULL};
 static const char *const foreach_names[] = {"none", "suite", "group", NULL};
 static const char *const resume_names[] = {"none", "ticket", "session_id", NULL};
@@ -42,26 +38,13 @@ const char *const th_filter_auth[] = {"RSA", "ECDSA", "any", NULL};
 
 const char *th_kind_name(enum th_kind k)
 {
-    return k == TH_KIND_HANDSHAKE ? "handshake" : "unknown";
+    return (unsigned)k < N_KINDS_RUN ? kind_names[k] : "unknown";
 }
 
 const char *th_transport_name(enum th_transport t)
 {
     return t == TH_TRANSPORT_TCP ? "tcp" : "memory";
 }
-
-/* Loading one file: where we are in it. */
-struct ld {
-    struct loader *L;
-    const char *file, *text;
-    size_t len;
-    char *dir; /* absolute folder of the file, for relative paths */
-    int errors;
-    int foreach; /* of the scenario, known before the blocks that depend on it */
-    int variant; /* -1 while parsing the top level */
-    struct th_jpath path[MAX_DEPTH];
-    size_t depth;
-};
 
 /* ---- diagnostics ---- */
 
@@ -77,19 +60,6 @@ static void diag_at(struct loader *L, const char *file, int line, int col, const
         L->diag(&d, L->arg);
 }
 
-static void push_key(struct ld *l, const char *k)
-{
-    l->path[l->depth++] = (struct th_jpath){k, 0};
-}
-static void push_idx(struct ld *l, size_t i)
-{
-    l->path[l->depth++] = (struct th_jpath){NULL, i};
-}
-static void pop(struct ld *l)
-{
-    l->depth--;
-}
-
 static void path_str(const struct ld *l, char *out, size_t cap)
 {
     size_t n = 0;
@@ -101,7 +71,7 @@ static void path_str(const struct ld *l, char *out, size_t cap)
     }
 }
 
-static int verr(struct ld *l, int at_key, const char *fmt, va_list ap)
+int th_ld_verr(struct ld *l, int at_key, const char *fmt, va_list ap)
 {
     char where[256], what[512], msg[800];
     int line = 0, col = 0;
@@ -111,26 +81,6 @@ static int verr(struct ld *l, int at_key, const char *fmt, va_list ap)
     snprintf(msg, sizeof msg, "%s%s%s", where, *where ? ": " : "", what);
     l->errors++;
     diag_at(l->L, l->file, line, col, msg);
-    return -1;
-}
-
-/* An error at the value on top of the path stack. Returns -1. */
-TH_PRINTF(2, 3) static int perr(struct ld *l, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    verr(l, 0, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-/* An error at the key on top of the path stack. Returns -1. */
-TH_PRINTF(2, 3) static int kerr(struct ld *l, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    verr(l, 1, fmt, ap);
-    va_end(ap);
     return -1;
 }
 
@@ -169,7 +119,7 @@ static void backend_names(const struct th_backend *const *reg, char *out, size_t
 
 /* ---- typed values ---- */
 
-static const char *jtype(const json_t *v)
+const char *th_jtype(const json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT: return "an object";
@@ -185,7 +135,7 @@ static const char *jtype(const json_t *v)
 
 static int want(struct ld *l, const json_t *v, int good, const char *what)
 {
-    return good ? 0 : perr(l, "expected %s, got %s", what, jtype(v));
+    return good ? 0 : perr(l, "expected %s, got %s", what, th_jtype(v));
 }
 
 static int get_str(struct ld *l, json_t *v, const char **out)
@@ -202,7 +152,7 @@ static int get_bool(struct ld *l, json_t *v, int *out)
     return 0;
 }
 
-static int get_enum(struct ld *l, json_t *v, const char *const *names, int *out)
+int th_get_enum(struct ld *l, json_t *v, const char *const *names, int *out)
 {
     const char *s;
     char known[256];
@@ -384,7 +334,7 @@ static int parse_outcomes(struct ld *l, json_t *v, th_outcome_set *out)
     if (json_is_string(v))
         return outcome_item(l, v, out);
     if (!json_is_array(v))
-        return perr(l, "expected an outcome name or a list of them, got %s", jtype(v));
+        return perr(l, "expected an outcome name or a list of them, got %s", th_jtype(v));
     if (json_array_size(v) == 0)
         return perr(l, "empty list: name at least one acceptable outcome");
     return each(l, v, TH_OUTCOME_COUNT, outcome_item, out);
@@ -561,7 +511,10 @@ static int k_sni(struct ld *l, json_t *v, struct side *sd)
 static int k_resume(struct ld *l, json_t *v, struct side *sd)
 {
     int r;
-    TRY(get_enum(l, v, resume_names, &r));
+    if (l->kind == TH_KIND_HANDSHAKE_RATE)
+        return kerr(l, "not used by kind handshake_rate: \"handshakes\": {\"resume\": ...} says "
+                       "how the measured handshakes resume");
+    TRY(th_get_enum(l, v, resume_names, &r));
     sd->sp.resume = (enum th_resume)r;
     return 0;
 }
@@ -818,7 +771,8 @@ static void scn_init(struct scn *sc)
     spec_defaults(&sc->c.sp, WHO_CLIENT);
     spec_defaults(&sc->s.sp, WHO_SERVER);
     sc->c.ciphers_from = sc->s.ciphers_from = -1;
-    sc->expect.outcomes = TH_OUTCOME_BIT(TH_OK);
+    th_kspec_defaults(&sc->ks);
+    sc->expect.outcomes = 0; /* the kind's default, once the variant is complete */
     sc->expect.resumed = -1;
 }
 
@@ -891,8 +845,14 @@ static int t_description(struct ld *l, json_t *v, struct file_scn *f)
 static int t_transport(struct ld *l, json_t *v, struct file_scn *f)
 {
     int t;
-    TRY(get_enum(l, v, transport_names, &t));
-    f->base.transport = (enum th_transport)t;
+    TRY(th_get_enum(l, v, transport_names, &t));
+    f->base.transport = l->transport = (enum th_transport)t;
+    if (t == TH_TRANSPORT_TCP && l->kind == TH_KIND_MEMORY)
+        return perr(l, "kind memory needs \"transport\": \"memory\": it counts the heap of "
+                       "both ends in this process");
+    if (t == TH_TRANSPORT_TCP && l->kind == TH_KIND_INTEGRITY)
+        return perr(l, "kind integrity needs \"transport\": \"memory\": faults are injected "
+                       "into the in-memory channel");
     return 0;
 }
 
@@ -976,6 +936,11 @@ static int server_item(struct ld *l, json_t *it, void *ctx)
     const char *s;
     memset(p, 0, sizeof *p);
     TRY(get_str(l, it, &s));
+    if (strncmp(s, "https://", 8) == 0 && l->kind != TH_KIND_HANDSHAKE)
+        return perr(l,
+                    "kind %s needs both ends in the harness; an external target is for kind "
+                    "handshake (and load, later)",
+                    th_kind_name(l->kind));
     if (strncmp(s, "https://", 8) == 0)
         return parse_target(l, s, p);
     if (strncmp(s, "http://", 7) == 0)
@@ -1014,7 +979,7 @@ static int t_servers(struct ld *l, json_t *v, struct file_scn *f)
 static int t_foreach(struct ld *l, json_t *v, struct file_scn *f)
 {
     int fe;
-    TRY(get_enum(l, v, foreach_names + 1, &fe));
+    TRY(th_get_enum(l, v, foreach_names + 1, &fe));
     f->base.foreach = l->foreach = fe + 1;
     return 0;
 }
@@ -1022,7 +987,7 @@ static int t_foreach(struct ld *l, json_t *v, struct file_scn *f)
 static int filter_name(struct ld *l, json_t *it, const char *const *names, unsigned *set)
 {
     int i;
-    TRY(get_enum(l, it, names, &i));
+    TRY(th_get_enum(l, it, names, &i));
     *set |= 1u << i;
     return 0;
 }
@@ -1104,6 +1069,16 @@ static int t_devs(struct ld *l, json_t *v, struct file_scn *f)
     return parse_devs(l, v, &f->base);
 }
 
+static int t_repeat(struct ld *l, json_t *v, struct file_scn *f)
+{
+    return th_parse_repeat(l, v, &f->base.ks);
+}
+
+static int t_block(struct ld *l, json_t *v, struct file_scn *f)
+{
+    return th_parse_kind_block(l, l->path[l->depth - 1].key, v, &f->base.ks);
+}
+
 /* ---- variants ---- */
 
 static int var_key(struct ld *l, const char *key, json_t *v, struct scn *sc)
@@ -1120,8 +1095,13 @@ static int var_key(struct ld *l, const char *key, json_t *v, struct scn *sc)
         return parse_expect(l, v, &sc->expect);
     if (strcmp(key, "deviations") == 0)
         return parse_devs(l, v, sc);
-    return kerr(l, "unknown key (variant keys: name, description, client, server, expect, "
-                   "deviations)");
+    if (th_is_kind_block(key))
+        return th_parse_kind_block(l, key, v, &sc->ks);
+    const char *block = th_kind_block(l->kind);
+    return kerr(l,
+                "unknown key (variant keys: name, description, client, server, expect, "
+                "deviations%s%s)",
+                block ? ", " : "", block ? block : "");
 }
 
 static int var_name(struct ld *l, json_t *obj, const struct file_scn *f, const char **out)
@@ -1176,18 +1156,20 @@ static int t_variants(struct ld *l, json_t *v, struct file_scn *f)
 }
 
 typedef int (*top_fn)(struct ld *, json_t *, struct file_scn *);
-/* In the order they are handled: foreach before the blocks it constrains, and
- * variants last since they copy the top level. */
+/* In the order they are handled: foreach and transport before the blocks they
+ * constrain, and variants last since they copy the top level. */
 static const struct top_key {
     const char *name;
     int required;
     top_fn fn;
 } top_keys[] = {
-    {"name", 1, t_name},         {"kind", 1, NULL},           {"description", 0, t_description},
-    {"clients", 0, t_clients},   {"servers", 0, t_servers},   {"transport", 0, t_transport},
-    {"timeout_s", 0, t_timeout}, {"foreach", 0, t_foreach},   {"suite_filter", 0, t_filter},
-    {"client", 0, t_client},     {"server", 0, t_server},     {"expect", 0, t_expect},
-    {"deviations", 0, t_devs},   {"variants", 0, t_variants},
+    {"name", 1, t_name},         {"kind", 1, NULL},         {"description", 0, t_description},
+    {"clients", 0, t_clients},   {"servers", 0, t_servers}, {"transport", 0, t_transport},
+    {"timeout_s", 0, t_timeout}, {"foreach", 0, t_foreach}, {"suite_filter", 0, t_filter},
+    {"client", 0, t_client},     {"server", 0, t_server},   {"expect", 0, t_expect},
+    {"deviations", 0, t_devs},   {"repeat", 0, t_repeat},   {"bulk", 0, t_block},
+    {"handshakes", 0, t_block},  {"memory", 0, t_block},    {"integrity", 0, t_block},
+    {"variants", 0, t_variants},
 };
 
 /* Kind comes first: a kind this build does not run has keys of its own, which must
@@ -1203,18 +1185,25 @@ static int check_kind(struct ld *l, json_t *root, struct file_scn *f)
         return 0;
     }
     push_key(l, "kind");
-    int rc = get_enum(l, v, kind_names, &k);
-    if (rc == 0 && k != TH_KIND_HANDSHAKE)
+    int rc = th_get_enum(l, v, kind_names, &k);
+    if (rc == 0 && k >= N_KINDS_RUN)
         rc = perr(l, "kind '%s' is not supported by this build", kind_names[k]);
+    else if (rc == 0)
+        f->base.kind = l->kind = (enum th_kind)k;
     pop(l);
     return rc;
 }
 
 static int check_top_keys(struct ld *l, json_t *root)
 {
-    const char *key;
+    const char *key, *names[TH_ARRAY_LEN(top_keys) + 1];
+    char known[512];
     json_t *v;
     int rc = 0;
+    for (size_t i = 0; i < TH_ARRAY_LEN(top_keys); i++)
+        names[i] = top_keys[i].name;
+    names[TH_ARRAY_LEN(top_keys)] = NULL;
+    join(names, known, sizeof known);
     json_object_foreach(root, key, v)
     {
         size_t i = 0;
@@ -1223,9 +1212,7 @@ static int check_top_keys(struct ld *l, json_t *root)
         if (i < TH_ARRAY_LEN(top_keys))
             continue;
         push_key(l, key);
-        rc = kerr(l, "unknown key (top-level keys: name, kind, description, clients, servers, "
-                     "transport, timeout_s, foreach, suite_filter, client, server, expect, "
-                     "deviations, variants)");
+        rc = kerr(l, "unknown key (top-level keys: %s)", known);
         pop(l);
     }
     return rc;
@@ -1236,7 +1223,7 @@ static int parse_top(struct ld *l, json_t *root, struct file_scn *f)
     int rc = 0, col;
     th_jsonpos_find(l->text, l->len, NULL, 0, 0, &f->base.line, &col);
     if (!json_is_object(root))
-        return perr(l, "the top level must be a JSON object, got %s", jtype(root));
+        return perr(l, "the top level must be a JSON object, got %s", th_jtype(root));
     TRY(check_kind(l, root, f));
     if (check_top_keys(l, root) < 0)
         rc = -1;
@@ -1302,6 +1289,7 @@ static int finish_file(struct ld *l, struct file_scn *f)
         finish_sni(&sc->c);
         rc |= check_suites(l, sc, &sc->c, "client");
         rc |= check_suites(l, sc, &sc->s, "server");
+        rc |= th_kind_finish(l, sc);
     }
     return rc;
 }

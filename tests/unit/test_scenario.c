@@ -60,6 +60,27 @@ static const struct th_backend fb_sock = {
     .name = "curl-fake", .library = "Curl", .caps = caps_sock};
 static const struct th_backend *const reg[] = {&fb_full, &fb_tls12, &fb_sock, NULL};
 
+/* For the data-path kinds: full, plus a KeyUpdate op and reading truncation. */
+static void caps_data(struct th_caps *c)
+{
+    caps_full(c);
+    c->features |= TH_CAP_TRUNCATION;
+}
+
+static enum th_step fake_key_update(struct th_conn *c, struct th_error *err)
+{
+    return TH_STEP_DONE;
+}
+
+static const struct th_backend fb_data = {
+    .name = "data", .library = "Data", .caps = caps_data, .key_update = fake_key_update};
+/* A KeyUpdate op but no TLS 1.3 to send it in. */
+static const struct th_backend fb_data12 = {
+    .name = "data12", .library = "Old", .caps = caps_tls12, .key_update = fake_key_update};
+static const struct th_backend *const reg_data[] = {&fb_full,  &fb_data, &fb_data12,
+                                                    &fb_tls12, &fb_sock, NULL};
+static const struct th_backend *const *cur_reg = reg; /* what load_opts loads with */
+
 /* ---- helpers ---- */
 
 struct diags {
@@ -97,7 +118,7 @@ static const char *tmp_file(const char *name, const char *text)
 static int load_opts(struct th_plan *p, const char *path, const char *backends, const char *filter,
                      struct diags *ds)
 {
-    struct th_load_opts o = {backends, filter, reg};
+    struct th_load_opts o = {backends, filter, cur_reg};
     const char *paths[] = {path};
     memset(p, 0, sizeof *p);
     memset(ds, 0, sizeof *ds);
@@ -706,6 +727,385 @@ static void test_folders(void)
     th_plan_free(&p);
 }
 
+/* ---- the kinds beyond handshake ---- */
+
+/* The one case of a scenario that must load into exactly one, or NULL. */
+static const struct th_case *only_case(struct th_plan *p, const char *name, const char *json)
+{
+    if (load_text(p, name, json, NULL, NULL) != 0)
+        return NULL;
+    return ok(p->n == 1, "%s: one case", name) ? &p->cases[0] : NULL;
+}
+
+static void test_kind_names(void)
+{
+    is_str(th_kind_name(TH_KIND_BULK), "bulk", "th_kind_name bulk");
+    is_str(th_kind_name(TH_KIND_HANDSHAKE_RATE), "handshake_rate", "th_kind_name handshake_rate");
+    is_str(th_kind_name(TH_KIND_MEMORY), "memory", "th_kind_name memory");
+    is_str(th_kind_name(TH_KIND_INTEGRITY), "integrity", "th_kind_name integrity");
+}
+
+static void test_bulk(void)
+{
+    struct th_plan p;
+    const struct th_case *k;
+    if ((k = only_case(&p, "bulk-d.json",
+                       "{\"name\": \"bd\", \"kind\": \"bulk\", \"clients\": [\"full\"],\n"
+                       " \"servers\": [\"full\"]}\n"))) {
+        is_int(k->kind, TH_KIND_BULK, "bulk: kind");
+        ok(k->bulk.bytes == 0 && k->bulk.seconds == 1, "bulk: by time, 1 s by default");
+        is_int(k->bulk.write_size, 16384, "bulk: write_size 16384 by default");
+        is_int(k->bulk.direction, TH_C2S, "bulk: c2s by default");
+        is_int(k->repeat, 0, "bulk: repeat 0 (the CLI's) by default");
+        is_int(k->expect.outcomes, TH_OUTCOME_BIT(TH_OK), "bulk: expect ok by default");
+        ok(k->skip == NULL, "bulk: runs");
+    }
+    th_plan_free(&p);
+    if ((k = only_case(&p, "bulk-all.json",
+                       "{\"name\": \"ba\", \"kind\": \"bulk\", \"clients\": [\"full\"],\n"
+                       " \"servers\": [\"full\"], \"transport\": \"tcp\", \"repeat\": 1000,\n"
+                       " \"bulk\": {\"write_size\": 1048576, \"bytes\": 1099511627776,\n"
+                       "          \"direction\": \"both\"}}\n"))) {
+        ok(k->bulk.bytes == (UINT64_C(1) << 40) && k->bulk.seconds == 0, "bulk: bytes 2^40");
+        is_int(k->bulk.write_size, 1048576, "bulk: write_size 1 MiB");
+        is_int(k->bulk.direction, TH_BOTH, "bulk: both");
+        is_int(k->repeat, 1000, "bulk: repeat");
+        is_int(k->transport, TH_TRANSPORT_TCP, "bulk: over tcp");
+    }
+    th_plan_free(&p);
+    if ((k = only_case(&p, "bulk-s.json",
+                       "{\"name\": \"bs\", \"kind\": \"bulk\", \"clients\": [\"full\"],\n"
+                       " \"servers\": [\"full\"], \"repeat\": 1,\n"
+                       " \"bulk\": {\"seconds\": 0.25, \"write_size\": 1, \"direction\": "
+                       "\"s2c\"}}\n"))) {
+        ok(k->bulk.bytes == 0 && k->bulk.seconds == 0.25, "bulk: seconds 0.25");
+        ok(k->bulk.write_size == 1 && k->bulk.direction == TH_S2C, "bulk: write_size 1, s2c");
+        is_int(k->repeat, 1, "bulk: repeat 1");
+    }
+    th_plan_free(&p);
+    if ((k = only_case(&p, "bulk-600.json",
+                       "{\"name\": \"b600\", \"kind\": \"bulk\", \"clients\": [\"full\"],\n"
+                       " \"servers\": [\"full\"], \"bulk\": {\"seconds\": 600}}\n")))
+        ok(k->bulk.bytes == 0 && k->bulk.seconds == 600, "bulk: 600 s, the limit");
+    th_plan_free(&p);
+}
+
+static void test_handshake_rate(void)
+{
+    struct th_plan p;
+    const struct th_case *k;
+    if ((k = only_case(&p, "rate-d.json",
+                       "{\"name\": \"rd\", \"kind\": \"handshake_rate\", \"clients\": [\"full\"],\n"
+                       " \"servers\": [\"full\"], \"handshakes\": {}}\n"))) {
+        is_int(k->kind, TH_KIND_HANDSHAKE_RATE, "rate: kind");
+        ok(k->rate.count == 0 && k->rate.seconds == 1, "rate: by time, 1 s by default");
+        is_int(k->rate.resume, TH_RESUME_NONE, "rate: full handshakes by default");
+        is_int(k->rate.concurrency, 1, "rate: concurrency 1 by default");
+        is_int(k->c.resume, TH_RESUME_NONE, "rate: client.resume none");
+        ok(k->repeat == 0 && k->skip == NULL, "rate: repeat 0, runs");
+    }
+    th_plan_free(&p);
+    if ((k = only_case(&p, "rate-all.json",
+                       "{\"name\": \"ra\", \"kind\": \"handshake_rate\", \"clients\": [\"full\"],\n"
+                       " \"servers\": [\"full\"], \"transport\": \"tcp\", \"repeat\": 3,\n"
+                       " \"handshakes\": {\"count\": 10000000, \"resume\": \"session_id\",\n"
+                       "                \"concurrency\": 64}}\n"))) {
+        ok(k->rate.count == 10000000 && k->rate.seconds == 0, "rate: count");
+        is_int(k->rate.resume, TH_RESUME_SESSION_ID, "rate: resume session_id");
+        is_int(k->rate.concurrency, 64, "rate: concurrency 64 over tcp");
+        is_int(k->c.resume, TH_RESUME_NONE, "rate: client.resume stays none");
+        is_int(k->repeat, 3, "rate: repeat");
+    }
+    th_plan_free(&p);
+    if ((k = only_case(&p, "rate-s.json",
+                       "{\"name\": \"rs\", \"kind\": \"handshake_rate\", \"clients\": [\"full\"],\n"
+                       " \"servers\": [\"full\"], \"handshakes\": {\"seconds\": 2.5,\n"
+                       "  \"concurrency\": 1, \"resume\": \"ticket\"}}\n"))) {
+        ok(k->rate.count == 0 && k->rate.seconds == 2.5, "rate: seconds");
+        is_int(k->rate.resume, TH_RESUME_TICKET, "rate: resume ticket");
+    }
+    th_plan_free(&p);
+}
+
+static void test_memory(void)
+{
+    struct th_plan p;
+    const struct th_case *k;
+    if ((k = only_case(&p, "mem-d.json",
+                       "{\"name\": \"md\", \"kind\": \"memory\", \"clients\": [\"full\"],\n"
+                       " \"servers\": [\"full\"], \"transport\": \"memory\"}\n"))) {
+        is_int(k->kind, TH_KIND_MEMORY, "memory: kind");
+        is_int(k->memory.connections, 200, "memory: 200 connections by default");
+        ok(k->repeat == 0 && k->skip == NULL, "memory: repeat 0, runs");
+    }
+    th_plan_free(&p);
+    if ((k = only_case(&p, "mem-all.json",
+                       "{\"name\": \"ma\", \"kind\": \"memory\", \"clients\": [\"full\"],\n"
+                       " \"servers\": [\"full\"], \"repeat\": 2,\n"
+                       " \"memory\": {\"connections\": 100000}}\n"))) {
+        is_int(k->memory.connections, 100000, "memory: connections");
+        is_int(k->repeat, 2, "memory: repeat");
+    }
+    th_plan_free(&p);
+}
+
+static void test_integrity(void)
+{
+    struct th_plan p;
+    static const struct {
+        const char *id;
+        enum th_fault fault;
+        th_outcome_set outcomes;
+    } want[] = {
+        {"in@flip/full-vs-full", TH_FAULT_FLIP_BIT, TH_OUTCOME_BIT(TH_BAD_RECORD_MAC)},
+        {"in@drop/full-vs-full", TH_FAULT_DROP, TH_OUTCOME_BIT(TH_BAD_RECORD_MAC)},
+        {"in@dup/full-vs-full", TH_FAULT_DUPLICATE, TH_OUTCOME_BIT(TH_BAD_RECORD_MAC)},
+        {"in@reorder/full-vs-full", TH_FAULT_REORDER, TH_OUTCOME_BIT(TH_BAD_RECORD_MAC)},
+        {"in@truncate/full-vs-full", TH_FAULT_TRUNCATE, TH_OUTCOME_BIT(TH_TRUNCATED)},
+        {"in@ku/full-vs-full", TH_FAULT_KEY_UPDATE, TH_OUTCOME_BIT(TH_OK)},
+        {"in@given/full-vs-full", TH_FAULT_FLIP_BIT,
+         TH_OUTCOME_BIT(TH_BAD_RECORD_MAC) | TH_OUTCOME_BIT(TH_IO_ERROR)},
+    };
+    if (load_text(&p, "integ.json",
+                  "{\"name\": \"in\", \"kind\": \"integrity\", \"clients\": [\"full\"],\n"
+                  " \"servers\": [\"full\"], \"integrity\": {\"fault\": \"flip_bit\"},\n"
+                  " \"variants\": [{\"name\": \"flip\"},\n"
+                  "  {\"name\": \"drop\", \"integrity\": {\"fault\": \"drop\"}},\n"
+                  "  {\"name\": \"dup\", \"integrity\": {\"fault\": \"duplicate\"}},\n"
+                  "  {\"name\": \"reorder\", \"integrity\": {\"fault\": \"reorder\"}},\n"
+                  "  {\"name\": \"truncate\", \"integrity\": {\"fault\": \"truncate\"}},\n"
+                  "  {\"name\": \"ku\", \"integrity\": {\"fault\": \"key_update\"}},\n"
+                  "  {\"name\": \"given\", \"expect\": {\"outcome\": [\"bad_record_mac\", "
+                  "\"io_error\"]}}]}\n",
+                  NULL, NULL) == 0) {
+        is_int(p.n, TH_ARRAY_LEN(want), "integrity: one case per variant");
+        for (size_t i = 0; i < TH_ARRAY_LEN(want); i++) {
+            const struct th_case *k = find(&p, want[i].id);
+            if (!ok(k != NULL, "case %s", want[i].id))
+                continue;
+            is_int(k->fault.fault, want[i].fault, "%s: fault", want[i].id);
+            is_int(k->expect.outcomes, want[i].outcomes, "%s: expected outcome", want[i].id);
+        }
+        const struct th_case *k = find(&p, "in@flip/full-vs-full");
+        if (k) {
+            is_int(k->kind, TH_KIND_INTEGRITY, "integrity: kind");
+            ok(k->fault.record == 3 && k->fault.bytes == 262144 && k->fault.write_size == 16384,
+               "integrity: record 3 of 262144 bytes in 16384-byte writes by default");
+            is_int(k->fault.direction, TH_C2S, "integrity: c2s by default");
+            ok(k->repeat == 0 && k->skip == NULL, "integrity: no repeat; runs");
+        }
+    }
+    th_plan_free(&p);
+    const struct th_case *k;
+    if ((k = only_case(&p, "integ-all.json",
+                       "{\"name\": \"ia\", \"kind\": \"integrity\", \"clients\": [\"full\"],\n"
+                       " \"servers\": [\"full\"], \"expect\": {\"outcome\": \"io_error\"},\n"
+                       " \"integrity\": {\"fault\": \"drop\", \"record\": 1000, \"bytes\": 1001,\n"
+                       "  \"write_size\": 1, \"direction\": \"s2c\"}}\n"))) {
+        ok(k->fault.fault == TH_FAULT_DROP && k->fault.record == 1000, "integrity: record 1000");
+        ok(k->fault.bytes == 1001 && k->fault.write_size == 1,
+           "integrity: exactly record + 1 writes are enough");
+        is_int(k->fault.direction, TH_S2C, "integrity: s2c");
+        is_int(k->expect.outcomes, TH_OUTCOME_BIT(TH_IO_ERROR),
+               "integrity: a given outcome replaces the fault's");
+    }
+    th_plan_free(&p);
+}
+
+/* A variant overrides the kind's block key by key, as it does client and server. */
+static void test_kind_variants(void)
+{
+    struct th_plan p;
+    if (load_text(&p, "bulk-var.json",
+                  "{\"name\": \"bv\", \"kind\": \"bulk\", \"clients\": [\"full\"],\n"
+                  " \"servers\": [\"full\"], \"repeat\": 7,\n"
+                  " \"bulk\": {\"bytes\": 1048576, \"direction\": \"s2c\"},\n"
+                  " \"variants\": [{\"name\": \"64k\", \"bulk\": {\"write_size\": 65536}},\n"
+                  "  {\"name\": \"timed\", \"bulk\": {\"seconds\": 3}},\n"
+                  "  {\"name\": \"plain\"}]}\n",
+                  NULL, NULL) == 0 &&
+        ok(p.n == 3, "bulk variants: three cases")) {
+        const struct th_case *a = &p.cases[0], *b = &p.cases[1], *c = &p.cases[2];
+        ok(a->bulk.bytes == 1048576 && a->bulk.direction == TH_S2C, "64k: the rest inherited");
+        is_int(a->bulk.write_size, 65536, "64k: write_size overridden");
+        ok(b->bulk.bytes == 0 && b->bulk.seconds == 3, "timed: seconds replace bytes");
+        ok(b->bulk.direction == TH_S2C && b->bulk.write_size == 16384, "timed: the rest kept");
+        ok(c->bulk.bytes == 1048576 && c->bulk.write_size == 16384, "plain: the top level's");
+        ok(a->repeat == 7 && b->repeat == 7 && c->repeat == 7, "repeat shared by the variants");
+    }
+    th_plan_free(&p);
+    if (load_text(&p, "rate-var.json",
+                  "{\"name\": \"rv\", \"kind\": \"handshake_rate\", \"clients\": [\"full\"],\n"
+                  " \"servers\": [\"full\"], \"transport\": \"tcp\",\n"
+                  " \"handshakes\": {\"count\": 500, \"concurrency\": 4},\n"
+                  " \"variants\": [{\"name\": \"full\"},\n"
+                  "  {\"name\": \"ticket\", \"handshakes\": {\"resume\": \"ticket\"}},\n"
+                  "  {\"name\": \"timed\", \"handshakes\": {\"seconds\": 2, \"concurrency\": "
+                  "1}}]}\n",
+                  NULL, NULL) == 0 &&
+        ok(p.n == 3, "rate variants: three cases")) {
+        const struct th_case *a = &p.cases[0], *b = &p.cases[1], *c = &p.cases[2];
+        ok(a->rate.count == 500 && a->rate.resume == TH_RESUME_NONE, "full: the top level's");
+        ok(b->rate.count == 500 && b->rate.concurrency == 4 && b->rate.resume == TH_RESUME_TICKET,
+           "ticket: resume overridden, the rest inherited");
+        ok(c->rate.count == 0 && c->rate.seconds == 2 && c->rate.concurrency == 1,
+           "timed: seconds replace count; concurrency overridden");
+    }
+    th_plan_free(&p);
+    if (load_text(&p, "integ-var.json",
+                  "{\"name\": \"iv\", \"kind\": \"integrity\", \"clients\": [\"full\"],\n"
+                  " \"servers\": [\"full\"], \"expect\": {\"outcome\": \"bad_record_mac\"},\n"
+                  " \"integrity\": {\"fault\": \"drop\", \"bytes\": 100000, \"write_size\": "
+                  "1000},\n"
+                  " \"variants\": [{\"name\": \"r50\", \"integrity\": {\"record\": 50}},\n"
+                  "  {\"name\": \"trunc\", \"integrity\": {\"fault\": \"truncate\", \"direction\": "
+                  "\"s2c\"}}]}\n",
+                  NULL, NULL) == 0 &&
+        ok(p.n == 2, "integrity variants: two cases")) {
+        const struct th_case *a = &p.cases[0], *b = &p.cases[1];
+        ok(a->fault.fault == TH_FAULT_DROP && a->fault.record == 50 && a->fault.bytes == 100000 &&
+               a->fault.write_size == 1000,
+           "r50: record overridden, the rest inherited");
+        ok(b->fault.fault == TH_FAULT_TRUNCATE && b->fault.direction == TH_S2C &&
+               b->fault.record == 3,
+           "trunc: fault and direction overridden");
+        is_int(b->expect.outcomes, TH_OUTCOME_BIT(TH_BAD_RECORD_MAC),
+               "trunc: the top level's expect.outcome, not the fault's default");
+    }
+    th_plan_free(&p);
+}
+
+static void test_kind_foreach(void)
+{
+    struct th_plan p;
+    static const char *const want[] = {"bf@TLS_RSA_WITH_AES_128_GCM_SHA256/full-vs-full",
+                                       "bf@TLS_AES_128_GCM_SHA256/full-vs-full",
+                                       "bf@TLS_CHACHA20_POLY1305_SHA256/full-vs-full",
+                                       "bf@TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256/full-vs-full",
+                                       "bf@TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256/full-vs-full",
+                                       NULL};
+    if (load_text(&p, "bulk-fe.json",
+                  "{\"name\": \"bf\", \"kind\": \"bulk\", \"foreach\": \"suite\",\n"
+                  " \"clients\": [\"full\"], \"servers\": [\"full\"],\n"
+                  " \"suite_filter\": {\"cipher\": [\"AES-128-GCM\", \"CHACHA20-POLY1305\"]},\n"
+                  " \"bulk\": {\"bytes\": 4194304, \"write_size\": 16384}}\n",
+                  NULL, NULL) == 0) {
+        ids_are(&p, want, "bulk over each AEAD");
+        int same = 1;
+        for (size_t i = 0; i < p.n; i++)
+            same &= p.cases[i].kind == TH_KIND_BULK && p.cases[i].bulk.bytes == 4194304;
+        ok(same, "each suite's case carries the bulk block");
+    }
+    th_plan_free(&p);
+    if (load_text(&p, "rate-fg.json",
+                  "{\"name\": \"rg\", \"kind\": \"handshake_rate\", \"foreach\": \"group\",\n"
+                  " \"clients\": [\"full\"], \"servers\": [\"tls12only\"],\n"
+                  " \"handshakes\": {\"count\": 100}}\n",
+                  NULL, NULL) == 0 &&
+        ok(p.n == 1, "rate over each group: one group in common")) {
+        is_str(p.cases[0].id, "rg@secp256r1/full-vs-tls12only", "rate: foreach group");
+        ok(p.cases[0].rate.count == 100, "the group's case carries the handshakes block");
+    }
+    th_plan_free(&p);
+}
+
+static void test_kind_skips(void)
+{
+    struct th_plan p;
+    cur_reg = reg_data;
+    if (load_text(&p, "ks-io.json",
+                  "{\"name\": \"ks-io\", \"kind\": \"bulk\", \"clients\": [\"curl-fake\", "
+                  "\"full\"],\n"
+                  " \"servers\": [\"full\"], \"transport\": \"tcp\"}\n",
+                  NULL, NULL) == 0) {
+        is_str(skip_of(&p, "ks-io/curl-fake-vs-full"),
+               "curl-fake owns its socket: no driver-owned data path",
+               "skip: a socket-owning client has no data path, even over tcp");
+        ok(skip_of(&p, "ks-io/full-vs-full") == NULL, "a driver-I/O pair runs");
+    }
+    th_plan_free(&p);
+    static const char *const kinds[] = {
+        "\"kind\": \"memory\"", "\"kind\": \"handshake_rate\"",
+        "\"kind\": \"integrity\", \"integrity\": {\"fault\": \"drop\"}"};
+    for (size_t i = 0; i < TH_ARRAY_LEN(kinds); i++) {
+        char json[512];
+        snprintf(json, sizeof json,
+                 "{\"name\": \"ks-io%zu\", %s, \"clients\": [\"*\"], \"servers\": [\"full\"]}\n", i,
+                 kinds[i]);
+        char id[64];
+        snprintf(id, sizeof id, "ks-io%zu/curl-fake-vs-full", i);
+        if (load_text(&p, "ks-io-k.json", json, NULL, NULL) == 0)
+            is_str(skip_of(&p, id), "curl-fake owns its socket: no driver-owned data path",
+                   "skip: no data path for %s", kinds[i]);
+        th_plan_free(&p);
+    }
+
+    if (load_text(&p, "ks-rate.json",
+                  "{\"name\": \"ks-rate\", \"kind\": \"handshake_rate\",\n"
+                  " \"clients\": [\"full\", \"tls12only\"], \"servers\": [\"full\", "
+                  "\"tls12only\"],\n"
+                  " \"handshakes\": {\"resume\": \"ticket\"},\n"
+                  " \"variants\": [{\"name\": \"ticket\"},\n"
+                  "  {\"name\": \"sid\", \"handshakes\": {\"resume\": \"session_id\"}}]}\n",
+                  NULL, NULL) == 0) {
+        ok(skip_of(&p, "ks-rate@ticket/full-vs-full") == NULL, "rate resume: both have tickets");
+        is_str(skip_of(&p, "ks-rate@ticket/full-vs-tls12only"),
+               "tls12only lacks resumption by ticket", "skip: the server lacks handshakes.resume");
+        is_str(skip_of(&p, "ks-rate@ticket/tls12only-vs-full"),
+               "tls12only lacks resumption by ticket", "skip: the client lacks handshakes.resume");
+        ok(skip_of(&p, "ks-rate@sid/tls12only-vs-tls12only") == NULL, "session IDs both have");
+    }
+    th_plan_free(&p);
+
+    if (load_text(&p, "ks-ku.json",
+                  "{\"name\": \"ks-ku\", \"kind\": \"integrity\",\n"
+                  " \"clients\": [\"full\", \"data\", \"data12\"], \"servers\": [\"data\", "
+                  "\"full\"],\n"
+                  " \"integrity\": {\"fault\": \"key_update\"}}\n",
+                  NULL, NULL) == 0) {
+        ok(skip_of(&p, "ks-ku/data-vs-data") == NULL, "key_update: both have the op and 1.3");
+        is_str(skip_of(&p, "ks-ku/full-vs-data"), "full lacks TLS 1.3 KeyUpdate",
+               "skip: the client has no key_update op");
+        is_str(skip_of(&p, "ks-ku/data-vs-full"), "full lacks TLS 1.3 KeyUpdate",
+               "skip: the server has no key_update op");
+        is_str(skip_of(&p, "ks-ku/data12-vs-data"), "data12 lacks TLS 1.3 KeyUpdate",
+               "skip: the op, but no TLS 1.3 once narrowed");
+    }
+    th_plan_free(&p);
+
+    if (load_text(&p, "ks-tr.json",
+                  "{\"name\": \"ks-tr\", \"kind\": \"integrity\",\n"
+                  " \"clients\": [\"full\", \"data\"], \"servers\": [\"full\", \"data\"],\n"
+                  " \"integrity\": {\"fault\": \"truncate\"},\n"
+                  " \"variants\": [{\"name\": \"c2s\"},\n"
+                  "  {\"name\": \"s2c\", \"integrity\": {\"direction\": \"s2c\"}},\n"
+                  "  {\"name\": \"flip\", \"integrity\": {\"fault\": \"flip_bit\"}}]}\n",
+                  NULL, NULL) == 0) {
+        const char *const no = "full cannot tell a close without close_notify from a clean one";
+        is_str(skip_of(&p, "ks-tr@c2s/data-vs-full"), no, "skip: c2s, the server receives");
+        ok(skip_of(&p, "ks-tr@c2s/full-vs-data") == NULL, "c2s: the client's caps do not matter");
+        is_str(skip_of(&p, "ks-tr@s2c/full-vs-data"), no, "skip: s2c, the client receives");
+        ok(skip_of(&p, "ks-tr@s2c/data-vs-full") == NULL, "s2c: the server's caps do not matter");
+        ok(skip_of(&p, "ks-tr@flip/full-vs-full") == NULL, "other faults need neither");
+    }
+    th_plan_free(&p);
+
+    static const char *const ku13[] = {"kf@TLS_AES_128_GCM_SHA256/data-vs-data",
+                                       "kf@TLS_AES_256_GCM_SHA384/data-vs-data",
+                                       "kf@TLS_CHACHA20_POLY1305_SHA256/data-vs-data", NULL};
+    if (load_text(&p, "ks-kf.json",
+                  "{\"name\": \"kf\", \"kind\": \"integrity\", \"foreach\": \"suite\",\n"
+                  " \"clients\": [\"data\"], \"servers\": [\"data\"],\n"
+                  " \"integrity\": {\"fault\": \"key_update\"}}\n",
+                  NULL, NULL) == 0) {
+        ids_are(&p, ku13, "key_update over each suite: TLS 1.3 suites only");
+        if (p.n)
+            is_int(p.cases[0].c.versions, TH_VBIT(TH_TLS13), "key_update: versions 1.3");
+    }
+    th_plan_free(&p);
+    cur_reg = reg;
+}
+
 /* ---- bad inputs: tests/data/bad/ ---- */
 
 struct bad {
@@ -807,9 +1207,10 @@ static const struct bad bads[] = {
     {"empty.json", 1, 1, "", "empty file: expected a JSON object"},
     {"blank.json", 1, 1, "", "empty file: expected a JSON object"},
     {"top-array.json", 1, 1, "[", "the top level must be a JSON object, got an array"},
-    {"kind-bulk.json", 3, 11, "\"bulk\"", "kind: kind 'bulk' is not supported by this build"},
+    {"kind-load.json", 3, 11, "\"load\"", "kind: kind 'load' is not supported by this build"},
     {"kind-unknown.json", 3, 11, "\"handshaek\"",
-     "kind: unknown value \"handshaek\" (known: handshake, bulk, handshake_rate, load)"},
+     "kind: unknown value \"handshaek\" (known: handshake, bulk, handshake_rate, memory, "
+     "integrity, load)"},
     {"bad-name.json", 2, 11, "\"Cert/Expired\"", "name: \"Cert/Expired\" must match [a-z0-9._/-]+"},
     {"verify-string.json", 4, 25, "\"yes\"", "client.verify: expected true or false, got a string"},
     {"alpn-empty.json", 4, 30, "\"\"", "client.alpn[1]: an ALPN protocol name is 1 to 255 bytes"},
@@ -818,6 +1219,87 @@ static const struct bad bads[] = {
     {"client-not-object.json", 4, 13, "[", "client: expected an object, got an array"},
     {"two-errors.json", 4, 16, "\"udp\"", "transport: unknown value"},
     {"bad-utf8.json", 3, 15, "d", "unable to decode byte 0xff"},
+    /* the kinds' blocks */
+    {"block-wrong-kind.json", 4, 3, "\"bulk\"",
+     "bulk: only for kind bulk (this scenario is kind handshake)"},
+    {"block-wrong-kind-variant.json", 4, 32, "\"handshakes\"",
+     "variants[0].handshakes: only for kind handshake_rate (this scenario is kind bulk)"},
+    {"bulk-bytes-and-seconds.json", 4, 31, "\"seconds\"",
+     "bulk.seconds: give \"bytes\" or \"seconds\", not both"},
+    {"bulk-bytes-zero.json", 4, 22, "0", "bulk.bytes: 0 out of range 1-1099511627776"},
+    {"bulk-bytes-negative.json", 4, 22, "-1048576",
+     "bulk.bytes: -1048576 out of range 1-1099511627776"},
+    {"bulk-bytes-huge.json", 4, 22, "1099511627777",
+     "bulk.bytes: 1099511627777 out of range 1-1099511627776"},
+    {"bulk-bytes-real.json", 4, 22, "1.5e6", "bulk.bytes: expected a whole number, got 1.5e+06"},
+    {"bulk-bytes-string.json", 4, 22, "\"1M\"",
+     "bulk.bytes: expected a whole number, got a string"},
+    {"bulk-seconds-zero.json", 4, 24, "0",
+     "bulk.seconds: 0 out of range: more than 0 and at most 600 seconds"},
+    {"bulk-seconds-too-long.json", 4, 24, "600.5", "bulk.seconds: 600.5 out of range"},
+    {"bulk-write-size-huge.json", 4, 27, "1048577",
+     "bulk.write_size: 1048577 out of range 1-1048576"},
+    {"bulk-not-object.json", 4, 11, "1048576", "bulk: expected an object, got a number"},
+    {"bulk-unknown-key.json", 4, 31, "\"record_size\"",
+     "bulk.record_size: unknown key (bulk keys: bytes, seconds, write_size, direction)"},
+    {"bulk-bad-direction.json", 4, 26, "\"up\"",
+     "bulk.direction: unknown value \"up\" (known: c2s, s2c, both)"},
+    {"rate-count-and-seconds.json", 4, 33, "\"count\"",
+     "handshakes.count: give \"count\" or \"seconds\", not both"},
+    {"rate-count-zero.json", 4, 28, "0", "handshakes.count: 0 out of range 1-10000000"},
+    {"rate-count-huge.json", 4, 28, "10000001", "handshakes.count: 10000001 out of range"},
+    {"rate-bad-resume.json", 4, 29, "\"psk\"",
+     "handshakes.resume: unknown value \"psk\" (known: none, ticket, session_id)"},
+    {"rate-concurrency-memory.json", 4, 49, "4",
+     "handshakes.concurrency: 4 concurrent handshakes need \"transport\": \"tcp\""},
+    {"rate-concurrency-huge.json", 5, 34, "65", "handshakes.concurrency: 65 out of range 1-64"},
+    {"rate-client-resume.json", 4, 15, "\"resume\"",
+     "client.resume: not used by kind handshake_rate: \"handshakes\": {\"resume\": ...}"},
+    {"memory-tcp.json", 4, 16, "\"tcp\"", "transport: kind memory needs \"transport\": \"memory\""},
+    {"memory-connections-zero.json", 4, 30, "0", "memory.connections: 0 out of range 1-100000"},
+    {"memory-unknown-key.json", 4, 15, "\"conns\"",
+     "memory.conns: unknown key (memory keys: connections)"},
+    {"integrity-tcp.json", 4, 16, "\"tcp\"",
+     "transport: kind integrity needs \"transport\": \"memory\": faults are injected into the "
+     "in-memory channel"},
+    {"integrity-bad-fault.json", 4, 27, "\"bitflip\"",
+     "integrity.fault: unknown value \"bitflip\" (known: flip_bit, drop, duplicate, reorder, "
+     "truncate, key_update)"},
+    {"integrity-no-fault.json", 4, 16, "{",
+     "integrity: missing required key \"fault\" (one of: flip_bit, drop,"},
+    {"integrity-no-block.json", 1, 1, "{",
+     "kind integrity needs \"integrity\": {\"fault\": ...} (one of: flip_bit,"},
+    {"integrity-variant-no-fault.json", 5, 17, "{ \"name\": \"none\"",
+     "variants[1]: kind integrity needs \"integrity\": {\"fault\": ...}"},
+    {"integrity-both.json", 4, 48, "\"both\"",
+     "integrity.direction: \"both\" is not possible here"},
+    {"integrity-too-few-bytes.json", 4, 44, "65535",
+     "integrity.bytes: too few bytes for record 3: 65535 bytes, and (record + 1) x write_size "
+     "is 65536"},
+    {"integrity-record-too-far.json", 4, 48, "16",
+     "integrity.record: too few bytes for record 16: 262144 bytes, and (record + 1) x "
+     "write_size is 278528"},
+    {"integrity-variant-too-few.json", 6, 60, "100",
+     "variants[1].integrity.record: too few bytes for record 100: 100000 bytes, and (record + "
+     "1) x write_size is 101000"},
+    {"integrity-record-zero.json", 4, 45, "0", "integrity.record: 0 out of range 1-1000"},
+    {"integrity-key-update-tls12.json", 4, 27, "\"key_update\"",
+     "integrity.fault: key_update needs TLS 1.3 in client.versions and server.versions"},
+    {"repeat-handshake.json", 4, 3, "\"repeat\"",
+     "repeat: only for the benchmark kinds bulk, handshake_rate and memory (this scenario is "
+     "kind handshake)"},
+    {"repeat-integrity.json", 5, 3, "\"repeat\"", "(this scenario is kind integrity)"},
+    {"repeat-zero.json", 4, 13, "0", "repeat: 0 out of range 1-1000"},
+    {"repeat-huge.json", 4, 13, "1001", "repeat: 1001 out of range 1-1000"},
+    {"repeat-string.json", 4, 13, "\"5\"", "repeat: expected a whole number, got a string"},
+    {"repeat-in-variant.json", 4, 32, "\"repeat\"",
+     "variants[0].repeat: unknown key (variant keys: name, description, client, server, expect, "
+     "deviations, bulk)"},
+    {"external-bulk.json", 4, 23, "\"https://example.com:443\"",
+     "servers[1]: kind bulk needs both ends in the harness; an external target is for kind "
+     "handshake (and load, later)"},
+    {"external-handshake-rate.json", 4, 15, "\"https://example.com:443\"",
+     "servers[0]: kind handshake_rate needs both ends in the harness"},
 };
 
 static char data_dir[PATH_MAX];
@@ -892,6 +1374,14 @@ int main(void)
     test_skips();
     test_deviations();
     test_folders();
+    test_kind_names();
+    test_bulk();
+    test_handshake_rate();
+    test_memory();
+    test_integrity();
+    test_kind_variants();
+    test_kind_foreach();
+    test_kind_skips();
     for (size_t i = 0; i < TH_ARRAY_LEN(bads); i++)
         test_bad(&bads[i]);
     char cmd[PATH_MAX + 16];

@@ -1,0 +1,343 @@
+/* The blocks of the kinds beyond handshake ("bulk", "handshakes", "memory",
+ * "integrity") and "repeat": loaded as strictly as the rest (scenario.c), applied
+ * key by key so that a variant overrides only what it names, and checked across
+ * keys once a variant is complete. What each key means is in scenarios/README.md. */
+#include <string.h>
+
+#include "scenario_int.h"
+
+#define MAX_BULK_BYTES (UINT64_C(1) << 40)
+#define MAX_WRITE_SIZE 1048576u
+#define MAX_SECONDS 600.0
+#define MAX_HANDSHAKES 10000000u
+#define MAX_CONCURRENCY 64u
+#define MAX_CONNECTIONS 100000u
+#define MAX_RECORD 1000u
+#define MAX_REPEAT 1000u
+
+static const char *const direction_names[] = {"c2s", "s2c", "both", NULL};
+static const char *const resume_names[] = {"none", "ticket", "session_id", NULL};
+static const char *const fault_names[] = {"flip_bit", "drop",       "duplicate", "reorder",
+                                          "truncate", "key_update", NULL};
+
+void th_kspec_defaults(struct kspec *ks)
+{
+    memset(ks, 0, sizeof *ks);
+    ks->bulk = (struct th_bulk_spec){.seconds = 1, .write_size = 16384, .direction = TH_C2S};
+    ks->rate = (struct th_rate_spec){.seconds = 1, .resume = TH_RESUME_NONE, .concurrency = 1};
+    ks->memory.connections = 200;
+    ks->fault = (struct th_fault_spec){.record = 3, .bytes = 262144, .write_size = 16384};
+    for (int i = 0; i < KF_COUNT; i++)
+        ks->from[i] = -2;
+}
+
+/* ---- typed values ---- */
+
+/* A whole number in lo..hi. */
+static int get_count(struct ld *l, json_t *v, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    if (json_is_real(v))
+        return perr(l, "expected a whole number, got %g", json_real_value(v));
+    if (!json_is_integer(v))
+        return perr(l, "expected a whole number, got %s", th_jtype(v));
+    json_int_t n = json_integer_value(v);
+    if (n < 0 || (uint64_t)n < lo || (uint64_t)n > hi)
+        return perr(l, "%lld out of range %llu-%llu", (long long)n, (unsigned long long)lo,
+                    (unsigned long long)hi);
+    *out = (uint64_t)n;
+    return 0;
+}
+
+static int get_unsigned(struct ld *l, json_t *v, unsigned lo, unsigned hi, unsigned *out)
+{
+    uint64_t n;
+    TRY(get_count(l, v, lo, hi, &n));
+    *out = (unsigned)n;
+    return 0;
+}
+
+static int get_seconds(struct ld *l, json_t *v, double *out)
+{
+    if (!json_is_number(v))
+        return perr(l, "expected a number of seconds, got %s", th_jtype(v));
+    double t = json_number_value(v);
+    if (!(t > 0 && t <= MAX_SECONDS))
+        return perr(l, "%g out of range: more than 0 and at most %g seconds", t, MAX_SECONDS);
+    *out = t;
+    return 0;
+}
+
+static int get_direction(struct ld *l, json_t *v, enum th_direction *out)
+{
+    int d;
+    TRY(th_get_enum(l, v, direction_names, &d));
+    *out = (enum th_direction)d;
+    return 0;
+}
+
+/* ---- the blocks, key by key ---- */
+
+static int bulk_key(struct ld *l, const char *key, json_t *v, struct kspec *ks)
+{
+    struct th_bulk_spec *b = &ks->bulk;
+    uint64_t n;
+    if (strcmp(key, "bytes") == 0) {
+        TRY(get_count(l, v, 1, MAX_BULK_BYTES, &b->bytes));
+        b->seconds = 0;
+        return 0;
+    }
+    if (strcmp(key, "seconds") == 0) {
+        TRY(get_seconds(l, v, &b->seconds));
+        b->bytes = 0;
+        return 0;
+    }
+    if (strcmp(key, "write_size") == 0) {
+        TRY(get_count(l, v, 1, MAX_WRITE_SIZE, &n));
+        b->write_size = (size_t)n;
+        return 0;
+    }
+    if (strcmp(key, "direction") == 0)
+        return get_direction(l, v, &b->direction);
+    return kerr(l, "unknown key (bulk keys: bytes, seconds, write_size, direction)");
+}
+
+static int rate_key(struct ld *l, const char *key, json_t *v, struct kspec *ks)
+{
+    struct th_rate_spec *r = &ks->rate;
+    int e;
+    if (strcmp(key, "count") == 0) {
+        TRY(get_count(l, v, 1, MAX_HANDSHAKES, &r->count));
+        r->seconds = 0;
+        return 0;
+    }
+    if (strcmp(key, "seconds") == 0) {
+        TRY(get_seconds(l, v, &r->seconds));
+        r->count = 0;
+        return 0;
+    }
+    if (strcmp(key, "resume") == 0) {
+        TRY(th_get_enum(l, v, resume_names, &e));
+        r->resume = (enum th_resume)e;
+        return 0;
+    }
+    if (strcmp(key, "concurrency") == 0) {
+        TRY(get_unsigned(l, v, 1, MAX_CONCURRENCY, &r->concurrency));
+        if (r->concurrency > 1 && l->transport != TH_TRANSPORT_TCP)
+            return perr(l, "%u concurrent handshakes need \"transport\": \"tcp\"", r->concurrency);
+        return 0;
+    }
+    return kerr(l, "unknown key (handshakes keys: count, seconds, resume, concurrency)");
+}
+
+static int memory_key(struct ld *l, const char *key, json_t *v, struct kspec *ks)
+{
+    if (strcmp(key, "connections") == 0)
+        return get_unsigned(l, v, 1, MAX_CONNECTIONS, &ks->memory.connections);
+    return kerr(l, "unknown key (memory keys: connections)");
+}
+
+static int fault_value(struct ld *l, const char *key, json_t *v, struct th_fault_spec *fs)
+{
+    uint64_t n;
+    int e;
+    if (strcmp(key, "fault") == 0) {
+        TRY(th_get_enum(l, v, fault_names, &e));
+        fs->fault = (enum th_fault)e;
+        return KF_FAULT;
+    }
+    if (strcmp(key, "record") == 0) {
+        TRY(get_unsigned(l, v, 1, MAX_RECORD, &fs->record));
+        return KF_RECORD;
+    }
+    if (strcmp(key, "bytes") == 0) {
+        TRY(get_count(l, v, 1, MAX_BULK_BYTES, &fs->bytes));
+        return KF_BYTES;
+    }
+    if (strcmp(key, "write_size") == 0) {
+        TRY(get_count(l, v, 1, MAX_WRITE_SIZE, &n));
+        fs->write_size = (size_t)n;
+        return KF_WRITE_SIZE;
+    }
+    if (strcmp(key, "direction") == 0) {
+        TRY(get_direction(l, v, &fs->direction));
+        if (fs->direction == TH_BOTH)
+            return perr(l, "\"both\" is not possible here: the fault goes into one direction "
+                           "(c2s or s2c)");
+        return KF_COUNT; /* not looked at across keys */
+    }
+    return kerr(l, "unknown key (integrity keys: fault, record, bytes, write_size, direction)");
+}
+
+static int fault_key(struct ld *l, const char *key, json_t *v, struct kspec *ks)
+{
+    int which = fault_value(l, key, v, &ks->fault);
+    if (which < 0)
+        return -1;
+    if (which < KF_COUNT)
+        ks->from[which] = l->variant;
+    return 0;
+}
+
+typedef int (*block_fn)(struct ld *, const char *, json_t *, struct kspec *);
+static const struct block {
+    const char *name;
+    enum th_kind kind;
+    block_fn fn;
+    const char *one_of[2]; /* two keys that say the same thing two ways: one at most */
+} blocks[] = {
+    {"bulk", TH_KIND_BULK, bulk_key, {"bytes", "seconds"}},
+    {"handshakes", TH_KIND_HANDSHAKE_RATE, rate_key, {"count", "seconds"}},
+    {"memory", TH_KIND_MEMORY, memory_key, {NULL, NULL}},
+    {"integrity", TH_KIND_INTEGRITY, fault_key, {NULL, NULL}},
+};
+
+static const struct block *block_named(const char *key)
+{
+    for (size_t i = 0; i < TH_ARRAY_LEN(blocks); i++)
+        if (strcmp(blocks[i].name, key) == 0)
+            return &blocks[i];
+    return NULL;
+}
+
+const char *th_kind_block(enum th_kind k)
+{
+    for (size_t i = 0; i < TH_ARRAY_LEN(blocks); i++)
+        if (blocks[i].kind == k)
+            return blocks[i].name;
+    return NULL;
+}
+
+int th_is_kind_block(const char *key)
+{
+    return block_named(key) != NULL;
+}
+
+static int is_one_of(const struct block *b, const char *key)
+{
+    return b->one_of[0] && (strcmp(key, b->one_of[0]) == 0 || strcmp(key, b->one_of[1]) == 0);
+}
+
+int th_parse_kind_block(struct ld *l, const char *key, json_t *obj, struct kspec *ks)
+{
+    const struct block *b = block_named(key);
+    const char *k, *seen = NULL;
+    json_t *v;
+    int rc = 0;
+    if (b->kind != l->kind)
+        return kerr(l, "only for kind %s (this scenario is kind %s)", th_kind_name(b->kind),
+                    th_kind_name(l->kind));
+    if (!json_is_object(obj))
+        return perr(l, "expected an object, got %s", th_jtype(obj));
+    if (b->kind == TH_KIND_INTEGRITY)
+        ks->from[KF_BLOCK] = l->variant;
+    json_object_foreach(obj, k, v)
+    {
+        push_key(l, k);
+        if (is_one_of(b, k) && seen)
+            rc = kerr(l, "give \"%s\" or \"%s\", not both", b->one_of[0], b->one_of[1]);
+        else if (b->fn(l, k, v, ks) < 0)
+            rc = -1;
+        if (is_one_of(b, k))
+            seen = k;
+        pop(l);
+    }
+    return rc;
+}
+
+int th_parse_repeat(struct ld *l, json_t *v, struct kspec *ks)
+{
+    if (l->kind == TH_KIND_HANDSHAKE || l->kind == TH_KIND_INTEGRITY)
+        return kerr(l,
+                    "only for the benchmark kinds bulk, handshake_rate and memory (this "
+                    "scenario is kind %s)",
+                    th_kind_name(l->kind));
+    return get_unsigned(l, v, 1, MAX_REPEAT, &ks->repeat);
+}
+
+/* ---- checks across keys ---- */
+
+/* Points l at key of the integrity block where it was given (from: -1 the top
+ * level, else the variant's index); key NULL: the block itself. */
+static void at_integrity(struct ld *l, int from, const char *key)
+{
+    l->depth = 0;
+    if (from >= 0) {
+        push_key(l, "variants");
+        push_idx(l, (size_t)from);
+    }
+    push_key(l, "integrity");
+    if (key)
+        push_key(l, key);
+}
+
+/* The fault is required: at the block that lacks it, or at the scenario or variant
+ * that has no block of its own. */
+static int missing_fault(struct ld *l, const struct scn *sc)
+{
+    char known[128];
+    size_t n = 0;
+    for (int i = 0; fault_names[i]; i++)
+        n += (size_t)snprintf(known + n, sizeof known - n, "%s%s", i ? ", " : "", fault_names[i]);
+    if (sc->ks.from[KF_BLOCK] == sc->variant) {
+        at_integrity(l, sc->variant, NULL);
+        return perr(l, "missing required key \"fault\" (one of: %s)", known);
+    }
+    l->depth = 0;
+    if (sc->variant >= 0) {
+        push_key(l, "variants");
+        push_idx(l, (size_t)sc->variant);
+    }
+    return perr(l, "kind integrity needs \"integrity\": {\"fault\": ...} (one of: %s)", known);
+}
+
+/* The faulty record and one after it must both be written: reorder swaps the two,
+ * and after any fault one more record shows whether the receiver noticed. */
+static int check_fault(struct ld *l, const struct scn *sc)
+{
+    const struct th_fault_spec *fs = &sc->ks.fault;
+    const int *from = sc->ks.from;
+    uint64_t need = ((uint64_t)fs->record + 1) * fs->write_size;
+    int rc = 0;
+    if (from[KF_FAULT] == -2)
+        return missing_fault(l, sc);
+    if (fs->fault == TH_FAULT_KEY_UPDATE &&
+        !(sc->c.sp.versions & sc->s.sp.versions & TH_VBIT(TH_TLS13))) {
+        at_integrity(l, from[KF_FAULT], "fault");
+        rc = perr(l, "key_update needs TLS 1.3 in client.versions and server.versions");
+    }
+    if (fs->bytes < need) {
+        /* at the one of the three given last: a variant's before the top level's */
+        static const char *const names[] = {
+            [KF_BYTES] = "bytes", [KF_RECORD] = "record", [KF_WRITE_SIZE] = "write_size"};
+        int k = KF_BYTES;
+        for (int i = KF_RECORD; i <= KF_WRITE_SIZE; i++)
+            if (from[i] > from[k])
+                k = i;
+        at_integrity(l, from[k], names[k]);
+        rc = perr(l,
+                  "too few bytes for record %u: %llu bytes, and (record + 1) x write_size is "
+                  "%llu",
+                  fs->record, (unsigned long long)fs->bytes, (unsigned long long)need);
+    }
+    l->depth = 0;
+    return rc;
+}
+
+static th_outcome_set default_outcomes(const struct scn *sc)
+{
+    if (sc->kind != TH_KIND_INTEGRITY)
+        return TH_OUTCOME_BIT(TH_OK);
+    switch (sc->ks.fault.fault) {
+    case TH_FAULT_TRUNCATE: return TH_OUTCOME_BIT(TH_TRUNCATED);
+    case TH_FAULT_KEY_UPDATE: return TH_OUTCOME_BIT(TH_OK);
+    default: return TH_OUTCOME_BIT(TH_BAD_RECORD_MAC);
+    }
+}
+
+int th_kind_finish(struct ld *l, struct scn *sc)
+{
+    int rc = sc->kind == TH_KIND_INTEGRITY ? check_fault(l, sc) : 0;
+    if (!sc->expect.outcomes)
+        sc->expect.outcomes = default_outcomes(sc);
+    return rc;
+}
