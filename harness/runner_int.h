@@ -17,9 +17,8 @@ struct dp_end {
     struct th_conn *conn;
     struct th_error err;
     int failed;
-    uint64_t send_cpu, recv_cpu; /* timed sections, thread CPU ns */
-    uint64_t send_wall, recv_wall;
-    uint64_t sent, received; /* stream offsets */
+    uint64_t send_wall, recv_wall; /* timed sections, monotonic ns */
+    uint64_t sent, received;       /* stream offsets */
 };
 
 struct dp_pair {
