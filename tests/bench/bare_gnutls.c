@@ -10,7 +10,28 @@
  *
  * PKIDIR is `tlsharness pki DIR`'s output; bulk serves rsa2048 (the harness's
  * default). One JSON line per measured repetition (a warm-up repetition runs
- * first, unreported). Any failure: stderr, exit 1. */
+ * first, unreported). Any failure: stderr, exit 1.
+ *
+ * Timing, as the harness's: the thread CPU clock is a syscall here (~1.4 us a
+ * read) and CLOCK_MONOTONIC is not (~28 ns), so the thread CPU clock is read only
+ * twice per repetition (cpu) and every timed section is timed with the monotonic
+ * clock, as is the whole repetition (wall). A side's figure is the repetition's
+ * thread CPU apportioned by its sections' share of the wall time,
+ * cpu * (section_wall / wall), which takes preemption out.
+ *
+ * bulk: batches of BATCH = WRITE_SIZE * ceil(65536 / WRITE_SIZE) bytes. The
+ * client's write at stream offset o (all bytes written so far) reads from
+ * src + o % 65600 of a 65600 + WRITE_SIZE byte buffer, so the sender streams
+ * through ~64 KiB; the server reads each batch into one BATCH byte buffer from
+ * its start. Monotonic reads bracket each batch's writes (send_wall) and each
+ * batch's reads (recv_wall). send_ns_per_byte = cpu * (send_wall / wall) / BYTES,
+ * recv_ns_per_byte likewise with recv_wall, throughput_mib_s = BYTES /
+ * (send_wall + recv_wall) in MiB/s.
+ *
+ * handshake: each side's calls (session creation, each handshake step, deinit)
+ * are summed per side (cwall, swall). client_us_per_handshake =
+ * cpu * (cwall / wall) / COUNT / 1000, server likewise with swall;
+ * handshakes_per_s = COUNT / wall. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,7 +41,7 @@
 
 #include <gnutls/gnutls.h>
 
-#define BATCH (1u << 20)
+#define SRC_SPAN 65600 /* the sender's offsets wrap here: ~64 KiB streamed through */
 
 struct queue {
     unsigned char *buf;
@@ -50,12 +71,12 @@ static uint64_t clock_ns(clockid_t id)
 }
 #define CPU_NS() clock_ns(CLOCK_THREAD_CPUTIME_ID)
 #define WALL_NS() clock_ns(CLOCK_MONOTONIC)
-/* Run stmt, adding the thread CPU time it took to acc. */
+/* Run stmt, adding the monotonic time it took to acc. */
 #define TIMED(acc, stmt)                                                                           \
     do {                                                                                           \
-        uint64_t t_ = CPU_NS();                                                                    \
+        uint64_t t_ = WALL_NS();                                                                   \
         stmt;                                                                                      \
-        (acc) += CPU_NS() - t_;                                                                    \
+        (acc) += WALL_NS() - t_;                                                                   \
     } while (0)
 
 static ssize_t q_push(gnutls_transport_ptr_t p, const void *data, size_t len)
@@ -136,15 +157,15 @@ static void end_init(struct end *e, unsigned role, struct queue *in, struct queu
 
 #define FATAL(r) ((r) < 0 && (r) != GNUTLS_E_AGAIN)
 
-/* Alternate the two sides' handshake calls; each side's CPU time accumulates. */
-static void handshake(struct end *c, struct end *s, uint64_t *cns, uint64_t *sns)
+/* Alternate the two sides' handshake calls; each side's monotonic time accumulates. */
+static void handshake(struct end *c, struct end *s, uint64_t *cwall, uint64_t *swall)
 {
     int cr = GNUTLS_E_AGAIN, sr = GNUTLS_E_AGAIN;
     for (int i = 0; i < 32 && (cr || sr); i++) {
         if (cr)
-            TIMED(*cns, cr = gnutls_handshake(c->s));
+            TIMED(*cwall, cr = gnutls_handshake(c->s));
         if (sr)
-            TIMED(*sns, sr = gnutls_handshake(s->s));
+            TIMED(*swall, sr = gnutls_handshake(s->s));
         if (FATAL(cr) || FATAL(sr))
             die("handshake", FATAL(cr) ? cr : sr);
     }
@@ -152,23 +173,31 @@ static void handshake(struct end *c, struct end *s, uint64_t *cns, uint64_t *sns
         die("handshake did not finish", 0);
 }
 
-static void recv_exact(struct end *e, unsigned char *buf, size_t cap, size_t len)
+/* Read len bytes into buf from its start (buf holds len). */
+static void recv_exact(struct end *e, unsigned char *buf, size_t len)
 {
-    while (len > 0) {
-        ssize_t n = gnutls_record_recv(e->s, buf, len < cap ? len : cap);
+    for (size_t got = 0; got < len;) {
+        ssize_t n = gnutls_record_recv(e->s, buf + got, len - got);
         if (n == 0 || FATAL(n) || (n < 0 && e->in->head == e->in->tail)) /* or never comes */
             die("recv", n ? (int)n : GNUTLS_E_PREMATURE_TERMINATION);
-        len -= n > 0 ? (size_t)n : 0;
+        got += n > 0 ? (size_t)n : 0;
     }
 }
 
-static void send_all(struct end *e, const unsigned char *buf, size_t write_size, size_t len)
+/* Write len bytes in writes of up to write_size; with a non-NULL *pos, the write at
+ * stream offset *pos reads from src + *pos % SRC_SPAN (src holds SRC_SPAN +
+ * write_size bytes), else every write reads from src. */
+static void send_all(struct end *e, const unsigned char *src, uint64_t *pos, size_t write_size,
+                     size_t len)
 {
     for (size_t off = 0; off < len;) {
-        ssize_t n = gnutls_record_send(e->s, buf, len - off < write_size ? len - off : write_size);
+        const unsigned char *p = pos ? src + *pos % SRC_SPAN : src;
+        ssize_t n = gnutls_record_send(e->s, p, len - off < write_size ? len - off : write_size);
         if (n < 0)
             die("send", (int)n);
         off += (size_t)n;
+        if (pos)
+            *pos += (uint64_t)n;
     }
 }
 
@@ -208,28 +237,48 @@ static void bulk(const char *suite, const char *version, size_t wsize, uint64_t 
     if (!got || strcmp(got, suite) ||
         strcmp(gnutls_protocol_get_name(gnutls_protocol_get_version(c.s)) + 3, version))
         die("negotiated something else", 0);
-    size_t rsize = wsize > 16384 ? wsize : 16384;
-    unsigned char *payload = calloc(1, wsize), *rbuf = malloc(rsize);
+    size_t batch = wsize * ((65536 + wsize - 1) / wsize);
+    unsigned char *src = malloc(SRC_SPAN + wsize), *dst = malloc(batch);
+    if (!src || !dst)
+        die("malloc", 0);
+    for (size_t i = 0; i < SRC_SPAN + wsize; i++)
+        src[i] = (unsigned char)(i * 131 + 7);
+    /* The queues hold one batch plus record overhead (s2c may still hold the TLS 1.3
+     * server's unread tickets: kept, compacted). */
+    struct queue *qs[2] = {&c2s, &s2c};
+    for (int i = 0; i < 2; i++) {
+        struct queue *q = qs[i];
+        memmove(q->buf, q->buf + q->head, q->tail - q->head);
+        q->tail -= q->head;
+        q->head = 0;
+        if (q->cap < batch * 2 && !(q->buf = realloc(q->buf, q->cap = batch * 2)))
+            die("realloc", 0);
+    }
+    uint64_t pos = 0; /* the client's stream offset */
     for (int rep = -1; rep < reps; rep++) {
-        uint64_t send_ns = 0, recv_ns = 0, wall = 0;
-        for (uint64_t off = 0; off < bytes; off += BATCH) {
-            size_t n = bytes - off < BATCH ? (size_t)(bytes - off) : BATCH;
-            uint64_t w0 = WALL_NS();
-            TIMED(send_ns, send_all(&c, payload, wsize, n));
-            TIMED(recv_ns, recv_exact(&s, rbuf, rsize, n));
-            wall += WALL_NS() - w0;
+        uint64_t send_wall = 0, recv_wall = 0;
+        uint64_t cpu0 = CPU_NS(), w0 = WALL_NS();
+        for (uint64_t off = 0; off < bytes; off += batch) {
+            size_t n = bytes - off < batch ? (size_t)(bytes - off) : batch;
+            TIMED(send_wall, send_all(&c, src, &pos, wsize, n));
+            TIMED(recv_wall, recv_exact(&s, dst, n));
         }
+        uint64_t cpu = CPU_NS() - cpu0, wall = WALL_NS() - w0;
         if (rep >= 0)
             printf("{\"kind\":\"bulk\",\"send_ns_per_byte\":%.4f,\"recv_ns_per_byte\":%.4f,"
                    "\"throughput_mib_s\":%.1f}\n",
-                   (double)send_ns / bytes, (double)recv_ns / bytes,
-                   bytes / 1048576.0 / (wall / 1e9));
+                   (double)cpu * ((double)send_wall / wall) / bytes,
+                   (double)cpu * ((double)recv_wall / wall) / bytes,
+                   bytes / 1048576.0 / ((send_wall + recv_wall) / 1e9));
     }
-    free(payload);
-    free(rbuf);
+    free(src);
+    free(dst);
+    free(c2s.buf);
+    free(s2c.buf);
 }
 
-/* New sessions and queues, one handshake, both sides timed from init to deinit. */
+/* New sessions and queues, one handshake, both sides timed (monotonic) from init to
+ * deinit. */
 static int one_handshake(const gnutls_datum_t *resume, uint64_t *cns, uint64_t *sns,
                          gnutls_datum_t *ticket_out)
 {
@@ -243,8 +292,8 @@ static int one_handshake(const gnutls_datum_t *resume, uint64_t *cns, uint64_t *
         die("client and server disagree on resumption", 0);
     if (ticket_out) { /* priming: data makes the client read the TLS 1.3 ticket */
         unsigned char b[4];
-        send_all(&s, (const unsigned char *)"ping", 4, 4);
-        recv_exact(&c, b, 4, 4);
+        send_all(&s, (const unsigned char *)"ping", NULL, 4, 4);
+        recv_exact(&c, b, 4);
         int ret = gnutls_session_get_data2(c.s, ticket_out);
         if (ret < 0)
             die("session data", ret);
@@ -266,16 +315,17 @@ static void handshakes(const char *resume, unsigned long count, int reps)
     if (want)
         one_handshake(NULL, &cns, &sns, &ticket);
     for (int rep = -1; rep < reps; rep++) {
-        uint64_t w0 = WALL_NS();
-        cns = sns = 0;
+        uint64_t cwall = 0, swall = 0;
+        uint64_t cpu0 = CPU_NS(), w0 = WALL_NS();
         for (unsigned long i = 0; i < count; i++)
-            if (one_handshake(want ? &ticket : NULL, &cns, &sns, NULL) != want)
+            if (one_handshake(want ? &ticket : NULL, &cwall, &swall, NULL) != want)
                 die(want ? "a handshake did not resume" : "a handshake resumed", 0);
-        double wall = (WALL_NS() - w0) / 1e9;
+        uint64_t cpu = CPU_NS() - cpu0, wall = WALL_NS() - w0;
         if (rep >= 0)
             printf("{\"kind\":\"handshake\",\"handshakes_per_s\":%.1f,"
                    "\"client_us_per_handshake\":%.1f,\"server_us_per_handshake\":%.1f}\n",
-                   count / wall, cns / 1e3 / count, sns / 1e3 / count);
+                   count / (wall / 1e9), (double)cpu * ((double)cwall / wall) / count / 1e3,
+                   (double)cpu * ((double)swall / wall) / count / 1e3);
     }
     gnutls_free(ticket.data);
 }

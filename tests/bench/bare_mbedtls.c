@@ -1,7 +1,22 @@
 /* bare_mbedtls: the reference the harness's mbedTLS figures are compared against.
  * It does what the harness's in-memory bulk and handshake_rate cases do, with
  * mbedTLS 2.28 and libc only: both ends in one thread over two in-memory byte
- * queues, each side's calls timed with the thread CPU clock.
+ * queues.
+ *
+ * Timing (as the harness's): the thread CPU clock is read only twice a repetition,
+ * at its start and end (on a VM it can be a ~1.4 us syscall, CLOCK_MONOTONIC ~28 ns);
+ * the timed sections use CLOCK_MONOTONIC. A side's figure is the repetition's thread
+ * CPU apportioned by that side's share of the repetition's wall time:
+ * cpu * (side_wall / wall), which takes preemption out.
+ *   bulk: BYTES in batches of WRITE_SIZE * ceil(65536 / WRITE_SIZE) bytes; the write
+ *     at stream offset o reads from src + (o % 65600) (the sender streams through
+ *     ~64 KiB), each batch is read into one BATCH-byte buffer from offset 0. Per
+ *     batch the whole batch's writes are one timed section (send_wall), its reads
+ *     another (recv_wall). send_ns_per_byte = cpu * (send_wall / wall) / BYTES,
+ *     recv likewise; throughput_mib_s = BYTES / (send_wall + recv_wall).
+ *   handshake: each side's calls (object creation, each handshake step, free) are
+ *     timed and summed per side (cwall, swall); client_us_per_handshake =
+ *     cpu * (cwall / wall) / COUNT, server likewise; handshakes_per_s = COUNT / wall.
  *
  *   gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -o bare_mbedtls tests/bench/bare_mbedtls.c \
  *       -lmbedtls -lmbedx509 -lmbedcrypto
@@ -26,7 +41,8 @@
 #include <mbedtls/ssl_ticket.h>
 #include <mbedtls/x509_crt.h>
 
-#define BATCH (1u << 20)
+#define BATCH_MIN 65536u /* a batch: WRITE_SIZE * ceil(BATCH_MIN / WRITE_SIZE) bytes */
+#define SRC_SPAN 65600u  /* the sender's source: SRC_SPAN + WRITE_SIZE bytes */
 
 static void die(const char *what, int ret)
 {
@@ -122,12 +138,13 @@ struct queue {
 };
 
 /* A server watches its flight up to ChangeCipherSpec: a resumed TLS 1.2
- * handshake sends no Certificate (RFC 5246 7.3). cpu: this end's calls. */
+ * handshake sends no Certificate (RFC 5246 7.3). wall: this end's calls
+ * (monotonic). */
 struct end {
     mbedtls_ssl_context ssl;
     struct queue out, *in;
     int server, ccs, sent_cert;
-    uint64_t cpu;
+    uint64_t wall;
 };
 
 /* The queue takes everything, so mbedTLS hands over whole records. */
@@ -178,7 +195,7 @@ static void end_open(struct end *e, struct side *s, struct end *peer, int server
                      const mbedtls_ssl_session *resume)
 {
     *e = (struct end){.in = &peer->out, .server = server};
-    uint64_t t = CPU();
+    uint64_t t = WALL();
     mbedtls_ssl_init(&e->ssl);
     check(mbedtls_ssl_setup(&e->ssl, &s->conf), "mbedtls_ssl_setup");
     mbedtls_ssl_set_bio(&e->ssl, e, bio_send, bio_recv, NULL);
@@ -186,14 +203,14 @@ static void end_open(struct end *e, struct side *s, struct end *peer, int server
         check(mbedtls_ssl_set_hostname(&e->ssl, "localhost"), "mbedtls_ssl_set_hostname");
     if (resume)
         check(mbedtls_ssl_set_session(&e->ssl, resume), "mbedtls_ssl_set_session");
-    e->cpu += CPU() - t;
+    e->wall += WALL() - t;
 }
 
 static void end_close(struct end *e)
 {
-    uint64_t t = CPU();
+    uint64_t t = WALL();
     mbedtls_ssl_free(&e->ssl);
-    e->cpu += CPU() - t;
+    e->wall += WALL() - t;
     free(e->out.buf);
 }
 
@@ -207,9 +224,9 @@ static void pair_connect(struct end *cl, struct end *sv, struct side *cs, struct
     int done[2] = {0, 0};
     for (int round = 0; !(done[0] && done[1]); round++) {
         for (int i = 0; i < 2 && round < 100; i++) {
-            uint64_t t = CPU();
+            uint64_t t = WALL();
             int ret = done[i] ? 0 : mbedtls_ssl_handshake(&e[i]->ssl);
-            e[i]->cpu += CPU() - t;
+            e[i]->wall += WALL() - t;
             if (ret != 0 && ret != MBEDTLS_ERR_SSL_WANT_READ && ret != MBEDTLS_ERR_SSL_WANT_WRITE)
                 die(i ? "server handshake" : "client handshake", ret);
             done[i] = ret == 0;
@@ -222,38 +239,42 @@ static void pair_connect(struct end *cl, struct end *sv, struct side *cs, struct
 /* ---- bulk ---- */
 
 /* One repetition: BYTES client to server in batches; per batch the client writes
- * it all (one timed section), then the server reads it all (another). */
-static void bulk_rep(struct end *cl, struct end *sv, const unsigned char *payload, size_t ws,
-                     uint64_t bytes, unsigned char *rbuf, int print)
+ * it all (one timed section), then the server reads it all into rbuf from offset 0
+ * (another). *pos: the stream offset, counting every byte written so far. */
+static void bulk_rep(struct end *cl, struct end *sv, const unsigned char *src, size_t ws,
+                     size_t batch, uint64_t bytes, unsigned char *rbuf, uint64_t *pos,
+                     int print)
 {
-    size_t batch = ws * ((BATCH + ws - 1) / ws);
-    uint64_t send = 0, recv = 0, wall = 0;
+    uint64_t send = 0, recv = 0, cpu0 = CPU(), w0 = WALL();
     for (uint64_t moved = 0; moved < bytes;) {
         size_t n = bytes - moved < batch ? (size_t)(bytes - moved) : batch;
-        uint64_t c0 = CPU(), w0 = WALL();
+        uint64_t t0 = WALL();
         for (size_t left = n; left;) {
-            int ret = mbedtls_ssl_write(&cl->ssl, payload, ws < left ? ws : left);
+            int ret = mbedtls_ssl_write(&cl->ssl, src + *pos % SRC_SPAN, ws < left ? ws : left);
             if (ret <= 0)
                 die("mbedtls_ssl_write", ret);
             left -= (size_t)ret;
+            *pos += (uint64_t)ret;
         }
-        uint64_t c1 = CPU(), w1 = WALL();
+        uint64_t t1 = WALL();
+        send += t1 - t0;
+        t1 = WALL();
         for (size_t got = 0; got < n;) {
             int ret = mbedtls_ssl_read(&sv->ssl, rbuf + got, n - got);
             if (ret <= 0)
                 die("mbedtls_ssl_read: the batch did not arrive", ret);
             got += (size_t)ret;
         }
-        send += c1 - c0;
-        recv += CPU() - c1;
-        wall += WALL() - w1 + (w1 - w0);
+        recv += WALL() - t1;
         moved += n;
     }
+    double cpu = (double)(CPU() - cpu0), wall = (double)(WALL() - w0);
     if (print)
         printf("{\"kind\":\"bulk\",\"send_ns_per_byte\":%.4f,\"recv_ns_per_byte\":%.4f,"
                "\"throughput_mib_s\":%.1f}\n",
-               (double)send / (double)bytes, (double)recv / (double)bytes,
-               (double)bytes / (1 << 20) / ((double)wall / 1e9));
+               cpu * ((double)send / wall) / (double)bytes,
+               cpu * ((double)recv / wall) / (double)bytes,
+               (double)bytes / (1 << 20) / ((double)(send + recv) / 1e9));
 }
 
 /* av: PKIDIR SUITE VERSION WRITE_SIZE BYTES REPS. IANA suite names are mbedTLS's
@@ -279,15 +300,27 @@ static void bulk(char **av)
     if (mbedtls_ssl_get_ciphersuite_id(mbedtls_ssl_get_ciphersuite(&cl.ssl)) != info->id ||
         strcmp(mbedtls_ssl_get_version(&cl.ssl), "TLSv1.2") != 0)
         die("negotiated something other than what was asked", 0);
-    unsigned char *payload = malloc((size_t)ws), *rbuf = malloc(ws * ((BATCH + ws - 1) / ws));
-    if (!payload || !rbuf)
+    size_t batch = (size_t)ws * ((BATCH_MIN + (size_t)ws - 1) / (size_t)ws);
+    unsigned char *src = malloc(SRC_SPAN + (size_t)ws), *rbuf = malloc(batch);
+    if (!src || !rbuf)
         die("out of memory", 0);
-    memset(payload, 0x5a, (size_t)ws);    /* constant: neither generated nor checked */
+    for (size_t i = 0; i < SRC_SPAN + (size_t)ws; i++) /* filled once, never checked */
+        src[i] = (unsigned char)(i * 131u + 7u);
+    /* The client's queue holds one batch plus record overhead. */
+    if (cl.out.cap < 2 * batch) {
+        if (cl.out.len && cl.out.head)
+            memmove(cl.out.buf, cl.out.buf + cl.out.head, cl.out.len);
+        cl.out.head = 0;
+        cl.out.cap = 2 * batch;
+        if (!(cl.out.buf = realloc(cl.out.buf, cl.out.cap)))
+            die("out of memory", 0);
+    }
+    uint64_t pos = 0;
     for (long long r = 0; r <= reps; r++) /* r 0: the warm-up */
-        bulk_rep(&cl, &sv, payload, (size_t)ws, (uint64_t)bytes, rbuf, r > 0);
+        bulk_rep(&cl, &sv, src, (size_t)ws, batch, (uint64_t)bytes, rbuf, &pos, r > 0);
     end_close(&cl);
     end_close(&sv);
-    free(payload);
+    free(src);
     free(rbuf);
 }
 
@@ -298,22 +331,23 @@ static void handshake_rep(struct side *cs, struct side *ss, const mbedtls_ssl_se
                           long long count, int print)
 {
     static struct end cl, sv;
-    uint64_t cpu[2] = {0, 0}, w0 = WALL();
+    uint64_t cwall = 0, swall = 0, cpu0 = CPU(), w0 = WALL();
     for (long long i = 0; i < count; i++) {
         pair_connect(&cl, &sv, cs, ss, resume);
         if (sv.sent_cert == (resume != NULL))
             die(resume ? "a handshake did not resume" : "a handshake resumed", 0);
         end_close(&cl);
         end_close(&sv);
-        cpu[0] += cl.cpu;
-        cpu[1] += sv.cpu;
+        cwall += cl.wall;
+        swall += sv.wall;
     }
-    double wall = (double)(WALL() - w0) / 1e9;
+    double cpu = (double)(CPU() - cpu0), wall = (double)(WALL() - w0);
     if (print)
         printf("{\"kind\":\"handshake\",\"handshakes_per_s\":%.1f,"
                "\"client_us_per_handshake\":%.1f,\"server_us_per_handshake\":%.1f}\n",
-               (double)count / wall, (double)cpu[0] / 1e3 / (double)count,
-               (double)cpu[1] / 1e3 / (double)count);
+               (double)count / (wall / 1e9),
+               cpu * ((double)cwall / wall) / (double)count / 1e3,
+               cpu * ((double)swall / wall) / (double)count / 1e3);
 }
 
 /* av: PKIDIR CERT RESUME COUNT REPS. TLS 1.2 ECDHE with AES-128-GCM. */

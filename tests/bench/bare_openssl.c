@@ -11,7 +11,26 @@
  *
  * PKIDIR holds root.pem, NAME.chain.pem and NAME.key.pem (`tlsharness pki DIR`).
  * One JSON line per measured repetition; a warm-up repetition comes first and is
- * not printed. Any failure: a message on stderr and exit 1. */
+ * not printed. Any failure: a message on stderr and exit 1.
+ *
+ * Timing, the same method as the harness's. The thread CPU clock is a syscall on
+ * some VMs (~1.4 us a read, against ~28 ns for CLOCK_MONOTONIC), so it is read
+ * only twice per repetition, at its start and end; the timed sections inside are
+ * timed on CLOCK_MONOTONIC, and the thread's CPU time is apportioned among them by
+ * their share of the repetition's wall time (preemption is thereby taken out):
+ *   cpu  = thread CPU time of the repetition, wall = its monotonic time,
+ *   part = cpu * (section_wall / wall).
+ * bulk: BYTES client->server in batches of WRITE_SIZE * ceil(65536 / WRITE_SIZE)
+ *   bytes (64 KiB for 16 KiB writes). Writes stream through a ~64 KiB source
+ *   buffer (the write at stream offset o reads from src + o % 65600); each batch is
+ *   written whole (timed: send_wall), then read whole into one BATCH-sized buffer
+ *   from offset 0 (timed: recv_wall).
+ *     send_ns_per_byte = cpu * (send_wall / wall) / BYTES, recv likewise;
+ *     throughput_mib_s = BYTES / (send_wall + recv_wall), in MiB/s.
+ * handshake: each side's calls (object creation, each handshake step, free) are
+ *   timed and summed per side (cwall, swall).
+ *     client_us_per_handshake = cpu * (cwall / wall) / COUNT / 1000, server
+ *     likewise with swall; handshakes_per_s = COUNT / wall. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +40,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#define BATCH (1024 * 1024) /* bulk moves data in batches of this many bytes */
-#define HS_BUF 65536        /* BIO pair buffer for one handshake */
+#define HS_BUF 65536    /* BIO pair buffer for one handshake */
+#define SRC_SPAN 65600  /* bulk writes stream through this many source bytes */
 
 static void die(const char *what)
 {
@@ -98,11 +117,11 @@ static SSL_CTX *client_ctx(const char *pki, int version, const char *suite)
     return ctx;
 }
 
-/* A client and a server joined by a fresh BIO pair; the CPU time of each side's
- * object set-up, handshake steps and free is added to its own counter. */
+/* A client and a server joined by a fresh BIO pair; the monotonic time of each
+ * side's object set-up, handshake steps and free is added to its own counter. */
 struct pair {
     SSL *c, *s;
-    uint64_t c_ns, s_ns;
+    uint64_t c_ns, s_ns; /* wall ns spent in the client's / server's calls */
 };
 
 static void pair_new(struct pair *p, SSL_CTX *cctx, SSL_CTX *sctx, size_t buf, SSL_SESSION *sess)
@@ -110,7 +129,7 @@ static void pair_new(struct pair *p, SSL_CTX *cctx, SSL_CTX *sctx, size_t buf, S
     BIO *bc, *bs;
     if (BIO_new_bio_pair(&bc, buf, &bs, buf) != 1)
         die("BIO_new_bio_pair");
-    uint64_t t0 = cpu_ns();
+    uint64_t t0 = mono_ns();
     p->c = SSL_new(cctx);
     if (!p->c || SSL_set1_host(p->c, "localhost") != 1 ||
         SSL_set_tlsext_host_name(p->c, "localhost") != 1 ||
@@ -118,22 +137,22 @@ static void pair_new(struct pair *p, SSL_CTX *cctx, SSL_CTX *sctx, size_t buf, S
         die("client SSL");
     SSL_set_bio(p->c, bc, bc);
     SSL_set_connect_state(p->c);
-    uint64_t t1 = cpu_ns();
+    uint64_t t1 = mono_ns();
     p->s = SSL_new(sctx);
     if (!p->s)
         die("server SSL");
     SSL_set_bio(p->s, bs, bs);
     SSL_set_accept_state(p->s);
     p->c_ns += t1 - t0;
-    p->s_ns += cpu_ns() - t1;
+    p->s_ns += mono_ns() - t1;
 }
 
 /* One handshake step of one side; 1 when that side is done. */
 static int step(SSL *ssl, uint64_t *ns)
 {
-    uint64_t t0 = cpu_ns();
+    uint64_t t0 = mono_ns();
     int r = SSL_do_handshake(ssl);
-    *ns += cpu_ns() - t0;
+    *ns += mono_ns() - t0;
     if (r == 1)
         return 1;
     int e = SSL_get_error(ssl, r);
@@ -157,54 +176,66 @@ static void pair_handshake(struct pair *p)
  * shut down so OpenSSL keeps the session resumable. */
 static void pair_free(struct pair *p)
 {
-    uint64_t t0 = cpu_ns();
+    uint64_t t0 = mono_ns();
     SSL_set_shutdown(p->c, SSL_SENT_SHUTDOWN);
     SSL_free(p->c);
-    uint64_t t1 = cpu_ns();
+    uint64_t t1 = mono_ns();
     SSL_set_shutdown(p->s, SSL_SENT_SHUTDOWN);
     SSL_free(p->s);
     p->c_ns += t1 - t0;
-    p->s_ns += cpu_ns() - t1;
+    p->s_ns += mono_ns() - t1;
 }
 
 /* ---- bulk ---- */
 
-static void write_batch(SSL *c, const unsigned char *payload, size_t ws, size_t len)
+/* The client's side of a bulk run: the source buffer (SRC_SPAN + WRITE_SIZE bytes)
+ * and the stream offset, which counts every byte written so far. */
+struct sender {
+    const unsigned char *src;
+    size_t ws;
+    uint64_t off;
+};
+
+static void write_batch(SSL *c, struct sender *w, size_t len)
 {
-    for (size_t off = 0, n; off < len; off += n)
-        if (SSL_write_ex(c, payload, len - off < ws ? len - off : ws, &n) != 1)
+    for (size_t done = 0, n; done < len; done += n, w->off += n)
+        if (SSL_write_ex(c, w->src + w->off % SRC_SPAN, len - done < w->ws ? len - done : w->ws,
+                         &n) != 1)
             die("SSL_write_ex (transport buffer too small?)");
 }
 
 static void read_batch(SSL *s, unsigned char *buf, size_t len)
 {
     for (size_t got = 0, n; got < len; got += n)
-        if (SSL_read_ex(s, buf, len - got, &n) != 1)
+        if (SSL_read_ex(s, buf + got, len - got, &n) != 1)
             die("SSL_read_ex: batch incomplete");
 }
 
 /* One repetition: BYTES client->server in batches; each batch written whole, then
- * read whole, each timed on the thread CPU clock, the pair on the wall clock. */
-static void bulk_rep(struct pair *p, size_t ws, size_t bytes, unsigned char *payload,
+ * read whole, each timed on the monotonic clock; the thread CPU clock is read only
+ * at the repetition's start and end (see the header comment). */
+static void bulk_rep(struct pair *p, struct sender *w, size_t batch, size_t bytes,
                      unsigned char *buf, int print)
 {
-    uint64_t send = 0, recv = 0, wall = 0;
+    uint64_t send = 0, recv = 0;
+    uint64_t cpu0 = cpu_ns(), w0 = mono_ns();
     for (size_t moved = 0, n; moved < bytes; moved += n) {
-        n = bytes - moved < BATCH ? bytes - moved : BATCH;
-        uint64_t w0 = mono_ns(), c0 = cpu_ns();
-        write_batch(p->c, payload, ws, n);
-        uint64_t c1 = cpu_ns();
+        n = bytes - moved < batch ? bytes - moved : batch;
+        uint64_t t0 = mono_ns();
+        write_batch(p->c, w, n);
+        uint64_t t1 = mono_ns();
         read_batch(p->s, buf, n);
-        uint64_t c2 = cpu_ns(), w1 = mono_ns();
-        send += c1 - c0;
-        recv += c2 - c1;
-        wall += w1 - w0;
+        uint64_t t2 = mono_ns();
+        send += t1 - t0;
+        recv += t2 - t1;
     }
+    double cpu = (double)(cpu_ns() - cpu0), wall = (double)(mono_ns() - w0);
     if (print)
         printf("{\"kind\":\"bulk\",\"send_ns_per_byte\":%.4f,\"recv_ns_per_byte\":%.4f,"
                "\"throughput_mib_s\":%.1f}\n",
-               (double)send / (double)bytes, (double)recv / (double)bytes,
-               (double)bytes / 1048576.0 / ((double)wall / 1e9));
+               cpu * ((double)send / wall) / (double)bytes,
+               cpu * ((double)recv / wall) / (double)bytes,
+               (double)bytes / 1048576.0 / ((double)(send + recv) / 1e9));
 }
 
 static int parse_version(const char *v)
@@ -223,8 +254,13 @@ static void bulk(char **argv)
     int version = parse_version(argv[2]);
     size_t ws = parse_size(argv[3], "bad WRITE_SIZE"), bytes = parse_size(argv[4], "bad BYTES");
     size_t reps = parse_size(argv[5], "bad REPS");
-    /* room for a whole batch of records of the smallest size, with their overhead */
-    size_t rec = ws < 16384 ? ws : 16384, cap = BATCH + (BATCH / rec + 1) * 256 + 65536;
+    /* a batch: whole writes, at least 64 KiB */
+    size_t batch = ws * ((65536 + ws - 1) / ws);
+    /* the transport holds one batch and its record overhead: BATCH * 2, more only
+     * when records are so small that their overhead (<= 256 each) could exceed it */
+    size_t rec = ws < 16384 ? ws : 16384, cap = batch * 2;
+    if (batch + (batch / rec + 1) * 256 > cap)
+        cap = batch + (batch / rec + 1) * 256;
     struct pair p = {0};
     SSL_CTX *cctx = client_ctx(pki, version, suite);
     SSL_CTX *sctx = server_ctx(pki, "rsa2048", version, suite);
@@ -233,14 +269,16 @@ static void bulk(char **argv)
     const char *got = SSL_CIPHER_standard_name(SSL_get_current_cipher(p.c));
     if (SSL_version(p.c) != version || !got || strcmp(got, suite) != 0)
         die("negotiated something else than asked");
-    unsigned char *payload = malloc(ws), *buf = malloc(BATCH);
-    if (!payload || !buf)
+    unsigned char *src = malloc(SRC_SPAN + ws), *buf = malloc(batch);
+    if (!src || !buf)
         die("out of memory");
-    memset(payload, 'x', ws);
+    for (size_t i = 0; i < SRC_SPAN + ws; i++)
+        src[i] = (unsigned char)(i * 131u + 7u);
+    struct sender w = {src, ws, 0};
     for (size_t i = 0; i <= reps; i++)
-        bulk_rep(&p, ws, bytes, payload, buf, i > 0);
+        bulk_rep(&p, &w, batch, bytes, buf, i > 0);
     pair_free(&p);
-    free(payload);
+    free(src);
     free(buf);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
@@ -269,7 +307,7 @@ static SSL_SESSION *prime(SSL_CTX *cctx, SSL_CTX *sctx)
 static void handshake_rep(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *sess, size_t count, int print)
 {
     struct pair p = {0};
-    uint64_t w0 = mono_ns();
+    uint64_t cpu0 = cpu_ns(), w0 = mono_ns();
     for (size_t i = 0; i < count; i++) {
         pair_new(&p, cctx, sctx, HS_BUF, sess);
         pair_handshake(&p);
@@ -277,12 +315,13 @@ static void handshake_rep(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *sess, size_
             die(sess ? "a handshake did not resume" : "a handshake resumed");
         pair_free(&p);
     }
-    double wall = (double)(mono_ns() - w0) / 1e9;
+    double cpu = (double)(cpu_ns() - cpu0), wall = (double)(mono_ns() - w0);
     if (print)
         printf("{\"kind\":\"handshake\",\"handshakes_per_s\":%.1f,"
                "\"client_us_per_handshake\":%.2f,\"server_us_per_handshake\":%.2f}\n",
-               (double)count / wall, (double)p.c_ns / 1e3 / (double)count,
-               (double)p.s_ns / 1e3 / (double)count);
+               (double)count / (wall / 1e9),
+               cpu * ((double)p.c_ns / wall) / (double)count / 1e3,
+               cpu * ((double)p.s_ns / wall) / (double)count / 1e3);
 }
 
 static void handshake(char **argv)
