@@ -17,7 +17,8 @@ static size_t record(unsigned char *out, unsigned char type, unsigned char tag, 
 
 /* Send records 1..n (application data, body tag = index) through the filter in
  * pieces of `piece` bytes; return what came out. */
-static size_t run(enum th_fault kind, unsigned target, size_t piece, unsigned char *out, int with_alert)
+static size_t run(enum th_fault kind, unsigned target, size_t piece, unsigned char *out,
+                  int with_alert)
 {
     unsigned char stream[4096];
     size_t len = 0;
@@ -79,7 +80,8 @@ int main(void)
     is_int(flipped, 1, "exactly one byte of record 2's body changed");
     is_int(others, 0, "record 1 untouched");
     tags(out, run(TH_FAULT_DROP, 2, 3, out, 1), t);
-    is_str(t, "1345", "only application data counts: an alert in between is passed and not counted");
+    is_str(t, "1345",
+           "only application data counts: an alert in between is passed and not counted");
     tags(out, run(TH_FAULT_KEY_UPDATE, 2, 4096, out, 0), t);
     is_str(t, "12345", "key_update is not a tampering fault: the stream passes");
     tags(out, run(TH_FAULT_DROP, 9, 4096, out, 0), t);
