@@ -135,6 +135,9 @@ static int rate_rep(struct rate_run *rr, const struct th_runner_opts *o, struct 
     double secs = sp->seconds > 0 ? sp->seconds : 1.0;
     if (o->quick)
         secs /= 20;
+    if (rr->k->transport == TH_TRANSPORT_TCP)
+        return th_rate_tcp_rep(rr->k, rr->cctx, rr->sctx, rr->sess, count, secs, &out->per_s,
+                               &out->client_us, &out->server_us, why, cap);
     rr->ccpu = rr->scpu = 0;
     uint64_t n = 0, w0 = th_now_ns(), cpu0 = th_thread_cpu_ns();
     while (count ? n < count : th_now_ns() - w0 < (uint64_t)(secs * 1e9)) {
@@ -171,12 +174,6 @@ void th_run_rate(const struct th_case *k, const struct th_runner_opts *o, struct
 {
     struct rate_run rr = {.k = k, .cctx = cctx, .sctx = sctx};
     char why[512] = "";
-    if (k->transport != TH_TRANSPORT_MEMORY || k->rate.concurrency > 1) {
-        r->status = TH_ERROR;
-        snprintf(r->reason, sizeof(r->reason),
-                 "handshake_rate runs over the memory transport in this build");
-        return;
-    }
     if (k->rate.resume != TH_RESUME_NONE && !(rr.sess = prime_session(&rr, why, sizeof(why)))) {
         r->status = TH_FAIL;
         th_strlcpy(r->reason, why, sizeof(r->reason));

@@ -38,6 +38,12 @@ void th_run_rate(const struct th_case *c, const struct th_runner_opts *o, struct
 void th_run_memory(const struct th_case *c, const struct th_runner_opts *o, struct th_ctx *cctx,
                    struct th_ctx *sctx, struct th_case_result *r);
 
+/* One repetition of handshake_rate over TCP (rate_tcp.c): count handshakes, or as
+ * many as fit in `seconds` when count is 0. */
+int th_rate_tcp_rep(const struct th_case *k, struct th_ctx *cctx, struct th_ctx *sctx,
+                    struct th_session *sess, uint64_t count, double seconds, double *per_s,
+                    double *client_us, double *server_us, char *why, size_t cap) TH_MUST_CHECK;
+
 /* The benchmark and data-path kinds: bulk, integrity, handshake_rate, memory. */
 void th_run_datapath(const struct th_case *c, const struct th_runner_opts *o,
                      struct th_case_result *r);

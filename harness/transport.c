@@ -280,6 +280,10 @@ void th_tcp_init(struct th_tcp *t, int fd)
     memset(t, 0, sizeof(*t));
     t->fd = fd;
     set_nonblock(fd);
+    /* both ends: a library that writes a flight in several sends must not wait on
+     * Nagle's algorithm against the peer's delayed ACK (40 ms a round) */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     t->io = (struct th_io){.ctx = t, .send = tcp_send, .recv = tcp_recv};
 }
 

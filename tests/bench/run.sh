@@ -61,10 +61,10 @@ for lib in openssl gnutls mbedtls; do
     build_bare "$lib"
     if [ "$lib" = mbedtls ]; then
         bulk_variant=tls12-aes128gcm suite=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 ver=1.2
-        hs="full-rsa2048-tls12:rsa2048:none ticket-rsa2048-tls12:rsa2048:ticket"
+        hs="full-rsa2048-tls12:rsa2048:none:100 ticket-rsa2048-tls12:rsa2048:ticket:1000"
     else
         bulk_variant=tls13-aes128gcm suite=TLS_AES_128_GCM_SHA256 ver=1.3
-        hs="full-rsa2048-tls13:rsa2048:none ticket-rsa2048-tls13:rsa2048:ticket full-ecdsa-p256-tls13:ecdsa-p256:none ticket-ecdsa-p256-tls13:ecdsa-p256:ticket"
+        hs="full-rsa2048-tls13:rsa2048:none:1000 ticket-rsa2048-tls13:rsa2048:ticket:1000 full-ecdsa-p256-tls13:ecdsa-p256:none:1000 ticket-ecdsa-p256-tls13:ecdsa-p256:ticket:1000"
     fi
     hs_send="" hs_recv="" bs_send="" bs_recv=""
     for _ in $(seq "$ROUNDS"); do
@@ -76,12 +76,12 @@ for lib in openssl gnutls mbedtls; do
     row "$lib bulk $suite 16 KiB" send_ns_per_byte "$hs_send" "$bs_send"
     row "$lib bulk $suite 16 KiB" recv_ns_per_byte "$hs_recv" "$bs_recv"
     for h in $hs; do
-        IFS=: read -r variant cert resume <<< "$h"
+        IFS=: read -r variant cert resume count <<< "$h"
         hh="" bh="" hc="" bc="" hsv="" bsv=""
         for _ in $(seq "$ROUNDS"); do
             read -r a b c <<< "$(harness "$lib" tests/bench/handshake.json "$variant" handshakes_per_s client_us_per_handshake server_us_per_handshake)"
             hh+=" $a" hc+=" $b" hsv+=" $c"
-            read -r a b c <<< "$(bare "$lib" "handshakes_per_s client_us_per_handshake server_us_per_handshake" handshake "$PKI" "$cert" "$resume" 1000 "$REPS")"
+            read -r a b c <<< "$(bare "$lib" "handshakes_per_s client_us_per_handshake server_us_per_handshake" handshake "$PKI" "$cert" "$resume" "$count" "$REPS")"
             bh+=" $a" bc+=" $b" bsv+=" $c"
         done
         row "$lib handshake $variant" handshakes_per_s "$hh" "$bh"
