@@ -23,6 +23,7 @@ struct worker {
     uint64_t count, deadline; /* count 0: until end_ns */
     uint64_t end_ns, finished_ns;
     uint64_t cpu_ns, done;
+    int *stop; /* set once every client is done: servers leave */
     char why[256];
 };
 
@@ -80,14 +81,12 @@ static int check_client(struct worker *w, struct th_conn *c)
 static int one(struct worker *w)
 {
     const struct th_backend *b = w->is_server ? w->k->server : w->k->client;
-    /* by time, a server stops once no client has come for a while after the end */
-    uint64_t accept_by = w->end_ns
-                             ? (th_now_ns() > w->end_ns ? th_now_ns() : w->end_ns) + 500000000ull
-                             : w->deadline;
-    int fd = w->is_server ? th_tcp_accept(w->lfd, accept_by)
+    int fd = w->is_server ? th_tcp_accept(w->lfd, w->deadline)
                           : th_tcp_connect("127.0.0.1", w->port, w->deadline, NULL);
-    if (fd == -2 && w->is_server && w->end_ns)
-        return 1; /* the clients have stopped */
+    if (fd >= 0 && w->is_server && __atomic_load_n(w->stop, __ATOMIC_ACQUIRE)) {
+        close(fd); /* the wake-up call: every client is done */
+        return 1;
+    }
     if (fd < 0) {
         snprintf(w->why, sizeof(w->why), "%s: %s", w->is_server ? "accept" : "connect",
                  fd == -2 ? "time limit" : strerror(errno));
@@ -150,6 +149,7 @@ int th_rate_tcp_rep(const struct th_case *k, struct th_ctx *cctx, struct th_ctx 
     pthread_t *tid = th_xcalloc(2 * n, sizeof(*tid));
     uint64_t deadline = th_now_ns() + (uint64_t)(k->timeout_s * 1e9) + 120000000000ull;
     uint64_t w0 = th_now_ns(), end = count ? 0 : w0 + (uint64_t)(seconds * 1e9);
+    int stop = 0;
     unsigned started = 0;
     for (unsigned i = 0; i < 2 * n; i++) {
         int server = i % 2 == 0;
@@ -161,12 +161,22 @@ int th_rate_tcp_rep(const struct th_case *k, struct th_ctx *cctx, struct th_ctx 
                                .port = port,
                                .count = count ? count / n + (i / 2 < count % n) : 0,
                                .end_ns = end,
-                               .deadline = deadline};
+                               .deadline = deadline,
+                               .stop = &stop};
         if (pthread_create(&tid[i], NULL, worker_main, &w[i]) != 0)
             break;
         started++;
     }
-    for (unsigned i = 0; i < started; i++)
+    /* clients first; then wake each server still waiting in accept */
+    for (unsigned i = 1; i < started; i += 2)
+        pthread_join(tid[i], NULL);
+    __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+    for (unsigned i = 0; i < n; i++) {
+        int fd = th_tcp_connect("127.0.0.1", port, th_now_ns() + 1000000000ull, NULL);
+        if (fd >= 0)
+            close(fd);
+    }
+    for (unsigned i = 0; i < started; i += 2)
         pthread_join(tid[i], NULL);
     uint64_t last = w0;
     for (unsigned i = 0; i < started; i++)
