@@ -47,16 +47,20 @@ bare() {
     for m in $metrics; do jq -r --arg m "$m" '.[$m]' "$T/b.out" | median; done | paste -sd' '
 }
 
+# The ratio is the median of the rounds' own ratios: each round's harness and bare
+# runs are next to each other in time, so the machine's drift (this VM's speed moves
+# by tens of percent from minute to minute) cancels within a round.
 row() { # label metric harness-values bare-values
     local label=$1 metric=$2 h=$3 b=$4
-    local hm bm
+    local hm bm ratio
     hm=$(printf '%s\n' $h | median)
     bm=$(printf '%s\n' $b | median)
-    printf '%-40s %-26s %12.4g %12.4g %7.3f\n' "$label" "$metric" "$hm" "$bm" "$(echo "$hm $bm" | awk '{print $1/$2}')"
+    ratio=$(paste <(printf '%s\n' $h) <(printf '%s\n' $b) | awk '{print $1/$2}' | median)
+    printf '%-42s %-24s %12.4g %12.4g %7.3f\n' "$label" "$metric" "$hm" "$bm" "$ratio"
 }
 
-printf '%-40s %-26s %12s %12s %7s\n' case metric harness bare ratio
-for lib in openssl gnutls mbedtls; do
+printf '%-42s %-24s %12s %12s %7s\n' case metric harness bare ratio
+for lib in ${BENCH_LIBS:-openssl gnutls mbedtls}; do
     have "$lib" || continue
     build_bare "$lib"
     if [ "$lib" = mbedtls ]; then
@@ -88,4 +92,48 @@ for lib in openssl gnutls mbedtls; do
         row "$lib handshake $variant" client_us_per_handshake "$hc" "$bc"
         row "$lib handshake $variant" server_us_per_handshake "$hsv" "$bsv"
     done
+done
+
+# Instructions, not seconds: valgrind's callgrind counts what each program executes,
+# the same on a busy machine as on an idle one. Each side runs twice, with N1 and N2
+# units of work; the difference divided by the extra work is the cost per unit with
+# start-up and set-up taken out. BENCH_CALLGRIND=0 skips this part.
+[ "${BENCH_CALLGRIND:-1}" = 1 ] && command -v valgrind > /dev/null || exit 0
+# Total instructions executed, less the library's AEAD cost measurement (a loop that
+# runs for a fixed CPU time, so its count varies and would not cancel out).
+instr() { # OUTFILE COMMAND... -> instructions
+    valgrind --tool=callgrind --callgrind-out-file="$1" "${@:2}" > /dev/null 2>&1 || return 1
+    local total aead
+    total=$(awk '/^summary:/ {print $2}' "$1")
+    aead=$(callgrind_annotate --inclusive=yes "$1" 2> /dev/null |
+        awk '/[a-z]+_aead_cost( |$)/ {gsub(",", "", $1); print $1; exit}')
+    echo $((total - ${aead:-0}))
+}
+per_unit() { # a1 a2 n1 n2
+    echo "$1 $2 $3 $4" | awk '{printf "%.1f", ($2 - $1) / ($4 - $3)}'
+}
+echo
+printf '%-42s %-24s %12s %12s %7s\n' "instructions (callgrind)" unit harness bare ratio
+for lib in ${BENCH_LIBS:-openssl gnutls mbedtls}; do
+    have "$lib" || continue
+    if [ "$lib" = mbedtls ]; then v=tls12-aes128gcm suite=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 ver=1.2 hv=ticket-rsa2048-tls12 hcert=rsa2048 hres=ticket
+    else v=tls13-aes128gcm suite=TLS_AES_128_GCM_SHA256 ver=1.3 hv=full-rsa2048-tls13 hcert=rsa2048 hres=none; fi
+    # bulk: 8 and 24 MiB per repetition, one repetition after the warm-up (x2 bytes)
+    for mib in 8 24; do
+        sed "s/\"bytes\": 134217728/\"bytes\": $((mib << 20))/" tests/bench/bulk.json > "$T/bulk-$mib.json"
+        eval "h$mib=\$(instr \$T/cg.h \$BIN run -b $lib --repeat 1 --pki \$PKI -o \$T/cg.json -f 'bench/*@$v/*' \$T/bulk-$mib.json)"
+        eval "b$mib=\$(instr \$T/cg.b \$OUT/bare_$lib bulk \$PKI $suite $ver 16384 $((mib << 20)) 1)"
+    done
+    hb=$(per_unit "$h8" "$h24" $((16 << 20)) $((48 << 20)))
+    bb=$(per_unit "$b8" "$b24" $((16 << 20)) $((48 << 20)))
+    printf '%-42s %-24s %12s %12s %7.3f\n' "$lib bulk $suite" "per byte" "$hb" "$bb" "$(echo "$hb $bb" | awk '{print $1/$2}')"
+    # handshakes: 10 and 30 per repetition (x2 with the warm-up)
+    for n in 10 30; do
+        sed "s/\"count\": 1000/\"count\": $n/; s/\"count\": 100 /\"count\": $n /" tests/bench/handshake.json > "$T/hs-$n.json"
+        eval "h$n=\$(instr \$T/cg.h \$BIN run -b $lib --repeat 1 --pki \$PKI -o \$T/cg.json -f 'bench/*@$hv/*' \$T/hs-$n.json)"
+        eval "b$n=\$(instr \$T/cg.b \$OUT/bare_$lib handshake \$PKI $hcert $hres $n 1)"
+    done
+    hh=$(per_unit "$h10" "$h30" 20 60)
+    bh=$(per_unit "$b10" "$b30" 20 60)
+    printf '%-42s %-24s %12s %12s %7.3f\n' "$lib handshake $hv" "per handshake" "$hh" "$bh" "$(echo "$hh $bh" | awk '{print $1/$2}')"
 done
