@@ -177,4 +177,7 @@ format-check:
 clean:
 	rm -rf build build-sanitize build-fuzz tlsharness
 
+# the version string names the commit
+$(MAIN_OBJ): $(wildcard .git/index)
+
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)

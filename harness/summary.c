@@ -259,8 +259,29 @@ static void print_matrix(FILE *out, const struct th_run *run, int color)
     free(sv.v);
 }
 
+/* Benchmark cases: each metric's median, with the spread of the repetitions, so a
+ * run is readable without opening the results file. */
+static void print_measurements(FILE *out, const struct th_run *run)
+{
+    int header = 0;
+    for (size_t i = 0; i < run->n; i++) {
+        const struct th_case_result *r = &run->results[i];
+        if (!r->n_metrics)
+            continue;
+        if (!header++)
+            fputs("\nMeasurements (median, [min, max] over n repetitions):\n", out);
+        fprintf(out, "  %s\n", r->c->id);
+        for (size_t m = 0; m < r->n_metrics; m++) {
+            const struct th_metric *x = &r->metrics[m];
+            fprintf(out, "      %-28s %12.4g %-6s [%.4g, %.4g] n=%zu\n", x->name, x->median,
+                    x->unit, x->min, x->max, x->n);
+        }
+    }
+}
+
 void th_results_print_summary(FILE *out, const struct th_run *run, int color)
 {
+    print_measurements(out, run);
     print_table(out, run, color);
     print_matrix(out, run, color);
     print_failures(out, run, color);

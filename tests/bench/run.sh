@@ -6,6 +6,7 @@
 # the median of REPS repetitions; the table gives the median over ROUNDS rounds and
 # the ratio harness / bare (1.00 = no overhead; within 3% is the goal).
 #   tests/bench/run.sh [ROUNDS] [REPS]        (make bench)
+#   BENCH_LIBS="openssl gnutls"  only these; BENCH_TIME=0 / BENCH_CALLGRIND=0  skip a part
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-3}
@@ -59,8 +60,9 @@ row() { # label metric harness-values bare-values
     printf '%-42s %-24s %12.4g %12.4g %7.3f\n' "$label" "$metric" "$hm" "$bm" "$ratio"
 }
 
-printf '%-42s %-24s %12s %12s %7s\n' case metric harness bare ratio
+[ "${BENCH_TIME:-1}" = 1 ] && printf '%-42s %-24s %12s %12s %7s\n' case metric harness bare ratio
 for lib in ${BENCH_LIBS:-openssl gnutls mbedtls}; do
+    [ "${BENCH_TIME:-1}" = 1 ] || break
     have "$lib" || continue
     build_bare "$lib"
     if [ "$lib" = mbedtls ]; then

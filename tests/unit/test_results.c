@@ -562,6 +562,12 @@ static void test_summary(void)
     ok(strstr(s, "\nclient \\ server  fakebackend        other\n"
                  "fakebackend            2/3 !        1/3 !\n") != NULL,
        "client x server matrix: good/ran, ! marks problems, skips not counted");
+    ok(strstr(s, "Measurements (median, [min, max] over n repetitions):\n"
+                 "  basic/tls13/fakebackend-vs-fakebackend\n") != NULL,
+       "benchmark cases list their measurements");
+    ok(strstr(s, "      send_ns_per_byte                      1.5 ns/B   [1, 2] n=3\n") != NULL,
+       "each metric with its median, spread and count");
+    is_int(count(s, "Measurements"), 1, "only cases with metrics are listed");
     ok(!strchr(s, '\033'), "no escape codes with color=0");
     free(s);
     s = summary_text(&run, 1);
