@@ -112,7 +112,7 @@ instr() { # OUTFILE COMMAND... -> instructions
     echo $((total - ${aead:-0}))
 }
 per_unit() { # a1 a2 n1 n2
-    echo "$1 $2 $3 $4" | awk '{printf "%.1f", ($2 - $1) / ($4 - $3)}'
+    echo "$1 $2 $3 $4" | awk '{printf "%.3f", ($2 - $1) / ($4 - $3)}'
 }
 echo
 printf '%-42s %-24s %12s %12s %7s\n' "instructions (callgrind)" unit harness bare ratio
