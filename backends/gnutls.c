@@ -381,14 +381,6 @@ static void prio_add_once(char *buf, size_t cap, const char *name)
     prio_add(buf, cap, item);
 }
 
-static uint16_t highest_version(unsigned set)
-{
-    for (uint16_t v = TH_TLS13; v >= TH_TLS10; v--)
-        if (set & TH_VBIT(v))
-            return v;
-    return 0;
-}
-
 /* A priority string enables kx x cipher x mac, and a TLS 1.3 suite needs only its
  * cipher and mac: a list of TLS 1.2 suites alone would also enable the TLS 1.3 suite
  * of the same cipher. So, as in the OpenSSL backend, the top version is cut to the
@@ -401,7 +393,7 @@ static unsigned effective_versions(const struct th_tls_config *cfg)
         const struct th_suite_info *s = th_suite_by_id(cfg->suites[i]);
         runnable |= s ? th_suite_versions(s) : 0;
     }
-    uint16_t top = highest_version(cfg->versions & runnable);
+    uint16_t top = th_versions_highest(cfg->versions & runnable);
     if (!cfg->n_suites || !top)
         return cfg->versions;
     return cfg->versions & (TH_VBIT(top) | (TH_VBIT(top) - 1));

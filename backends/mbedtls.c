@@ -346,22 +346,6 @@ static int verify_cb(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 
 /* ---- configuration ---- */
 
-static uint16_t lowest_version(unsigned set)
-{
-    for (uint16_t v = TH_TLS10; v <= TH_TLS13; v++)
-        if (set & TH_VBIT(v))
-            return v;
-    return 0;
-}
-
-static uint16_t highest_version(unsigned set)
-{
-    for (uint16_t v = TH_TLS13; v >= TH_TLS10; v--)
-        if (set & TH_VBIT(v))
-            return v;
-    return 0;
-}
-
 /* Always both ends of the range: left alone, the library's range is 1.0-1.2. A
  * 1.3 bound never reaches mbedTLS. */
 TH_MUST_CHECK static int set_versions(struct th_ctx *t, unsigned set, struct th_error *err)
@@ -374,9 +358,9 @@ TH_MUST_CHECK static int set_versions(struct th_ctx *t, unsigned set, struct th_
         return -1;
     }
     mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
-                                 lowest_version(have) & 0xff);
+                                 th_versions_lowest(have) & 0xff);
     mbedtls_ssl_conf_max_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
-                                 highest_version(have) & 0xff);
+                                 th_versions_highest(have) & 0xff);
     return 0;
 }
 

@@ -390,25 +390,9 @@ static int verify_cb(int preverify_ok, X509_STORE_CTX *store)
 
 /* ---- configuration ---- */
 
-static uint16_t lowest_version(unsigned set)
-{
-    for (uint16_t v = TH_TLS10; v <= TH_TLS13; v++)
-        if (set & TH_VBIT(v))
-            return v;
-    return 0;
-}
-
-static uint16_t highest_version(unsigned set)
-{
-    for (uint16_t v = TH_TLS13; v >= TH_TLS10; v--)
-        if (set & TH_VBIT(v))
-            return v;
-    return 0;
-}
-
 TH_MUST_CHECK static int set_versions(SSL_CTX *ctx, unsigned set, struct th_error *err)
 {
-    uint16_t lo = lowest_version(set), hi = highest_version(set);
+    uint16_t lo = th_versions_lowest(set), hi = th_versions_highest(set);
     if (!lo) {
         th_error_set(err, TH_INTERNAL_ERROR, 0, "no TLS version requested");
         return -1;
@@ -631,7 +615,7 @@ static unsigned effective_versions(const struct th_tls_config *cfg)
         const struct th_suite_info *s = th_suite_by_id(cfg->suites[i]);
         runnable |= s ? th_suite_versions(s) : 0;
     }
-    uint16_t top = highest_version(cfg->versions & runnable);
+    uint16_t top = th_versions_highest(cfg->versions & runnable);
     if (!cfg->n_suites || !top)
         return cfg->versions;
     return cfg->versions & (TH_VBIT(top) | (TH_VBIT(top) - 1));

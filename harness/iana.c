@@ -91,3 +91,19 @@ const char *th_version_name(uint16_t v)
 {
     return v >= TH_TLS10 && v <= TH_TLS13 ? version_names[v - TH_TLS10] : "unknown";
 }
+
+uint16_t th_versions_lowest(unsigned set)
+{
+    for (uint16_t v = TH_TLS10; v <= TH_TLS13; v++)
+        if (set & TH_VBIT(v))
+            return v;
+    return 0;
+}
+
+uint16_t th_versions_highest(unsigned set)
+{
+    for (uint16_t v = TH_TLS13; v >= TH_TLS10; v--)
+        if (set & TH_VBIT(v))
+            return v;
+    return 0;
+}

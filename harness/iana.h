@@ -39,6 +39,10 @@ struct th_group_info {
 const struct th_group_info *th_group_by_id(uint16_t id);
 const struct th_group_info *th_group_by_name(const char *name);
 
+/* The lowest and highest version of a TH_VBIT set; 0 for an empty set. */
+uint16_t th_versions_lowest(unsigned set);
+uint16_t th_versions_highest(unsigned set);
+
 /* "1.2" <-> 0x0303. Parse returns 0 or -1. */
 int th_version_parse(const char *s, uint16_t *out);
 const char *th_version_name(uint16_t v); /* "1.2", or "unknown" */

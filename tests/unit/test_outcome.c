@@ -84,6 +84,12 @@ static void test_iana(void)
     ok(th_version_parse("TLSv1.2", &v) == -1, "TLSv1.2 refused: versions are written 1.2");
     is_str(th_version_name(TH_TLS13), "1.3", "0x0304 is 1.3");
     is_str(th_version_name(0x0300), "unknown", "SSL 3.0 is unknown");
+    is_int(th_versions_lowest(TH_VBIT(TH_TLS12) | TH_VBIT(TH_TLS13)), TH_TLS12,
+           "lowest of 1.2+1.3");
+    is_int(th_versions_highest(TH_VBIT(TH_TLS10) | TH_VBIT(TH_TLS12)), TH_TLS12,
+           "highest of 1.0+1.2");
+    is_int(th_versions_lowest(0), 0, "lowest of nothing is 0");
+    is_int(th_versions_highest(0), 0, "highest of nothing is 0");
 }
 
 int main(void)
