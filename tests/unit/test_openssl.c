@@ -1,208 +1,32 @@
 /* The OpenSSL backend against itself: real handshakes over the in-memory pair with
  * the generated test PKI. Negative cases first-class: every refusal must map to the
  * right outcome and keep OpenSSL's own code and text. */
-#include "tap.h"
+#include "pairdrive.h"
 
-#include <ftw.h>
 #include <math.h>
-#include <pthread.h>
 #include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../backends/backend.h"
-#include "../harness/pki.h"
-#include "../harness/transport.h"
 #include "../harness/util.h"
 
 extern const struct th_backend th_backend_openssl;
 static const struct th_backend *const B = &th_backend_openssl;
 
-static char tmpdir[] = "/tmp/th-openssl-XXXXXX";
-static char pkidir[256];
-
-#define V12 TH_VBIT(TH_TLS12)
-#define V13 TH_VBIT(TH_TLS13)
-
-/* One client and one server context, and the connection between them. */
-struct run {
-    struct th_tls_config ccfg, scfg;
-    char ca[512], crl[512], chain[512], key[512];
-    struct th_ctx *cctx, *sctx;
-    struct th_mem_pair mp;
-    struct th_conn *c, *s;
-    enum th_step cst, sst;
-    struct th_error cerr, serr;
-    struct th_negotiated cneg, sneg;
-};
-
-static void pki_path(char *out, size_t cap, const char *file)
-{
-    snprintf(out, cap, "%s/%s", pkidir, file);
-}
-
-/* Defaults: TLS 1.2-1.3, library suites and groups, verify against root as
- * "localhost"; the server serves `leaf` with tickets and a cache. */
 static void run_init(struct run *r, const char *leaf)
 {
-    memset(r, 0, sizeof(*r));
-    char f[128];
-    pki_path(r->ca, sizeof(r->ca), "root.pem");
-    pki_path(r->crl, sizeof(r->crl), "crl.pem");
-    snprintf(f, sizeof(f), "%s.chain.pem", leaf);
-    pki_path(r->chain, sizeof(r->chain), f);
-    snprintf(f, sizeof(f), "%s.key.pem", leaf);
-    pki_path(r->key, sizeof(r->key), f);
-    r->ccfg = (struct th_tls_config){.role = TH_ROLE_CLIENT,
-                                     .versions = V12 | V13,
-                                     .ca_file = r->ca,
-                                     .hostname = "localhost",
-                                     .sni = "localhost",
-                                     .verify = 1};
-    r->scfg = (struct th_tls_config){.role = TH_ROLE_SERVER,
-                                     .versions = V12 | V13,
-                                     .cert_file = r->chain,
-                                     .key_file = r->key,
-                                     .tickets = 1,
-                                     .session_cache = 1};
+    run_init2(r, leaf, B, B);
 }
 
-static int make_ctxs(struct run *r)
+/* After every refusal: OpenSSL's error queue must be empty (one TAP test). */
+static void no_error_queued(const struct th_error *e, const char *what)
 {
-    struct th_error e = {0};
-    if (B->ctx_new(&r->ccfg, &r->cctx, &e) != 0) {
-        ok(0, "client ctx: %s", e.text);
-        return -1;
-    }
-    if (B->ctx_new(&r->scfg, &r->sctx, &e) != 0) {
-        ok(0, "server ctx: %s", e.text);
-        return -1;
-    }
-    return 0;
-}
-
-static int final(enum th_step s)
-{
-    return s == TH_STEP_DONE || s == TH_STEP_FAILED;
-}
-
-/* Alternate the two ends until both are done or failed, or nothing moves. */
-static void drive(struct run *r)
-{
-    r->cst = r->sst = TH_STEP_WANT_READ;
-    for (int i = 0; i < 64 && !(final(r->cst) && final(r->sst)); i++) {
-        uint64_t before = r->mp.c2s.total + r->mp.s2c.total + r->mp.c2s.len + r->mp.s2c.len;
-        enum th_step c0 = r->cst, s0 = r->sst;
-        if (!final(r->cst))
-            r->cst = B->handshake(r->c, &r->cerr);
-        if (!final(r->sst))
-            r->sst = B->handshake(r->s, &r->serr);
-        uint64_t after = r->mp.c2s.total + r->mp.s2c.total + r->mp.c2s.len + r->mp.s2c.len;
-        if (before == after && c0 == r->cst && s0 == r->sst)
-            break;
-    }
-    B->negotiated(r->c, &r->cneg);
-    B->negotiated(r->s, &r->sneg);
-}
-
-/* A new connection on the existing contexts, driven through its handshake. */
-static int connect_pair(struct run *r, struct th_session *resume)
-{
-    struct th_error e = {0};
-    th_mem_pair_init(&r->mp);
-    memset(&r->cerr, 0, sizeof(r->cerr));
-    memset(&r->serr, 0, sizeof(r->serr));
-    if (B->conn_new(r->cctx, &r->mp.client_io, resume, &r->c, &e) != 0 ||
-        B->conn_new(r->sctx, &r->mp.server_io, NULL, &r->s, &e) != 0) {
-        ok(0, "conn_new: %s", e.text);
-        return -1;
-    }
-    drive(r);
-    return 0;
-}
-
-static void disconnect(struct run *r)
-{
-    B->conn_free(r->c);
-    B->conn_free(r->s);
-    r->c = r->s = NULL;
-    th_mem_pair_free(&r->mp);
-}
-
-static void run_free(struct run *r)
-{
-    if (r->mp.client_io.ctx)
-        disconnect(r);
-    B->ctx_free(r->cctx);
-    B->ctx_free(r->sctx);
-}
-
-/* Make both contexts and one handshake; 0 when it could be run at all. */
-static int handshake(struct run *r)
-{
-    if (make_ctxs(r) != 0)
-        return -1;
-    return connect_pair(r, NULL);
-}
-
-/* Send msg from one end and read it at the other (reading first processes any TLS
- * 1.3 tickets in front of it). */
-static int transfer(struct th_conn *from, struct th_conn *to, const char *msg, struct th_error *err)
-{
-    size_t done = 0, got = 0;
-    char buf[256];
-    if (B->write(from, msg, strlen(msg), &done, err) != TH_STEP_DONE || done != strlen(msg))
-        return -1;
-    enum th_step st = TH_STEP_WANT_READ;
-    for (int i = 0; i < 8 && st == TH_STEP_WANT_READ; i++)
-        st = B->read(to, buf, sizeof(buf), &got, err);
-    return st == TH_STEP_DONE && got == strlen(msg) && memcmp(buf, msg, got) == 0 ? 0 : -1;
-}
-
-static void check_ok(struct run *r, const char *what)
-{
-    if (!ok(r->cst == TH_STEP_DONE && r->sst == TH_STEP_DONE, "%s: handshake completes", what))
-        printf("#   client %s: %s / server %s: %s\n", th_outcome_name(r->cerr.outcome),
-               r->cerr.text, th_outcome_name(r->serr.outcome), r->serr.text);
-}
-
-static void check_failed(const struct th_error *e, enum th_step st, enum th_outcome want,
-                         const char *what)
-{
-    ok(st == TH_STEP_FAILED, "%s: fails", what);
-    is_str(th_outcome_name(e->outcome), th_outcome_name(want), "%s: outcome", what);
-    ok(e->code != 0 && e->text[0] != '\0', "%s: native code %ld and text '%s'", what, e->code,
-       e->text);
     ok(ERR_peek_error() == 0, "%s: no OpenSSL error left queued", what);
 }
 
 /* ---- successful handshakes ---- */
-
-/* The first calls may race (TCP cases run the server in its own thread): every
- * thread must see the same, complete tables. */
-static void *caps_thread(void *arg)
-{
-    struct th_caps *caps = arg;
-    B->caps(caps);
-    return NULL;
-}
-
-static void test_concurrent_init(void)
-{
-    static struct th_caps caps[4];
-    pthread_t t[4];
-    int started = 0;
-    for (int i = 0; i < 4; i++)
-        started += pthread_create(&t[i], NULL, caps_thread, &caps[i]) == 0;
-    for (int i = 0; i < started; i++)
-        pthread_join(t[i], NULL);
-    int same = started == 4 && caps[0].n_suites > 0;
-    for (int i = 1; i < started; i++)
-        same &= caps[i].n_suites == caps[0].n_suites;
-    ok(same, "concurrent first use: %zu suites in every thread", caps[0].n_suites);
-}
 
 static void test_caps(void)
 {
@@ -232,25 +56,11 @@ static void expect_negotiated(const char *leaf, unsigned versions, uint16_t suit
                               uint16_t want_version, uint16_t want_group)
 {
     struct run r;
-    char what[96];
-    snprintf(what, sizeof(what), "%s %s 0x%04x", leaf, th_version_name(want_version), suite);
     run_init(&r, leaf);
     r.ccfg.versions = versions;
     r.ccfg.suites[0] = suite;
     r.ccfg.n_suites = 1;
-    if (group) {
-        r.ccfg.groups[0] = group;
-        r.ccfg.n_groups = 1;
-    }
-    if (handshake(&r) == 0) {
-        check_ok(&r, what);
-        is_int(r.cneg.version, want_version, "%s: version", what);
-        is_int(r.cneg.suite, suite, "%s: suite", what);
-        is_int(r.cneg.group, want_group, "%s: group (client)", what);
-        is_int(r.sneg.group, want_group, "%s: group (server)", what);
-        ok(r.sneg.suite == suite && r.sneg.version == want_version, "%s: server agrees", what);
-    }
-    run_free(&r);
+    expect_pinned(&r, leaf, suite, group, want_version, want_group);
 }
 
 static void test_negotiation(void)
@@ -275,28 +85,12 @@ static void test_negotiation(void)
     expect_negotiated("rsa2048", V12, 0x009E, 0, TH_TLS12, 0);
 }
 
-/* TLS 1.0/1.1 work when asked for; a default client refuses a server stuck there. */
-static void expect_old_version(unsigned cv, unsigned sv, uint16_t want, const char *what)
-{
-    struct run r;
-    run_init(&r, "rsa2048");
-    r.ccfg.versions = cv;
-    r.scfg.versions = sv;
-    if (handshake(&r) == 0 && want) {
-        check_ok(&r, what);
-        is_int(r.cneg.version, want, "%s: version", what);
-    } else if (r.c) {
-        check_failed(&r.cerr, r.cst, TH_PROTOCOL_VERSION, what);
-    }
-    run_free(&r);
-}
-
 static void test_old_versions(void)
 {
-    expect_old_version(TH_VBIT(TH_TLS10), TH_VERSIONS_ALL, TH_TLS10, "TLS 1.0 when asked");
-    expect_old_version(TH_VBIT(TH_TLS11), TH_VBIT(TH_TLS11), TH_TLS11, "TLS 1.1 both");
-    expect_old_version(V12 | V13, TH_VBIT(TH_TLS11), 0, "default client vs 1.1 server");
-    expect_old_version(V12 | V13, TH_VBIT(TH_TLS10), 0, "default client vs 1.0 server");
+    expect_old_version(B, B, V10, TH_VERSIONS_ALL, TH_TLS10, "TLS 1.0 when asked");
+    expect_old_version(B, B, V11, V11, TH_TLS11, "TLS 1.1 both");
+    expect_old_version(B, B, V12 | V13, V11, 0, "default client vs 1.1 server");
+    expect_old_version(B, B, V12 | V13, V10, 0, "default client vs 1.0 server");
 }
 
 static void test_server_order(void)
@@ -321,23 +115,9 @@ static void test_server_order(void)
 
 static void expect_cert(const char *leaf, const char *host, int crl, enum th_outcome want)
 {
-    struct run r;
     char what[96];
     snprintf(what, sizeof(what), "%s as %s%s", leaf, host, crl ? " with CRL" : "");
-    run_init(&r, leaf);
-    r.ccfg.hostname = host;
-    r.ccfg.crl_file = crl ? r.crl : NULL;
-    if (handshake(&r) == 0) {
-        if (want == TH_OK) {
-            check_ok(&r, what);
-        } else {
-            check_failed(&r.cerr, r.cst, want, what);
-            ok(r.sst == TH_STEP_FAILED && r.serr.code != 0 && r.serr.text[0],
-               "%s: server sees the alert (%s: %s)", what, th_outcome_name(r.serr.outcome),
-               r.serr.text);
-        }
-    }
-    run_free(&r);
+    expect_cert_what(B, B, leaf, host, crl, want, what);
 }
 
 static void test_certificates(void)
@@ -362,51 +142,18 @@ static void test_certificates(void)
     expect_cert("revoked", "localhost", 1, TH_REVOKED);
 }
 
-static void test_verify_off(void)
-{
-    struct run r;
-    run_init(&r, "expired");
-    r.ccfg.verify = 0;
-    r.ccfg.hostname = "example.com";
-    if (handshake(&r) == 0)
-        check_ok(&r, "verify off accepts an expired, misnamed leaf");
-    run_free(&r);
-    run_init(&r, "rsa2048");
-    r.ccfg.ca_file = NULL;
-    if (handshake(&r) == 0)
-        check_failed(&r.cerr, r.cst, TH_UNKNOWN_CA, "no trust anchors");
-    run_free(&r);
-}
-
 /* ---- negotiation failures ---- */
-
-static void expect_no_overlap(unsigned cv, uint16_t csuite, unsigned sv, uint16_t ssuite,
-                              enum th_outcome want, const char *what)
-{
-    struct run r;
-    run_init(&r, "rsa2048");
-    r.ccfg.versions = cv;
-    r.scfg.versions = sv;
-    r.ccfg.suites[0] = csuite;
-    r.scfg.suites[0] = ssuite;
-    r.ccfg.n_suites = csuite ? 1 : 0;
-    r.scfg.n_suites = ssuite ? 1 : 0;
-    if (handshake(&r) == 0) {
-        check_failed(&r.serr, r.sst, want, what);
-        ok(r.cst == TH_STEP_FAILED && r.cerr.text[0], "%s: client fails too (%s: %s)", what,
-           th_outcome_name(r.cerr.outcome), r.cerr.text);
-    }
-    run_free(&r);
-}
 
 static void test_no_overlap(void)
 {
-    expect_no_overlap(V13, 0x1301, V13, 0x1302, TH_NO_SHARED_CIPHER, "TLS 1.3 no shared suite");
-    expect_no_overlap(V12, 0xC02F, V12, 0xC030, TH_NO_SHARED_CIPHER, "TLS 1.2 no shared suite");
+    expect_no_overlap(B, B, V13, 0x1301, V13, 0x1302, TH_NO_SHARED_CIPHER,
+                      "TLS 1.3 no shared suite");
+    expect_no_overlap(B, B, V12, 0xC02F, V12, 0xC030, TH_NO_SHARED_CIPHER,
+                      "TLS 1.2 no shared suite");
     /* only a 1.3 suite on a client that allows 1.2: 1.2 is offered without a suite */
-    expect_no_overlap(V12 | V13, 0x1301, V12, 0, TH_NO_SHARED_CIPHER, "1.3-only list vs 1.2");
-    expect_no_overlap(V13, 0, V12, 0, TH_PROTOCOL_VERSION, "client 1.3 vs server 1.2");
-    expect_no_overlap(V12, 0, V13, 0, TH_PROTOCOL_VERSION, "client 1.2 vs server 1.3");
+    expect_no_overlap(B, B, V12 | V13, 0x1301, V12, 0, TH_NO_SHARED_CIPHER, "1.3-only list vs 1.2");
+    expect_no_overlap(B, B, V13, 0, V12, 0, TH_PROTOCOL_VERSION, "client 1.3 vs server 1.2");
+    expect_no_overlap(B, B, V12, 0, V13, 0, TH_PROTOCOL_VERSION, "client 1.2 vs server 1.3");
 
     /* TLS 1.2 ECDSA: OpenSSL's server also needs the certificate's curve among the
      * client's groups (RFC 4492), so x25519 alone rules out a P-256 certificate. */
@@ -417,18 +164,8 @@ static void test_no_overlap(void)
     r.ccfg.n_groups = 1;
     r.ccfg.suites[0] = 0xC02B;
     r.ccfg.n_suites = 1;
-    if (handshake(&r) == 0)
-        check_failed(&r.serr, r.sst, TH_NO_SHARED_CIPHER, "TLS 1.2 ECDSA P-256 vs x25519 only");
-    run_free(&r);
-
-    run_init(&r, "rsa2048");
-    r.ccfg.groups[0] = 0x001D;
-    r.scfg.groups[0] = 0x0018;
-    r.ccfg.n_groups = r.scfg.n_groups = 1;
-    r.ccfg.versions = r.scfg.versions = V13;
-    if (handshake(&r) == 0)
-        check_failed(&r.serr, r.sst, TH_NO_SHARED_CIPHER, "TLS 1.3 no shared group");
-    run_free(&r);
+    expect_server_fails(&r, TH_NO_SHARED_CIPHER, "TLS 1.2 ECDSA P-256 vs x25519 only");
+    expect_no_shared_group(B, B);
 }
 
 /* ---- resumption ---- */
@@ -447,7 +184,7 @@ static void expect_resume(unsigned versions, int tickets, int cache, enum th_res
     if (handshake(&r) != 0)
         goto out;
     check_ok(&r, what);
-    ok(transfer(r.s, r.c, "hello", &e) == 0, "%s: data arrives", what);
+    ok(transfer(&r, 1, "hello", &e) == 0, "%s: data arrives", what);
     struct th_session *sess = B->session_get(r.c);
     ok(want ? sess != NULL : 1, "%s: a session to resume", what);
     disconnect(&r); /* without close_notify: must not cost the session */
@@ -475,91 +212,34 @@ static void test_resumption(void)
 
 /* ---- ALPN ---- */
 
-static void expect_alpn(const char *const *cl, size_t nc, const char *const *sl, size_t ns,
-                        const char *want)
-{
-    struct run r;
-    run_init(&r, "rsa2048");
-    for (size_t i = 0; i < nc; i++)
-        r.ccfg.alpn[i] = cl[i];
-    for (size_t i = 0; i < ns; i++)
-        r.scfg.alpn[i] = sl[i];
-    r.ccfg.n_alpn = nc;
-    r.scfg.n_alpn = ns;
-    if (handshake(&r) == 0) {
-        check_ok(&r, "ALPN");
-        is_str(r.cneg.alpn, want, "ALPN: client sees '%s'", want);
-        is_str(r.sneg.alpn, want, "ALPN: server chose '%s'", want);
-    }
-    run_free(&r);
-}
-
 static void test_alpn(void)
 {
     static const char *const client[] = {"http/1.1", "h2"};
     static const char *const server[] = {"h2", "http/1.1"};
     static const char *const other[] = {"spdy/3"};
-    expect_alpn(client, 2, server, 2, "h2");
-    expect_alpn(client, 2, other, 1, "");
-    expect_alpn(client, 2, NULL, 0, "");
+    expect_alpn(B, B, client, 2, server, 2, "h2");
+    expect_alpn(B, B, client, 2, other, 1, "");
+    expect_alpn(B, B, client, 2, NULL, 0, "");
 }
 
 /* ---- the record layer ---- */
 
-static void test_bad_record_mac(unsigned versions, const char *what)
-{
-    struct run r;
-    struct th_error e = {0};
-    size_t done = 0;
-    char buf[64];
-    run_init(&r, "rsa2048");
-    r.ccfg.versions = r.scfg.versions = versions;
-    if (handshake(&r) != 0)
-        goto out;
-    check_ok(&r, what);
-    ok(transfer(r.s, r.c, "ping", &e) == 0, "%s: data arrives", what); /* drain tickets */
-    ok(B->write(r.c, "hello, world", 12, &done, &e) == TH_STEP_DONE, "%s: write", what);
-    /* flip one bit of the last byte in flight: inside the record's tag */
-    struct th_queue *q = &r.mp.c2s;
-    q->buf[(q->head + q->len - 1) % q->cap] ^= 0x01;
-    enum th_step st = B->read(r.s, buf, sizeof(buf), &done, &r.serr);
-    check_failed(&r.serr, st, TH_BAD_RECORD_MAC, what);
-out:
-    run_free(&r);
-}
-
 static void test_close(void)
 {
     struct run r;
-    struct th_error e = {0};
-    size_t done = 0;
-    char buf[64];
     run_init(&r, "rsa2048");
     if (handshake(&r) != 0)
         goto out;
-    ok(transfer(r.c, r.s, "GET /", &e) == 0, "close: request arrives");
-    ok(B->shutdown(r.s, &e) == TH_STEP_DONE, "close: server sends close_notify");
-    is_int(B->read(r.c, buf, sizeof(buf), &done, &e), TH_STEP_CLOSED, "close: client sees it");
-    is_int(B->shutdown(r.c, &e), TH_STEP_DONE, "close: client answers");
-    is_int(B->read(r.s, buf, sizeof(buf), &done, &e), TH_STEP_CLOSED, "close: server sees it");
+    close_server_first(&r);
     disconnect(&r);
-    /* the client closes first and still reads the server's close_notify */
     if (connect_pair(&r, NULL) != 0)
         goto out;
-    is_int(B->shutdown(r.c, &e), TH_STEP_DONE, "client first: close_notify sent");
-    is_int(B->read(r.s, buf, sizeof(buf), &done, &e), TH_STEP_CLOSED,
-           "client first: server sees it");
-    is_int(B->shutdown(r.s, &e), TH_STEP_DONE, "client first: server answers");
-    is_int(B->read(r.c, buf, sizeof(buf), &done, &e), TH_STEP_CLOSED,
-           "client first: client sees it");
+    close_client_first(&r);
     ok(ERR_peek_error() == 0, "close: no OpenSSL error left queued");
     disconnect(&r);
     if (connect_pair(&r, NULL) != 0)
         goto out;
-    ok(transfer(r.c, r.s, "GET /", &e) == 0, "truncated: request arrives");
-    th_mem_pair_close_server(&r.mp); /* FIN without close_notify */
-    enum th_step st = B->read(r.c, buf, sizeof(buf), &done, &r.cerr);
-    check_failed(&r.cerr, st, TH_TRUNCATED, "EOF without close_notify");
+    close_truncated(&r);
 out:
     run_free(&r);
 }
@@ -575,7 +255,7 @@ static void test_truncation(unsigned versions, const char *what)
     r.ccfg.versions = r.scfg.versions = versions;
     if (handshake(&r) != 0)
         goto out;
-    ok(transfer(r.c, r.s, "GET /", &e) == 0, "%s: request arrives", what);
+    ok(transfer(&r, 0, "GET /", &e) == 0, "%s: request arrives", what);
     ok(B->write(r.s, "response", 8, &done, &e) == TH_STEP_DONE, "%s: response written", what);
     r.mp.s2c.len -= 3; /* the record's last bytes never arrive */
     th_mem_pair_close_server(&r.mp);
@@ -654,7 +334,7 @@ static void test_key_update(void)
     if (handshake(&r) != 0)
         goto out;
     check_ok(&r, "KeyUpdate");
-    ok(transfer(r.s, r.c, "tickets", &e) == 0, "KeyUpdate: tickets drained");
+    ok(transfer(&r, 1, "tickets", &e) == 0, "KeyUpdate: tickets drained");
     ok(stream(r.s, r.c, &r.mp.s2c, 0, &s0, "plain s2c") == 0, "1 MiB s2c, no KeyUpdate");
     ok(stream(r.c, r.s, &r.mp.c2s, 0, &c0, "plain c2s") == 0, "1 MiB c2s, no KeyUpdate");
     ok(stream(r.c, r.s, &r.mp.c2s, 1, &c1, "c2s") == 0,
@@ -687,7 +367,7 @@ static void test_key_update_refused(void)
     is_int(B->key_update(r.c, &e), TH_STEP_FAILED, "KeyUpdate on TLS 1.2 fails");
     ok(e.text[0] != '\0', "KeyUpdate on TLS 1.2 says why: %s", e.text);
     ok(ERR_peek_error() == 0, "KeyUpdate on TLS 1.2: no OpenSSL error left queued");
-    ok(transfer(r.c, r.s, "still", &e) == 0, "the TLS 1.2 connection still works");
+    ok(transfer(&r, 0, "still", &e) == 0, "the TLS 1.2 connection still works");
     disconnect(&r);
     /* before the handshake: OpenSSL refuses (still in init) */
     th_mem_pair_init(&r.mp);
@@ -743,110 +423,54 @@ static void test_aead_cost(void)
     ok(ERR_peek_error() == 0, "aead_cost: no OpenSSL error left queued");
 }
 
-/* The transport failing outright is io_error, not a TLS outcome. */
-static ssize_t broken_send(void *ctx, const void *buf, size_t len)
-{
-    return TH_IO_FAIL;
-}
-static ssize_t broken_recv(void *ctx, void *buf, size_t len)
-{
-    return TH_IO_FAIL;
-}
-static ssize_t idle_recv(void *ctx, void *buf, size_t len)
-{
-    return TH_IO_AGAIN;
-}
-
-static void expect_io_error(ssize_t (*recv_fn)(void *, void *, size_t), const char *what)
-{
-    struct run r;
-    struct th_error e = {0};
-    run_init(&r, "rsa2048");
-    if (make_ctxs(&r) == 0) {
-        struct th_io io = {.ctx = NULL, .send = broken_send, .recv = recv_fn};
-        struct th_conn *c = NULL;
-        if (B->conn_new(r.cctx, &io, NULL, &c, &e) == 0) {
-            enum th_step st = B->handshake(c, &e);
-            is_int(st, TH_STEP_FAILED, "%s: handshake fails", what);
-            is_str(th_outcome_name(e.outcome), "io_error", "%s: io_error (%s)", what, e.text);
-            ok(ERR_peek_error() == 0, "%s: no OpenSSL error left queued", what);
-            B->conn_free(c);
-        }
-    }
-    run_free(&r);
-}
-
 static void test_io_error(void)
 {
-    expect_io_error(broken_recv, "send and recv fail");
-    expect_io_error(idle_recv, "send fails, recv would block");
+    expect_io_error(B, broken_recv, "send and recv fail", no_error_queued);
+    expect_io_error(B, idle_recv, "send fails, recv would block", no_error_queued);
 }
 
 /* ---- configuration errors ---- */
-
-static void expect_bad_config(struct th_tls_config *cfg, const char *what)
-{
-    struct th_ctx *ctx = NULL;
-    struct th_error e = {0};
-    ok(B->ctx_new(cfg, &ctx, &e) != 0 && ctx == NULL, "%s: refused", what);
-    ok(e.outcome == TH_INTERNAL_ERROR && e.text[0], "%s: says why: %s", what, e.text);
-    ok(ERR_peek_error() == 0, "%s: no OpenSSL error left queued", what);
-    B->ctx_free(ctx);
-}
 
 static void test_bad_config(void)
 {
     struct run r;
     run_init(&r, "rsa2048");
     r.scfg.cert_file = "/nonexistent.pem";
-    expect_bad_config(&r.scfg, "missing certificate");
+    expect_bad_config(B, &r.scfg, "missing certificate");
     run_init(&r, "rsa2048");
     r.scfg.key_file = r.ca; /* not the leaf's key */
-    expect_bad_config(&r.scfg, "key that is not a key");
+    expect_bad_config(B, &r.scfg, "key that is not a key");
     run_init(&r, "rsa2048");
     r.ccfg.suites[0] = 0xFFFF;
     r.ccfg.n_suites = 1;
-    expect_bad_config(&r.ccfg, "unknown suite");
+    expect_bad_config(B, &r.ccfg, "unknown suite");
     run_init(&r, "rsa2048");
     r.ccfg.groups[0] = 0x0999;
     r.ccfg.n_groups = 1;
-    expect_bad_config(&r.ccfg, "unknown group");
+    expect_bad_config(B, &r.ccfg, "unknown group");
     run_init(&r, "rsa2048");
     r.ccfg.crl_file = r.ca; /* holds no CRL */
-    expect_bad_config(&r.ccfg, "CRL file without a CRL");
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
+    expect_bad_config(B, &r.ccfg, "CRL file without a CRL");
 }
 
 int main(void)
 {
-    char err[256];
-    if (!mkdtemp(tmpdir)) {
-        ok(0, "mkdtemp");
-        return done_testing();
-    }
-    snprintf(pkidir, sizeof(pkidir), "%s/pki", tmpdir);
-    if (!ok(th_pki_generate(pkidir, err, sizeof(err)) == 0, "test PKI generated")) {
-        printf("#   %s\n", err);
-        nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-        return done_testing();
-    }
-    test_concurrent_init();
+    pd_on_refusal = no_error_queued;
+    if (pd_begin("openssl") != 0)
+        return pd_end();
+    test_concurrent_init(B, 0);
     ok(B->init() == 0, "init");
     test_caps();
     test_negotiation();
     test_old_versions();
     test_server_order();
     test_certificates();
-    test_verify_off();
+    expect_verify_off(B, B);
     test_no_overlap();
     test_resumption();
     test_alpn();
-    test_bad_record_mac(V13, "TLS 1.3 flipped bit");
-    test_bad_record_mac(V12, "TLS 1.2 flipped bit");
+    expect_bad_record_mac(B, B, V13, "TLS 1.3 flipped bit");
+    expect_bad_record_mac(B, B, V12, "TLS 1.2 flipped bit");
     test_close();
     test_truncation(V13, "TLS 1.3 record cut by EOF");
     test_truncation(V12, "TLS 1.2 record cut by EOF");
@@ -855,6 +479,5 @@ int main(void)
     test_aead_cost();
     test_io_error();
     test_bad_config();
-    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    return done_testing();
+    return pd_end();
 }
