@@ -205,11 +205,31 @@ void th_run_rate(const struct th_case *k, const struct th_runner_opts *o, struct
 
 /* ---- memory ---- */
 
+#if defined(__SANITIZE_ADDRESS__)
+#define TH_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TH_ASAN 1
+#endif
+#endif
+
+#ifdef TH_ASAN
+/* AddressSanitizer replaces malloc, and glibc's accounting then sees nothing: ask
+ * the sanitizer's allocator instead (its counts include its own redzones). */
+size_t __sanitizer_get_current_allocated_bytes(void);
+static double heap_bytes(void)
+{
+    return (double)__sanitizer_get_current_allocated_bytes();
+}
+static const char heap_method[] = "AddressSanitizer's allocator";
+#else
+static const char heap_method[] = "mallinfo2";
 static double heap_bytes(void)
 {
     struct mallinfo2 mi = mallinfo2();
     return (double)mi.uordblks + (double)mi.hblkhd;
 }
+#endif
 
 /* What the harness's own channel costs per connection, to take out. */
 static double channel_bytes(unsigned n)
