@@ -305,8 +305,8 @@ void th_run_memory(const struct th_case *k, const struct th_runner_opts *o, stru
             c[i] = v[i].client, s[i] = v[i].server, t[i] = v[i].client + v[i].server;
         r->obs.ran = 1;
         r->status = TH_PASS;
-        snprintf(r->reason, sizeof(r->reason), "%u idle connections, heap measured with mallinfo2",
-                 n);
+        snprintf(r->reason, sizeof(r->reason), "%u idle connections, heap measured with %s", n,
+                 heap_method);
         th_metric_set(r, "bytes_per_connection", "B", t, got);
         th_metric_set(r, "client_bytes_per_connection", "B", c, got);
         th_metric_set(r, "server_bytes_per_connection", "B", s, got);
