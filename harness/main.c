@@ -12,10 +12,12 @@
 
 #include "../backends/backend.h"
 #include "compare.h"
+#include "merge.h"
 #include "pki.h"
 #include "results.h"
 #include "runner.h"
 #include "scenario.h"
+#include "serve.h"
 
 #ifndef TH_VERSION
 #define TH_VERSION "0.1.0"
@@ -38,15 +40,22 @@ static const char usage_text[] =
     "      -f, --filter GLOB     only case ids matching\n"
     "          --repeat N        measured repetitions of benchmark kinds\n"
     "          --quick           scaled-down sizes, for smoke runs in CI\n"
+    "          --shard I/N       only the I-th of N interleaved parts of the cases\n"
     "          --pki DIR         test PKI folder (default: $TLSHARNESS_PKI or results/pki)\n"
     "      -v, --verbose         one line per case as it finishes\n"
     "  list [PATH...]         the expanded case ids, one a line (-b, -f as for run)\n"
     "  validate [PATH...]     check scenarios; errors as FILE:LINE:COL: message\n"
     "  backends [--json]      backends, library versions, roles, capabilities\n"
+    "  merge OUT FILE...      one results file from the shards of a run (run --shard I/N)\n"
     "  compare BASE NEW       regression verdict between two results files (exit 1: regressed)\n"
     "      --threshold PCT       fixed threshold in percent (default: from the recorded spread)\n"
     "      --floor PCT           least threshold the spread gives (default 5)\n"
     "      --json                the verdict as a JSON document\n"
+    "  serve -b NAME -p PORT  a backend's server role as an HTTPS/1.1 server (GET /, /bytes/N)\n"
+    "          --cert NAME       pki leaf served (default: rsa2048)\n"
+    "          --host ADDR       numeric address to listen on (default: 127.0.0.1)\n"
+    "          --seconds S       stop after S seconds (default: run until ctrl-C)\n"
+    "          --pki DIR         test PKI folder (as for run)\n"
     "  pki [DIR]              write a fresh test PKI (default: the run's PKI folder)\n"
     "  version                print the version\n";
 
@@ -67,7 +76,7 @@ static const char *default_pki_dir(void)
 /* ---- scenario loading shared by run, list and validate ---- */
 
 struct cmd_opts {
-    const char *backends, *filter, *out, *junit, *pki_dir;
+    const char *backends, *filter, *out, *junit, *pki_dir, *shard;
     long repeat;
     int quick, verbose, json;
     const char **paths;
@@ -120,6 +129,24 @@ static int check_writable(const char *path)
     return rc;
 }
 
+/* --shard I/N: the cases whose position in the expanded plan is I-1 modulo N, so
+ * N machines given 1/N .. N/N run every case once between them. */
+static int in_shard(const struct cmd_opts *o, size_t i)
+{
+    unsigned index, count;
+    if (!o->shard || th_shard_parse(o->shard, &index, &count) != 0)
+        return 1;
+    return i % count == index - 1;
+}
+
+static size_t shard_size(const struct cmd_opts *o, const struct th_plan *plan)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < plan->n; i++)
+        n += in_shard(o, i);
+    return n;
+}
+
 static int load_plan(struct cmd_opts *o, struct th_plan *plan)
 {
     memset(plan, 0, sizeof(*plan));
@@ -132,16 +159,22 @@ static int load_plan(struct cmd_opts *o, struct th_plan *plan)
     return th_plan_load(plan, paths, n, &lo, print_diag, NULL);
 }
 
-enum { OPT_JUNIT = 256, OPT_REPEAT, OPT_QUICK, OPT_PKI, OPT_JSON };
+enum { OPT_JUNIT = 256, OPT_REPEAT, OPT_QUICK, OPT_PKI, OPT_JSON, OPT_SHARD };
 
 static int parse_opts(int argc, char **argv, struct cmd_opts *o)
 {
     static const struct option longopts[] = {
-        {"backends", required_argument, NULL, 'b'},      {"out", required_argument, NULL, 'o'},
-        {"junit", required_argument, NULL, OPT_JUNIT},   {"filter", required_argument, NULL, 'f'},
-        {"repeat", required_argument, NULL, OPT_REPEAT}, {"quick", no_argument, NULL, OPT_QUICK},
-        {"pki", required_argument, NULL, OPT_PKI},       {"verbose", no_argument, NULL, 'v'},
-        {"json", no_argument, NULL, OPT_JSON},           {NULL, 0, NULL, 0},
+        {"backends", required_argument, NULL, 'b'},
+        {"out", required_argument, NULL, 'o'},
+        {"junit", required_argument, NULL, OPT_JUNIT},
+        {"filter", required_argument, NULL, 'f'},
+        {"repeat", required_argument, NULL, OPT_REPEAT},
+        {"quick", no_argument, NULL, OPT_QUICK},
+        {"pki", required_argument, NULL, OPT_PKI},
+        {"verbose", no_argument, NULL, 'v'},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"shard", required_argument, NULL, OPT_SHARD},
+        {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
     o->pki_dir = default_pki_dir();
@@ -159,6 +192,13 @@ static int parse_opts(int argc, char **argv, struct cmd_opts *o)
         case OPT_QUICK: o->quick = 1; break;
         case OPT_PKI: o->pki_dir = optarg; break;
         case OPT_JSON: o->json = 1; break;
+        case OPT_SHARD: {
+            unsigned i, n;
+            if (th_shard_parse(optarg, &i, &n) != 0)
+                return usage_error("--shard: '%s' is not I/N with 1 <= I <= N", optarg);
+            o->shard = optarg;
+            break;
+        }
         case OPT_REPEAT: {
             char *end;
             errno = 0;
@@ -263,12 +303,15 @@ static int cmd_run(int argc, char **argv)
                                 .interrupt = &interrupted,
                                 .repeat = (unsigned)o.repeat,
                                 .quick = o.quick};
-    printf("tlsharness %s: %zu cases; backends:", TH_VERSION, plan.n);
+    printf("tlsharness %s: %zu cases%s%s; backends:", TH_VERSION, shard_size(&o, &plan),
+           o.shard ? " in shard " : "", o.shard ? o.shard : "");
     for (size_t i = 0; th_backends[i]; i++)
         printf(" %s (%s)", th_backends[i]->name, th_backends[i]->version());
     printf("\n");
     fflush(stdout);
     for (size_t i = 0; i < plan.n && !interrupted; i++) {
+        if (!in_shard(&o, i))
+            continue;
         th_run_case(&plan.cases[i], &ro, &run.results[run.n]);
         print_progress(&run.results[run.n++], o.verbose);
     }
@@ -276,7 +319,7 @@ static int cmd_run(int argc, char **argv)
     run.finished_at = th_wall_clock();
     th_results_print_summary(stdout, &run, isatty(STDOUT_FILENO));
     if (run.interrupted)
-        printf("interrupted after %zu of %zu cases\n", run.n, plan.n);
+        printf("interrupted after %zu of %zu cases\n", run.n, shard_size(&o, &plan));
     printf("wall time: %.2f s\n", run.finished_at - run.started_at);
     rc = write_outputs(&o, &run) != 0 ? EXIT_INTERNAL : run_exit_status(&run);
     free(run.results);
@@ -295,7 +338,8 @@ static int cmd_list(int argc, char **argv)
         return rc;
     rc = load_plan(&o, &plan) != 0 ? EXIT_USAGE : 0;
     for (size_t i = 0; i < plan.n; i++)
-        printf("%s\n", plan.cases[i].id);
+        if (in_shard(&o, i))
+            printf("%s\n", plan.cases[i].id);
     th_plan_free(&plan);
     return rc;
 }
@@ -462,6 +506,114 @@ static int cmd_compare(int argc, char **argv)
     return th_compare_files(argv[optind], argv[optind + 1], &o, stdout, stderr);
 }
 
+/* ---- serve ---- */
+
+struct serve_opts {
+    const char *backend, *cert, *host, *pki_dir;
+    long port;
+    double seconds;
+};
+
+static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
+{
+    enum { SV_CERT = 256, SV_HOST, SV_SECONDS, SV_PKI };
+    static const struct option longopts[] = {
+        {"backend", required_argument, NULL, 'b'},
+        {"port", required_argument, NULL, 'p'},
+        {"cert", required_argument, NULL, SV_CERT},
+        {"host", required_argument, NULL, SV_HOST},
+        {"seconds", required_argument, NULL, SV_SECONDS},
+        {"pki", required_argument, NULL, SV_PKI},
+        {NULL, 0, NULL, 0},
+    };
+    *o = (struct serve_opts){.cert = "rsa2048", .host = "127.0.0.1", .pki_dir = default_pki_dir()};
+    optind = 1;
+    opterr = 0;
+    int ch;
+    char *end;
+    while ((ch = getopt_long(argc, argv, "b:p:", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'b': o->backend = optarg; break;
+        case SV_CERT: o->cert = optarg; break;
+        case SV_HOST: o->host = optarg; break;
+        case SV_PKI: o->pki_dir = optarg; break;
+        case 'p':
+            errno = 0;
+            o->port = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || o->port < 1 || o->port > 65535)
+                return usage_error("serve: -p: '%s' is not a port from 1 to 65535", optarg);
+            break;
+        case SV_SECONDS:
+            errno = 0;
+            o->seconds = strtod(optarg, &end);
+            if (errno || end == optarg || *end || !(o->seconds >= 0 && o->seconds <= 1e7))
+                return usage_error("serve: --seconds: '%s' is not a duration in seconds", optarg);
+            break;
+        default: return usage_error("serve: unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("serve: unexpected argument '%s'", argv[optind]);
+    if (!o->backend || !o->port)
+        return usage_error("%s", "serve: needs -b NAME and -p PORT");
+    return 0;
+}
+
+/* A backend that can serve over TCP: the server role with driver-owned I/O. */
+static const struct th_backend *serve_backend(const char *name)
+{
+    const struct th_backend *b = th_backend_find(name);
+    if (!b) {
+        check_backend_list(name);
+        return NULL;
+    }
+    struct th_caps caps;
+    memset(&caps, 0, sizeof(caps));
+    b->caps(&caps);
+    if (!(caps.roles & TH_ROLE_SERVER) || !(caps.features & TH_CAP_DRIVER_IO)) {
+        fprintf(stderr, "tlsharness: serve: backend '%s' has no server role over driver I/O\n",
+                name);
+        return NULL;
+    }
+    return b;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    struct serve_opts o;
+    int rc = parse_serve_opts(argc, argv, &o);
+    if (rc)
+        return rc;
+    const struct th_backend *b = serve_backend(o.backend);
+    if (!b)
+        return EXIT_USAGE;
+    if (!th_pki_known(o.cert, TH_PKI_CHAIN) || !th_pki_known(o.cert, TH_PKI_KEY))
+        return usage_error("serve: --cert: '%s' is not a pki leaf (see 'tlsharness pki')", o.cert);
+    if (ensure_pki(o.pki_dir) != 0)
+        return EXIT_INTERNAL;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    printf("serving https://%s:%ld/ with %s (ctrl-C to stop)\n", o.host, o.port, b->name);
+    fflush(stdout);
+    if (th_serve(b, o.host, (uint16_t)o.port, o.cert, o.pki_dir, o.seconds, &interrupted, stderr) !=
+        0)
+        return EXIT_INTERNAL;
+    return 0;
+}
+
+/* ---- merge ---- */
+
+static int cmd_merge(int argc, char **argv)
+{
+    if (argc < 3)
+        return usage_error("%s", "merge: needs an output file and at least one results file");
+    int rc = th_merge_files(argv[1], (const char *const *)argv + 2, (size_t)(argc - 2), stderr);
+    if (rc == 0)
+        printf("merged %d results files into %s\n", argc - 2, argv[1]);
+    return rc;
+}
+
 /* ---- pki ---- */
 
 static int cmd_pki(int argc, char **argv)
@@ -504,8 +656,12 @@ int main(int argc, char **argv)
         rc = cmd_validate(argc, argv);
     else if (strcmp(cmd, "backends") == 0)
         rc = cmd_backends(argc, argv);
+    else if (strcmp(cmd, "merge") == 0)
+        rc = cmd_merge(argc, argv);
     else if (strcmp(cmd, "compare") == 0)
         rc = cmd_compare(argc, argv);
+    else if (strcmp(cmd, "serve") == 0)
+        rc = cmd_serve(argc, argv);
     else if (strcmp(cmd, "pki") == 0)
         rc = cmd_pki(argc, argv);
     else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
