@@ -98,6 +98,16 @@ struct th_negotiated {
     int resumed;
 };
 
+/* What the peer presented (optional op ->peer_info). */
+struct th_peer_info {
+    unsigned char *chain; /* malloc'd: its certificates' DER back to back, as it sent them
+                           * (leaf first); NULL when none arrived. The caller frees it. */
+    size_t chain_len;
+    size_t n_certs;
+    char sig_scheme[48]; /* IANA SignatureScheme name of its handshake signature
+                          * (rsa_pss_rsae_sha256, ...); "" when none or unknown */
+};
+
 /* The driver's transport. Both calls never block. They return the number of bytes
  * moved (> 0), 0 on orderly end of stream (recv only), TH_IO_AGAIN when nothing can
  * move now, or TH_IO_FAIL. */
@@ -177,6 +187,11 @@ struct th_backend {
      * -1 with err when the library cannot, or the suite is not an AEAD it has. */
     int (*aead_cost)(uint16_t suite, size_t record_size, double seconds, double *ns_per_byte,
                      struct th_error *err);
+
+    /* inspection (optional) */
+    /* What the peer presented on a connection whose handshake completed: its chain as
+     * sent and its signature scheme. 0, or -1 when there is nothing to report. */
+    int (*peer_info)(struct th_conn *c, struct th_peer_info *out);
 };
 
 /* registry.c */

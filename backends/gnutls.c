@@ -1123,6 +1123,62 @@ static int gtls_aead_cost(uint16_t suite, size_t record_size, double seconds, do
     return 0;
 }
 
+/* ---- inspection: what the peer presented ---- */
+
+/* GnuTLS's signature algorithms by their IANA SignatureScheme names; TLS 1.2's
+ * ECDSA with a hash shares its code point with TLS 1.3's curve-bound scheme. */
+static const char *sig_scheme_name(int sign)
+{
+    static const struct {
+        int sign;
+        const char *name;
+    } map[] = {
+        {GNUTLS_SIGN_RSA_SHA1, "rsa_pkcs1_sha1"},
+        {GNUTLS_SIGN_RSA_SHA256, "rsa_pkcs1_sha256"},
+        {GNUTLS_SIGN_RSA_SHA384, "rsa_pkcs1_sha384"},
+        {GNUTLS_SIGN_RSA_SHA512, "rsa_pkcs1_sha512"},
+        {GNUTLS_SIGN_ECDSA_SHA1, "ecdsa_sha1"},
+        {GNUTLS_SIGN_ECDSA_SHA256, "ecdsa_secp256r1_sha256"},
+        {GNUTLS_SIGN_ECDSA_SHA384, "ecdsa_secp384r1_sha384"},
+        {GNUTLS_SIGN_ECDSA_SHA512, "ecdsa_secp521r1_sha512"},
+        {GNUTLS_SIGN_ECDSA_SECP256R1_SHA256, "ecdsa_secp256r1_sha256"},
+        {GNUTLS_SIGN_ECDSA_SECP384R1_SHA384, "ecdsa_secp384r1_sha384"},
+        {GNUTLS_SIGN_ECDSA_SECP521R1_SHA512, "ecdsa_secp521r1_sha512"},
+        {GNUTLS_SIGN_RSA_PSS_RSAE_SHA256, "rsa_pss_rsae_sha256"},
+        {GNUTLS_SIGN_RSA_PSS_RSAE_SHA384, "rsa_pss_rsae_sha384"},
+        {GNUTLS_SIGN_RSA_PSS_RSAE_SHA512, "rsa_pss_rsae_sha512"},
+        {GNUTLS_SIGN_RSA_PSS_SHA256, "rsa_pss_pss_sha256"},
+        {GNUTLS_SIGN_RSA_PSS_SHA384, "rsa_pss_pss_sha384"},
+        {GNUTLS_SIGN_RSA_PSS_SHA512, "rsa_pss_pss_sha512"},
+        {GNUTLS_SIGN_EDDSA_ED25519, "ed25519"},
+        {GNUTLS_SIGN_EDDSA_ED448, "ed448"},
+    };
+    for (size_t i = 0; i < TH_ARRAY_LEN(map); i++)
+        if (map[i].sign == sign)
+            return map[i].name;
+    return "";
+}
+
+static int gtls_peer_info(struct th_conn *c, struct th_peer_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    unsigned n = 0;
+    const gnutls_datum_t *certs = c->done ? gnutls_certificate_get_peers(c->s, &n) : NULL;
+    if (!certs || n == 0)
+        return -1;
+    for (unsigned i = 0; i < n; i++) {
+        out->chain = th_xrealloc(out->chain, out->chain_len + certs[i].size);
+        memcpy(out->chain + out->chain_len, certs[i].data, certs[i].size);
+        out->chain_len += certs[i].size;
+        out->n_certs++;
+    }
+    /* TLS 1.2 RSA key transport signs nothing */
+    if (gnutls_kx_get(c->s) != GNUTLS_KX_RSA)
+        th_strlcpy(out->sig_scheme, sig_scheme_name(gnutls_sign_algorithm_get(c->s)),
+                   sizeof(out->sig_scheme));
+    return 0;
+}
+
 /* ---- identity ---- */
 
 static char version_buf[64];
@@ -1218,4 +1274,6 @@ const struct th_backend th_backend_gnutls = {
     /* data path */
     .key_update = gtls_key_update,
     .aead_cost = gtls_aead_cost,
+    /* inspection */
+    .peer_info = gtls_peer_info,
 };

@@ -1033,6 +1033,73 @@ static int ossl_aead_cost(uint16_t suite, size_t record_size, double seconds, do
     return rc;
 }
 
+/* ---- inspection: what the peer presented ---- */
+
+/* The IANA SignatureScheme from the pair OpenSSL 3.0 reports (signature type and
+ * digest NIDs). RSA-PSS names the key: rsae for an rsaEncryption key, pss for an
+ * RSA-PSS one. TLS 1.0/1.1's MD5+SHA1 has no scheme: "". */
+static const char *sig_scheme_name(int type, int md, const EVP_PKEY *leaf_key)
+{
+    static const struct {
+        int type, md;
+        const char *name;
+    } map[] = {
+        {EVP_PKEY_RSA, NID_sha1, "rsa_pkcs1_sha1"},
+        {EVP_PKEY_RSA, NID_sha256, "rsa_pkcs1_sha256"},
+        {EVP_PKEY_RSA, NID_sha384, "rsa_pkcs1_sha384"},
+        {EVP_PKEY_RSA, NID_sha512, "rsa_pkcs1_sha512"},
+        {EVP_PKEY_EC, NID_sha1, "ecdsa_sha1"},
+        {EVP_PKEY_EC, NID_sha256, "ecdsa_secp256r1_sha256"},
+        {EVP_PKEY_EC, NID_sha384, "ecdsa_secp384r1_sha384"},
+        {EVP_PKEY_EC, NID_sha512, "ecdsa_secp521r1_sha512"},
+        {EVP_PKEY_ED25519, NID_undef, "ed25519"},
+        {EVP_PKEY_ED448, NID_undef, "ed448"},
+    };
+    if (type == EVP_PKEY_RSA_PSS) {
+        int pss_key = leaf_key && EVP_PKEY_get_base_id(leaf_key) == EVP_PKEY_RSA_PSS;
+        switch (md) {
+        case NID_sha256: return pss_key ? "rsa_pss_pss_sha256" : "rsa_pss_rsae_sha256";
+        case NID_sha384: return pss_key ? "rsa_pss_pss_sha384" : "rsa_pss_rsae_sha384";
+        case NID_sha512: return pss_key ? "rsa_pss_pss_sha512" : "rsa_pss_rsae_sha512";
+        default: return "";
+        }
+    }
+    for (size_t i = 0; i < TH_ARRAY_LEN(map); i++)
+        if (map[i].type == type && (map[i].md == md || map[i].md == NID_undef))
+            return map[i].name;
+    return "";
+}
+
+/* The chain as the peer sent it: on a client, SSL_get_peer_cert_chain holds the
+ * leaf too (on a server it would not). */
+static int ossl_peer_info(struct th_conn *c, struct th_peer_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    STACK_OF(X509) *sk = SSL_get_peer_cert_chain(c->ssl);
+    if (!sk || sk_X509_num(sk) == 0)
+        return -1;
+    for (int i = 0; i < sk_X509_num(sk); i++) {
+        int n = i2d_X509(sk_X509_value(sk, i), NULL);
+        if (n <= 0)
+            continue;
+        out->chain = th_xrealloc(out->chain, out->chain_len + (size_t)n);
+        unsigned char *p = out->chain + out->chain_len;
+        if (i2d_X509(sk_X509_value(sk, i), &p) == n) {
+            out->chain_len += (size_t)n;
+            out->n_certs++;
+        }
+    }
+    int type = NID_undef, md = NID_undef;
+    if (SSL_get_peer_signature_type_nid(c->ssl, &type) == 1) {
+        SSL_get_peer_signature_nid(c->ssl, &md);
+        X509 *leaf = sk_X509_value(sk, 0);
+        th_strlcpy(out->sig_scheme, sig_scheme_name(type, md, X509_get0_pubkey(leaf)),
+                   sizeof(out->sig_scheme));
+    }
+    ERR_clear_error();
+    return 0;
+}
+
 /* ---- identity ---- */
 
 static const char *ossl_version(void)
@@ -1102,4 +1169,6 @@ const struct th_backend th_backend_openssl = {
     /* data path */
     .key_update = ossl_key_update,
     .aead_cost = ossl_aead_cost,
+    /* inspection */
+    .peer_info = ossl_peer_info,
 };

@@ -53,8 +53,11 @@ static void case_copy(struct th_case *d, const struct th_case *s)
 static void set_id(struct th_case *k)
 {
     free(k->id);
-    k->id = th_xasprintf("%s/%s-vs-%s", k->scenario, k->client->name,
-                         k->server ? k->server->name : k->server_name + strlen("https://"));
+    const char *sv = k->server_name;
+    if (strncmp(sv, "https://", 8) == 0)
+        sv += 8;
+    k->id =
+        th_xasprintf("%s/%s-vs-%s", k->scenario, k->client->name, k->server ? k->server->name : sv);
 }
 
 static void add_suffix(struct th_case *k, const char *suffix)
@@ -75,7 +78,8 @@ static void pick_deviation(struct th_case *k, const struct scn *sc)
         const struct th_deviation *d = &sc->devs[i];
         if (d->client && strcmp(d->client, k->client->name) != 0)
             continue;
-        if (d->server && (!k->server || strcmp(d->server, k->server->name) != 0))
+        if (d->server && (k->server ? strcmp(d->server, k->server->name) != 0
+                                    : strcmp(d->server, k->server_name) != 0))
             continue;
         int score = !!d->client + !!d->server;
         if (score > best) {
@@ -100,16 +104,22 @@ static void case_init(struct th_case *k, const struct scn *sc, const char *file,
     k->kind = sc->kind;
     k->client = cl;
     k->server = sv->be;
-    k->server_name = th_xstrdup(sv->be ? sv->be->name : sv->url);
+    k->fixture = sv->fx;
+    if (sv->fx)
+        k->server_name = th_xasprintf("fixture:%s", sv->fx->name);
+    else
+        k->server_name = th_xstrdup(sv->be ? sv->be->name : sv->url);
     k->target_host = th_dup_or_null(sv->host);
     k->target_port = sv->port;
-    k->transport = sv->be ? sc->transport : TH_TRANSPORT_TCP;
+    /* the harness's in-memory channel reaches only its own backends; load is TCP */
+    k->transport = sv->be && sc->kind != TH_KIND_LOAD ? sc->transport : TH_TRANSPORT_TCP;
     k->timeout_s = sc->timeout_s;
     k->repeat = sc->ks.repeat;
     k->bulk = sc->ks.bulk;
     k->rate = sc->ks.rate;
     k->memory = sc->ks.memory;
     k->fault = sc->ks.fault;
+    k->load = sc->ks.load;
     th_spec_copy(&k->c, &sc->c.sp);
     th_spec_copy(&k->s, &sc->s.sp);
     th_expect_copy(&k->expect, &sc->expect);
@@ -120,44 +130,46 @@ static void case_init(struct th_case *k, const struct scn *sc, const char *file,
 /* ---- skips: a capability the pair lacks ---- */
 
 /* Every kind but handshake moves its data through the driver's transport. */
-static char *skip_data_path(const struct th_backend *b, const struct th_caps *cp, enum th_kind kind)
+static char *skip_data_path(const char *name, const struct th_caps *cp, enum th_kind kind,
+                            int client)
 {
     if (kind == TH_KIND_HANDSHAKE || (cp->features & TH_CAP_DRIVER_IO))
         return NULL;
+    /* a fixture (its own program) serves load; a load client must be driven */
+    if (kind == TH_KIND_LOAD && !client)
+        return NULL;
     if (cp->features & TH_CAP_OWN_SOCKET)
-        return th_xasprintf("%s owns its socket: no driver-owned data path", b->name);
-    return th_xasprintf("%s cannot do I/O through the driver: no driver-owned data path", b->name);
+        return th_xasprintf("%s owns its socket: no driver-owned data path", name);
+    return th_xasprintf("%s cannot do I/O through the driver: no driver-owned data path", name);
 }
 
-static char *skip_transport(const struct th_backend *b, const struct th_caps *cp,
-                            enum th_transport t)
+static char *skip_transport(const char *name, const struct th_caps *cp, enum th_transport t)
 {
     if (t != TH_TRANSPORT_MEMORY || (cp->features & TH_CAP_DRIVER_IO))
         return NULL;
     if (cp->features & TH_CAP_OWN_SOCKET)
-        return th_xasprintf("%s owns its socket: memory transport not possible", b->name);
-    return th_xasprintf("%s cannot do I/O through the driver: memory transport not possible",
-                        b->name);
+        return th_xasprintf("%s owns its socket: memory transport not possible", name);
+    return th_xasprintf("%s cannot do I/O through the driver: memory transport not possible", name);
 }
 
-static char *skip_versions(const struct th_backend *b, const struct th_caps *cp,
+static char *skip_versions(const char *name, const struct th_caps *cp,
                            const struct th_endpoint_spec *sp, const struct th_expect *e)
 {
     char want[64], has[64];
     th_vset_str(cp->versions, has, sizeof has);
     if (!(sp->versions & cp->versions)) {
         th_vset_str(sp->versions, want, sizeof want);
-        return th_xasprintf("%s lacks TLS %s (it has %s)", b->name, want, has);
+        return th_xasprintf("%s lacks TLS %s (it has %s)", name, want, has);
     }
     if (e->version && !(cp->versions & TH_VBIT(e->version)))
-        return th_xasprintf("%s lacks TLS %s, which expect.version pins (it has %s)", b->name,
+        return th_xasprintf("%s lacks TLS %s, which expect.version pins (it has %s)", name,
                             th_version_name(e->version), has);
     return NULL;
 }
 
 /* Every suite (or group) listed, and the pinned one, must be in the caps. */
-static char *skip_ids(const struct th_backend *b, const uint16_t *have, size_t n_have,
-                      const uint16_t *want, size_t n_want, uint16_t pinned, int suites)
+static char *skip_ids(const char *name, const uint16_t *have, size_t n_have, const uint16_t *want,
+                      size_t n_want, uint16_t pinned, int suites)
 {
     uint16_t missing = 0;
     for (size_t i = 0; i < n_want && !missing; i++)
@@ -167,48 +179,82 @@ static char *skip_ids(const struct th_backend *b, const uint16_t *have, size_t n
         missing = pinned;
     if (!missing)
         return NULL;
-    return th_xasprintf("%s lacks %s", b->name,
+    return th_xasprintf("%s lacks %s", name,
                         suites ? th_suite_by_id(missing)->name : th_group_by_id(missing)->name);
 }
 
-static char *skip_features(const struct th_backend *b, const struct th_caps *cp,
+static char *skip_features(const char *name, const struct th_caps *cp,
                            const struct th_endpoint_spec *sp, enum th_resume resume, int client)
 {
     static const char *const how[] = {"", "ticket", "session ID"};
     if (resume && !(cp->resume & TH_RESUME_BIT(resume)))
-        return th_xasprintf("%s lacks resumption by %s", b->name, how[resume]);
+        return th_xasprintf("%s lacks resumption by %s", name, how[resume]);
     if (sp->n_alpn && !(cp->features & TH_CAP_ALPN))
-        return th_xasprintf("%s lacks ALPN", b->name);
+        return th_xasprintf("%s lacks ALPN", name);
     if (!client && !sp->prefer_server_order && !(cp->features & TH_CAP_CLIENT_ORDER))
-        return th_xasprintf("%s servers always pick by their own suite order", b->name);
+        return th_xasprintf("%s servers always pick by their own suite order", name);
     if (!client)
         return NULL;
     if (sp->crl && !(cp->features & TH_CAP_CRL))
-        return th_xasprintf("%s lacks CRL checking", b->name);
+        return th_xasprintf("%s lacks CRL checking", name);
     if (sp->verify && sp->hostname && th_is_ip(sp->hostname) && !(cp->features & TH_CAP_IP_SAN))
-        return th_xasprintf("%s cannot check an IP address (%s) against the certificate", b->name,
+        return th_xasprintf("%s cannot check an IP address (%s) against the certificate", name,
                             sp->hostname);
     return NULL;
 }
 
+/* Restrictions a side asks for that its configuration cannot express: the side
+ * would silently serve something else. Only fixtures declare these as missing
+ * (a backend always can). */
+static char *skip_restrict(const char *name, const struct th_caps *cp,
+                           const struct th_endpoint_spec *sp)
+{
+    if (!(cp->features & TH_CAP_RESTRICT_VERSIONS) && (sp->versions & cp->versions) != cp->versions)
+        return th_xasprintf("%s cannot be restricted to these versions", name);
+    if (sp->n_suites && !(cp->features & TH_CAP_RESTRICT_SUITES))
+        return th_xasprintf("%s cannot be restricted to a suite list", name);
+    if (sp->n_groups && !(cp->features & TH_CAP_RESTRICT_GROUPS))
+        return th_xasprintf("%s cannot be restricted to a group list", name);
+    return NULL;
+}
+
 /* Why one side cannot run the case, or NULL; then its versions are narrowed to
- * those its backend has. */
-static char *side_skip(const struct th_backend *b, struct th_endpoint_spec *sp,
+ * those its backend (or fixture) has. */
+static char *side_skip(const char *name, const struct th_caps *cp, struct th_endpoint_spec *sp,
                        const struct th_case *k, int client)
 {
-    struct th_caps cp;
     char *r;
-    /* handshake_rate: the measured handshakes resume (client.resume is not allowed) */
-    enum th_resume resume = k->kind == TH_KIND_HANDSHAKE_RATE ? k->rate.resume : k->c.resume;
-    caps_of(b, &cp);
-    if ((r = skip_data_path(b, &cp, k->kind)) || (r = skip_transport(b, &cp, k->transport)) ||
-        (r = skip_versions(b, &cp, sp, &k->expect)) ||
-        (r = skip_ids(b, cp.suites, cp.n_suites, sp->suites, sp->n_suites, k->expect.suite, 1)) ||
-        (r = skip_ids(b, cp.groups, cp.n_groups, sp->groups, sp->n_groups, k->expect.group, 0)) ||
-        (r = skip_features(b, &cp, sp, resume, client)))
+    /* the measured handshakes (rate) or the reconnections (load) resume; client.resume
+     * is not allowed there */
+    enum th_resume resume = k->kind == TH_KIND_HANDSHAKE_RATE ? k->rate.resume
+                            : k->kind == TH_KIND_LOAD         ? k->load.resume
+                                                              : k->c.resume;
+    if ((r = skip_data_path(name, cp, k->kind, client)) ||
+        (r = skip_transport(name, cp, k->transport)) ||
+        (r = skip_versions(name, cp, sp, &k->expect)) ||
+        (r = skip_ids(name, cp->suites, cp->n_suites, sp->suites, sp->n_suites, k->expect.suite,
+                      1)) ||
+        (r = skip_ids(name, cp->groups, cp->n_groups, sp->groups, sp->n_groups, k->expect.group,
+                      0)) ||
+        (r = skip_features(name, cp, sp, resume, client)) ||
+        (!client && k->fixture && (r = skip_restrict(name, cp, sp))))
         return r;
-    sp->versions &= cp.versions;
+    sp->versions &= cp->versions;
     return NULL;
+}
+
+/* The caps of the case's server side (backend or fixture); 0 for an external
+ * target, whose capabilities are unknown. */
+static int server_caps(const struct th_case *k, struct th_caps *out)
+{
+    memset(out, 0, sizeof *out);
+    if (k->server)
+        k->server->caps(out);
+    else if (k->fixture)
+        k->fixture->caps(out);
+    else
+        return 0;
+    return 1;
 }
 
 /* Why the pair cannot inject the integrity case's fault, or NULL. After side_skip:
@@ -298,11 +344,10 @@ static size_t expand_suites(struct loader *L, const struct th_case *k, const str
     struct th_caps cc, sc;
     size_t n = 0;
     caps_of(k->client, &cc);
-    if (k->server)
-        caps_of(k->server, &sc);
+    int have_sc = server_caps(k, &sc);
     for (size_t i = 0; i < th_suite_count(); i++) {
         const struct th_suite_info *si = th_suite_at(i);
-        unsigned v = suite_fit(k, &cc, k->server ? &sc : NULL, ft, si);
+        unsigned v = suite_fit(k, &cc, have_sc ? &sc : NULL, ft, si);
         struct th_case ch;
         if (!v)
             continue;
@@ -327,12 +372,11 @@ static size_t expand_groups(struct loader *L, const struct th_case *k)
     struct th_caps cc, sc;
     size_t n = 0;
     caps_of(k->client, &cc);
-    if (k->server)
-        caps_of(k->server, &sc);
+    int have_sc = server_caps(k, &sc);
     for (size_t i = 0; i < cc.n_groups; i++) {
         uint16_t g = cc.groups[i];
         struct th_case ch;
-        if ((k->server && !th_has_id(sc.groups, sc.n_groups, g)) || !th_group_by_id(g))
+        if ((have_sc && !th_has_id(sc.groups, sc.n_groups, g)) || !th_group_by_id(g))
             continue;
         case_copy(&ch, k);
         ch.c.groups[0] = ch.s.groups[0] = g;
@@ -349,11 +393,16 @@ static void expand_pair(struct loader *L, const struct scn *sc, const char *file
                         const struct th_backend *cl, const struct peer *sv)
 {
     struct th_case k;
+    struct th_caps cc, scp;
+    char why[256];
     size_t n;
     case_init(&k, sc, file, cl, sv);
-    k.skip = side_skip(cl, &k.c, &k, 1);
-    if (!k.skip && k.server)
-        k.skip = side_skip(k.server, &k.s, &k, 0);
+    caps_of(cl, &cc);
+    k.skip = side_skip(cl->name, &cc, &k.c, &k, 1);
+    if (!k.skip && k.fixture && th_fixture_missing(k.fixture, why, sizeof why))
+        k.skip = th_xstrdup(why);
+    if (!k.skip && server_caps(&k, &scp))
+        k.skip = side_skip(k.server_name, &scp, &k.s, &k, 0);
     if (!k.skip)
         k.skip = skip_fault(&k);
     if (sc->foreach == FE_NONE || k.skip) {
@@ -375,19 +424,27 @@ static void expand_pair(struct loader *L, const struct scn *sc, const char *file
 static void add_peer(struct peer *out, size_t *n, const struct peer *p)
 {
     for (size_t i = 0; i < *n; i++)
-        if (p->be ? out[i].be == p->be : (out[i].url && strcmp(out[i].url, p->url) == 0))
+        if (p->be   ? out[i].be == p->be
+            : p->fx ? out[i].fx == p->fx
+                    : (out[i].url && strcmp(out[i].url, p->url) == 0))
             return;
     out[(*n)++] = *p;
 }
 
 /* "*" into every registry backend with the role (servers: that the driver can
- * run); duplicates dropped. out borrows the strings of in. */
+ * run), "fixture:*" into every fixture; duplicates dropped. out borrows the
+ * strings of in. */
 static size_t resolve(const struct loader *L, const struct peer *in, size_t n, unsigned role,
                       struct peer *out)
 {
     size_t k = 0;
     unsigned need = role == TH_ROLE_SERVER ? TH_CAP_DRIVER_IO : 0;
     for (size_t i = 0; i < n; i++) {
+        if (in[i].fx_star) {
+            for (size_t j = 0; th_fixtures[j]; j++)
+                add_peer(out, &k, &(struct peer){.fx = th_fixtures[j]});
+            continue;
+        }
         if (!in[i].star) {
             add_peer(out, &k, &in[i]);
             continue;
@@ -417,9 +474,18 @@ static int in_list(const char *list, const char *name)
     }
 }
 
-static int kept(const struct loader *L, const struct th_backend *b)
+/* --backends keeps the backends it names, and the fixtures it names as
+ * "fixture:NAME" or all of them as "fixture:*"; external targets always stay. */
+static int kept(const struct loader *L, const struct peer *p)
 {
-    return !b || !L->opts->backends || in_list(L->opts->backends, b->name);
+    const char *list = L->opts->backends;
+    char name[64];
+    if (!list || (!p->be && !p->fx))
+        return 1;
+    if (p->be)
+        return in_list(list, p->be->name);
+    snprintf(name, sizeof name, "fixture:%s", p->fx->name);
+    return in_list(list, name) || in_list(list, "fixture:*");
 }
 
 void th_expand_file(struct loader *L, const char *file, const struct file_scn *f)
@@ -427,8 +493,11 @@ void th_expand_file(struct loader *L, const char *file, const struct file_scn *f
     size_t nreg = 0;
     while (L->reg[nreg])
         nreg++;
+    size_t nfx = 0;
+    while (th_fixtures[nfx])
+        nfx++;
     struct peer *cl = th_xcalloc(f->n_clients * (nreg + 1), sizeof *cl);
-    struct peer *sv = th_xcalloc(f->n_servers * (nreg + 1), sizeof *sv);
+    struct peer *sv = th_xcalloc(f->n_servers * (nreg + nfx + 1), sizeof *sv);
     size_t ncl = resolve(L, f->clients, f->n_clients, TH_ROLE_CLIENT, cl);
     size_t nsv = resolve(L, f->servers, f->n_servers, TH_ROLE_SERVER, sv);
     size_t nsc = f->n_vars ? f->n_vars : 1;
@@ -436,7 +505,7 @@ void th_expand_file(struct loader *L, const char *file, const struct file_scn *f
         const struct scn *sc = f->n_vars ? &f->vars[v] : &f->base;
         for (size_t i = 0; i < ncl; i++)
             for (size_t j = 0; j < nsv; j++)
-                if (kept(L, cl[i].be) && kept(L, sv[j].be))
+                if (kept(L, &cl[i]) && kept(L, &sv[j]))
                     expand_pair(L, sc, file, cl[i].be, &sv[j]);
     }
     free(cl);

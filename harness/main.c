@@ -2,6 +2,7 @@
  * case pass/xfail/skip; 1 a case failed, xpassed or could not run; 2 bad usage or
  * bad input; 3 internal error. */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
@@ -12,8 +13,11 @@
 
 #include "../backends/backend.h"
 #include "compare.h"
+#include "fixture.h"
 #include "merge.h"
+#include "order.h"
 #include "pki.h"
+#include "probe.h"
 #include "results.h"
 #include "runner.h"
 #include "scenario.h"
@@ -56,6 +60,19 @@ static const char usage_text[] =
     "          --host ADDR       numeric address to listen on (default: 127.0.0.1)\n"
     "          --seconds S       stop after S seconds (default: run until ctrl-C)\n"
     "          --pki DIR         test PKI folder (as for run)\n"
+    "  probe URL              one connection's steps against https://HOST[:PORT][/PATH], timed,\n"
+    "                         and the server's versions, suites and groups enumerated\n"
+    "                         (exit 1: unreachable, or no version accepted)\n"
+    "          --json            the report as JSON (schema tlsharness.probe/1)\n"
+    "          --ca FILE         CAs the chain is verified against (default: the system's)\n"
+    "          --servername NAME name checked and sent as SNI (default: the URL's host)\n"
+    "      -b, --backends LIST   only these client backends, comma-separated\n"
+    "          --timeout S       limit of each connection (default 10)\n"
+    "  fixture NAME           start a real server (nginx, lighttpd-MODULE, caddy) on a free\n"
+    "                         port, print where it serves, stop it on ctrl-C\n"
+    "          --cert NAME       pki leaf served (default: rsa2048)\n"
+    "          --seconds S       stop after S seconds (default: run until ctrl-C)\n"
+    "          --pki DIR         test PKI folder (as for run)\n"
     "  pki [DIR]              write a fresh test PKI (default: the run's PKI folder)\n"
     "  version                print the version\n";
 
@@ -66,6 +83,10 @@ static int usage_error(const char *fmt, const char *arg)
     fputs("\n(see 'tlsharness help')\n", stderr);
     return EXIT_USAGE;
 }
+
+/* Fixtures kept running between cases: all seven, for a scenario that lists
+ * "fixture:*" runs each pair's cases one server after the other. */
+#define FIXTURES_RUNNING 8
 
 static const char *default_pki_dir(void)
 {
@@ -99,7 +120,8 @@ static int check_backend_list(const char *list)
     char *copy = th_xstrdup(list), *save = NULL;
     int rc = 0;
     for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-        if (th_backend_find(name))
+        if (th_backend_find(name) || (strncmp(name, "fixture:", 8) == 0 &&
+                                      (strcmp(name + 8, "*") == 0 || th_fixture_find(name + 8))))
             continue;
         fprintf(stderr, "tlsharness: -b: unknown backend '%s' (compiled in:", name);
         for (size_t i = 0; th_backends[i]; i++)
@@ -235,6 +257,13 @@ static int ensure_pki(const char *dir)
     return 0;
 }
 
+static int by_case(const void *a, const void *b)
+{
+    const struct th_case *x = ((const struct th_case_result *)a)->c,
+                         *y = ((const struct th_case_result *)b)->c;
+    return (x > y) - (x < y);
+}
+
 static void print_progress(const struct th_case_result *r, int verbose)
 {
     if (verbose || (r->status != TH_PASS && r->status != TH_SKIP && r->status != TH_XFAIL))
@@ -293,6 +322,10 @@ static int cmd_run(int argc, char **argv)
         th_plan_free(&plan);
         return EXIT_INTERNAL;
     }
+    /* fixtures run in folders of their own: every file they are given is absolute */
+    char pki_abs[PATH_MAX];
+    if (realpath(o.pki_dir, pki_abs))
+        o.pki_dir = pki_abs;
     struct th_run run = {
         .generator = "tlsharness " TH_VERSION,
         .build_flags = TH_BUILD_FLAGS,
@@ -302,19 +335,26 @@ static int cmd_run(int argc, char **argv)
     struct th_runner_opts ro = {.pki_dir = o.pki_dir,
                                 .interrupt = &interrupted,
                                 .repeat = (unsigned)o.repeat,
-                                .quick = o.quick};
+                                .quick = o.quick,
+                                .fixtures = th_fixture_pool_new(NULL, FIXTURES_RUNNING)};
     printf("tlsharness %s: %zu cases%s%s; backends:", TH_VERSION, shard_size(&o, &plan),
            o.shard ? " in shard " : "", o.shard ? o.shard : "");
     for (size_t i = 0; th_backends[i]; i++)
         printf(" %s (%s)", th_backends[i]->name, th_backends[i]->version());
     printf("\n");
     fflush(stdout);
-    for (size_t i = 0; i < plan.n && !interrupted; i++) {
+    size_t *order = th_run_order(&plan);
+    for (size_t k = 0; k < plan.n && !interrupted; k++) {
+        size_t i = order[k];
         if (!in_shard(&o, i))
             continue;
         th_run_case(&plan.cases[i], &ro, &run.results[run.n]);
         print_progress(&run.results[run.n++], o.verbose);
     }
+    free(order);
+    th_fixture_pool_free(ro.fixtures);
+    /* results in the plan's order, whatever order they ran in */
+    qsort(run.results, run.n, sizeof(*run.results), by_case);
     run.interrupted = interrupted;
     run.finished_at = th_wall_clock();
     th_results_print_summary(stdout, &run, isatty(STDOUT_FILENO));
@@ -662,6 +702,10 @@ int main(int argc, char **argv)
         rc = cmd_compare(argc, argv);
     else if (strcmp(cmd, "serve") == 0)
         rc = cmd_serve(argc, argv);
+    else if (strcmp(cmd, "probe") == 0)
+        rc = th_probe_cmd(argc, argv);
+    else if (strcmp(cmd, "fixture") == 0)
+        rc = th_fixture_cmd(argc, argv);
     else if (strcmp(cmd, "pki") == 0)
         rc = cmd_pki(argc, argv);
     else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)

@@ -238,6 +238,15 @@ static json_t *case_json(const struct th_case_result *r)
     json_object_set_new(o, "expected", expected_json(&c->expect));
     json_object_set_new(o, "observed", observed_json(&r->obs));
     json_object_set_new(o, "metrics", metrics_json(r));
+    json_t *errs = json_object();
+    for (int i = 0; i < TH_OUTCOME_COUNT; i++)
+        if (r->errors[i])
+            json_object_set_new(errs, th_outcome_name((enum th_outcome)i),
+                                json_integer((json_int_t)r->errors[i]));
+    if (json_object_size(errs))
+        json_object_set_new(o, "errors", errs);
+    else
+        json_decref(errs);
     json_object_set_new(o, "duration_s", jnum(r->duration_s));
     return o;
 }

@@ -38,6 +38,8 @@ struct th_case_result {
     struct th_observed obs;
     struct th_metric metrics[TH_MAX_METRICS];
     size_t n_metrics;
+    /* kind load: failed requests by class (outcome); written as "errors" when any */
+    uint64_t errors[TH_OUTCOME_COUNT];
     double duration_s;
 };
 

@@ -12,13 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "pki.h"
 #include "runner_int.h"
 #include "transport.h"
 
 #define BODY_LEN 1024
+_Static_assert(BODY_LEN == TH_FIXTURE_INDEX_LEN, "a fixture's index page is what clients check");
 #define MAX_HEADERS 16384
 
 enum ep_state {
@@ -317,6 +320,9 @@ static int resolve_server(const struct th_case *c, const char *pki_dir, struct r
 
 struct conn_run {
     const struct th_case *c;
+    const char *host; /* where the client connects when the server is not ours */
+    uint16_t port;
+    struct th_fixture *fixture; /* the running fixture, owned by the pool */
     struct th_ctx *cctx, *sctx;
     struct th_session *resume_from;
     uint64_t deadline;
@@ -342,7 +348,7 @@ static void init_endpoints(struct conn_run *cr, unsigned char *body)
     cr->cl.out = make_request(c);
     cr->cl.out_len = strlen(cr->cl.out);
     cr->cl.external_peer = c->server == NULL;
-    cr->cl.want_body = c->server ? body : NULL;
+    cr->cl.want_body = c->server || c->fixture ? body : NULL;
     cr->cl.content_length = -1;
     cr->sv.b = c->server;
     cr->sv.is_server = 1;
@@ -457,6 +463,7 @@ static void drive_tcp(struct endpoint *e, struct th_tcp *t, uint64_t deadline, d
 struct server_thread {
     struct conn_run *cr;
     int lfd;
+    int n_conns; /* connections to serve one after the other (fetch: 2 when resuming) */
 };
 
 static void *server_main(void *arg)
@@ -480,6 +487,54 @@ static void *server_main(void *arg)
         cr->sv.b->conn_free(cr->sv.conn);
     cr->sv.conn = NULL;
     th_tcp_close(&t);
+    return NULL;
+}
+
+/* A fresh server endpoint for the next connection, keeping the response it sends. */
+static void sv_reset(struct endpoint *e)
+{
+    char *out = e->out;
+    size_t out_len = e->out_len;
+    const struct th_backend *b = e->b;
+    free(e->in);
+    memset(e, 0, sizeof(*e));
+    e->b = b;
+    e->is_server = 1;
+    e->out = out;
+    e->out_len = out_len;
+    e->content_length = -1;
+}
+
+/* The server for a socket-owning client: it connects n_conns times (twice when it
+ * resumes). The listener is shut down when the client is done, which ends a wait
+ * for a connection that will not come. */
+static void *fetch_server_main(void *arg)
+{
+    struct server_thread *st = arg;
+    struct conn_run *cr = st->cr;
+    for (int i = 0; i < st->n_conns; i++) {
+        sv_reset(&cr->sv);
+        int fd = th_tcp_accept(st->lfd, cr->deadline);
+        if (fd < 0) {
+            /* the client gave up before connecting again: nothing to report */
+            if (i > 0 || errno == EINVAL)
+                return NULL;
+            cr->sv.failed = 1;
+            th_error_set(&cr->sv.err, fd == -2 ? TH_TIMEOUT : TH_IO_ERROR, errno,
+                         "no connection arrived: %s", fd == -2 ? "time limit" : strerror(errno));
+            return NULL;
+        }
+        struct th_tcp t;
+        th_tcp_init(&t, fd);
+        if (ep_open(&cr->sv, cr->sctx, &t.io, NULL) == 0)
+            drive_tcp(&cr->sv, &t, cr->deadline, cr->c->timeout_s);
+        if (cr->sv.conn)
+            cr->sv.b->conn_free(cr->sv.conn);
+        cr->sv.conn = NULL;
+        th_tcp_close(&t);
+        if (cr->sv.failed)
+            return NULL;
+    }
     return NULL;
 }
 
@@ -509,7 +564,7 @@ static void run_tcp(struct conn_run *cr)
 {
     const struct th_case *c = cr->c;
     if (!c->server) {
-        client_tcp(cr, c->target_host, c->target_port);
+        client_tcp(cr, cr->host, cr->port);
         return;
     }
     uint16_t port = 0;
@@ -570,6 +625,120 @@ static void set_error(struct th_case_result *r, const char *fmt, const char *det
     snprintf(r->reason, sizeof(r->reason), fmt, detail);
 }
 
+int th_locate_fixture(const struct th_case *c, const struct th_runner_opts *o,
+                      struct th_fixture **out, struct th_case_result *r)
+{
+    struct resolved rs;
+    char err[640] = "";
+    if (!o->fixtures) {
+        set_error(r, "%s: this run has no fixture pool", c->server_name);
+        return -1;
+    }
+    if (resolve_server(c, o->pki_dir, &rs, err, sizeof(err)) != 0) {
+        set_error(r, "cannot resolve the case's files: %s", err);
+        return -1;
+    }
+    double start_limit = c->timeout_s > 10 ? c->timeout_s : 10;
+    if (th_fixture_pool_get(o->fixtures, c->fixture, &rs.cfg, start_limit, out, err, sizeof(err)) !=
+        0) {
+        set_error(r, "the fixture server did not start: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Where the client connects when the harness does not run the server itself: an
+ * external target as given, or a fixture. */
+static int locate_server(const struct th_case *c, const struct th_runner_opts *o,
+                         struct conn_run *cr, struct th_case_result *r)
+{
+    if (c->server)
+        return 0;
+    if (!c->fixture) {
+        cr->host = c->target_host;
+        cr->port = c->target_port;
+        return 0;
+    }
+    if (th_locate_fixture(c, o, &cr->fixture, r) != 0)
+        return -1;
+    cr->host = "127.0.0.1";
+    cr->port = th_fixture_port(cr->fixture);
+    return 0;
+}
+
+void th_add_fixture_log(const struct th_fixture *f, struct th_case_result *r)
+{
+    char tail[256];
+    if (!f || (r->status != TH_FAIL && r->status != TH_ERROR && r->status != TH_XPASS))
+        return;
+    if (th_fixture_log_tail(f, tail, sizeof(tail)) == 0)
+        return;
+    for (char *p = tail; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    size_t n = strlen(r->reason);
+    snprintf(r->reason + n, sizeof(r->reason) - n, "; server log: %s", tail);
+}
+
+/* A socket-owning client (->fetch) against our own server over TCP, a fixture or
+ * an external target: one GET of "/" (two connections when it resumes). */
+static void run_fetch(struct conn_run *cr, const char *pki_dir, const unsigned char *body,
+                      struct th_case_result *r)
+{
+    const struct th_case *c = cr->c;
+    struct resolved rc;
+    char err[512] = "";
+    struct th_fetch_result fr = {0};
+    pthread_t tid;
+    struct server_thread st = {.cr = cr, .lfd = -1, .n_conns = c->c.resume ? 2 : 1};
+    int threaded = 0;
+    if (resolve_client(c, pki_dir, &rc, err, sizeof(err)) != 0) {
+        set_error(r, "cannot resolve the case's files: %s", err);
+        return;
+    }
+    init_endpoints(cr, (unsigned char *)body);
+    if (c->server) {
+        uint16_t port = 0;
+        st.lfd = th_tcp_listen("127.0.0.1", &port);
+        if (st.lfd < 0 || pthread_create(&tid, NULL, fetch_server_main, &st) != 0) {
+            set_error(r, "cannot start the server: %s", strerror(errno));
+            goto out;
+        }
+        threaded = 1;
+        cr->host = "127.0.0.1";
+        cr->port = port;
+    }
+    c->client->fetch(&rc.cfg, cr->host, cr->port, "/", c->timeout_s, &fr);
+    if (threaded) {
+        shutdown(st.lfd, SHUT_RDWR);
+        pthread_join(tid, NULL);
+    }
+    cr->cl.failed = fr.err.outcome != TH_OK;
+    cr->cl.err = fr.err;
+    cr->cl.neg = fr.neg;
+    cr->cl.have_neg = fr.neg.version != 0;
+    if (!cr->cl.failed && fr.http_status != 200) {
+        cr->cl.failed = 1;
+        th_error_set(&cr->cl.err, TH_INTERNAL_ERROR, fr.http_status, "HTTP status %ld, not 200",
+                     fr.http_status);
+    } else if (!cr->cl.failed && cr->cl.want_body &&
+               (fr.body_len != BODY_LEN || memcmp(fr.body, cr->cl.want_body, BODY_LEN) != 0)) {
+        cr->cl.failed = 1;
+        th_error_set(&cr->cl.err, TH_INTERNAL_ERROR, (long)fr.body_len,
+                     "response body (%zu bytes) differs from what the server sent", fr.body_len);
+    }
+    observe(cr, r);
+    th_judge(c, r);
+out:
+    free(fr.body);
+    if (st.lfd >= 0)
+        close(st.lfd);
+    free_endpoint(&cr->cl);
+    free(cr->sv.in);
+    free(cr->sv.out);
+    cr->sv.in = cr->sv.out = NULL;
+}
+
 int th_make_ctxs(const struct th_case *c, const char *pki_dir, struct th_ctx **cctx,
                  struct th_ctx **sctx, struct th_case_result *r)
 {
@@ -584,7 +753,7 @@ int th_make_ctxs(const struct th_case *c, const char *pki_dir, struct th_ctx **c
     }
     if (c->kind == TH_KIND_HANDSHAKE_RATE)
         rc.cfg.resume = c->rate.resume;
-    if (c->client->ctx_new(&rc.cfg, cctx, &e) != 0) {
+    if (c->client->ctx_new && c->client->ctx_new(&rc.cfg, cctx, &e) != 0) {
         snprintf(err, sizeof(err), "%s: %s (code %ld)", c->client->name, e.text, e.code);
         set_error(r, "client configuration refused by %s", err);
         return -1;
@@ -592,7 +761,8 @@ int th_make_ctxs(const struct th_case *c, const char *pki_dir, struct th_ctx **c
     if (c->server && c->server->ctx_new(&rs.cfg, sctx, &e) != 0) {
         snprintf(err, sizeof(err), "%s: %s (code %ld)", c->server->name, e.text, e.code);
         set_error(r, "server configuration refused by %s", err);
-        c->client->ctx_free(*cctx);
+        if (*cctx)
+            c->client->ctx_free(*cctx);
         *cctx = NULL;
         return -1;
     }
@@ -611,17 +781,29 @@ void th_run_case(const struct th_case *c, const struct th_runner_opts *o, struct
         th_strlcpy(r->reason, c->skip, sizeof(r->reason));
         return;
     }
+    if (c->kind == TH_KIND_LOAD) {
+        th_run_load(c, o, r);
+        r->duration_s = (double)(th_now_ns() - t0) / 1e9;
+        return;
+    }
     if (c->kind != TH_KIND_HANDSHAKE) {
         th_run_datapath(c, o, r);
         r->duration_s = (double)(th_now_ns() - t0) / 1e9;
         return;
     }
     struct conn_run cr = {.c = c};
-    if (th_make_ctxs(c, o->pki_dir, &cr.cctx, &cr.sctx, r) != 0)
+    if (locate_server(c, o, &cr, r) != 0 || th_make_ctxs(c, o->pki_dir, &cr.cctx, &cr.sctx, r) != 0)
         goto out;
     cr.deadline = t0 + (uint64_t)(c->timeout_s * 1e9);
     unsigned char body[BODY_LEN];
-    th_pattern_fill(th_hash64(c->id), 0, body, sizeof(body));
+    if (c->fixture)
+        th_pattern_fill(0, 0, body, sizeof(body)); /* the fixtures' index page */
+    else
+        th_pattern_fill(th_hash64(c->id), 0, body, sizeof(body));
+    if (!c->client->conn_new) {
+        run_fetch(&cr, o->pki_dir, body, r);
+        goto out;
+    }
     int resuming = c->c.resume != TH_RESUME_NONE;
     if (resuming && c->client->session_get) {
         one_connection(&cr, body, 1);
@@ -639,9 +821,10 @@ void th_run_case(const struct th_case *c, const struct th_runner_opts *o, struct
 judge:
     th_judge(c, r);
 out:
+    th_add_fixture_log(cr.fixture, r);
     if (cr.resume_from)
         c->client->session_free(cr.resume_from);
-    if (cr.cctx)
+    if (cr.cctx && c->client->ctx_free)
         c->client->ctx_free(cr.cctx);
     if (cr.sctx)
         c->server->ctx_free(cr.sctx);

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include "fixture.h"
 #include "results.h"
 #include "scenario.h"
 
@@ -13,6 +14,7 @@ struct th_runner_opts {
     volatile sig_atomic_t *interrupt; /* set by a signal: stop between cases */
     unsigned repeat;                  /* --repeat: measured repetitions (0: default) */
     int quick;                        /* --quick: scaled-down sizes */
+    struct th_fixture_pool *fixtures; /* running fixtures, kept across cases */
 };
 
 /* Run one case; never fails as a function: problems become status error. */

@@ -5,6 +5,16 @@
 #include "runner.h"
 #include "transport.h"
 
+/* Kind load (load_case.c): the load engine against the case's server. */
+void th_run_load(const struct th_case *c, const struct th_runner_opts *o, struct th_case_result *r);
+
+/* The running fixture for a case (started on first use, kept by o->fixtures). On
+ * failure the result is status error with the server's own words. */
+int th_locate_fixture(const struct th_case *c, const struct th_runner_opts *o,
+                      struct th_fixture **out, struct th_case_result *r) TH_MUST_CHECK;
+/* A failing case against a fixture carries the end of the server's error log. */
+void th_add_fixture_log(const struct th_fixture *f, struct th_case_result *r);
+
 /* Both ends' contexts for a case, from its resolved configuration. On failure the
  * result is status error with the library's words, and nothing is left allocated. */
 int th_make_ctxs(const struct th_case *c, const char *pki_dir, struct th_ctx **cctx,

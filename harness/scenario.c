@@ -29,7 +29,7 @@ enum { WHO_CLIENT = 1, WHO_SERVER = 2 };
 /* In enum th_kind's order; the ones after it are known but not run by this build. */
 static const char *const kind_names[] = {
     "handshake", "bulk", "handshake_rate", "memory", "integrity", "load", NULL};
-#define N_KINDS_RUN (TH_KIND_INTEGRITY + 1)
+#define N_KINDS_RUN (TH_KIND_LOAD + 1)
 static const char *const transport_names[] = {"memory", "tcp", NULL};
 static const char *const foreach_names[] = {"none", "suite", "group", NULL};
 static const char *const resume_names[] = {"none", "ticket", "session_id", NULL};
@@ -514,6 +514,9 @@ static int k_resume(struct ld *l, json_t *v, struct side *sd)
     if (l->kind == TH_KIND_HANDSHAKE_RATE)
         return kerr(l, "not used by kind handshake_rate: \"handshakes\": {\"resume\": ...} says "
                        "how the measured handshakes resume");
+    if (l->kind == TH_KIND_LOAD)
+        return kerr(l, "not used by kind load: \"load\": {\"resume\": ...} says how "
+                       "reconnections resume");
     TRY(th_get_enum(l, v, resume_names, &r));
     sd->sp.resume = (enum th_resume)r;
     return 0;
@@ -679,8 +682,9 @@ static int dev_name(struct ld *l, json_t *v, char **out)
 {
     const char *s;
     TRY(get_str(l, v, &s));
-    if (!matches(s, "abcdefghijklmnopqrstuvwxyz0123456789._-"))
-        return perr(l, "\"%s\" is not a backend name", s);
+    const char *name = strncmp(s, "fixture:", 8) == 0 ? s + 8 : s;
+    if (!*name || !matches(name, "abcdefghijklmnopqrstuvwxyz0123456789._-"))
+        return perr(l, "\"%s\" is not a backend or fixture name", s);
     *out = th_xstrdup(s);
     return 0;
 }
@@ -929,6 +933,22 @@ static int parse_target(struct ld *l, const char *url, struct peer *p)
     return 0;
 }
 
+/* "fixture:NAME" or "fixture:*" (every fixture the harness knows). */
+static int peer_fixture(struct ld *l, const char *s, struct peer *p)
+{
+    char known[256] = "";
+    if (strcmp(s + 8, "*") == 0) {
+        p->fx_star = 1;
+        return 0;
+    }
+    if ((p->fx = th_fixture_find(s + 8)))
+        return 0;
+    for (size_t i = 0; th_fixtures[i]; i++)
+        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
+                 th_fixtures[i]->name);
+    return perr(l, "unknown fixture '%s' (known: %s)", s + 8, known);
+}
+
 static int server_item(struct ld *l, json_t *it, void *ctx)
 {
     struct file_scn *f = ctx;
@@ -936,17 +956,18 @@ static int server_item(struct ld *l, json_t *it, void *ctx)
     const char *s;
     memset(p, 0, sizeof *p);
     TRY(get_str(l, it, &s));
-    if (strncmp(s, "https://", 8) == 0 && l->kind != TH_KIND_HANDSHAKE)
+    int outside = strncmp(s, "https://", 8) == 0 || strncmp(s, "fixture:", 8) == 0;
+    if (outside && l->kind != TH_KIND_HANDSHAKE && l->kind != TH_KIND_LOAD)
         return perr(l,
-                    "kind %s needs both ends in the harness; an external target is for kind "
-                    "handshake (and load, later)",
+                    "kind %s needs both ends in the harness; external targets and fixtures "
+                    "are for kinds handshake and load",
                     th_kind_name(l->kind));
     if (strncmp(s, "https://", 8) == 0)
         return parse_target(l, s, p);
     if (strncmp(s, "http://", 7) == 0)
         return perr(l, "external targets use https:// (got \"%s\")", s);
     if (strncmp(s, "fixture:", 8) == 0)
-        return perr(l, "fixture servers (\"%s\") are not supported by this build", s);
+        return peer_fixture(l, s, p);
     return peer_backend(l, s, TH_ROLE_SERVER, p);
 }
 
@@ -972,7 +993,8 @@ static int t_servers(struct ld *l, json_t *v, struct file_scn *f)
 {
     f->n_servers = 0;
     if (json_is_array(v) && !json_array_size(v))
-        return perr(l, "empty list: name backends, \"*\" or https://HOST:PORT targets");
+        return perr(l,
+                    "empty list: name backends, \"*\", fixture:NAME or https://HOST:PORT targets");
     return each(l, v, MAX_PEERS, server_item, f);
 }
 
@@ -1163,13 +1185,13 @@ static const struct top_key {
     int required;
     top_fn fn;
 } top_keys[] = {
-    {"name", 1, t_name},         {"kind", 1, NULL},         {"description", 0, t_description},
-    {"clients", 0, t_clients},   {"servers", 0, t_servers}, {"transport", 0, t_transport},
-    {"timeout_s", 0, t_timeout}, {"foreach", 0, t_foreach}, {"suite_filter", 0, t_filter},
-    {"client", 0, t_client},     {"server", 0, t_server},   {"expect", 0, t_expect},
-    {"deviations", 0, t_devs},   {"repeat", 0, t_repeat},   {"bulk", 0, t_block},
-    {"handshakes", 0, t_block},  {"memory", 0, t_block},    {"integrity", 0, t_block},
-    {"variants", 0, t_variants},
+    {"name", 1, t_name},         {"kind", 1, NULL},           {"description", 0, t_description},
+    {"clients", 0, t_clients},   {"servers", 0, t_servers},   {"transport", 0, t_transport},
+    {"timeout_s", 0, t_timeout}, {"foreach", 0, t_foreach},   {"suite_filter", 0, t_filter},
+    {"client", 0, t_client},     {"server", 0, t_server},     {"expect", 0, t_expect},
+    {"deviations", 0, t_devs},   {"repeat", 0, t_repeat},     {"bulk", 0, t_block},
+    {"handshakes", 0, t_block},  {"memory", 0, t_block},      {"integrity", 0, t_block},
+    {"load", 0, t_block},        {"variants", 0, t_variants},
 };
 
 /* Kind comes first: a kind this build does not run has keys of its own, which must
@@ -1186,9 +1208,7 @@ static int check_kind(struct ld *l, json_t *root, struct file_scn *f)
     }
     push_key(l, "kind");
     int rc = th_get_enum(l, v, kind_names, &k);
-    if (rc == 0 && k >= N_KINDS_RUN)
-        rc = perr(l, "kind '%s' is not supported by this build", kind_names[k]);
-    else if (rc == 0)
+    if (rc == 0)
         f->base.kind = l->kind = (enum th_kind)k;
     pop(l);
     return rc;
@@ -1429,6 +1449,11 @@ static void check_backends_opt(struct loader *L)
         int found = len == 0;
         for (size_t i = 0; L->reg[i] && !found; i++)
             found = strlen(L->reg[i]->name) == len && strncmp(L->reg[i]->name, p, len) == 0;
+        if (!found && len > 8 && strncmp(p, "fixture:", 8) == 0) {
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)(len - 8), p + 8);
+            found = strcmp(name, "*") == 0 || th_fixture_find(name) != NULL;
+        }
         if (!found) {
             backend_names(L->reg, known, sizeof known);
             snprintf(msg, sizeof msg, "unknown backend '%.*s' (compiled in: %s)", (int)len, p,

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "../backends/backend.h"
+#include "fixture.h"
 #include "outcome.h"
 #include "util.h"
 
@@ -17,6 +18,7 @@ enum th_kind {
     TH_KIND_HANDSHAKE_RATE, /* "handshake_rate": handshakes per second, CPU per handshake */
     TH_KIND_MEMORY,         /* "memory": bytes per established idle connection */
     TH_KIND_INTEGRITY,      /* "integrity": a fault injected into records in flight */
+    TH_KIND_LOAD,           /* "load": HTTPS requests over many connections, measured */
 };
 
 enum th_direction { TH_C2S = 0, TH_S2C, TH_BOTH };
@@ -58,6 +60,16 @@ struct th_fault_spec {
     uint64_t bytes;              /* payload; default 262144 */
     size_t write_size;           /* default 16384 */
     enum th_direction direction; /* c2s or s2c; default c2s */
+};
+/* "load": {"requests": N | "seconds": S, "connections": C, "path": "/...",
+ * "new_connection_per_request": bool, "resume": ...} */
+struct th_load_spec {
+    uint64_t requests;    /* 0: by time */
+    double seconds;       /* default 2 when requests is 0 */
+    unsigned connections; /* default 16 */
+    char path[256];       /* default "/" */
+    int new_connection_per_request;
+    enum th_resume resume; /* reconnections resume this way; default none */
 };
 enum th_transport { TH_TRANSPORT_MEMORY = 0, TH_TRANSPORT_TCP };
 
@@ -113,9 +125,10 @@ struct th_case {
     char *description;
     enum th_kind kind;
     const struct th_backend *client;
-    const struct th_backend *server; /* NULL: external target */
-    char *server_name;               /* backend name, or the target URL */
-    char *target_host;               /* external target only */
+    const struct th_backend *server;      /* NULL: external target or fixture */
+    const struct th_fixture_def *fixture; /* a real server the harness runs, or NULL */
+    char *server_name;                    /* backend name, "fixture:NAME", or the target URL */
+    char *target_host;                    /* external target only */
     uint16_t target_port;
     enum th_transport transport; /* external targets are always TCP */
     double timeout_s;            /* default 5 */
@@ -126,6 +139,7 @@ struct th_case {
     struct th_rate_spec rate;     /* kind handshake_rate */
     struct th_memory_spec memory; /* kind memory */
     struct th_fault_spec fault;   /* kind integrity */
+    struct th_load_spec load;     /* kind load */
 
     struct th_endpoint_spec c, s;
     struct th_expect expect;

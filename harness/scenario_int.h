@@ -58,6 +58,7 @@ struct kspec {
     struct th_rate_spec rate;
     struct th_memory_spec memory;
     struct th_fault_spec fault;
+    struct th_load_spec load;
     /* Where the integrity keys the checks across keys look at (KF_*; KF_BLOCK: the
      * "integrity" object itself) were last given, so an error can point there: -2
      * nowhere (the default), -1 the top level, else the variant's index. */
@@ -82,9 +83,11 @@ struct scn {
 };
 
 struct peer {
-    const struct th_backend *be; /* NULL: "*" or an external target */
-    int star;
-    char *url, *host, *label; /* external target: URL, host, HOST:PORT */
+    const struct th_backend *be;     /* NULL: "*", a fixture or an external target */
+    const struct th_fixture_def *fx; /* "fixture:NAME" */
+    int star;                        /* "*" */
+    int fx_star;                     /* "fixture:*" */
+    char *url, *host, *label;        /* external target: URL, host, HOST:PORT */
     uint16_t port;
 };
 

@@ -1,5 +1,5 @@
 /* The blocks of the kinds beyond handshake ("bulk", "handshakes", "memory",
- * "integrity") and "repeat": loaded as strictly as the rest (scenario.c), applied
+ * "integrity", "load") and "repeat": loaded as strictly as the rest (scenario.c), applied
  * key by key so that a variant overrides only what it names, and checked across
  * keys once a variant is complete. What each key means is in scenarios/README.md. */
 #include <string.h>
@@ -14,6 +14,8 @@
 #define MAX_CONNECTIONS 100000u
 #define MAX_RECORD 1000u
 #define MAX_REPEAT 1000u
+#define MAX_REQUESTS 100000000u
+#define MAX_LOAD_CONNECTIONS 10000u
 
 static const char *const direction_names[] = {"c2s", "s2c", "both", NULL};
 static const char *const resume_names[] = {"none", "ticket", "session_id", NULL};
@@ -27,6 +29,7 @@ void th_kspec_defaults(struct kspec *ks)
     ks->rate = (struct th_rate_spec){.seconds = 1, .resume = TH_RESUME_NONE, .concurrency = 1};
     ks->memory.connections = 200;
     ks->fault = (struct th_fault_spec){.record = 3, .bytes = 262144, .write_size = 16384};
+    ks->load = (struct th_load_spec){.seconds = 2, .connections = 16, .path = "/"};
     for (int i = 0; i < KF_COUNT; i++)
         ks->from[i] = -2;
 }
@@ -178,6 +181,58 @@ static int fault_key(struct ld *l, const char *key, json_t *v, struct kspec *ks)
     return 0;
 }
 
+/* A request target: absolute path, printable, no spaces (it goes on the request
+ * line as given). */
+static int get_path(struct ld *l, json_t *v, char *out, size_t cap)
+{
+    if (!json_is_string(v))
+        return perr(l, "expected a path such as \"/bytes/16384\", got %s", th_jtype(v));
+    const char *s = json_string_value(v);
+    if (s[0] != '/')
+        return perr(l, "\"%s\" is not an absolute path (it must start with /)", s);
+    if (strlen(s) >= cap)
+        return perr(l, "path longer than %zu characters", cap - 1);
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+            return perr(l, "path has a space or a control or non-ASCII character at offset %zu",
+                        (size_t)(p - s));
+    memcpy(out, s, strlen(s) + 1);
+    return 0;
+}
+
+static int load_key(struct ld *l, const char *key, json_t *v, struct kspec *ks)
+{
+    struct th_load_spec *ls = &ks->load;
+    int e;
+    if (strcmp(key, "requests") == 0) {
+        TRY(get_count(l, v, 1, MAX_REQUESTS, &ls->requests));
+        ls->seconds = 0;
+        return 0;
+    }
+    if (strcmp(key, "seconds") == 0) {
+        TRY(get_seconds(l, v, &ls->seconds));
+        ls->requests = 0;
+        return 0;
+    }
+    if (strcmp(key, "connections") == 0)
+        return get_unsigned(l, v, 1, MAX_LOAD_CONNECTIONS, &ls->connections);
+    if (strcmp(key, "path") == 0)
+        return get_path(l, v, ls->path, sizeof ls->path);
+    if (strcmp(key, "new_connection_per_request") == 0) {
+        if (!json_is_boolean(v))
+            return perr(l, "expected true or false, got %s", th_jtype(v));
+        ls->new_connection_per_request = json_is_true(v);
+        return 0;
+    }
+    if (strcmp(key, "resume") == 0) {
+        TRY(th_get_enum(l, v, resume_names, &e));
+        ls->resume = (enum th_resume)e;
+        return 0;
+    }
+    return kerr(l, "unknown key (load keys: requests, seconds, connections, path, "
+                   "new_connection_per_request, resume)");
+}
+
 typedef int (*block_fn)(struct ld *, const char *, json_t *, struct kspec *);
 static const struct block {
     const char *name;
@@ -189,6 +244,7 @@ static const struct block {
     {"handshakes", TH_KIND_HANDSHAKE_RATE, rate_key, {"count", "seconds"}},
     {"memory", TH_KIND_MEMORY, memory_key, {NULL, NULL}},
     {"integrity", TH_KIND_INTEGRITY, fault_key, {NULL, NULL}},
+    {"load", TH_KIND_LOAD, load_key, {"requests", "seconds"}},
 };
 
 static const struct block *block_named(const char *key)
@@ -248,7 +304,7 @@ int th_parse_repeat(struct ld *l, json_t *v, struct kspec *ks)
 {
     if (l->kind == TH_KIND_HANDSHAKE || l->kind == TH_KIND_INTEGRITY)
         return kerr(l,
-                    "only for the benchmark kinds bulk, handshake_rate and memory (this "
+                    "only for the benchmark kinds bulk, handshake_rate, memory and load (this "
                     "scenario is kind %s)",
                     th_kind_name(l->kind));
     return get_unsigned(l, v, 1, MAX_REPEAT, &ks->repeat);

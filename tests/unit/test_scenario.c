@@ -166,6 +166,146 @@ static int contains(const char *s, const char *frag)
     return s && strstr(s, frag) != NULL;
 }
 
+/* ---- fixtures and kind load ---- */
+
+/* The caps of a fixture the loader sees are the fixture's own data: whether a case
+ * runs or skips follows from them, and from whether its package is installed. */
+static void test_fixtures(void)
+{
+    struct th_plan p;
+    const struct th_fixture_def *ng = th_fixture_find("nginx");
+    char why[256];
+    size_t nfx = 0;
+    while (th_fixtures[nfx])
+        nfx++;
+    ok(nfx == 7, "seven fixtures known (%zu)", nfx);
+    ok(ng != NULL && th_fixture_find("apache") == NULL, "find by name, unknown is NULL");
+    if (load_text(&p, "fx.json",
+                  "{\"name\": \"fx\", \"kind\": \"handshake\", \"clients\": [\"full\", "
+                  "\"curl-fake\"],\n \"servers\": [\"fixture:nginx\", \"fixture:*\", \"full\"]}\n",
+                  NULL, NULL) == 0) {
+        is_int(p.n, 2 * (nfx + 1), "fixture:* adds the others once, in order");
+        const struct th_case *k = find(&p, "fx/full-vs-fixture:nginx");
+        if (ok(k != NULL, "id names the fixture") && ng) {
+            ok(k->server == NULL && k->fixture == ng, "no backend; the fixture");
+            is_str(k->server_name, "fixture:nginx", "server_name");
+            is_int(k->transport, TH_TRANSPORT_TCP, "fixtures are TCP");
+            const char *miss = th_fixture_missing(ng, why, sizeof why);
+            if (miss)
+                is_str(k->skip, miss, "skip names the package when nginx is missing");
+            else
+                ok(k->skip == NULL, "runs when nginx is installed (skip: %s)",
+                   k->skip ? k->skip : "none");
+        }
+        is_str(p.cases[nfx].id, "fx/full-vs-full", "a backend after the fixtures");
+    }
+    th_plan_free(&p);
+    if (load_text(&p, "fx.json",
+                  "{\"name\": \"fx\", \"kind\": \"handshake\", \"clients\": [\"full\"],\n"
+                  " \"servers\": [\"fixture:*\", \"full\"]}\n",
+                  "full", NULL) == 0)
+        is_int(p.n, 1, "-b full drops fixtures");
+    th_plan_free(&p);
+    if (load_text(&p, "fx.json",
+                  "{\"name\": \"fx\", \"kind\": \"handshake\", \"clients\": [\"full\"],\n"
+                  " \"servers\": [\"fixture:*\", \"full\"]}\n",
+                  "full,fixture:caddy", NULL) == 0 &&
+        ok(p.n == 2, "-b full,fixture:caddy keeps that one (%zu cases)", p.n))
+        is_str(p.cases[0].id, "fx/full-vs-fixture:caddy", "the one kept");
+    th_plan_free(&p);
+    if (load_text(&p, "fx.json",
+                  "{\"name\": \"fx\", \"kind\": \"handshake\", \"clients\": [\"full\"],\n"
+                  " \"servers\": [\"fixture:*\", \"full\"]}\n",
+                  "full,fixture:*", NULL) == 0)
+        is_int(p.n, nfx + 1, "-b fixture:* keeps them all");
+    th_plan_free(&p);
+}
+
+/* What a fixture cannot be told to do skips, with the reason; never a silently
+ * different server. */
+static void test_fixture_skips(void)
+{
+    struct th_plan p;
+    const struct th_fixture_def *d = NULL;
+    struct th_caps cp;
+    char why[256];
+    /* an installed fixture without TLS 1.0, and one that cannot restrict groups */
+    for (size_t i = 0; th_fixtures[i] && !d; i++) {
+        memset(&cp, 0, sizeof cp);
+        th_fixtures[i]->caps(&cp);
+        if (!th_fixture_missing(th_fixtures[i], why, sizeof why) &&
+            !(cp.versions & TH_VBIT(TH_TLS10)))
+            d = th_fixtures[i];
+    }
+    if (!d) {
+        skip(2, "every installed fixture has TLS 1.0, or none is installed");
+        return;
+    }
+    char json[512], id[128];
+    snprintf(json, sizeof json,
+             "{\"name\": \"fs\", \"kind\": \"handshake\", \"clients\": [\"full\"],\n"
+             " \"servers\": [\"fixture:%s\"], \"server\": {\"versions\": [\"1.0\"]}}\n",
+             d->name);
+    snprintf(id, sizeof id, "fs/full-vs-fixture:%s", d->name);
+    if (load_text(&p, "fs.json", json, NULL, NULL) == 0 && p.n == 1)
+        ok(contains(p.cases[0].skip, "lacks TLS 1.0"), "%s: TLS 1.0 asked, skip: %s", d->name,
+           p.cases[0].skip ? p.cases[0].skip : "none");
+    th_plan_free(&p);
+}
+
+static void test_load(void)
+{
+    struct th_plan p;
+    if (load_text(&p, "ld.json",
+                  "{\"name\": \"ld\", \"kind\": \"load\", \"clients\": [\"full\", \"curl-fake\"],\n"
+                  " \"servers\": [\"full\", \"https://127.0.0.1:8443\"],\n"
+                  " \"load\": {\"requests\": 500, \"connections\": 8, \"path\": \"/bytes/1024\",\n"
+                  "          \"new_connection_per_request\": true, \"resume\": \"ticket\"},\n"
+                  " \"variants\": [{\"name\": \"a\"}, {\"name\": \"t\", \"load\": {\"seconds\": "
+                  "1.5}}]}\n",
+                  NULL, NULL) == 0) {
+        const struct th_case *a = find(&p, "ld@a/full-vs-full");
+        const struct th_case *t = find(&p, "ld@t/full-vs-127.0.0.1:8443");
+        if (ok(a && t, "cases for a backend server and an external target")) {
+            is_int(a->kind, TH_KIND_LOAD, "kind load");
+            is_int(a->transport, TH_TRANSPORT_TCP, "load is TCP even against a backend");
+            ok(a->load.requests == 500 && a->load.connections == 8, "requests and connections");
+            is_str(a->load.path, "/bytes/1024", "path");
+            ok(a->load.new_connection_per_request && a->load.resume == TH_RESUME_TICKET,
+               "new connection per request, resumed by ticket");
+            ok(t->load.requests == 0 && t->load.seconds == 1.5, "a variant's seconds replace "
+                                                                "requests");
+            ok(t->load.connections == 8, "the rest is kept");
+            ok(a->skip == NULL && t->skip == NULL, "both run");
+        }
+        is_str(skip_of(&p, "ld@a/curl-fake-vs-full"),
+               "curl-fake owns its socket: no driver-owned data path",
+               "skip: a socket-owning client cannot be driven for load");
+    }
+    th_plan_free(&p);
+    if (load_text(&p, "ld2.json",
+                  "{\"name\": \"ld2\", \"kind\": \"load\", \"clients\": [\"full\"],\n"
+                  " \"servers\": [\"tls12only\"], \"load\": {\"resume\": \"ticket\"}}\n",
+                  NULL, NULL) == 0 &&
+        p.n == 1)
+        is_str(p.cases[0].skip, "tls12only lacks resumption by ticket",
+               "skip: load.resume the server lacks");
+    th_plan_free(&p);
+    if (load_text(&p, "ld3.json",
+                  "{\"name\": \"ld3\", \"kind\": \"load\", \"clients\": [\"full\"],\n"
+                  " \"servers\": [\"full\"]}\n",
+                  NULL, NULL) == 0 &&
+        p.n == 1) {
+        const struct th_case *k = &p.cases[0];
+        ok(k->load.requests == 0 && k->load.seconds == 2 && k->load.connections == 16,
+           "defaults: 2 s over 16 connections");
+        ok(strcmp(k->load.path, "/") == 0 && !k->load.new_connection_per_request &&
+               k->load.resume == TH_RESUME_NONE,
+           "defaults: GET /, keep-alive, no resumption");
+    }
+    th_plan_free(&p);
+}
+
 /* ---- good scenarios ---- */
 
 static void test_defaults(void)
@@ -1179,8 +1319,23 @@ static const struct bad bads[] = {
     {"url-path.json", 4, 15, "\"https://example.com:443/index.html\"",
      "port must be a number 1-65535, with no path"},
     {"url-bad-ipv6.json", 4, 15, "\"https://[::g]:443\"", "bad IPv6 address"},
-    {"fixture.json", 4, 15, "\"fixture:nginx\"",
-     "fixture servers (\"fixture:nginx\") are not supported by this build"},
+    {"fixture-unknown.json", 4, 15, "\"fixture:apache\"",
+     "servers[0]: unknown fixture 'apache' (known: nginx, "},
+    {"fixture-bulk.json", 4, 23, "\"fixture:nginx\"",
+     "servers[1]: kind bulk needs both ends in the harness; external targets and fixtures "
+     "are for kinds handshake and load"},
+    {"deviation-bad-fixture.json", 4, 29, "\"fixture:\"", "is not a backend or fixture name"},
+    {"load-unknown-key.json", 4, 28, "\"conections\"", "load.conections: unknown key (load keys: "},
+    {"load-requests-and-seconds.json", 4, 28, "\"seconds\"",
+     "give \"requests\" or \"seconds\", not both"},
+    {"load-bad-path.json", 4, 20, "\"bytes/1024\"", "is not an absolute path"},
+    {"load-path-space.json", 4, 20, "\"/a b\"", "path has a space"},
+    {"load-connections-zero.json", 4, 27, "0", "0 out of range 1-10000"},
+    {"load-client-resume.json", 4, 14, "\"resume\"", "not used by kind load"},
+    {"load-new-connection-string.json", 4, 42, "\"yes\"", "expected true or false, got a string"},
+    {"load-bad-resume.json", 4, 22, "\"psk\"", "unknown value \"psk\""},
+    {"load-in-handshake.json", 4, 3, "\"load\"",
+     "only for kind load (this scenario is kind handshake)"},
     {"unknown-backend.json", 4, 23, "\"wolfssl\"",
      "clients[1]: unknown backend 'wolfssl' (compiled in: full, tls12only, curl-fake)"},
     {"backend-role.json", 4, 15, "\"curl-fake\"",
@@ -1207,7 +1362,6 @@ static const struct bad bads[] = {
     {"empty.json", 1, 1, "", "empty file: expected a JSON object"},
     {"blank.json", 1, 1, "", "empty file: expected a JSON object"},
     {"top-array.json", 1, 1, "[", "the top level must be a JSON object, got an array"},
-    {"kind-load.json", 3, 11, "\"load\"", "kind: kind 'load' is not supported by this build"},
     {"kind-unknown.json", 3, 11, "\"handshaek\"",
      "kind: unknown value \"handshaek\" (known: handshake, bulk, handshake_rate, memory, "
      "integrity, load)"},
@@ -1286,7 +1440,7 @@ static const struct bad bads[] = {
     {"integrity-key-update-tls12.json", 4, 27, "\"key_update\"",
      "integrity.fault: key_update needs TLS 1.3 in client.versions and server.versions"},
     {"repeat-handshake.json", 4, 3, "\"repeat\"",
-     "repeat: only for the benchmark kinds bulk, handshake_rate and memory (this scenario is "
+     "repeat: only for the benchmark kinds bulk, handshake_rate, memory and load (this scenario is "
      "kind handshake)"},
     {"repeat-integrity.json", 5, 3, "\"repeat\"", "(this scenario is kind integrity)"},
     {"repeat-zero.json", 4, 13, "0", "repeat: 0 out of range 1-1000"},
@@ -1296,8 +1450,8 @@ static const struct bad bads[] = {
      "variants[0].repeat: unknown key (variant keys: name, description, client, server, expect, "
      "deviations, bulk)"},
     {"external-bulk.json", 4, 23, "\"https://example.com:443\"",
-     "servers[1]: kind bulk needs both ends in the harness; an external target is for kind "
-     "handshake (and load, later)"},
+     "servers[1]: kind bulk needs both ends in the harness; external targets and fixtures "
+     "are for kinds handshake and load"},
     {"external-handshake-rate.json", 4, 15, "\"https://example.com:443\"",
      "servers[0]: kind handshake_rate needs both ends in the harness"},
 };
@@ -1382,6 +1536,9 @@ int main(void)
     test_kind_variants();
     test_kind_foreach();
     test_kind_skips();
+    test_fixtures();
+    test_fixture_skips();
+    test_load();
     for (size_t i = 0; i < TH_ARRAY_LEN(bads); i++)
         test_bad(&bads[i]);
     char cmd[PATH_MAX + 16];
