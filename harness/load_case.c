@@ -17,11 +17,12 @@
 #include "serve.h"
 
 #define MAX_REPS 64
+#define MAX_RUN_S 120.0 /* one repetition by count gives up after this long */
 
 /* Our own server for the run: `serve`'s engine on a listener of our own. */
 struct our_server {
     const struct th_case *c;
-    const char *pki_dir;
+    struct th_ctx *ctx; /* the case's server context */
     int lfd;
     double max_s;
     volatile sig_atomic_t stop;
@@ -33,9 +34,7 @@ struct our_server {
 static void *serve_main(void *arg)
 {
     struct our_server *s = arg;
-    const char *cert = s->c->s.cert ? s->c->s.cert : "pki:rsa2048";
-    s->rc = th_serve_fd(s->c->server, s->lfd, cert + 4, s->pki_dir,
-                        s->c->load.resume != TH_RESUME_NONE, s->max_s, &s->stop, s->log);
+    s->rc = th_serve_ctx(s->c->server, s->ctx, s->lfd, s->max_s, &s->stop, s->log);
     return NULL;
 }
 
@@ -158,6 +157,7 @@ static void load_params(const struct th_case *c, const struct th_runner_opts *o,
         .want_suite = c->expect.suite,
         .want_group = c->expect.group,
         .interrupt = o->interrupt,
+        .max_seconds = MAX_RUN_S,
     };
     if (o->quick) {
         if (p->requests)
@@ -239,6 +239,13 @@ static int run_reps(const struct th_case *c, const struct th_runner_opts *o, str
         th_load_stats_free(&st);
     }
     observe_load(r, &first, done);
+    if (p->requests && done < p->requests * k && !(o->interrupt && *o->interrupt) &&
+        r->obs.outcome == TH_OK) {
+        r->obs.outcome = TH_TIMEOUT;
+        th_error_set(&r->obs.client_err, TH_TIMEOUT, 0,
+                     "%llu of %llu requests verified within %.0f s per repetition",
+                     (unsigned long long)done, (unsigned long long)(p->requests * k), MAX_RUN_S);
+    }
     th_judge(c, r);
     if (r->status == TH_PASS || r->status == TH_XFAIL)
         put_figures(fig, k, r);
@@ -250,7 +257,7 @@ static int run_reps(const struct th_case *c, const struct th_runner_opts *o, str
 void th_run_load(const struct th_case *c, const struct th_runner_opts *o, struct th_case_result *r)
 {
     struct th_ctx *cctx = NULL, *sctx = NULL;
-    struct our_server ours = {.c = c, .pki_dir = o->pki_dir, .lfd = -1};
+    struct our_server ours = {.c = c, .lfd = -1};
     struct th_load_params p;
     const char *host = c->target_host;
     uint16_t port = c->target_port;
@@ -265,6 +272,7 @@ void th_run_load(const struct th_case *c, const struct th_runner_opts *o, struct
         port = th_fixture_port(fx);
     } else if (c->server) {
         host = "127.0.0.1";
+        ours.ctx = sctx;
         ours.max_s = 3600;
         if (start_ours(&ours, &port, why, sizeof(why)) != 0) {
             r->status = TH_ERROR;

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -393,7 +394,7 @@ static void sweep_idle(struct server *s, struct conn_list *l, uint64_t now)
     }
 }
 
-static int make_ctx(struct server *s, const char *cert, const char *pki_dir)
+static int make_ctx(struct server *s, const char *cert, const char *pki_dir, int resumption)
 {
     char chain[PATH_MAX], key[PATH_MAX], err[512];
     if (th_pki_path(pki_dir, cert, TH_PKI_CHAIN, chain, sizeof(chain), err, sizeof(err)) != 0 ||
@@ -404,7 +405,11 @@ static int make_ctx(struct server *s, const char *cert, const char *pki_dir)
     struct th_caps caps;
     memset(&caps, 0, sizeof(caps));
     s->b->caps(&caps);
-    struct th_tls_config cfg = {.role = TH_ROLE_SERVER, .cert_file = chain, .key_file = key};
+    struct th_tls_config cfg = {.role = TH_ROLE_SERVER,
+                                .cert_file = chain,
+                                .key_file = key,
+                                .tickets = resumption,
+                                .session_cache = resumption};
     cfg.versions = caps.versions & (TH_VBIT(TH_TLS12) | TH_VBIT(TH_TLS13));
     if (!cfg.versions)
         cfg.versions = caps.versions;
@@ -417,43 +422,69 @@ static int make_ctx(struct server *s, const char *cert, const char *pki_dir)
     return 0;
 }
 
-int th_serve(const struct th_backend *b, const char *host, uint16_t port, const char *cert,
-             const char *pki_dir, double max_seconds, volatile sig_atomic_t *stop, FILE *log)
+/* The event loop over a listening socket the caller owns. */
+static void serve_loop(struct server *s, double max_seconds, volatile sig_atomic_t *stop)
 {
-    struct server s = {.b = b, .lfd = -1, .ep = -1, .log = log};
-    host = host ? host : "127.0.0.1";
-    if (make_ctx(&s, cert ? cert : "rsa2048", pki_dir) != 0)
-        return -1;
-    uint16_t bound = port;
-    s.lfd = th_tcp_listen(host, &bound);
-    s.ep = s.lfd < 0 ? -1 : epoll_create1(EPOLL_CLOEXEC);
-    struct epoll_event lev = {.events = EPOLLIN, .data.ptr = NULL};
-    if (s.lfd < 0 || s.ep < 0 || epoll_ctl(s.ep, EPOLL_CTL_ADD, s.lfd, &lev) != 0) {
-        fprintf(log, "tlsharness: serve: cannot listen on %s:%u: %s\n", host, port,
-                strerror(errno));
-        if (s.lfd >= 0)
-            close(s.lfd);
-        b->ctx_free(s.ctx);
-        return -1;
-    }
     uint64_t deadline = max_seconds > 0 ? th_now_ns() + (uint64_t)(max_seconds * 1e9) : 0;
     struct conn_list l = {0};
     struct epoll_event evs[64];
     while (!*stop && (!deadline || th_now_ns() < deadline)) {
-        int n = epoll_wait(s.ep, evs, (int)TH_ARRAY_LEN(evs), 200);
+        int n = epoll_wait(s->ep, evs, (int)TH_ARRAY_LEN(evs), 200);
         for (int i = 0; i < n; i++) {
             if (!evs[i].data.ptr)
-                accept_all(&s, &l);
+                accept_all(s, &l);
             else
-                on_event(&s, &l, evs[i].data.ptr);
+                on_event(s, &l, evs[i].data.ptr);
         }
-        sweep_idle(&s, &l, th_now_ns());
+        sweep_idle(s, &l, th_now_ns());
     }
     while (l.n)
-        conn_close(&s, l.v[--l.n], 1);
+        conn_close(s, l.v[--l.n], 1);
     free(l.v);
+}
+
+int th_serve_ctx(const struct th_backend *b, struct th_ctx *ctx, int lfd, double max_seconds,
+                 volatile sig_atomic_t *stop, FILE *log)
+{
+    struct server s = {.b = b, .ctx = ctx, .lfd = lfd, .ep = -1, .log = log};
+    int fl = fcntl(lfd, F_GETFL);
+    s.ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event lev = {.events = EPOLLIN, .data.ptr = NULL};
+    if (fl < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) != 0 || s.ep < 0 ||
+        epoll_ctl(s.ep, EPOLL_CTL_ADD, lfd, &lev) != 0) {
+        fprintf(log, "tlsharness: serve: cannot serve on fd %d: %s\n", lfd, strerror(errno));
+        if (s.ep >= 0)
+            close(s.ep);
+        return -1;
+    }
+    serve_loop(&s, max_seconds, stop);
     close(s.ep);
-    close(s.lfd);
-    b->ctx_free(s.ctx);
     return 0;
+}
+
+int th_serve_fd(const struct th_backend *b, int lfd, const char *cert, const char *pki_dir,
+                int resumption, double max_seconds, volatile sig_atomic_t *stop, FILE *log)
+{
+    struct server s = {.b = b, .lfd = lfd, .ep = -1, .log = log};
+    if (make_ctx(&s, cert ? cert : "rsa2048", pki_dir, resumption) != 0)
+        return -1;
+    int rc = th_serve_ctx(b, s.ctx, lfd, max_seconds, stop, log);
+    b->ctx_free(s.ctx);
+    return rc;
+}
+
+int th_serve(const struct th_backend *b, const char *host, uint16_t port, const char *cert,
+             const char *pki_dir, double max_seconds, volatile sig_atomic_t *stop, FILE *log)
+{
+    host = host ? host : "127.0.0.1";
+    uint16_t bound = port;
+    int lfd = th_tcp_listen(host, &bound);
+    if (lfd < 0) {
+        fprintf(log, "tlsharness: serve: cannot listen on %s:%u: %s\n", host, port,
+                strerror(errno));
+        return -1;
+    }
+    int rc = th_serve_fd(b, lfd, cert, pki_dir, 0, max_seconds, stop, log);
+    close(lfd);
+    return rc;
 }
