@@ -65,6 +65,21 @@ BACKEND_SRC += backends/mbedtls.c
 endif
 endif
 
+# libcurl: both flavours (libcurl.so.4 on OpenSSL, libcurl-gnutls.so.4 on GnuTLS) are
+# loaded with dlopen, never linked; only the header is needed here. curl.c reads
+# the TLS objects libcurl hands out with OpenSSL and GnuTLS: it needs both backends.
+ifneq ($(wildcard backends/curl.c),)
+ifneq ($(wildcard /usr/include/x86_64-linux-gnu/curl/curl.h)$(call have,libcurl),)
+ifneq ($(filter backends/openssl.c,$(BACKEND_SRC)),)
+ifneq ($(filter backends/gnutls.c,$(BACKEND_SRC)),)
+TH_CFLAGS += -DTH_HAVE_CURL $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
+LIBS += -ldl
+BACKEND_SRC += backends/curl.c
+endif
+endif
+endif
+endif
+
 GIT_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 TH_CFLAGS += -DTH_VERSION='"0.1.0-$(GIT_VERSION)"' -DTH_BUILD_FLAGS='"$(strip $(CFLAGS) $(SANFLAGS))"'
 

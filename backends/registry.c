@@ -13,6 +13,10 @@ extern const struct th_backend th_backend_gnutls;
 #ifdef TH_HAVE_MBEDTLS
 extern const struct th_backend th_backend_mbedtls;
 #endif
+#ifdef TH_HAVE_CURL
+extern const struct th_backend th_backend_curl_openssl;
+extern const struct th_backend th_backend_curl_gnutls;
+#endif
 
 const struct th_backend *const th_backends[] = {
 #ifdef TH_HAVE_OPENSSL
@@ -23,6 +27,10 @@ const struct th_backend *const th_backends[] = {
 #endif
 #ifdef TH_HAVE_MBEDTLS
     &th_backend_mbedtls,
+#endif
+#ifdef TH_HAVE_CURL
+    &th_backend_curl_openssl,
+    &th_backend_curl_gnutls,
 #endif
     NULL,
 };

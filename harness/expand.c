@@ -203,9 +203,9 @@ static char *skip_features(const char *name, const struct th_caps *cp,
     return NULL;
 }
 
-/* Restrictions a side asks for that its configuration cannot express: the side
- * would silently serve something else. Only fixtures declare these as missing
- * (a backend always can). */
+/* Restrictions a side asks for that its configuration cannot express: it would
+ * silently negotiate something else (a fixture's template, libcurl's GnuTLS
+ * flavour ignoring a cipher list). */
 static char *skip_restrict(const char *name, const struct th_caps *cp,
                            const struct th_endpoint_spec *sp)
 {
@@ -236,8 +236,7 @@ static char *side_skip(const char *name, const struct th_caps *cp, struct th_end
                       1)) ||
         (r = skip_ids(name, cp->groups, cp->n_groups, sp->groups, sp->n_groups, k->expect.group,
                       0)) ||
-        (r = skip_features(name, cp, sp, resume, client)) ||
-        (!client && k->fixture && (r = skip_restrict(name, cp, sp))))
+        (r = skip_features(name, cp, sp, resume, client)) || (r = skip_restrict(name, cp, sp)))
         return r;
     sp->versions &= cp->versions;
     return NULL;
@@ -398,6 +397,10 @@ static void expand_pair(struct loader *L, const struct scn *sc, const char *file
     size_t n;
     case_init(&k, sc, file, cl, sv);
     caps_of(cl, &cc);
+    /* a handshake is the same over either transport: a client that owns its socket
+     * runs it over TCP rather than not at all */
+    if (k.kind == TH_KIND_HANDSHAKE && (cc.features & TH_CAP_OWN_SOCKET))
+        k.transport = TH_TRANSPORT_TCP;
     k.skip = side_skip(cl->name, &cc, &k.c, &k, 1);
     if (!k.skip && k.fixture && th_fixture_missing(k.fixture, why, sizeof why))
         k.skip = th_xstrdup(why);

@@ -226,6 +226,24 @@ static void test_fixtures(void)
 static void test_fixture_skips(void)
 {
     struct th_plan p;
+    if (load_text(&p, "rs.json",
+                  "{\"name\": \"rs\", \"kind\": \"handshake\", \"clients\": [\"curl-fake\"],\n"
+                  " \"servers\": [\"full\"], \"variants\": [\n"
+                  "  {\"name\": \"s\", \"client\": {\"ciphers\": [\"TLS_AES_128_GCM_SHA256\"]}},\n"
+                  "  {\"name\": \"g\", \"client\": {\"groups\": [\"x25519\"]}},\n"
+                  "  {\"name\": \"v\", \"client\": {\"versions\": [\"1.3\"]}}]}\n",
+                  NULL, NULL) == 0) {
+        is_str(skip_of(&p, "rs@s/curl-fake-vs-full"),
+               "curl-fake cannot be restricted to a suite list",
+               "skip: a client that would ignore a suite list");
+        is_str(skip_of(&p, "rs@g/curl-fake-vs-full"),
+               "curl-fake cannot be restricted to a group list",
+               "skip: a client that would ignore a group list");
+        is_str(skip_of(&p, "rs@v/curl-fake-vs-full"),
+               "curl-fake cannot be restricted to these versions",
+               "skip: a client that would ignore a version range");
+    }
+    th_plan_free(&p);
     const struct th_fixture_def *d = NULL;
     struct th_caps cp;
     char why[256];
@@ -517,8 +535,9 @@ static void test_external(void)
             is_str(v6->target_host, "::1", "IPv6 host without brackets");
             ok(v6->skip == NULL, "socket-owning client runs against a target");
         }
-        is_str(skip_of(&p, "ext/curl-fake-vs-tls12only"),
-               "curl-fake owns its socket: memory transport not possible", "memory skip");
+        const struct th_case *m = find(&p, "ext/curl-fake-vs-tls12only");
+        ok(m && !m->skip && m->transport == TH_TRANSPORT_TCP,
+           "a socket-owning client runs a memory scenario's handshake over TCP");
     }
     th_plan_free(&p);
     if (load_text(&p, "ext.json", ext, "tls12only", NULL) == 0)
@@ -588,8 +607,9 @@ static void test_foreach_suite(void)
         "fs@TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA/full-vs-example.com:443",
         "fs@TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256/full-vs-example.com:443",
         "fs@TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256/full-vs-example.com:443",
-        "fs/curl-fake-vs-full",
-        "fs/curl-fake-vs-tls12only",
+        "fs@TLS_AES_128_GCM_SHA256/curl-fake-vs-full",
+        "fs@TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256/curl-fake-vs-full",
+        "fs@TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256/curl-fake-vs-tls12only",
         "fs@TLS_AES_128_GCM_SHA256/curl-fake-vs-example.com:443",
         "fs@TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256/curl-fake-vs-example.com:443",
         NULL};
@@ -615,9 +635,8 @@ static void test_foreach_suite(void)
             is_str(e->s.cert, "pki:ecdsa-p256", "ECDSA suite gets the ECDSA leaf");
             is_int(cbc->c.versions, TH_VBIT(TH_TLS12), "1.0-1.2 suite narrowed to the common 1.2");
             is_str(k->scenario, "fs@TLS_AES_128_GCM_SHA256", "scenario NAME@SUITE");
-            is_str(skip_of(&p, "fs/curl-fake-vs-full"),
-                   "curl-fake owns its socket: memory transport not possible",
-                   "a pair skipped before foreach is one case");
+            is_int(find(&p, "fs@TLS_AES_128_GCM_SHA256/curl-fake-vs-full")->transport,
+                   TH_TRANSPORT_TCP, "a socket-owning client's handshake runs over TCP");
         }
     }
     th_plan_free(&p);
@@ -663,11 +682,11 @@ static void test_foreach_filter(void)
     th_plan_free(&p);
     if (load_text(&p, "ffs.json",
                   "{\"name\": \"ffs\", \"kind\": \"handshake\", \"foreach\": \"suite\",\n"
-                  " \"clients\": [\"curl-fake\"], \"servers\": [\"full\"]}\n",
+                  " \"clients\": [\"curl-fake\"], \"servers\": [\"full\"],\n"
+                  " \"client\": {\"crl\": \"pki:crl\"}}\n",
                   NULL, NULL) == 0) {
         is_int(p.n, 1, "a pair skipped before foreach is one case");
-        is_str(skip_of(&p, "ffs/curl-fake-vs-full"),
-               "curl-fake owns its socket: memory transport not possible", "its skip");
+        is_str(skip_of(&p, "ffs/curl-fake-vs-full"), "curl-fake lacks CRL checking", "its skip");
     }
     th_plan_free(&p);
 }
