@@ -388,6 +388,19 @@ static size_t expand_groups(struct loader *L, const struct th_case *k)
     return n;
 }
 
+/* foreach pins one suite (or group) on both sides: each must be able to honour it. */
+static char *skip_foreach(const struct th_case *k, int fe, const struct th_caps *cc)
+{
+    unsigned need = fe == FE_SUITE ? TH_CAP_RESTRICT_SUITES : TH_CAP_RESTRICT_GROUPS;
+    const char *what = fe == FE_SUITE ? "suite" : "group";
+    struct th_caps sc;
+    if (!(cc->features & need))
+        return th_xasprintf("%s cannot be restricted to one %s (foreach)", k->client->name, what);
+    if (server_caps(k, &sc) && !(sc.features & need))
+        return th_xasprintf("%s cannot be restricted to one %s (foreach)", k->server_name, what);
+    return NULL;
+}
+
 static void expand_pair(struct loader *L, const struct scn *sc, const char *file,
                         const struct th_backend *cl, const struct peer *sv)
 {
@@ -408,6 +421,8 @@ static void expand_pair(struct loader *L, const struct scn *sc, const char *file
         k.skip = side_skip(k.server_name, &scp, &k.s, &k, 0);
     if (!k.skip)
         k.skip = skip_fault(&k);
+    if (!k.skip && sc->foreach != FE_NONE)
+        k.skip = skip_foreach(&k, sc->foreach, &cc);
     if (sc->foreach == FE_NONE || k.skip) {
         push_case(L, &k);
         return;
