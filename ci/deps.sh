@@ -4,6 +4,8 @@
 #   sh ci/deps.sh --quiet  the same, silent when nothing is missing
 set -eu
 PKGS="gcc make pkg-config perl jq clang-format openssl libssl-dev libjansson-dev libgnutls28-dev gnutls-bin libmbedtls-dev libcurl4-openssl-dev"
+# the real servers of the fixtures (fixture:NAME); tests skip those not installed
+PKGS="$PKGS nginx-light lighttpd lighttpd-mod-openssl lighttpd-mod-gnutls lighttpd-mod-mbedtls lighttpd-mod-wolfssl lighttpd-mod-nss caddy"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

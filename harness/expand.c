@@ -70,20 +70,29 @@ static void add_suffix(struct th_case *k, const char *suffix)
 
 /* The most specific deviation naming this pair; among equals, the first listed
  * (a variant's own come before the top level's). */
+/* How well a deviation's name matches: 2 exactly, 1 as a glob ("fixture:*",
+ * "curl-*"), 0 when absent (any), -1 not at all. */
+static int name_score(const char *pattern, const char *name)
+{
+    if (!pattern)
+        return 0;
+    if (strcmp(pattern, name) == 0)
+        return 2;
+    return strchr(pattern, '*') && fnmatch(pattern, name, 0) == 0 ? 1 : -1;
+}
+
 static void pick_deviation(struct th_case *k, const struct scn *sc)
 {
     int best = -1;
     size_t at = 0;
     for (size_t i = 0; i < sc->n_devs; i++) {
         const struct th_deviation *d = &sc->devs[i];
-        if (d->client && strcmp(d->client, k->client->name) != 0)
+        int cs = name_score(d->client, k->client->name);
+        int ss = name_score(d->server, k->server ? k->server->name : k->server_name);
+        if (cs < 0 || ss < 0)
             continue;
-        if (d->server && (k->server ? strcmp(d->server, k->server->name) != 0
-                                    : strcmp(d->server, k->server_name) != 0))
-            continue;
-        int score = !!d->client + !!d->server;
-        if (score > best) {
-            best = score;
+        if (cs + ss > best) {
+            best = cs + ss;
             at = i;
         }
     }
@@ -281,8 +290,11 @@ static char *skip_fault(const struct th_case *k)
 
 /* ---- foreach ---- */
 
+static void fixture_skip(struct th_case *k);
+
 static void push_case(struct loader *L, struct th_case *k)
 {
+    fixture_skip(k);
     struct th_plan *p = L->plan;
     if (L->opts->filter && fnmatch(L->opts->filter, k->id, 0) != 0) {
         th_case_free(k);
@@ -386,6 +398,32 @@ static size_t expand_groups(struct loader *L, const struct th_case *k)
         n++;
     }
     return n;
+}
+
+/* A fixture's template must express the case's server configuration exactly
+ * (what the caps cannot say, such as a suite list GnuTLS's priority strings cannot
+ * spell); the case is a skip otherwise. */
+static void fixture_skip(struct th_case *k)
+{
+    struct th_tls_config cfg = {.role = TH_ROLE_SERVER};
+    char why[256];
+    if (!k->fixture || k->skip)
+        return;
+    cfg.versions = k->s.versions;
+    memcpy(cfg.suites, k->s.suites, k->s.n_suites * sizeof(cfg.suites[0]));
+    cfg.n_suites = k->s.n_suites;
+    memcpy(cfg.groups, k->s.groups, k->s.n_groups * sizeof(cfg.groups[0]));
+    cfg.n_groups = k->s.n_groups;
+    for (size_t i = 0; i < k->s.n_alpn; i++)
+        cfg.alpn[i] = k->s.alpn[i];
+    cfg.n_alpn = k->s.n_alpn;
+    cfg.prefer_server_order = k->s.prefer_server_order;
+    cfg.tickets = k->s.tickets;
+    cfg.session_cache = k->s.session_cache;
+    /* the files are resolved when the case runs; here only that there are some */
+    cfg.cert_file = cfg.key_file = k->s.cert ? k->s.cert : "pki:rsa2048";
+    if (th_fixture_unsupported(k->fixture, &cfg, why, sizeof(why)))
+        k->skip = th_xasprintf("%s: %s", k->server_name, why);
 }
 
 /* foreach pins one suite (or group) on both sides: each must be able to honour it. */

@@ -85,8 +85,8 @@ struct th_fixture_pool;
 struct th_fixture_pool *th_fixture_pool_new(const char *tmp_root, size_t max_running);
 /* The running instance for (d, cfg), started if needed. The pool owns it. */
 int th_fixture_pool_get(struct th_fixture_pool *p, const struct th_fixture_def *d,
-                        const struct th_tls_config *cfg, double timeout_s,
-                        struct th_fixture **out, char *err, size_t errcap) TH_MUST_CHECK;
+                        const struct th_tls_config *cfg, double timeout_s, struct th_fixture **out,
+                        char *err, size_t errcap) TH_MUST_CHECK;
 /* How many instances are up. */
 size_t th_fixture_pool_running(const struct th_fixture_pool *p);
 /* Stop everything and free. NULL is fine. */

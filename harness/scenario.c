@@ -683,8 +683,8 @@ static int dev_name(struct ld *l, json_t *v, char **out)
     const char *s;
     TRY(get_str(l, v, &s));
     const char *name = strncmp(s, "fixture:", 8) == 0 ? s + 8 : s;
-    if (!*name || !matches(name, "abcdefghijklmnopqrstuvwxyz0123456789._-"))
-        return perr(l, "\"%s\" is not a backend or fixture name", s);
+    if (!*name || !matches(name, "abcdefghijklmnopqrstuvwxyz0123456789._-*"))
+        return perr(l, "\"%s\" is not a backend or fixture name (or a glob of them)", s);
     *out = th_xstrdup(s);
     return 0;
 }

@@ -832,6 +832,34 @@ static void test_deviations(void)
                "deviation outcomes");
     }
     th_plan_free(&p);
+    /* globs: "fixture:*" and "*l*"; an exact name beats a glob */
+    if (load_text(
+            &p, "devg.json",
+            "{\"name\": \"devg\", \"kind\": \"handshake\", \"clients\": [\"full\", "
+            "\"tls12only\"],\n"
+            " \"servers\": [\"fixture:nginx\", \"fixture:caddy\", \"full\"],\n"
+            " \"deviations\": [\n"
+            "  {\"server\": \"fixture:*\", \"outcome\": \"handshake_failure\", \"why\": \"g1\"},\n"
+            "  {\"server\": \"fixture:caddy\", \"outcome\": \"ok\", \"why\": \"g2\"},\n"
+            "  {\"client\": \"tls12*\", \"server\": \"fixture:*\", \"outcome\": \"ok\", "
+            "\"why\": \"g3\"}]}\n",
+            NULL, NULL) == 0) {
+        static const struct {
+            const char *id, *why;
+        } gw[] = {
+            {"devg/full-vs-fixture:nginx", "g1"},
+            {"devg/full-vs-fixture:caddy", "g2"},
+            {"devg/full-vs-full", NULL},
+            {"devg/tls12only-vs-fixture:nginx", "g3"},
+            {"devg/tls12only-vs-fixture:caddy", "g2"}, /* 2 = 1 + 1: the first listed */
+        };
+        for (size_t i = 0; i < TH_ARRAY_LEN(gw); i++) {
+            const struct th_case *g = find(&p, gw[i].id);
+            if (ok(g != NULL, "case %s", gw[i].id))
+                is_str(g->deviation.why, gw[i].why, "%s: glob deviation", gw[i].id);
+        }
+    }
+    th_plan_free(&p);
 }
 
 static void test_folders(void)
