@@ -100,7 +100,7 @@ ifneq ($(SANITIZE),)
 BIN := $(BUILD)/tlsharness
 endif
 
-.PHONY: all run check check-only deps test-bins clean install format format-check fuzz bench
+.PHONY: all run check check-only deps test-bins clean install format format-check fuzz bench bench-load
 all: $(BIN)
 
 $(BIN): $(LIB_OBJ) $(MAIN_OBJ)
@@ -180,8 +180,14 @@ check-only: test-bins
 bench: all
 	tests/bench/run.sh $(or $(BENCH_ROUNDS),3) $(or $(BENCH_REPS),5)
 
+# the load engine beside wrk and h2load against the nginx fixture
+bench-load: all
+	tests/bench/load.sh $(or $(BENCH_ROUNDS),5)
+
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tlsharness
+	install -d $(DESTDIR)$(PREFIX)/share/tlsharness/fixtures
+	install -m 0644 harness/fixtures/* $(DESTDIR)$(PREFIX)/share/tlsharness/fixtures/
 
 format:
 	clang-format -i harness/*.[ch] backends/*.[ch] tests/unit/*.c tests/tools/*.c tests/fuzz/*.c tests/*.h

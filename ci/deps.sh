@@ -3,9 +3,13 @@
 #   sh ci/deps.sh          install (apt-get update first)
 #   sh ci/deps.sh --quiet  the same, silent when nothing is missing
 set -eu
-PKGS="gcc make pkg-config perl jq clang-format openssl libssl-dev libjansson-dev libgnutls28-dev gnutls-bin libmbedtls-dev libcurl4-openssl-dev"
+PKGS="gcc make pkg-config perl jq clang-format openssl libssl-dev libjansson-dev libgnutls28-dev gnutls-bin libmbedtls-dev"
+# libcurl, both flavours: the OpenSSL one's header, and the GnuTLS one's library (dlopen)
+PKGS="$PKGS libcurl4-openssl-dev libcurl4 libcurl3-gnutls curl"
 # the real servers of the fixtures (fixture:NAME); tests skip those not installed
 PKGS="$PKGS nginx-light lighttpd lighttpd-mod-openssl lighttpd-mod-gnutls lighttpd-mod-mbedtls lighttpd-mod-wolfssl lighttpd-mod-nss caddy"
+# the load tools the load benchmark compares against (tests/bench/load.sh)
+PKGS="$PKGS wrk nghttp2-client"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
