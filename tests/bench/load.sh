@@ -1,5 +1,6 @@
 #!/bin/bash
-# The load engine (harness/load.c) side by side with wrk and h2load against nginx,
+# tlsharness's kind load (`tlsharness run` of a load scenario whose server is the
+# nginx as an https:// target) side by side with wrk and h2load against nginx,
 # alternating tools within each round so the machine's drift (this VM's speed moves
 # by tens of percent from minute to minute) falls on every tool alike. Reports
 # medians over ROUNDS rounds (min-max beside) and the median of the per-round ratios.
@@ -14,10 +15,11 @@
 # What is compared:
 #  - keep-alive GETs of /bytes/1024 over CONNS connections: requests per second and
 #    client CPU per request. wrk and h2load: their process CPU (/usr/bin/time, user +
-#    system) over the requests they report; tlsharness: the engine thread's CPU
-#    (stats.cpu_ns) over verified requests, and its whole process's CPU as well.
-#    Neither wrk nor h2load checks the body; the engine checks every byte.
-#  - new connections per second, one GET each. The engine's "full" figure is verified
+#    system) over the requests they report; tlsharness: the load thread's CPU over
+#    verified requests (client_us_per_request), and its whole process's CPU (the
+#    run, from start to exit: loading, PKI check, results written) as well.
+#    Neither wrk nor h2load checks the body; tlsharness checks every byte.
+#  - new connections per second, one GET each. tlsharness's "full" figure is verified
 #    full handshakes (resume none: a resumption would be an error). h2load has no
 #    switch to stop resuming: a client reconnecting after "Connection: close"
 #    resumes silently, so it runs twice: with one connection per client (-c N -n N,
@@ -51,16 +53,10 @@ for tool in wrk h2load nginx curl python3 /usr/bin/time jq; do
     command -v "$tool" > /dev/null || { echo "load.sh: $tool is needed" >&2; exit 2; }
 done
 
-# ---- the driver: the engine and the OpenSSL client, linked from the objects ----
-OBJS="harness/load.o harness/transport.o harness/util.o harness/iana.o harness/outcome.o
-      harness/pki.o backends/openssl.o"
-make -s --no-print-directory BUILD="$BUILD" $(for o in $OBJS; do echo "$BUILD/$o"; done) \
-    "$BUILD/tools/pattern" > /dev/null
-cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -o "$OUT/load_driver" tests/bench/load_driver.c \
-    $(for o in $OBJS; do echo "$BUILD/$o"; done) -lssl -lcrypto -lpthread -lm
-DRIVER=$OUT/load_driver
+# ---- tlsharness itself, as users run it: `run` of a load scenario ----
+make -s --no-print-directory BUILD="$BUILD" "$BUILD/tools/pattern" > /dev/null
 PKI=$T/pki
-"$DRIVER" --pki "$PKI"
+"$BIN" pki "$PKI" > /dev/null
 
 # ---- the server ----
 LOGGED_PORT="" # a second server block that logs $ssl_session_reused (own nginx only)
@@ -182,16 +178,26 @@ h2load_close() { # CONNS clients reconnecting after each response: they resume
     fi
     echo "$ok $secs $(cpu_of "$T/time") $reused" | awk '{print $1 / $2, $3 * 1e6 / $1, $4}'
 }
-ours() { # DRIVER ARGS... -> rate cpu_us process_cpu_us resumed
+ours() { # REQUESTS NEW_CONNECTION RESUME -> rate cpu_us process_cpu_us connections_per_s
+    cat > "$T/load.json" << EOF
+{"name": "bench/load", "kind": "load", "clients": ["openssl"],
+ "servers": ["https://127.0.0.1:$PORT"], "client": {"ca": "$PKI/root.pem"}, "timeout_s": 30,
+ "load": {"requests": $1, "connections": $CONNS, "path": "/bytes/1024",
+          "new_connection_per_request": $2, "resume": "$3"}, "repeat": 1}
+EOF
     local rc=0
-    timeout 120 "$DRIVER" "$PKI" 127.0.0.1 "$PORT" /bytes/1024 "$CONNS" "$@" > "$T/ours.json" || rc=$?
-    [ "$rc" -le 1 ] || { echo "load.sh: load_driver failed ($rc)" >&2; exit 1; }
-    [ "$rc" = 0 ] || echo "load.sh: tlsharness: $(jq -r '"\(.errors) failed requests, first: \(.first_error)"' "$T/ours.json")" >&2
-    jq -r '"\(.requests_per_s) \(.engine_us_per_request) \(.process_us_per_request) \(.resumed) \(.connections_per_s)"' "$T/ours.json"
+    timed "$T/time" "$BIN" run --pki "$PKI" -o "$T/ours.json" "$T/load.json" > "$T/ours.out" 2>&1 || rc=$?
+    if [ "$rc" != 0 ]; then
+        echo "load.sh: tlsharness run failed ($rc): $(jq -r '.cases[0].reason' "$T/ours.json" 2> /dev/null)" >&2
+        exit 1
+    fi
+    jq -r --arg cpu "$(cpu_of "$T/time")" --argjson n "$1" '.cases[0].metrics |
+        "\(.requests_per_s.median) \(.client_us_per_request.median) \($cpu | tonumber * 1e6 / $n) \(.connections_per_s.median)"' \
+        "$T/ours.json"
 }
-ours_ka() { ours -n "$KA_REQUESTS" | awk '{print $1, $2, $3}'; }
-ours_full() { ours -n "$NC_REQUESTS" --new-connection --resume none | awk '{print $5, $2, $3, $4}'; }
-ours_resumed() { ours -n "$NC_REQUESTS" --new-connection --resume ticket | awk '{print $5, $2, $3, $4}'; }
+ours_ka() { ours "$KA_REQUESTS" false none | awk '{print $1, $2, $3}'; }
+ours_full() { ours "$NC_REQUESTS" true none | awk '{print $4, $2, $3, 0}'; }
+ours_resumed() { ours "$NC_REQUESTS" true ticket | awk -v n="$NC_REQUESTS" -v c="$CONNS" '{print $4, $2, $3, n - c}'; }
 
 # ---- rounds ----
 declare -A V
@@ -233,7 +239,7 @@ echo "keep-alive GET /bytes/1024, $CONNS connections, $DONE_ROUNDS rounds: media
 printf '%-44s %-28s %-28s\n' tool "requests/s" "client us/request"
 printf '%-44s %s %s\n' "wrk -t1 -c$CONNS -d${WRK_SECONDS}s" "$(cell wrk_rate)" "$(cell wrk_cpu)"
 printf '%-44s %s %s\n' "h2load --h1 -c$CONNS -n $KA_REQUESTS" "$(cell h2_rate)" "$(cell h2_cpu)"
-printf '%-44s %s %s\n' "tlsharness load (engine thread CPU)" "$(cell our_rate)" "$(cell our_cpu)"
+printf '%-44s %s %s\n' "tlsharness load (load thread CPU)" "$(cell our_rate)" "$(cell our_cpu)"
 printf '%-44s %-28s %s\n' "tlsharness load (whole process CPU)" "" "$(cell our_pcpu)"
 printf 'ratios tlsharness/wrk: requests/s %.3f, us/request %.3f (process %.3f)\n' \
     "$(ratio our_rate wrk_rate)" "$(ratio our_cpu wrk_cpu)" "$(ratio our_pcpu wrk_cpu)"
