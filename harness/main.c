@@ -406,15 +406,16 @@ static int cmd_validate(int argc, char **argv)
 
 /* ---- backends ---- */
 
-static json_t *caps_json(const struct th_backend *b)
+static json_t *caps_json_of(const char *name, const char *library, const char *version,
+                            void (*caps_fn)(struct th_caps *))
 {
     struct th_caps caps;
     memset(&caps, 0, sizeof(caps));
-    b->caps(&caps);
+    caps_fn(&caps);
     json_t *o = json_object(), *a;
-    json_object_set_new(o, "name", json_string(b->name));
-    json_object_set_new(o, "library", json_string(b->library));
-    json_object_set_new(o, "version", json_string(b->version()));
+    json_object_set_new(o, "name", json_string(name));
+    json_object_set_new(o, "library", json_string(library));
+    json_object_set_new(o, "version", json_string(version));
     json_object_set_new(o, "roles", a = json_array());
     if (caps.roles & TH_ROLE_CLIENT)
         json_array_append_new(a, json_string("client"));
@@ -471,6 +472,44 @@ static void print_list(const char *label, json_t *arr)
     printf("%s\n", json_array_size(arr) ? "" : "(none)");
 }
 
+static json_t *caps_json(const struct th_backend *b)
+{
+    return caps_json_of(b->name, b->library, b->version(), b->caps);
+}
+
+static void print_caps(const json_t *b, const char *suites_note)
+{
+    printf("%s (%s)\n", json_string_value(json_object_get(b, "name")),
+           json_string_value(json_object_get(b, "version")));
+    print_list("roles", json_object_get(b, "roles"));
+    print_list("versions", json_object_get(b, "versions"));
+    print_list("groups", json_object_get(b, "groups"));
+    print_list("resumption", json_object_get(b, "resumption"));
+    print_list("features", json_object_get(b, "features"));
+    printf("  %-11s%zu%s\n", "suites", json_array_size(json_object_get(b, "suites")), suites_note);
+}
+
+/* The fixtures, after the backends: what each can be configured to do, and whether
+ * it can run here. */
+static void print_fixtures(void)
+{
+    char why[256], name[64];
+    printf("\nfixtures (real servers a scenario names as fixture:NAME):\n");
+    for (size_t i = 0; th_fixtures[i]; i++) {
+        const struct th_fixture_def *d = th_fixtures[i];
+        const char *miss = th_fixture_missing(d, why, sizeof(why));
+        snprintf(name, sizeof(name), "fixture:%s", d->name);
+        char version[160];
+        snprintf(version, sizeof(version), "%s, %s", miss ? "not available" : th_fixture_version(d),
+                 d->library);
+        json_t *o = caps_json_of(name, d->library, version, d->caps);
+        print_caps(o, "");
+        if (miss)
+            printf("  %-11s%s\n", "missing", miss);
+        json_decref(o);
+    }
+}
+
 static int cmd_backends(int argc, char **argv)
 {
     int as_json = argc > 1 && strcmp(argv[1], "--json") == 0;
@@ -485,18 +524,8 @@ static int cmd_backends(int argc, char **argv)
     } else {
         size_t i;
         json_t *b;
-        json_array_foreach(all, i, b)
-        {
-            printf("%s (%s)\n", json_string_value(json_object_get(b, "name")),
-                   json_string_value(json_object_get(b, "version")));
-            print_list("roles", json_object_get(b, "roles"));
-            print_list("versions", json_object_get(b, "versions"));
-            print_list("groups", json_object_get(b, "groups"));
-            print_list("resumption", json_object_get(b, "resumption"));
-            print_list("features", json_object_get(b, "features"));
-            printf("  %-11s%zu (tlsharness backends --json lists them)\n", "suites",
-                   json_array_size(json_object_get(b, "suites")));
-        }
+        json_array_foreach(all, i, b) print_caps(b, " (tlsharness backends --json lists them)");
+        print_fixtures();
     }
     json_decref(all);
     return 0;
