@@ -85,7 +85,7 @@ static const char *sb_str(struct sb *b)
 enum fx_server { FX_NGINX, FX_LIGHTTPD, FX_CADDY };
 
 /* How a fixture's template names its suites. */
-enum fx_names { NAMES_OPENSSL, NAMES_IANA, NAMES_MBEDTLS, NAMES_GNUTLS, NAMES_GO };
+enum fx_names { NAMES_OPENSSL, NAMES_IANA, NAMES_MBEDTLS, NAMES_GNUTLS, NAMES_GO, NAMES_NSS };
 
 struct fx_def {
     struct th_fixture_def pub; /* first: th_fixtures points here */
@@ -214,7 +214,8 @@ static const struct fx_def fx_lt_mbedtls = {
     .groups = LIST(mbedtls_groups),
 };
 
-/* wolfSSL always picks in the server's order. Debian's build has no TLS 1.0/1.1. */
+/* wolfSSL always picks in the server's order. Debian's build has no TLS 1.0/1.1.
+ * Groups: one NIST curve, for TLS 1.2 only (check_wolfssl). */
 static const struct fx_def fx_lt_wolfssl = {
     .pub = {"lighttpd-wolfssl", "lighttpd lighttpd-mod-wolfssl", "wolfSSL", caps_fx_lt_wolfssl},
     .server = FX_LIGHTTPD,
@@ -229,14 +230,15 @@ static const struct fx_def fx_lt_wolfssl = {
 
 /* NSS picks by its own fixed suite order whatever the list's order or the
  * client's (lighttpd's ServerPreference is taken and has no effect): no order
- * feature, so only one-suite lists are taken. It cannot restrict groups (mod_nss:
- * "ignoring Curves/Groups; not implemented"); its session cache crashes lighttpd
- * (see write_lighttpd): tickets only. */
+ * feature, so only one-suite lists are taken; TLS 1.3 suites go by mod_nss's own
+ * names (suite_word). It cannot restrict groups (mod_nss: "ignoring Curves/Groups;
+ * not implemented"), will not load pki:bad-key-usage (refused_leaves), and its
+ * session cache crashes lighttpd (see write_lighttpd): tickets only. */
 static const struct fx_def fx_lt_nss = {
     .pub = {"lighttpd-nss", "lighttpd lighttpd-mod-nss", "NSS", caps_fx_lt_nss},
     .server = FX_LIGHTTPD,
     .module = "nss",
-    .names = NAMES_OPENSSL,
+    .names = NAMES_NSS,
     .versions = TH_VERSIONS_ALL,
     .resume = TH_RESUME_BIT(TH_RESUME_TICKET),
     .features = TH_CAP_ALPN | TH_CAP_SNI | TH_CAP_RESTRICT_VERSIONS | TH_CAP_RESTRICT_SUITES,
@@ -444,6 +446,23 @@ static int lists_kind(const struct th_tls_config *cfg, int want13)
         if (is_tls13(cfg->suites[i]) == want13)
             return 1;
     return 0;
+}
+
+/* As the backends read a suite list: one without a suite for the top version caps
+ * the range at the highest version that has one (OpenSSL's servers would otherwise
+ * refuse every handshake, "no ciphers available"). Only the top is cut: lower
+ * versions without a suite stay, and check_lists decides whether that can be said. */
+static void effective(const struct th_tls_config *in, struct th_tls_config *out)
+{
+    *out = *in;
+    unsigned runnable = 0;
+    for (size_t i = 0; i < in->n_suites; i++) {
+        const struct th_suite_info *s = th_suite_by_id(in->suites[i]);
+        runnable |= s ? th_suite_versions(s) : 0;
+    }
+    uint16_t top = th_versions_highest(in->versions & runnable);
+    if (in->n_suites && top)
+        out->versions = in->versions & (TH_VBIT(top) | (TH_VBIT(top) - 1));
 }
 
 TH_PRINTF(3, 4) static const char *why(char *buf, size_t cap, const char *fmt, ...)
@@ -658,21 +677,80 @@ static const char *check_caddy(const struct fx_def *d, const struct th_tls_confi
     return NULL;
 }
 
-static const char *unsupported(const struct fx_def *d, const struct th_tls_config *cfg, char *buf,
+/* mod_wolfssl (lighttpd 1.4.69) hands "Groups" to wolfSSL_OBJ_sn2nid() and
+ * SSL_CTX_set_tmp_ecdh(): one NIST curve by name, and it reaches TLS 1.2's ECDHE
+ * only. A list, x25519 or an ffdhe group stops the server ("SSL: Unknown curve name
+ * x25519"); TLS 1.3 key shares stay unrestricted (a secp256r1-only server still
+ * agrees on x25519 or secp384r1 in TLS 1.3). */
+static const char *check_wolfssl(const struct fx_def *d, const struct th_tls_config *cfg, char *buf,
+                                 size_t cap)
+{
+    if (!cfg->n_groups)
+        return NULL;
+    uint16_t g = cfg->groups[0];
+    if (cfg->n_groups > 1 || g < 0x0017 || g > 0x0019)
+        return why(buf, cap,
+                   "%s can be restricted to one NIST curve (secp256r1, secp384r1, secp521r1) "
+                   "only: mod_wolfssl takes one curve name under Groups",
+                   d->pub.name);
+    if (cfg->versions & TH_VBIT(TH_TLS13))
+        return why(buf, cap,
+                   "%s cannot restrict its TLS 1.3 groups: mod_wolfssl's Groups reaches "
+                   "TLS 1.2 ECDHE only",
+                   d->pub.name);
+    return NULL;
+}
+
+/* Leaves of the test PKI a fixture's library will not load, so its server cannot
+ * start with them. The leaf is named "pki:NAME" when cases are expanded and by its
+ * file, NAME.chain.pem, when a server starts. */
+static const struct {
+    const char *fixture, *leaf, *why;
+} refused_leaves[] = {
+    {"lighttpd-nss", "bad-key-usage",
+     "NSS will not serve a leaf whose key usage allows certificate signing only (mod_nss: "
+     "\"failed to set default certificate for socket: (SEC_ERROR_INVALID_ARGS)\")"},
+};
+
+static int leaf_is(const char *cert, const char *leaf)
+{
+    const char *base = strncmp(cert, "pki:", 4) == 0 ? cert + 4 : strrchr(cert, '/');
+    base = base ? base + (*base == '/') : cert;
+    size_t n = strlen(leaf);
+    return strncmp(base, leaf, n) == 0 && (base[n] == '\0' || strcmp(base + n, ".chain.pem") == 0);
+}
+
+static const char *check_leaf(const struct fx_def *d, const struct th_tls_config *cfg, char *buf,
+                              size_t cap)
+{
+    for (size_t i = 0; i < TH_ARRAY_LEN(refused_leaves); i++)
+        if (strcmp(d->pub.name, refused_leaves[i].fixture) == 0 &&
+            leaf_is(cfg->cert_file, refused_leaves[i].leaf))
+            return why(buf, cap, "%s cannot serve pki:%s: %s", d->pub.name, refused_leaves[i].leaf,
+                       refused_leaves[i].why);
+    return NULL;
+}
+
+/* The checks run on the configuration as the template will write it (effective). */
+static const char *unsupported(const struct fx_def *d, const struct th_tls_config *given, char *buf,
                                size_t cap)
 {
     struct th_caps c;
+    struct th_tls_config cfg;
     const char *r;
     fx_caps(d, &c);
-    if (!cfg->cert_file || !cfg->key_file)
+    if (!given->cert_file || !given->key_file)
         return why(buf, cap, "%s needs a certificate and a key file", d->pub.name);
-    if ((r = check_lists(d, &c, cfg, buf, cap)) || (r = check_order(d, &c, cfg, buf, cap)) ||
-        (r = check_alpn(d, cfg, buf, cap)))
+    effective(given, &cfg);
+    if ((r = check_leaf(d, &cfg, buf, cap)) || (r = check_lists(d, &c, &cfg, buf, cap)) ||
+        (r = check_order(d, &c, &cfg, buf, cap)) || (r = check_alpn(d, &cfg, buf, cap)))
         return r;
     if (d->names == NAMES_GNUTLS)
-        return check_gnutls(d, &c, cfg, buf, cap);
+        return check_gnutls(d, &c, &cfg, buf, cap);
     if (d->server == FX_CADDY)
-        return check_caddy(d, cfg, buf, cap);
+        return check_caddy(d, &cfg, buf, cap);
+    if (d->names == NAMES_IANA)
+        return check_wolfssl(d, &cfg, buf, cap);
     return NULL;
 }
 
@@ -713,12 +791,25 @@ static const char *openssl_group(uint16_t id)
     return "unknown";
 }
 
+/* mod_nss's own names for the TLS 1.3 suites (its cipher table, typo included). */
+static const char *nss_tls13_name(uint16_t id)
+{
+    switch (id) {
+    case 0x1301: return "TLS-AES-128-GCM-SHA256";
+    case 0x1302: return "TLS-AES-256-GCM-SHA384";
+    case 0x1303: return "TLS-CHACHA20-POLY1305_SHA256";
+    }
+    return "unknown";
+}
+
 /* One suite as the server's configuration names it. */
 static void suite_word(enum fx_names names, uint16_t id, struct sb *out)
 {
     const struct th_suite_info *s = th_suite_by_id(id);
     const char *iana = s ? s->name : "unknown";
-    if (names == NAMES_OPENSSL && !is_tls13(id)) {
+    if (names == NAMES_NSS && is_tls13(id)) {
+        sb_printf(out, "%s", nss_tls13_name(id));
+    } else if ((names == NAMES_OPENSSL || names == NAMES_NSS) && !is_tls13(id)) {
         sb_printf(out, "%s", OPENSSL_cipher_name(iana));
     } else if (names == NAMES_MBEDTLS) {
         for (const char *p = iana; *p; p++)
@@ -742,7 +833,8 @@ static void suite_list(enum fx_names names, const struct th_tls_config *cfg, int
     }
 }
 
-/* Groups by OpenSSL's names (P-256) or IANA's (secp256r1: wolfSSL knows no P-384). */
+/* Groups by OpenSSL's names (P-256) or IANA's (secp256r1: mod_wolfssl and
+ * mod_mbedtls know no P-384). */
 static void group_list(const struct th_tls_config *cfg, int iana, const char *sep, struct sb *out)
 {
     for (size_t i = 0; i < cfg->n_groups; i++) {
@@ -1018,8 +1110,11 @@ static int write_nginx(const struct th_fixture *f, const struct th_tls_config *c
         if (cfg->versions & TH_VBIT(v))
             sb_printf(&protos, "%s%s", protos.n ? " " : "", ossl_versions[v - TH_TLS10]);
     /* Level 0, as the OpenSSL backend's server: every leaf of the test PKI loads and
-     * TLS 1.0/1.1 can sign their handshakes. */
-    if (cfg->n_suites)
+     * TLS 1.0/1.1 can sign their handshakes. A list of TLS 1.3 suites alone comes
+     * with TLS 1.3 alone (check_lists), where the TLS 1.2 list is never read; nginx
+     * refuses an empty one ("SSL_CTX_set_cipher_list(...) failed"), so it keeps the
+     * default there. */
+    if (lists_kind(cfg, 0))
         suite_list(NAMES_OPENSSL, cfg, 0, ":", "", &ciphers);
     else
         sb_printf(&ciphers, "DEFAULT");
@@ -1136,13 +1231,24 @@ static void lighttpd_conf_cmd(const struct fx_def *d, const struct th_tls_config
         else
             sb_printf(out, "ALL");
         sb_printf(out, "\",\n");
-    } else {
+    } else if (d->names == NAMES_NSS) {
+        /* mod_nss reads the TLS 1.3 suites from CipherString too, by names of its own,
+         * and ignores Ciphersuites ("Ciphersuite support not implemented for ...") */
         sb_printf(out, "    \"CipherString\" => \"");
         if (cfg->n_suites)
+            suite_list(NAMES_NSS, cfg, -1, ":", "", out);
+        else
+            sb_printf(out, "DEFAULT");
+        sb_printf(out, "\",\n");
+    } else {
+        /* mod_openssl: as for nginx, a list of TLS 1.3 suites alone comes with TLS 1.3
+         * alone, and OpenSSL refuses an empty TLS 1.2 list ("no cipher match") */
+        sb_printf(out, "    \"CipherString\" => \"");
+        if (lists_kind(cfg, 0))
             suite_list(NAMES_OPENSSL, cfg, 0, ":", "", out);
         else
             sb_printf(out, "DEFAULT");
-        sb_printf(out, "%s\",\n", d->module && !strcmp(d->module, "openssl") ? ":@SECLEVEL=0" : "");
+        sb_printf(out, ":@SECLEVEL=0\",\n");
         if (cfg->n_suites) {
             sb_printf(out, "    \"Ciphersuites\" => \"");
             suite_list(NAMES_IANA, cfg, 1, ":", "", out);
@@ -1150,8 +1256,10 @@ static void lighttpd_conf_cmd(const struct fx_def *d, const struct th_tls_config
         }
     }
     if (cfg->n_groups) {
+        /* mod_wolfssl and mod_mbedtls know the IANA names (secp256r1, x25519) only:
+         * mod_mbedtls ignores others ("unrecognized curve: X25519; ignored") */
         sb_printf(out, "    \"Groups\" => \"");
-        group_list(cfg, d->names == NAMES_IANA, ":", out);
+        group_list(cfg, d->names == NAMES_IANA || d->names == NAMES_MBEDTLS, ":", out);
         sb_printf(out, "\",\n");
     }
     sb_printf(out, "    \"Options\" => \"%sServerPreference,%sSessionTicket\",\n",
@@ -1230,17 +1338,19 @@ static int write_caddy(const struct th_fixture *f, const struct th_tls_config *c
     return rc;
 }
 
-static int write_config(const struct th_fixture *f, const struct th_tls_config *cfg, char *err,
+static int write_config(const struct th_fixture *f, const struct th_tls_config *given, char *err,
                         size_t errcap)
 {
+    struct th_tls_config cfg;
+    effective(given, &cfg);
     if (quotable(f->dir, "folder", err, errcap) != 0 ||
-        quotable(cfg->cert_file, "certificate file", err, errcap) != 0 ||
-        quotable(cfg->key_file, "key file", err, errcap) != 0)
+        quotable(cfg.cert_file, "certificate file", err, errcap) != 0 ||
+        quotable(cfg.key_file, "key file", err, errcap) != 0)
         return -1;
     switch (f->def->server) {
-    case FX_NGINX: return write_nginx(f, cfg, err, errcap);
-    case FX_LIGHTTPD: return write_lighttpd(f, cfg, err, errcap);
-    case FX_CADDY: return write_caddy(f, cfg, err, errcap);
+    case FX_NGINX: return write_nginx(f, &cfg, err, errcap);
+    case FX_LIGHTTPD: return write_lighttpd(f, &cfg, err, errcap);
+    case FX_CADDY: return write_caddy(f, &cfg, err, errcap);
     }
     return -1;
 }

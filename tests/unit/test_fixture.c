@@ -377,6 +377,65 @@ static void test_expressible_nginx(void)
     expect_unsupported("nginx", &cfg, "certificate", "no certificate");
 }
 
+static void expect_taken(const char *name, struct th_tls_config *cfg, const char *what)
+{
+    char buf[512];
+    const char *r = th_fixture_unsupported(th_fixture_find(name), cfg, buf, sizeof(buf));
+    ok(r == NULL, "%s: %s taken%s%s", name, what, r ? ": " : "", r ? r : "");
+}
+
+/* mod_wolfssl's Groups: one NIST curve, TLS 1.2 only. */
+static void test_expressible_wolfssl(void)
+{
+    struct th_tls_config cfg = server_cfg(th_fixture_find("lighttpd-wolfssl"), rsa_chain, rsa_key);
+    cfg.versions = V12;
+    cfg.groups[0] = 0x001D;
+    cfg.n_groups = 1;
+    expect_unsupported("lighttpd-wolfssl", &cfg, "one NIST curve", "x25519");
+    cfg.groups[0] = 0x0017;
+    cfg.groups[1] = 0x0018;
+    cfg.n_groups = 2;
+    expect_unsupported("lighttpd-wolfssl", &cfg, "one NIST curve", "two curves");
+    cfg.groups[0] = 0x0018;
+    cfg.n_groups = 1;
+    expect_taken("lighttpd-wolfssl", &cfg, "secp384r1 alone on TLS 1.2");
+    cfg.versions = V12 | V13;
+    expect_unsupported("lighttpd-wolfssl", &cfg, "TLS 1.3 groups", "secp384r1 with TLS 1.3 on");
+}
+
+/* A leaf a library will not load, by its pki: name and by its file. */
+static void test_expressible_leaves(void)
+{
+    struct th_tls_config cfg = server_cfg(th_fixture_find("lighttpd-nss"), rsa_chain, rsa_key);
+    cfg.cert_file = "pki:bad-key-usage";
+    expect_unsupported("lighttpd-nss", &cfg, "cannot serve pki:bad-key-usage", "pki:bad-key-usage");
+    cfg.cert_file = "/some/pki/bad-key-usage.chain.pem";
+    expect_unsupported("lighttpd-nss", &cfg, "SEC_ERROR_INVALID_ARGS", "bad-key-usage.chain.pem");
+    cfg.cert_file = "/some/bad-key-usage/rsa2048.chain.pem";
+    expect_taken("lighttpd-nss", &cfg, "a good leaf in a folder named like a bad one");
+    cfg.cert_file = "pki:bad-key-usage-2";
+    expect_taken("lighttpd-nss", &cfg, "a leaf whose name only begins like a refused one");
+    cfg = server_cfg(th_fixture_find("nginx"), rsa_chain, rsa_key);
+    cfg.cert_file = "pki:bad-key-usage";
+    expect_taken("nginx", &cfg, "pki:bad-key-usage (OpenSSL loads it)");
+}
+
+/* A list without a suite for the top version runs capped at the top version that
+ * has one, as the backends read it. */
+static void test_expressible_top(void)
+{
+    struct th_tls_config cfg = server_cfg(th_fixture_find("caddy"), rsa_chain, rsa_key);
+    cfg.versions = V12 | V13;
+    cfg.suites[0] = 0xC02F;
+    cfg.n_suites = 1;
+    expect_taken("caddy", &cfg, "a TLS 1.2 suite with TLS 1.2 and 1.3 allowed");
+    cfg = server_cfg(th_fixture_find("lighttpd-gnutls"), rsa_chain, rsa_key);
+    cfg.versions = V12 | V13;
+    cfg.suites[0] = 0xC02F;
+    cfg.n_suites = 1;
+    expect_taken("lighttpd-gnutls", &cfg, "ECDHE-RSA AES-128-GCM with TLS 1.3 allowed");
+}
+
 /* ---- one installed fixture, for real ---- */
 
 struct fx {
@@ -593,9 +652,83 @@ static void check_restricted(struct fx *x)
         connect_once(&cc, port, NULL, NULL, &o);
         ok(!o.ok, "%s: a client without the listed suite is refused", x->name);
     }
+    if (f_ & TH_CAP_RESTRICT_GROUPS) {
+        /* the listed suite is ECDHE: without secp384r1 there is nothing to agree on */
+        cc = client_cfg(V12);
+        cc.suites[0] = 0xC02F;
+        cc.n_suites = 1;
+        cc.groups[0] = 0x001D;
+        cc.n_groups = 1;
+        connect_once(&cc, port, NULL, NULL, &o);
+        if (!ok(!o.ok, "%s: a client without the listed group is refused", x->name))
+            printf("#   it agreed on group 0x%04x\n", o.neg.group);
+    }
     check_resume(x, f, TH_RESUME_TICKET, 0, "tickets and cache off");
     check_resume(x, f, TH_RESUME_SESSION_ID, 0, "tickets and cache off");
     th_fixture_stop(f);
+}
+
+/* Only TLS 1.2 suites listed, TLS 1.2 and 1.3 allowed: the server runs as TLS 1.2
+ * (OpenSSL's servers refuse every handshake when the top version has no suite). */
+static void check_top_cut(struct fx *x)
+{
+    unsigned f_ = x->caps.features;
+    if (!(f_ & TH_CAP_RESTRICT_SUITES) || (x->caps.versions & (V12 | V13)) != (V12 | V13))
+        return;
+    struct th_tls_config s = server_cfg(x->d, rsa_chain, rsa_key);
+    s.versions = V12 | V13;
+    s.suites[s.n_suites++] = 0xC02F;
+    struct th_fixture *f = start_or_fail(x, &s, "TLS 1.2 suite with TLS 1.3 allowed");
+    if (!f)
+        return;
+    struct th_tls_config cc = client_cfg(V12 | V13);
+    struct outcome o;
+    connect_once(&cc, th_fixture_port(f), NULL, NULL, &o);
+    if (!ok(o.ok && o.neg.version == TH_TLS12 && o.neg.suite == 0xC02F,
+            "%s: a TLS 1.2 suite list with TLS 1.3 allowed negotiates TLS 1.2 and that suite",
+            x->name))
+        printf("#   version 0x%04x suite 0x%04x (%s)\n", o.neg.version, o.neg.suite, o.err.text);
+    th_fixture_stop(f);
+}
+
+/* Each TLS 1.3 suite claimed, listed alone, is the one negotiated even when the
+ * client prefers every other: what a one-suite TLS 1.3 case asks of a fixture. */
+static void check_tls13_alone(struct fx *x)
+{
+    uint16_t all[8];
+    size_t n = 0;
+    for (size_t i = 0; i < x->caps.n_suites && n < TH_ARRAY_LEN(all); i++)
+        if (th_suite_by_id(x->caps.suites[i])->min_version == TH_TLS13)
+            all[n++] = x->caps.suites[i];
+    if (!(x->caps.features & TH_CAP_RESTRICT_SUITES) || !(x->caps.versions & V13) || n < 2)
+        return;
+    for (size_t k = 0; k < n; k++) {
+        struct th_tls_config s = server_cfg(x->d, rsa_chain, rsa_key);
+        char buf[512], what[96];
+        s.versions = V13;
+        s.suites[s.n_suites++] = all[k];
+        const char *r = th_fixture_unsupported(x->d, &s, buf, sizeof(buf));
+        if (r) {
+            char msg[640];
+            snprintf(msg, sizeof(msg), "%s: TLS 1.3 suite 0x%04x alone: %s", x->name, all[k], r);
+            skip(1, msg);
+            continue;
+        }
+        snprintf(what, sizeof(what), "TLS 1.3 suite 0x%04x alone", all[k]);
+        struct th_fixture *f = start_or_fail(x, &s, what);
+        if (!f)
+            continue;
+        struct th_tls_config cc = client_cfg(V13);
+        for (size_t i = 0; i < n; i++)
+            if (i != k)
+                cc.suites[cc.n_suites++] = all[i];
+        cc.suites[cc.n_suites++] = all[k];
+        struct outcome o;
+        connect_once(&cc, th_fixture_port(f), NULL, NULL, &o);
+        if (!ok(o.ok && o.neg.suite == all[k], "%s: %s is the one negotiated", x->name, what))
+            printf("#   suite 0x%04x (%s)\n", o.neg.suite, o.err.text);
+        th_fixture_stop(f);
+    }
 }
 
 static int auth_fits(uint16_t id, int ecdsa)
@@ -822,6 +955,8 @@ static void test_one(const struct th_fixture_def *d)
     if (x.caps.features & TH_CAP_CLIENT_ORDER)
         check_order(&x, 0);
     check_restricted(&x);
+    check_top_cut(&x);
+    check_tls13_alone(&x);
     check_claims(&x, 0);
     check_claims(&x, 1);
     check_bad_cert(&x);
@@ -941,6 +1076,9 @@ int main(void)
         test_expressible();
         test_expressible_suites();
         test_expressible_nginx();
+        test_expressible_wolfssl();
+        test_expressible_leaves();
+        test_expressible_top();
         const char *only = getenv("TH_FIXTURE_ONLY"); /* one fixture, when debugging */
         for (size_t i = 0; th_fixtures[i]; i++)
             if (!only || strcmp(only, th_fixtures[i]->name) == 0)
