@@ -724,6 +724,12 @@ static int ossl_text_outcome(const char *text, enum th_outcome *out)
 {
     const char *p = strstr(text, "error:");
     unsigned long e;
+    /* the peer closed the connection mid-handshake, no alert: what the openssl
+     * backend reports as "unexpected eof", curl words as a system call error */
+    if (strstr(text, "SSL_ERROR_SYSCALL")) {
+        *out = TH_TRUNCATED;
+        return 1;
+    }
     if (!p || sscanf(p, "error:%8lx:", &e) != 1 || ERR_GET_LIB(e) != ERR_LIB_SSL)
         return 0;
     *out = ossl_reason_outcome(ERR_GET_REASON(e));

@@ -1997,12 +1997,13 @@ static void cmd_config(const struct th_fixture_def *d, const char *chain, const 
 
 static int cmd_resolve(const struct cmd_opts *o, char *chain, char *key, size_t cap)
 {
-    char err[512];
+    char err[512], abs_dir[PATH_MAX];
     if (!th_pki_known(o->cert, TH_PKI_CHAIN) || !th_pki_known(o->cert, TH_PKI_KEY))
         return cmd_usage("--cert: '%s' is not a pki leaf (see 'tlsharness pki')", o->cert);
     if (th_pki_ensure(o->pki_dir, err, sizeof(err)) != 0 ||
-        th_pki_path(o->pki_dir, o->cert, TH_PKI_CHAIN, chain, cap, err, sizeof(err)) != 0 ||
-        th_pki_path(o->pki_dir, o->cert, TH_PKI_KEY, key, cap, err, sizeof(err)) != 0) {
+        !realpath(o->pki_dir, abs_dir) || /* the server runs in a folder of its own */
+        th_pki_path(abs_dir, o->cert, TH_PKI_CHAIN, chain, cap, err, sizeof(err)) != 0 ||
+        th_pki_path(abs_dir, o->cert, TH_PKI_KEY, key, cap, err, sizeof(err)) != 0) {
         fprintf(stderr, "tlsharness: test PKI in %s: %s\n", o->pki_dir, err);
         return 3;
     }

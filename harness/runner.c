@@ -204,6 +204,11 @@ static enum th_step ep_step(struct endpoint *e)
             e->b->negotiated(e->conn, &e->neg);
             e->have_neg = 1;
             e->state = e->is_server ? EP_READ_REQ : EP_WRITE;
+            /* a server not ours that chose a protocol other than HTTP/1.1 (h2)
+             * would not understand our request: the handshake is the case */
+            if (!e->is_server && e->external_peer && e->neg.alpn[0] &&
+                strcmp(e->neg.alpn, "http/1.1") != 0)
+                e->state = EP_SHUTDOWN;
             break;
         case EP_WRITE:
             st = e->b->write(e->conn, e->out + e->out_off, e->out_len - e->out_off, &done, &e->err);

@@ -7,13 +7,14 @@
 . "$(dirname "$0")/lib.sh"
 out=$TMP/r.json
 clients=$("$TH_BIN" backends --json | jq -r '.[] | select(.roles | index("client")) | .name' | paste -sd,)
-before=$(pgrep -c -x 'nginx|lighttpd|caddy' || true)
+servers() { for n in nginx lighttpd caddy; do pgrep -x "$n"; done | wc -l; }
+before=$(servers)
 "$TH_BIN" run -b "$clients,openssl,gnutls,mbedtls,fixture:*" -o "$out" \
     scenarios/handshake scenarios/cert scenarios/cipher > "$TMP/out.txt" 2>&1
 rc=$?
 is "$rc" 0 "every case passes, xfails or skips"
 [ "$rc" -eq 0 ] || grep -A40 '^Failures' "$TMP/out.txt" | cut -c1-400 | sed 's/^/#   /'
-after=$(pgrep -c -x 'nginx|lighttpd|caddy' || true)
+after=$(servers)
 is "$after" "$before" "no fixture server left running"
 is "$(jq '[.cases[] | select(.status == "skip" and (.reason // "") == "")] | length' "$out")" 0 \
     "every skip carries its reason"
