@@ -471,6 +471,19 @@ struct server_thread {
     int n_conns; /* connections to serve one after the other (fetch: 2 when resuming) */
 };
 
+/* Serve one accepted connection to its end. */
+static void serve_conn(struct conn_run *cr, int fd)
+{
+    struct th_tcp t;
+    th_tcp_init(&t, fd);
+    if (ep_open(&cr->sv, cr->sctx, &t.io, NULL) == 0)
+        drive_tcp(&cr->sv, &t, cr->deadline, cr->c->timeout_s);
+    if (cr->sv.conn)
+        cr->sv.b->conn_free(cr->sv.conn);
+    cr->sv.conn = NULL;
+    th_tcp_close(&t);
+}
+
 static void *server_main(void *arg)
 {
     struct server_thread *st = arg;
@@ -484,14 +497,7 @@ static void *server_main(void *arg)
             th_error_set(&cr->sv.err, TH_IO_ERROR, errno, "accept: %s", strerror(errno));
         return NULL;
     }
-    struct th_tcp t;
-    th_tcp_init(&t, fd);
-    if (ep_open(&cr->sv, cr->sctx, &t.io, NULL) == 0)
-        drive_tcp(&cr->sv, &t, cr->deadline, cr->c->timeout_s);
-    if (cr->sv.conn)
-        cr->sv.b->conn_free(cr->sv.conn);
-    cr->sv.conn = NULL;
-    th_tcp_close(&t);
+    serve_conn(cr, fd);
     return NULL;
 }
 
@@ -529,14 +535,7 @@ static void *fetch_server_main(void *arg)
                          "no connection arrived: %s", fd == -2 ? "time limit" : strerror(errno));
             return NULL;
         }
-        struct th_tcp t;
-        th_tcp_init(&t, fd);
-        if (ep_open(&cr->sv, cr->sctx, &t.io, NULL) == 0)
-            drive_tcp(&cr->sv, &t, cr->deadline, cr->c->timeout_s);
-        if (cr->sv.conn)
-            cr->sv.b->conn_free(cr->sv.conn);
-        cr->sv.conn = NULL;
-        th_tcp_close(&t);
+        serve_conn(cr, fd);
         if (cr->sv.failed)
             return NULL;
     }

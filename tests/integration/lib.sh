@@ -59,3 +59,22 @@ start_hang_server() {
 scenario_with_port() { # FILE PORT
     sed "s/@PORT@/$2/g" > "$1"
 }
+# Start a server on a random port and wait until it accepts: every @PORT@ in the
+# command is the port. Sets PORT and SPID (killed at exit); output in LOG.PORT.
+start_on_port() { # LOG COMMAND ARGS...
+    local log=$1
+    shift
+    for _ in 1 2 3 4 5; do
+        PORT=$((20000 + RANDOM % 30000))
+        "${@//@PORT@/$PORT}" > "$log.$PORT" 2>&1 &
+        SPID=$!
+        PIDS+=($SPID)
+        for _ in $(seq 100); do
+            (exec 3<> "/dev/tcp/127.0.0.1/$PORT") 2> /dev/null && return 0
+            kill -0 $SPID 2> /dev/null || break
+            sleep 0.1
+        done
+        kill $SPID 2> /dev/null
+    done
+    return 1
+}

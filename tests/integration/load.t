@@ -40,21 +40,7 @@ jq -e '[.cases[] | .metrics.connections_per_s.median / .metrics.requests_per_s.m
 ok $? "one handshake per request"
 
 # against `serve` as an external target: the CA file given by path
-start_serve() {
-    for _ in 1 2 3 4 5; do
-        PORT=$((20000 + RANDOM % 30000))
-        "$TH_BIN" serve -b gnutls -p "$PORT" --seconds 60 > /dev/null 2>&1 &
-        SPID=$!
-        PIDS+=($SPID)
-        for _ in $(seq 100); do
-            (exec 3<> "/dev/tcp/127.0.0.1/$PORT") 2> /dev/null && return 0
-            kill -0 $SPID 2> /dev/null || break
-            sleep 0.1
-        done
-    done
-    return 1
-}
-start_serve
+start_on_port "$TMP/serve.log" "$TH_BIN" serve -b gnutls -p @PORT@ --seconds 60
 ok $? "serve -b gnutls listening on $PORT"
 cat > "$TMP/ext.json" << EOF2
 {"name": "t/ext", "kind": "load", "clients": ["openssl", "mbedtls"], "servers": ["https://127.0.0.1:$PORT"],

@@ -12,20 +12,8 @@ start_s_server() { # CERT ARGS... ; sets PORT
     local cert=$1
     shift
     sed '1,/END CERTIFICATE/d' "$P/$cert.chain.pem" > "$TMP/$cert.rest.pem"
-    for _ in 1 2 3 4 5; do
-        PORT=$((20000 + RANDOM % 30000))
-        openssl s_server -accept "127.0.0.1:$PORT" -cert "$P/$cert.pem" -cert_chain "$TMP/$cert.rest.pem" \
-            -key "$P/$cert.key.pem" -www -quiet "$@" > "$TMP/s_server.$PORT.log" 2>&1 &
-        local pid=$!
-        PIDS+=($pid)
-        for _ in $(seq 50); do
-            (exec 3<> "/dev/tcp/127.0.0.1/$PORT") 2> /dev/null && return 0
-            kill -0 $pid 2> /dev/null || break
-            sleep 0.1
-        done
-        kill $pid 2> /dev/null
-    done
-    return 1
+    start_on_port "$TMP/s_server.log" openssl s_server -accept "127.0.0.1:@PORT@" -cert "$P/$cert.pem" \
+        -cert_chain "$TMP/$cert.rest.pem" -key "$P/$cert.key.pem" -www -quiet "$@"
 }
 
 probe_json() { # OUT ARGS...: the report in OUT, the exit status in RC
@@ -143,17 +131,7 @@ like "$(cat "$TMP/exp.txt")" 'not valid now' "readable: the leaf is marked"
 
 # ---- tlsharness serve -b gnutls, readable output ----
 if "$TH_BIN" backends | grep -q '^gnutls '; then
-    for _ in 1 2 3 4 5; do
-        PORT=$((20000 + RANDOM % 30000))
-        "$TH_BIN" serve -b gnutls -p "$PORT" --seconds 60 > /dev/null 2> "$TMP/serve.log" &
-        SPID=$!
-        PIDS+=($SPID)
-        for _ in $(seq 100); do
-            (exec 3<> "/dev/tcp/127.0.0.1/$PORT") 2> /dev/null && break 2
-            kill -0 $SPID 2> /dev/null || break
-            sleep 0.1
-        done
-    done
+    start_on_port "$TMP/serve.log" "$TH_BIN" serve -b gnutls -p @PORT@ --seconds 60
     timeout 120 "$TH_BIN" probe --ca "$P/root.pem" "https://localhost:$PORT/" > "$TMP/gnutls.txt" 2>&1
     is $? 0 "probe of serve -b gnutls exits 0"
     OUT=$(cat "$TMP/gnutls.txt")

@@ -8,20 +8,8 @@ P=$TLSHARNESS_PKI
 start_s_server() { # CERT ARGS... ; sets PORT
     local cert=$1
     shift
-    for _ in 1 2 3 4 5; do
-        PORT=$((20000 + RANDOM % 30000))
-        openssl s_server -accept "127.0.0.1:$PORT" -cert "$P/$cert.pem" -cert_chain "$P/$cert.chain.pem" -key "$P/$cert.key.pem" \
-            -www -quiet "$@" > "$TMP/s_server.$PORT.log" 2>&1 &
-        local pid=$!
-        PIDS+=($pid)
-        for _ in $(seq 50); do
-            (exec 3<> "/dev/tcp/127.0.0.1/$PORT") 2> /dev/null && return 0
-            kill -0 $pid 2> /dev/null || break
-            sleep 0.1
-        done
-        kill $pid 2> /dev/null
-    done
-    return 1
+    start_on_port "$TMP/s_server.log" openssl s_server -accept "127.0.0.1:@PORT@" -cert "$P/$cert.pem" \
+        -cert_chain "$P/$cert.chain.pem" -key "$P/$cert.key.pem" -www -quiet "$@"
 }
 
 target_scenario() { # FILE NAME EXPECT-JSON
