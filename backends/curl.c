@@ -30,9 +30,10 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include "../harness/util.h"
+#include "gnutls_map.h"
+#include "openssl_map.h"
 
 extern const struct th_backend th_backend_openssl;
 
@@ -186,65 +187,8 @@ static int flavour_ready(struct flavour *f)
 
 /* ---- IANA <-> library names ---- */
 
-static const struct {
-    uint16_t iana;
-    const char *ossl; /* OpenSSL's group name (CURLOPT_SSL_EC_CURVES) */
-    int nid;          /* what SSL_get_negotiated_group returns */
-    gnutls_group_t gtls;
-} group_map[] = {
-    {0x001D, "X25519", NID_X25519, GNUTLS_GROUP_X25519},
-    {0x001E, "X448", NID_X448, GNUTLS_GROUP_X448},
-    {0x0017, "P-256", NID_X9_62_prime256v1, GNUTLS_GROUP_SECP256R1},
-    {0x0018, "P-384", NID_secp384r1, GNUTLS_GROUP_SECP384R1},
-    {0x0019, "P-521", NID_secp521r1, GNUTLS_GROUP_SECP521R1},
-    {0x0100, "ffdhe2048", NID_ffdhe2048, GNUTLS_GROUP_FFDHE2048},
-    {0x0101, "ffdhe3072", NID_ffdhe3072, GNUTLS_GROUP_FFDHE3072},
-    {0x0102, "ffdhe4096", NID_ffdhe4096, GNUTLS_GROUP_FFDHE4096},
-    {0x0103, "ffdhe6144", NID_ffdhe6144, GNUTLS_GROUP_FFDHE6144},
-    {0x0104, "ffdhe8192", NID_ffdhe8192, GNUTLS_GROUP_FFDHE8192},
-};
-
-static const char *group_ossl_name(uint16_t iana)
-{
-    for (size_t i = 0; i < TH_ARRAY_LEN(group_map); i++)
-        if (group_map[i].iana == iana)
-            return group_map[i].ossl;
-    return NULL;
-}
-
-static uint16_t group_from_nid(int nid)
-{
-    /* A group OpenSSL has no NID for comes back as TLSEXT_nid_unknown | IANA id. */
-    if (nid & TLSEXT_nid_unknown)
-        return (uint16_t)(nid & 0xffff);
-    for (size_t i = 0; i < TH_ARRAY_LEN(group_map); i++)
-        if (group_map[i].nid == nid)
-            return group_map[i].iana;
-    return 0;
-}
-
-static uint16_t group_from_gnutls(gnutls_group_t g)
-{
-    for (size_t i = 0; i < TH_ARRAY_LEN(group_map); i++)
-        if (group_map[i].gtls == g)
-            return group_map[i].iana;
-    return 0;
-}
-
-static uint16_t version_from_gnutls(gnutls_protocol_t p)
-{
-    switch (p) {
-    case GNUTLS_TLS1_0: return TH_TLS10;
-    case GNUTLS_TLS1_1: return TH_TLS11;
-    case GNUTLS_TLS1_2: return TH_TLS12;
-    case GNUTLS_TLS1_3: return TH_TLS13;
-    default: return 0;
-    }
-}
-
 /* OpenSSL's name for a TLS <= 1.2 suite (CURLOPT_SSL_CIPHER_LIST takes no IANA
  * names). NULL when this libssl does not know the suite. */
-
 static const char *ossl_suite_name(uint16_t id)
 {
     unsigned char bytes[2] = {(unsigned char)(id >> 8), (unsigned char)id};
@@ -304,41 +248,6 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
     return len;
 }
 
-static void neg_openssl(SSL *ssl, struct th_negotiated *out)
-{
-    const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
-    if (!cipher)
-        return;
-    out->version = (uint16_t)SSL_version(ssl);
-    out->suite = (uint16_t)(SSL_CIPHER_get_protocol_id(cipher) & 0xffff);
-    /* RSA key transport has no group, whatever the session remembers. */
-    if (SSL_CIPHER_get_kx_nid(cipher) != NID_kx_rsa)
-        out->group = group_from_nid(SSL_get_negotiated_group(ssl));
-    const unsigned char *alpn = NULL;
-    unsigned alpn_len = 0;
-    SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
-    if (alpn_len >= sizeof(out->alpn))
-        alpn_len = sizeof(out->alpn) - 1;
-    if (alpn)
-        memcpy(out->alpn, alpn, alpn_len);
-    out->resumed = SSL_session_reused(ssl);
-}
-
-static void neg_gnutls(gnutls_session_t s, struct th_negotiated *out)
-{
-    out->version = version_from_gnutls(gnutls_protocol_get_version(s));
-    const struct th_suite_info *si = th_suite_by_name(gnutls_ciphersuite_get(s));
-    out->suite = si ? si->id : 0;
-    if (gnutls_kx_get(s) != GNUTLS_KX_RSA)
-        out->group = group_from_gnutls(gnutls_group_get(s));
-    gnutls_datum_t alpn = {NULL, 0};
-    if (gnutls_alpn_get_selected_protocol(s, &alpn) == 0 && alpn.data) {
-        size_t n = alpn.size < sizeof(out->alpn) - 1 ? alpn.size : sizeof(out->alpn) - 1;
-        memcpy(out->alpn, alpn.data, n);
-    }
-    out->resumed = gnutls_session_is_resumed(s) != 0;
-}
-
 /* The TLS object of CURLINFO_TLS_SSL_PTR lives only as long as the connection, so
  * it is read from the header callback: it runs once the handshake is done and the
  * connection is up, and, unlike the body callback, also for a response without a
@@ -355,9 +264,9 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
         !info->internals)
         return size * n;
     if (info->backend == CURLSSLBACKEND_OPENSSL && fx->f->tls == CURLSSLBACKEND_OPENSSL)
-        neg_openssl(info->internals, &fx->neg);
+        th_ossl_negotiated(info->internals, &fx->neg);
     else if (info->backend == CURLSSLBACKEND_GNUTLS && fx->f->tls == CURLSSLBACKEND_GNUTLS)
-        neg_gnutls(info->internals, &fx->neg);
+        th_gnutls_negotiated(info->internals, &fx->neg);
     return size * n;
 }
 
@@ -460,22 +369,6 @@ TH_MUST_CHECK static int ssl_version(unsigned set, long *out, struct th_error *e
     return 0;
 }
 
-/* OpenSSL's client refuses to start when its top version has no suite in the list,
- * so, as in the OpenSSL backend, a list of TLS 1.2 suites alone caps the range at
- * 1.2; lower versions without a suite stay offered. */
-static unsigned effective_versions(const struct th_tls_config *cfg)
-{
-    unsigned runnable = 0;
-    for (size_t i = 0; i < cfg->n_suites; i++) {
-        const struct th_suite_info *s = th_suite_by_id(cfg->suites[i]);
-        runnable |= s ? th_suite_versions(s) : 0;
-    }
-    uint16_t top = th_versions_highest(cfg->versions & runnable);
-    if (!cfg->n_suites || !top)
-        return cfg->versions;
-    return cfg->versions & (TH_VBIT(top) | (TH_VBIT(top) - 1));
-}
-
 static void list_add(char *buf, size_t cap, const char *s)
 {
     size_t n = strlen(buf);
@@ -515,7 +408,7 @@ TH_MUST_CHECK static int set_groups_openssl(struct fetch *fx, struct th_error *e
 {
     char list[256] = "";
     for (size_t i = 0; i < fx->cfg->n_groups; i++) {
-        const char *name = group_ossl_name(fx->cfg->groups[i]);
+        const char *name = th_ossl_group_name(fx->cfg->groups[i]);
         if (!name) {
             th_error_set(err, TH_INTERNAL_ERROR, fx->cfg->groups[i],
                          "group 0x%04x is unknown to this backend", fx->cfg->groups[i]);
@@ -530,7 +423,8 @@ TH_MUST_CHECK static int set_groups_openssl(struct fetch *fx, struct th_error *e
 
 TH_MUST_CHECK static int set_tls_openssl(struct fetch *fx, struct th_error *err)
 {
-    unsigned v = effective_versions(fx->cfg);
+    /* the same libssl as the OpenSSL backend's: its top version needs a suite */
+    unsigned v = th_ossl_effective_versions(fx->cfg);
     long sv;
     TH_GUARD(ssl_version(v, &sv, err));
     SET(fx, CURLOPT_SSLVERSION, sv);
@@ -660,64 +554,6 @@ TH_MUST_CHECK static int configure(struct fetch *fx, const char *host, uint16_t 
 
 /* ---- errors ---- */
 
-/* The same mapping as the OpenSSL backend's. */
-static enum th_outcome x509_outcome(long code, X509 *cert)
-{
-    switch (code) {
-    case X509_V_ERR_CERT_HAS_EXPIRED: return TH_EXPIRED;
-    case X509_V_ERR_CERT_NOT_YET_VALID: return TH_NOT_YET_VALID;
-    case X509_V_ERR_HOSTNAME_MISMATCH:
-    case X509_V_ERR_IP_ADDRESS_MISMATCH: return TH_HOSTNAME_MISMATCH;
-    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT: return TH_SELF_SIGNED;
-    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-    case X509_V_ERR_CERT_UNTRUSTED: return TH_UNKNOWN_CA;
-    case X509_V_ERR_CERT_SIGNATURE_FAILURE: return TH_BAD_SIGNATURE;
-    case X509_V_ERR_CERT_REVOKED: return TH_REVOKED;
-    case X509_V_ERR_EE_KEY_TOO_SMALL:
-    case X509_V_ERR_CA_KEY_TOO_SMALL: return TH_WEAK_KEY;
-    case X509_V_ERR_CA_MD_TOO_WEAK: return TH_WEAK_SIGNATURE;
-    case X509_V_ERR_INVALID_PURPOSE:
-        /* "not for a TLS server": an EKU without serverAuth, else the key usage. */
-        if (cert && (X509_get_extension_flags(cert) & EXFLAG_XKUSAGE) &&
-            !(X509_get_extended_key_usage(cert) & XKU_SSL_SERVER))
-            return TH_BAD_EKU;
-        return TH_BAD_KEY_USAGE;
-    case X509_V_ERR_KEYUSAGE_NO_DIGITAL_SIGNATURE:
-    case X509_V_ERR_KEYUSAGE_NO_CERTSIGN:
-    case X509_V_ERR_KEYUSAGE_NO_CRL_SIGN: return TH_BAD_KEY_USAGE;
-    default: return TH_HANDSHAKE_FAILURE;
-    }
-}
-
-/* An OpenSSL reason code, as the OpenSSL backend maps it. */
-static enum th_outcome ossl_reason_outcome(int reason)
-{
-    switch (reason) {
-    case SSL_R_NO_SHARED_CIPHER:
-    case SSL_R_NO_CIPHERS_AVAILABLE:
-    case SSL_R_NO_CIPHER_MATCH:
-    case SSL_R_NO_SHARED_GROUPS:
-    case SSL_R_NO_SUITABLE_KEY_SHARE: return TH_NO_SHARED_CIPHER;
-    case SSL_R_UNSUPPORTED_PROTOCOL:
-    case SSL_R_NO_PROTOCOLS_AVAILABLE:
-    case SSL_R_WRONG_VERSION_NUMBER:
-    case SSL_R_VERSION_TOO_LOW:
-    case SSL_R_VERSION_TOO_HIGH:
-    case SSL_R_INAPPROPRIATE_FALLBACK: return TH_PROTOCOL_VERSION;
-    case SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC:
-    case SSL_R_DECRYPTION_FAILED: return TH_BAD_RECORD_MAC;
-    case SSL_R_UNEXPECTED_EOF_WHILE_READING: return TH_TRUNCATED;
-    default:
-        /* A received alert is reported as reason 1000 + its description. */
-        if (reason >= SSL_AD_REASON_OFFSET && reason < SSL_AD_REASON_OFFSET + 256)
-            return th_outcome_from_alert(reason - SSL_AD_REASON_OFFSET);
-        return TH_HANDSHAKE_FAILURE;
-    }
-}
-
 /* curl-openssl writes OpenSSL's packed error ("error:0A000410:SSL routines::...")
  * into the error buffer: its reason says what happened. 0 when there is none. */
 static int ossl_text_outcome(const char *text, enum th_outcome *out)
@@ -732,29 +568,27 @@ static int ossl_text_outcome(const char *text, enum th_outcome *out)
     }
     if (!p || sscanf(p, "error:%8lx:", &e) != 1 || ERR_GET_LIB(e) != ERR_LIB_SSL)
         return 0;
-    *out = ossl_reason_outcome(ERR_GET_REASON(e));
+    *out = th_ossl_reason_outcome(ERR_GET_REASON(e));
     return 1;
 }
 
-/* GnuTLS codes whose text curl-gnutls copies into the error buffer. */
-static const struct {
-    int code;
-    enum th_outcome outcome;
-} gnutls_codes[] = {
-    {GNUTLS_E_NO_CIPHER_SUITES, TH_NO_SHARED_CIPHER},
-    {GNUTLS_E_UNKNOWN_CIPHER_SUITE, TH_NO_SHARED_CIPHER},
-    {GNUTLS_E_INSUFFICIENT_CREDENTIALS, TH_NO_SHARED_CIPHER},
-    {GNUTLS_E_NO_COMMON_KEY_SHARE, TH_NO_SHARED_CIPHER},
-    {GNUTLS_E_ECC_NO_SUPPORTED_CURVES, TH_NO_SHARED_CIPHER},
-    {GNUTLS_E_ECC_UNSUPPORTED_CURVE, TH_NO_SHARED_CIPHER},
-    {GNUTLS_E_INSUFFICIENT_SECURITY, TH_NO_SHARED_CIPHER},
-    {GNUTLS_E_UNSUPPORTED_VERSION_PACKET, TH_PROTOCOL_VERSION},
-    {GNUTLS_E_DECRYPTION_FAILED, TH_BAD_RECORD_MAC},
-    {GNUTLS_E_PREMATURE_TERMINATION, TH_TRUNCATED},
-    {GNUTLS_E_PUSH_ERROR, TH_IO_ERROR},
-    {GNUTLS_E_PULL_ERROR, TH_IO_ERROR},
-    {GNUTLS_E_KEY_USAGE_VIOLATION, TH_BAD_KEY_USAGE},
-    {GNUTLS_E_TIMEDOUT, TH_TIMEOUT},
+/* GnuTLS codes whose text curl-gnutls copies into the error buffer, looked for in
+ * this order; each is mapped as the GnuTLS backend maps it. */
+static const int gnutls_codes[] = {
+    GNUTLS_E_NO_CIPHER_SUITES,
+    GNUTLS_E_UNKNOWN_CIPHER_SUITE,
+    GNUTLS_E_INSUFFICIENT_CREDENTIALS,
+    GNUTLS_E_NO_COMMON_KEY_SHARE,
+    GNUTLS_E_ECC_NO_SUPPORTED_CURVES,
+    GNUTLS_E_ECC_UNSUPPORTED_CURVE,
+    GNUTLS_E_INSUFFICIENT_SECURITY,
+    GNUTLS_E_UNSUPPORTED_VERSION_PACKET,
+    GNUTLS_E_DECRYPTION_FAILED,
+    GNUTLS_E_PREMATURE_TERMINATION,
+    GNUTLS_E_PUSH_ERROR,
+    GNUTLS_E_PULL_ERROR,
+    GNUTLS_E_KEY_USAGE_VIOLATION,
+    GNUTLS_E_TIMEDOUT,
 };
 
 /* curl-gnutls writes "gnutls_handshake() failed: " and the name of a received
@@ -773,8 +607,8 @@ static int gnutls_text_outcome(const char *text, enum th_outcome *out)
         }
     }
     for (size_t i = 0; i < TH_ARRAY_LEN(gnutls_codes); i++)
-        if (strstr(text, gnutls_strerror(gnutls_codes[i].code))) {
-            *out = gnutls_codes[i].outcome;
+        if (strstr(text, gnutls_strerror(gnutls_codes[i]))) {
+            *out = th_gnutls_error_outcome(gnutls_codes[i]);
             return 1;
         }
     return 0;
@@ -809,53 +643,17 @@ static gnutls_x509_crt_t certinfo_leaf(const struct fetch *fx, int *n_certs)
     return NULL;
 }
 
-static int crt_self_issued(gnutls_x509_crt_t crt)
-{
-    gnutls_datum_t subject, issuer;
-    int self = 0;
-    if (gnutls_x509_crt_get_raw_dn(crt, &subject) < 0)
-        return 0;
-    if (gnutls_x509_crt_get_raw_issuer_dn(crt, &issuer) >= 0) {
-        self = subject.size == issuer.size && memcmp(subject.data, issuer.data, subject.size) == 0;
-        gnutls_free(issuer.data);
-    }
-    gnutls_free(subject.data);
-    return self;
-}
-
-/* The bits of gnutls_certificate_status_t, as the GnuTLS backend maps them: a
- * signer not found is self_signed for a lone self-issued leaf, and an insecure
- * algorithm is weak_key when the leaf's key is short. */
+/* The bits of gnutls_certificate_status_t, as the GnuTLS backend maps them, with
+ * the leaf curl-gnutls recorded. libcurl-gnutls checks the chain with
+ * gnutls_certificate_verify_peers2 (no host name, no purpose) and the host name
+ * itself, so PURPOSE_MISMATCH and UNEXPECTED_OWNER never come from it. */
 static enum th_outcome gnutls_status_outcome(const struct fetch *fx, unsigned st)
 {
-    if (st & GNUTLS_CERT_REVOKED)
-        return TH_REVOKED;
-    if (st & GNUTLS_CERT_EXPIRED)
-        return TH_EXPIRED;
-    if (st & GNUTLS_CERT_NOT_ACTIVATED)
-        return TH_NOT_YET_VALID;
-    if (st & GNUTLS_CERT_SIGNATURE_FAILURE)
-        return TH_BAD_SIGNATURE;
-    if (st & GNUTLS_CERT_PURPOSE_MISMATCH)
-        return TH_BAD_EKU;
-    if (st & GNUTLS_CERT_UNEXPECTED_OWNER)
-        return TH_HOSTNAME_MISMATCH;
-    if (!(st & (GNUTLS_CERT_INSECURE_ALGORITHM | GNUTLS_CERT_SIGNER_NOT_FOUND)))
-        return TH_HANDSHAKE_FAILURE;
     int n = 0;
-    unsigned bits = 0;
-    enum th_outcome o = st & GNUTLS_CERT_INSECURE_ALGORITHM ? TH_WEAK_SIGNATURE : TH_UNKNOWN_CA;
     gnutls_x509_crt_t leaf = certinfo_leaf(fx, &n);
-    if (!leaf)
-        return o;
-    if (st & GNUTLS_CERT_INSECURE_ALGORITHM) {
-        int pk = gnutls_x509_crt_get_pk_algorithm(leaf, &bits);
-        if (pk > 0 && gnutls_pk_bits_to_sec_param(pk, bits) < GNUTLS_SEC_PARAM_MEDIUM)
-            o = TH_WEAK_KEY;
-    } else if (n == 1 && crt_self_issued(leaf)) {
-        o = TH_SELF_SIGNED;
-    }
-    gnutls_x509_crt_deinit(leaf);
+    enum th_outcome o = th_gnutls_status_outcome(st, leaf, (unsigned)n);
+    if (leaf)
+        gnutls_x509_crt_deinit(leaf);
     return o;
 }
 
@@ -868,12 +666,12 @@ static enum th_outcome ossl_verify_outcome(const struct fetch *fx, long res, cha
     if (fx->verify_err) {
         snprintf(what, cap, "; X509 verify error %d at depth %d: %s", fx->verify_err,
                  fx->verify_depth, X509_verify_cert_error_string(fx->verify_err));
-        return x509_outcome(fx->verify_err, fx->verify_cert);
+        return th_ossl_verify_outcome(fx->verify_err, fx->verify_cert);
     }
     if (strstr(fx->errbuf, "host name"))
         return TH_HOSTNAME_MISMATCH;
     snprintf(what, cap, "; X509 verify result %ld: %s", res, X509_verify_cert_error_string(res));
-    return res ? x509_outcome(res, NULL) : TH_HANDSHAKE_FAILURE;
+    return res ? th_ossl_verify_outcome((int)res, NULL) : TH_HANDSHAKE_FAILURE;
 }
 
 static enum th_outcome verify_outcome(const struct fetch *fx, char *what, size_t cap)
@@ -1117,7 +915,7 @@ static void caps_gnutls_lists(struct th_caps *out)
     }
     int n = gnutls_priority_group_list(prio, &groups);
     for (int i = 0; i < n && out->n_groups < TH_MAX_GROUPS; i++) {
-        uint16_t g = group_from_gnutls((gnutls_group_t)groups[i]);
+        uint16_t g = th_gnutls_group_to_iana((gnutls_group_t)groups[i]);
         if (g)
             out->groups[out->n_groups++] = g;
     }

@@ -22,6 +22,7 @@
 #include <gnutls/x509.h>
 
 #include "../harness/util.h"
+#include "gnutls_map.h"
 
 /* ---- process-wide tables, built once ---- */
 
@@ -80,7 +81,7 @@ static gnutls_group_t group_from_iana(uint16_t iana)
     return GNUTLS_GROUP_INVALID;
 }
 
-static uint16_t group_to_iana(gnutls_group_t g)
+uint16_t th_gnutls_group_to_iana(gnutls_group_t g)
 {
     for (size_t i = 0; i < TH_ARRAY_LEN(group_map); i++)
         if (group_map[i].group == g)
@@ -189,50 +190,34 @@ static int fail_ctx(struct th_error *err, int ret, const char *what)
     return -1;
 }
 
-/* The peer's chain is one certificate naming itself as issuer. */
-static int lone_self_signed(gnutls_session_t s)
+/* A certificate naming itself as issuer. */
+static int self_issued(gnutls_x509_crt_t crt)
 {
-    unsigned n = 0;
-    const gnutls_datum_t *certs = gnutls_certificate_get_peers(s, &n);
-    gnutls_x509_crt_t crt;
-    if (!certs || n != 1 || gnutls_x509_crt_init(&crt) < 0)
-        return 0;
     gnutls_datum_t subject, issuer;
-    int self = gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) >= 0 &&
-               gnutls_x509_crt_get_raw_dn(crt, &subject) >= 0;
-    if (self) {
-        self = gnutls_x509_crt_get_raw_issuer_dn(crt, &issuer) >= 0;
-        if (self) {
-            self =
-                subject.size == issuer.size && memcmp(subject.data, issuer.data, subject.size) == 0;
-            gnutls_free(issuer.data);
-        }
-        gnutls_free(subject.data);
+    int self = 0;
+    if (gnutls_x509_crt_get_raw_dn(crt, &subject) < 0)
+        return 0;
+    if (gnutls_x509_crt_get_raw_issuer_dn(crt, &issuer) >= 0) {
+        self = subject.size == issuer.size && memcmp(subject.data, issuer.data, subject.size) == 0;
+        gnutls_free(issuer.data);
     }
-    gnutls_x509_crt_deinit(crt);
+    gnutls_free(subject.data);
     return self;
 }
 
 /* INSECURE_ALGORITHM covers both a weak signature hash and a short key: the leaf's
  * key strength tells which. */
-static enum th_outcome insecure_outcome(gnutls_session_t s)
+static enum th_outcome insecure_outcome(gnutls_x509_crt_t leaf)
 {
-    unsigned n = 0, bits = 0;
-    const gnutls_datum_t *certs = gnutls_certificate_get_peers(s, &n);
-    gnutls_x509_crt_t crt;
-    if (!certs || n == 0 || gnutls_x509_crt_init(&crt) < 0)
-        return TH_WEAK_SIGNATURE;
-    int pk = GNUTLS_PK_UNKNOWN;
-    if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) >= 0)
-        pk = gnutls_x509_crt_get_pk_algorithm(crt, &bits);
-    gnutls_x509_crt_deinit(crt);
+    unsigned bits = 0;
+    int pk = leaf ? gnutls_x509_crt_get_pk_algorithm(leaf, &bits) : GNUTLS_PK_UNKNOWN;
     if (pk > 0 && gnutls_pk_bits_to_sec_param(pk, bits) < GNUTLS_SEC_PARAM_MEDIUM)
         return TH_WEAK_KEY;
     return TH_WEAK_SIGNATURE;
 }
 
 /* Several bits may be set; the most specific reason wins. */
-static enum th_outcome status_outcome(gnutls_session_t s, unsigned st)
+enum th_outcome th_gnutls_status_outcome(unsigned st, gnutls_x509_crt_t leaf, unsigned n_certs)
 {
     if (st & GNUTLS_CERT_REVOKED)
         return TH_REVOKED;
@@ -243,14 +228,38 @@ static enum th_outcome status_outcome(gnutls_session_t s, unsigned st)
     if (st & GNUTLS_CERT_SIGNATURE_FAILURE)
         return TH_BAD_SIGNATURE;
     if (st & GNUTLS_CERT_INSECURE_ALGORITHM)
-        return insecure_outcome(s);
+        return insecure_outcome(leaf);
     if (st & GNUTLS_CERT_SIGNER_NOT_FOUND)
-        return lone_self_signed(s) ? TH_SELF_SIGNED : TH_UNKNOWN_CA;
+        return leaf && n_certs == 1 && self_issued(leaf) ? TH_SELF_SIGNED : TH_UNKNOWN_CA;
     if (st & GNUTLS_CERT_PURPOSE_MISMATCH)
         return TH_BAD_EKU;
     if (st & GNUTLS_CERT_UNEXPECTED_OWNER)
         return TH_HOSTNAME_MISMATCH;
     return TH_HANDSHAKE_FAILURE;
+}
+
+/* The peer's leaf and the length of its chain; NULL when it sent none or the leaf
+ * does not parse. */
+static gnutls_x509_crt_t peer_leaf(gnutls_session_t s, unsigned *n)
+{
+    const gnutls_datum_t *certs = gnutls_certificate_get_peers(s, n);
+    gnutls_x509_crt_t crt;
+    if (!certs || *n == 0 || gnutls_x509_crt_init(&crt) < 0)
+        return NULL;
+    if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) >= 0)
+        return crt;
+    gnutls_x509_crt_deinit(crt);
+    return NULL;
+}
+
+static enum th_outcome status_outcome(gnutls_session_t s, unsigned st)
+{
+    unsigned n = 0;
+    gnutls_x509_crt_t leaf = peer_leaf(s, &n);
+    enum th_outcome o = th_gnutls_status_outcome(st, leaf, n);
+    if (leaf)
+        gnutls_x509_crt_deinit(leaf);
+    return o;
 }
 
 /* The handshake stopped on our own certificate check: code is the status bitmask. */
@@ -265,7 +274,7 @@ static void verify_failure(struct th_conn *c, int ret, struct th_error *err)
     gnutls_free(out.data);
 }
 
-static enum th_outcome error_outcome(int ret)
+enum th_outcome th_gnutls_error_outcome(int ret)
 {
     switch (ret) {
     case GNUTLS_E_NO_CIPHER_SUITES:
@@ -329,7 +338,7 @@ static void map_failure(struct th_conn *c, int ret, struct th_error *err)
     } else if (c->io_failed) {
         th_error_set(err, TH_IO_ERROR, ret, "transport error: %s", gnutls_strerror(ret));
     } else {
-        th_error_set(err, error_outcome(ret), ret, "%s", gnutls_strerror(ret));
+        th_error_set(err, th_gnutls_error_outcome(ret), ret, "%s", gnutls_strerror(ret));
     }
 }
 
@@ -893,23 +902,28 @@ static enum th_step gtls_shutdown(struct th_conn *c, struct th_error *err)
     return ret == 0 ? TH_STEP_DONE : step_result(c, ret, err);
 }
 
-static void gtls_negotiated(struct th_conn *c, struct th_negotiated *out)
+void th_gnutls_negotiated(gnutls_session_t s, struct th_negotiated *out)
 {
     memset(out, 0, sizeof(*out));
-    if (!c->done)
-        return;
-    out->version = version_to_iana(gnutls_protocol_get_version(c->s));
-    const struct th_suite_info *s = th_suite_by_name(gnutls_ciphersuite_get(c->s));
-    out->suite = s ? s->id : 0;
+    out->version = version_to_iana(gnutls_protocol_get_version(s));
+    const struct th_suite_info *si = th_suite_by_name(gnutls_ciphersuite_get(s));
+    out->suite = si ? si->id : 0;
     /* RSA key transport has no group, whatever the session remembers. */
-    if (gnutls_kx_get(c->s) != GNUTLS_KX_RSA)
-        out->group = group_to_iana(gnutls_group_get(c->s));
+    if (gnutls_kx_get(s) != GNUTLS_KX_RSA)
+        out->group = th_gnutls_group_to_iana(gnutls_group_get(s));
     gnutls_datum_t alpn = {NULL, 0};
-    if (gnutls_alpn_get_selected_protocol(c->s, &alpn) == 0 && alpn.data) {
+    if (gnutls_alpn_get_selected_protocol(s, &alpn) == 0 && alpn.data) {
         size_t n = alpn.size < sizeof(out->alpn) - 1 ? alpn.size : sizeof(out->alpn) - 1;
         memcpy(out->alpn, alpn.data, n);
     }
-    out->resumed = gnutls_session_is_resumed(c->s) != 0;
+    out->resumed = gnutls_session_is_resumed(s) != 0;
+}
+
+static void gtls_negotiated(struct th_conn *c, struct th_negotiated *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (c->done)
+        th_gnutls_negotiated(c->s, out);
 }
 
 /* TLS 1.3 tickets arrive after the handshake: without one, GnuTLS would hand out a

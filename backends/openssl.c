@@ -27,6 +27,7 @@
 #include <openssl/x509v3.h>
 
 #include "../harness/util.h"
+#include "openssl_map.h"
 
 /* ---- process-wide tables, built once ---- */
 
@@ -123,7 +124,7 @@ static const struct {
     {0x0103, "ffdhe6144", NID_ffdhe6144},    {0x0104, "ffdhe8192", NID_ffdhe8192},
 };
 
-static const char *group_name(uint16_t iana)
+const char *th_ossl_group_name(uint16_t iana)
 {
     for (size_t i = 0; i < TH_ARRAY_LEN(group_map); i++)
         if (group_map[i].iana == iana)
@@ -249,7 +250,7 @@ static enum th_outcome purpose_outcome(X509 *cert)
     return TH_BAD_KEY_USAGE;
 }
 
-static enum th_outcome verify_outcome(int code, X509 *cert)
+enum th_outcome th_ossl_verify_outcome(int code, X509 *cert)
 {
     switch (code) {
     case X509_V_ERR_CERT_HAS_EXPIRED: return TH_EXPIRED;
@@ -277,11 +278,12 @@ static enum th_outcome verify_outcome(int code, X509 *cert)
 
 static void set_verify_error(int code, int depth, X509 *cert, struct th_error *err)
 {
-    th_error_set(err, verify_outcome(code, cert), code, "X509 verify error %d at depth %d: %s",
-                 code, depth, X509_verify_cert_error_string(code));
+    th_error_set(err, th_ossl_verify_outcome(code, cert), code,
+                 "X509 verify error %d at depth %d: %s", code, depth,
+                 X509_verify_cert_error_string(code));
 }
 
-static enum th_outcome reason_outcome(int reason)
+enum th_outcome th_ossl_reason_outcome(int reason)
 {
     switch (reason) {
     case SSL_R_NO_SHARED_CIPHER:
@@ -339,8 +341,8 @@ static void map_failure(struct th_conn *c, int ssl_err, struct th_error *err)
     }
     char buf[200];
     ERR_error_string_n(e, buf, sizeof(buf));
-    enum th_outcome o =
-        ERR_GET_LIB(e) == ERR_LIB_SSL ? reason_outcome(ERR_GET_REASON(e)) : TH_HANDSHAKE_FAILURE;
+    enum th_outcome o = ERR_GET_LIB(e) == ERR_LIB_SSL ? th_ossl_reason_outcome(ERR_GET_REASON(e))
+                                                      : TH_HANDSHAKE_FAILURE;
     th_error_set(err, o, (long)e, "%s", buf);
 }
 
@@ -450,7 +452,7 @@ TH_MUST_CHECK static int set_groups(SSL_CTX *ctx, const struct th_tls_config *cf
 {
     char list[256] = "";
     for (size_t i = 0; i < cfg->n_groups; i++) {
-        const char *name = group_name(cfg->groups[i]);
+        const char *name = th_ossl_group_name(cfg->groups[i]);
         if (!name) {
             th_error_set(err, TH_INTERNAL_ERROR, cfg->groups[i],
                          "group 0x%04x is unknown to this backend", cfg->groups[i]);
@@ -608,7 +610,7 @@ static void ossl_ctx_free(struct th_ctx *t)
  * means anyway. Only the top is cut: lower versions without a suite stay offered,
  * so a mismatch still reads as no_shared_cipher. No overlap at all is left for the
  * handshake to report. */
-static unsigned effective_versions(const struct th_tls_config *cfg)
+unsigned th_ossl_effective_versions(const struct th_tls_config *cfg)
 {
     unsigned runnable = 0;
     for (size_t i = 0; i < cfg->n_suites; i++) {
@@ -627,7 +629,7 @@ TH_MUST_CHECK static int configure(struct th_ctx *t, const struct th_tls_config 
     int seclevel = security_level(cfg);
     if (seclevel >= 0)
         SSL_CTX_set_security_level(t->ssl, seclevel);
-    TH_GUARD(set_versions(t->ssl, effective_versions(cfg), err));
+    TH_GUARD(set_versions(t->ssl, th_ossl_effective_versions(cfg), err));
     if (cfg->n_suites)
         TH_GUARD(set_suites(t->ssl, cfg, seclevel, err));
     TH_GUARD(set_groups(t->ssl, cfg, err));
@@ -781,25 +783,30 @@ static enum th_step ossl_shutdown(struct th_conn *c, struct th_error *err)
     return ret >= 0 ? TH_STEP_DONE : step_result(c, ret, err);
 }
 
-static void ossl_negotiated(struct th_conn *c, struct th_negotiated *out)
+void th_ossl_negotiated(SSL *ssl, struct th_negotiated *out)
 {
     memset(out, 0, sizeof(*out));
-    const SSL_CIPHER *cipher = SSL_get_current_cipher(c->ssl);
+    const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
     if (!cipher)
         return;
-    out->version = (uint16_t)SSL_version(c->ssl);
+    out->version = (uint16_t)SSL_version(ssl);
     out->suite = (uint16_t)(SSL_CIPHER_get_protocol_id(cipher) & 0xffff);
     /* RSA key transport has no group, whatever the session remembers. */
     if (SSL_CIPHER_get_kx_nid(cipher) != NID_kx_rsa)
-        out->group = group_from_nid(SSL_get_negotiated_group(c->ssl));
+        out->group = group_from_nid(SSL_get_negotiated_group(ssl));
     const unsigned char *alpn = NULL;
     unsigned alpn_len = 0;
-    SSL_get0_alpn_selected(c->ssl, &alpn, &alpn_len);
+    SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
     if (alpn_len >= sizeof(out->alpn))
         alpn_len = sizeof(out->alpn) - 1;
     if (alpn)
         memcpy(out->alpn, alpn, alpn_len);
-    out->resumed = SSL_session_reused(c->ssl);
+    out->resumed = SSL_session_reused(ssl);
+}
+
+static void ossl_negotiated(struct th_conn *c, struct th_negotiated *out)
+{
+    th_ossl_negotiated(c->ssl, out);
 }
 
 static struct th_session *ossl_session_get(struct th_conn *c)
