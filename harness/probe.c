@@ -1,9 +1,11 @@
-/* `tlsharness probe URL` (probe.h): one connection's steps, timed, and the server's
- * versions, suites and groups enumerated, each handshake on a connection of its own
- * driven over the backend seam, every one bounded by --timeout and the whole probe
- * by PROBE_BUDGET_S. The report is built as JSON first; probe_report.c prints the
- * text people read from that JSON, so both always say the same, and reads the
- * certificate chain into it. */
+/* `tlsharness probe URL` (probe.h): the command, its options and URL, one
+ * connection's steps timed, each client backend's verdict on the chain, and the
+ * report put together. The enumeration (versions, suites, server order, groups) is
+ * probe_enum.c's; every handshake of either runs through th_probe_handshake here, on
+ * a connection of its own driven over the backend seam, bounded by --timeout and the
+ * whole probe by PROBE_BUDGET_S. The report is built as JSON first; probe_report.c
+ * prints the text people read from that JSON, so both always say the same, and reads
+ * the certificate chain into it. */
 #include "probe.h"
 
 #include <arpa/inet.h>
@@ -161,99 +163,7 @@ int th_probe_parse_url(const char *url, struct th_probe_url *out, char *err, siz
     return parse_path(a + alen, out, err, errcap);
 }
 
-/* ---- suite enumeration ---- */
-
-/* Take x out of v; 0 when it was not there. */
-static int take(uint16_t *v, size_t *n, uint16_t x)
-{
-    for (size_t i = 0; i < *n; i++)
-        if (v[i] == x) {
-            memmove(v + i, v + i + 1, (*n - i - 1) * sizeof(*v));
-            (*n)--;
-            return 1;
-        }
-    return 0;
-}
-
-static void offer_singly(th_offer_fn offer, void *arg, const uint16_t *s, size_t n,
-                         struct th_probe_enum *out)
-{
-    for (size_t i = 0; i < n; i++) {
-        uint16_t chosen = 0;
-        enum th_offer r = offer(arg, &s[i], 1, &chosen);
-        if (r == TH_OFFER_STOP) {
-            out->stopped = 1;
-            return;
-        }
-        if (r == TH_OFFER_UNABLE) {
-            out->untested[out->n_untested++] = s[i];
-        } else if (r == TH_OFFER_ACCEPTED && chosen != s[i]) {
-            out->rogue = chosen;
-            return;
-        } else if (r == TH_OFFER_ACCEPTED) {
-            out->accepted[out->n_accepted++] = s[i];
-        }
-    }
-}
-
-void th_probe_enumerate(th_offer_fn offer, void *arg, const uint16_t *suites, size_t n,
-                        struct th_probe_enum *out)
-{
-    uint16_t rest[TH_MAX_SUITES];
-    memset(out, 0, sizeof(*out));
-    if (n > TH_MAX_SUITES)
-        n = TH_MAX_SUITES;
-    memcpy(rest, suites, n * sizeof(*rest));
-    /* every round takes one suite out or ends the loop */
-    while (n > 0) {
-        uint16_t chosen = 0;
-        enum th_offer r = offer(arg, rest, n, &chosen);
-        if (r == TH_OFFER_REFUSED)
-            return;
-        if (r == TH_OFFER_STOP) {
-            out->stopped = 1;
-            return;
-        }
-        if (r == TH_OFFER_UNABLE) {
-            offer_singly(offer, arg, rest, n, out);
-            return;
-        }
-        if (!take(rest, &n, chosen)) {
-            out->rogue = chosen;
-            return;
-        }
-        out->accepted[out->n_accepted++] = chosen;
-    }
-}
-
-enum th_server_order th_probe_server_order(th_offer_fn offer, void *arg, uint16_t a, uint16_t b)
-{
-    uint16_t ab[2] = {a, b}, ba[2] = {b, a}, c1 = 0, c2 = 0;
-    if (a == b)
-        return TH_ORDER_NA;
-    enum th_offer r1 = offer(arg, ab, 2, &c1);
-    enum th_offer r2 = r1 == TH_OFFER_ACCEPTED ? offer(arg, ba, 2, &c2) : r1;
-    if (r1 == TH_OFFER_UNABLE || r2 == TH_OFFER_UNABLE)
-        return TH_ORDER_UNTESTED;
-    if (r1 != TH_OFFER_ACCEPTED || r2 != TH_OFFER_ACCEPTED)
-        return TH_ORDER_UNKNOWN;
-    if (c1 == c2 && (c1 == a || c1 == b))
-        return TH_ORDER_ENFORCED;
-    if (c1 == a && c2 == b)
-        return TH_ORDER_CLIENT;
-    return TH_ORDER_UNKNOWN;
-}
-
-const char *th_probe_order_name(enum th_server_order o)
-{
-    switch (o) {
-    case TH_ORDER_ENFORCED: return "enforced";
-    case TH_ORDER_CLIENT: return "client";
-    case TH_ORDER_UNKNOWN: return "unknown";
-    case TH_ORDER_UNTESTED: return "untested";
-    default: return "n/a";
-    }
-}
+/* ---- the key exchange's name ---- */
 
 const char *th_probe_kx_kind(uint16_t version, uint16_t suite, uint16_t group)
 {
@@ -270,61 +180,9 @@ const char *th_probe_kx_kind(uint16_t version, uint16_t suite, uint16_t group)
     return s->kx;
 }
 
-/* ---- the probe's state ---- */
+/* ---- notes and times ---- */
 
-struct client {
-    const struct th_backend *b;
-    struct th_caps caps;
-};
-
-struct probe {
-    const char *url_text;
-    struct th_probe_url url;
-    const char *name; /* checked against the certificate */
-    const char *sni;  /* sent; NULL for an IP literal */
-    const char *ca;   /* NULL: no trust anchors */
-    double timeout_s;
-    uint64_t timeout_ns, budget_end;
-    struct client *clients; /* client role, in th_backends order, after -b */
-    size_t n_clients;
-    unsigned accepted; /* TH_VBIT set of versions the server accepted */
-    int budget_spent;
-    json_t *notes;
-};
-
-static int has(const struct client *c, unsigned feature)
-{
-    return (c->caps.features & feature) != 0;
-}
-
-static int has_suite(const struct client *c, uint16_t suite)
-{
-    for (size_t i = 0; i < c->caps.n_suites; i++)
-        if (c->caps.suites[i] == suite)
-            return 1;
-    return 0;
-}
-
-/* A client that can run handshakes over our sockets with exactly these versions. */
-static int drives(const struct client *c, uint16_t version)
-{
-    return has(c, TH_CAP_DRIVER_IO) && has(c, TH_CAP_RESTRICT_VERSIONS) &&
-           (c->caps.versions & TH_VBIT(version));
-}
-
-/* The suites of c that run on version, in c's order. */
-static size_t suites_for(const struct client *c, uint16_t version, uint16_t *out)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < c->caps.n_suites; i++) {
-        const struct th_suite_info *s = th_suite_by_id(c->caps.suites[i]);
-        if (s && (th_suite_versions(s) & TH_VBIT(version)))
-            out[n++] = s->id;
-    }
-    return n;
-}
-
-TH_PRINTF(2, 3) static void note(struct probe *p, const char *fmt, ...)
+void th_probe_note(struct th_probe *p, const char *fmt, ...)
 {
     char buf[512];
     va_list ap;
@@ -341,15 +199,6 @@ static double ms(uint64_t ns)
 
 /* ---- one connection ---- */
 
-enum live_rc {
-    LIVE_OK,      /* the handshake completed */
-    LIVE_REFUSED, /* it failed: err says how */
-    LIVE_TIMEOUT, /* no answer in time */
-    LIVE_NO_CTX,  /* the backend would not take the configuration */
-    LIVE_NO_TCP,  /* the TCP connect failed */
-    LIVE_BUDGET,  /* the probe's time budget is spent: nothing was tried */
-};
-
 struct live {
     const struct th_backend *b;
     struct th_ctx *ctx;
@@ -360,14 +209,8 @@ struct live {
     int connected, handshaken;
 };
 
-static struct th_tls_config client_cfg(const struct probe *p, unsigned versions)
-{
-    struct th_tls_config cfg = {.role = TH_ROLE_CLIENT, .versions = versions, .sni = p->sni};
-    return cfg;
-}
-
 /* Drive the handshake until it ends or the deadline passes. */
-static enum live_rc drive_handshake(struct live *l, double timeout_s)
+static enum th_probe_live drive_handshake(struct live *l, double timeout_s)
 {
     uint64_t t0 = th_now_ns();
     for (;;) {
@@ -375,46 +218,46 @@ static enum live_rc drive_handshake(struct live *l, double timeout_s)
         if (st == TH_STEP_DONE) {
             l->handshake_ns = th_now_ns() - t0;
             l->handshaken = 1;
-            return LIVE_OK;
+            return TH_LIVE_OK;
         }
         if (st == TH_STEP_CLOSED)
             th_error_set(&l->err, TH_HANDSHAKE_FAILURE, 0, "close_notify during the handshake");
         if (st == TH_STEP_FAILED || st == TH_STEP_CLOSED)
-            return LIVE_REFUSED;
+            return TH_LIVE_REFUSED;
         int r = th_tcp_wait(l->tcp.fd, st == TH_STEP_WANT_WRITE, l->deadline);
         if (r == 0) {
             th_error_set(&l->err, TH_TIMEOUT, 0, "TLS handshake: no answer within %g s", timeout_s);
-            return LIVE_TIMEOUT;
+            return TH_LIVE_TIMEOUT;
         }
         if (r < 0) {
             th_error_set(&l->err, TH_IO_ERROR, errno, "poll: %s", strerror(errno));
-            return LIVE_REFUSED;
+            return TH_LIVE_REFUSED;
         }
     }
 }
 
-static enum live_rc tcp_open(struct probe *p, struct live *l)
+static enum th_probe_live tcp_open(struct th_probe *p, struct live *l)
 {
     int fd = th_tcp_connect(p->url.host, p->url.port, l->deadline, &l->connect_ns);
     if (fd == -2) {
         th_error_set(&l->err, TH_TIMEOUT, 0, "TCP connect to %s port %u: no answer within %g s",
                      p->url.host, p->url.port, p->timeout_s);
-        return LIVE_NO_TCP;
+        return TH_LIVE_NO_TCP;
     }
     if (fd < 0) {
         th_error_set(&l->err, TH_IO_ERROR, errno, "TCP connect to %s port %u: %s", p->url.host,
                      p->url.port, strerror(errno));
-        return LIVE_NO_TCP;
+        return TH_LIVE_NO_TCP;
     }
     th_tcp_init(&l->tcp, fd);
     l->connected = 1;
-    return LIVE_OK;
+    return TH_LIVE_OK;
 }
 
 /* A context, a TCP connection and a handshake, within --timeout. l is closed with
  * live_close whatever this returns. */
-static enum live_rc live_open(struct probe *p, const struct th_backend *b,
-                              const struct th_tls_config *cfg, struct live *l)
+static enum th_probe_live live_open(struct th_probe *p, const struct th_backend *b,
+                                    const struct th_tls_config *cfg, struct live *l)
 {
     memset(l, 0, sizeof(*l));
     l->b = b;
@@ -422,17 +265,17 @@ static enum live_rc live_open(struct probe *p, const struct th_backend *b,
     if (th_now_ns() >= p->budget_end) {
         th_error_set(&l->err, TH_TIMEOUT, 0, "the probe's %g s budget is spent", PROBE_BUDGET_S);
         if (!p->budget_spent++)
-            note(p, "stopped early: the probe's %g s time budget ran out", PROBE_BUDGET_S);
-        return LIVE_BUDGET;
+            th_probe_note(p, "stopped early: the probe's %g s time budget ran out", PROBE_BUDGET_S);
+        return TH_LIVE_BUDGET;
     }
     if (b->ctx_new(cfg, &l->ctx, &l->err) != 0)
-        return LIVE_NO_CTX;
+        return TH_LIVE_NO_CTX;
     l->deadline = th_now_ns() + p->timeout_ns;
-    enum live_rc rc = tcp_open(p, l);
-    if (rc != LIVE_OK)
+    enum th_probe_live rc = tcp_open(p, l);
+    if (rc != TH_LIVE_OK)
         return rc;
     if (b->conn_new(l->ctx, &l->tcp.io, NULL, &l->conn, &l->err) != 0)
-        return LIVE_NO_CTX;
+        return TH_LIVE_NO_CTX;
     return drive_handshake(l, p->timeout_s);
 }
 
@@ -454,22 +297,22 @@ static void live_close(struct live *l)
     l->connected = 0;
 }
 
-/* One handshake with cfg; what it negotiated in *neg when it completed. */
-static enum live_rc one_handshake(struct probe *p, const struct th_backend *b,
-                                  const struct th_tls_config *cfg, struct th_negotiated *neg,
-                                  struct th_error *err)
+/* probe_int.h: also every handshake of the enumeration. */
+enum th_probe_live th_probe_handshake(struct th_probe *p, const struct th_backend *b,
+                                      const struct th_tls_config *cfg, struct th_negotiated *neg,
+                                      struct th_error *err)
 {
     struct live l;
-    enum live_rc rc = live_open(p, b, cfg, &l);
+    enum th_probe_live rc = live_open(p, b, cfg, &l);
     memset(neg, 0, sizeof(*neg));
-    if (rc == LIVE_OK)
+    if (rc == TH_LIVE_OK)
         b->negotiated(l.conn, neg);
     *err = l.err;
     live_close(&l);
     return rc;
 }
 
-static json_t *error_json(const char *backend, const struct th_error *e)
+json_t *th_probe_error_json(const char *backend, const struct th_error *e)
 {
     json_t *o = json_object();
     if (backend)
@@ -541,7 +384,7 @@ static json_t *status_line_json(const char *buf, size_t got)
     return json_string(line);
 }
 
-static void first_byte(struct probe *p, struct live *l, json_t *r)
+static void first_byte(struct th_probe *p, struct live *l, json_t *r)
 {
     char req[1600], buf[STATUS_MAX];
     const char *lb = strchr(p->url.host, ':') ? "[" : "", *rb = *lb ? "]" : "";
@@ -560,7 +403,7 @@ static void first_byte(struct probe *p, struct live *l, json_t *r)
     json_object_set_new(r, "first_byte_ms", first ? json_real(ms(first - t0)) : json_null());
     json_object_set_new(r, "status_line", got ? status_line_json(buf, got) : json_null());
     if (!first)
-        json_object_set_new(r, "first_byte_error", error_json(NULL, &l->err));
+        json_object_set_new(r, "first_byte_error", th_probe_error_json(NULL, &l->err));
 }
 
 static json_t *tls_json(const struct live *l, const struct th_negotiated *neg,
@@ -584,7 +427,7 @@ static json_t *tls_json(const struct live *l, const struct th_negotiated *neg,
 }
 
 /* The handshake that completed: what it negotiated, the chain as sent, the GET. */
-static void describe_connection(struct probe *p, struct live *l, json_t *r)
+static void describe_connection(struct th_probe *p, struct live *l, json_t *r)
 {
     struct th_negotiated neg;
     struct th_peer_info peer;
@@ -594,34 +437,34 @@ static void describe_connection(struct probe *p, struct live *l, json_t *r)
     json_object_set_new(r, "tls", tls_json(l, &neg, have_peer ? &peer : NULL));
     json_object_set_new(r, "chain", th_probe_chain_json(peer.chain, peer.chain_len));
     if (!l->b->peer_info)
-        note(p, "%s cannot show the certificate chain", l->b->name);
+        th_probe_note(p, "%s cannot show the certificate chain", l->b->name);
     free(peer.chain);
     first_byte(p, l, r);
 }
 
 /* The first client backend with driver I/O connects as a default client would:
  * TLS 1.2 and 1.3, the library's suites, verification off. -1: no TCP connection. */
-static int timed_connection(struct probe *p, json_t *r)
+static int timed_connection(struct th_probe *p, json_t *r)
 {
-    const struct client *c = NULL;
+    const struct th_probe_client *c = NULL;
     for (size_t i = 0; i < p->n_clients && !c; i++)
-        if (has(&p->clients[i], TH_CAP_DRIVER_IO))
+        if (th_probe_has(&p->clients[i], TH_CAP_DRIVER_IO))
             c = &p->clients[i];
     unsigned versions = c->caps.versions & MODERN_VERSIONS;
-    struct th_tls_config cfg = client_cfg(p, versions ? versions : c->caps.versions);
+    struct th_tls_config cfg = th_probe_client_cfg(p, versions ? versions : c->caps.versions);
     struct live l;
-    enum live_rc rc = live_open(p, c->b, &cfg, &l);
+    enum th_probe_live rc = live_open(p, c->b, &cfg, &l);
     json_object_set_new(r, "connect_ms", l.connected ? json_real(ms(l.connect_ns)) : json_null());
-    if (rc == LIVE_OK) {
+    if (rc == TH_LIVE_OK) {
         describe_connection(p, &l, r);
     } else {
-        json_object_set_new(r, "tls", error_json(c->b->name, &l.err));
+        json_object_set_new(r, "tls", th_probe_error_json(c->b->name, &l.err));
         json_object_set_new(r, "chain", json_array());
         json_object_set_new(r, "first_byte_ms", json_null());
         json_object_set_new(r, "status_line", json_null());
     }
     /* no TCP, or no answer to a ClientHello: every later handshake would wait too */
-    int gone = rc == LIVE_NO_TCP || rc == LIVE_TIMEOUT;
+    int gone = rc == TH_LIVE_NO_TCP || rc == TH_LIVE_TIMEOUT;
     if (gone)
         json_object_set_new(r, "error", json_string(l.err.text));
     live_close(&l);
@@ -630,23 +473,23 @@ static int timed_connection(struct probe *p, json_t *r)
 
 /* ---- verification by each client backend ---- */
 
-static json_t *verify_with(struct probe *p, const struct client *c)
+static json_t *verify_with(struct th_probe *p, const struct th_probe_client *c)
 {
     unsigned versions = c->caps.versions & MODERN_VERSIONS;
-    struct th_tls_config cfg = client_cfg(p, versions ? versions : c->caps.versions);
+    struct th_tls_config cfg = th_probe_client_cfg(p, versions ? versions : c->caps.versions);
     cfg.verify = 1;
     cfg.ca_file = p->ca;
     cfg.hostname = p->name;
     const char *why = NULL;
-    if (is_ip_literal(p->name) && !has(c, TH_CAP_IP_SAN)) {
+    if (is_ip_literal(p->name) && !th_probe_has(c, TH_CAP_IP_SAN)) {
         cfg.hostname = NULL;
         why = "cannot check an IP address against the certificate: the chain was checked "
               "without the name";
     }
     struct th_error e = {0};
-    if (has(c, TH_CAP_DRIVER_IO)) {
+    if (th_probe_has(c, TH_CAP_DRIVER_IO)) {
         struct live l;
-        if (live_open(p, c->b, &cfg, &l) != LIVE_OK)
+        if (live_open(p, c->b, &cfg, &l) != TH_LIVE_OK)
             e = l.err;
         live_close(&l);
     } else {
@@ -658,290 +501,27 @@ static json_t *verify_with(struct probe *p, const struct client *c)
             th_error_set(&e, TH_INTERNAL_ERROR, rc, "fetch failed without saying why");
         free(res.body);
     }
-    json_t *o = error_json(c->b->name, &e);
+    json_t *o = th_probe_error_json(c->b->name, &e);
     if (why)
         json_object_set_new(o, "note", json_string(why));
     return o;
 }
 
-static json_t *verification(struct probe *p)
+static json_t *verification(struct th_probe *p)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < p->n_clients; i++) {
-        const struct client *c = &p->clients[i];
-        if (has(c, TH_CAP_DRIVER_IO) || (has(c, TH_CAP_OWN_SOCKET) && c->b->fetch))
+        const struct th_probe_client *c = &p->clients[i];
+        if (th_probe_has(c, TH_CAP_DRIVER_IO) ||
+            (th_probe_has(c, TH_CAP_OWN_SOCKET) && c->b->fetch))
             json_array_append_new(a, verify_with(p, c));
     }
     return a;
 }
 
-/* ---- 2. versions ---- */
-
-/* One version alone, with every suite the client has for it when it can pin them
- * (a library's defaults may leave out what an old server needs). */
-static enum live_rc offer_version(struct probe *p, const struct client *c, uint16_t v,
-                                  struct th_negotiated *neg, struct th_error *err)
-{
-    struct th_tls_config cfg = client_cfg(p, TH_VBIT(v));
-    if (has(c, TH_CAP_RESTRICT_SUITES))
-        cfg.n_suites = suites_for(c, v, cfg.suites);
-    enum live_rc rc = one_handshake(p, c->b, &cfg, neg, err);
-    if (rc == LIVE_NO_CTX && cfg.n_suites) {
-        cfg.n_suites = 0;
-        rc = one_handshake(p, c->b, &cfg, neg, err);
-    }
-    return rc;
-}
-
-static void probe_version(struct probe *p, uint16_t v, json_t *vers, json_t *refusals)
-{
-    const char *name = th_version_name(v);
-    const struct client *c = NULL;
-    for (size_t i = 0; i < p->n_clients && !c; i++)
-        if (drives(&p->clients[i], v))
-            c = &p->clients[i];
-    if (!c) {
-        json_object_set_new(vers, name, json_null());
-        note(p, "TLS %s not tested: no client backend here can offer it alone", name);
-        return;
-    }
-    struct th_negotiated neg;
-    struct th_error err = {0};
-    enum live_rc rc = offer_version(p, c, v, &neg, &err);
-    if (rc == LIVE_OK && neg.version != v) {
-        rc = LIVE_REFUSED;
-        th_error_set(&err, TH_PROTOCOL_VERSION, neg.version, "offered TLS %s alone, got TLS %s",
-                     name, th_version_name(neg.version));
-    }
-    if (rc == LIVE_OK) {
-        p->accepted |= TH_VBIT(v);
-        json_object_set_new(vers, name, json_true());
-        return;
-    }
-    /* no answer is not a refusal: the version stays undetermined */
-    int known = rc == LIVE_REFUSED;
-    json_object_set_new(vers, name, known ? json_false() : json_null());
-    json_object_set_new(refusals, name, error_json(c->b->name, &err));
-}
-
-static void probe_versions(struct probe *p, json_t *r)
-{
-    json_t *vers = json_object(), *refusals = json_object();
-    for (size_t i = 0; i < TH_PROBE_N_VERSIONS; i++)
-        probe_version(p, th_probe_versions[i], vers, refusals);
-    json_object_set_new(r, "versions", vers);
-    json_object_set_new(r, "version_refusals", refusals);
-}
-
-/* ---- 3. suites ---- */
-
-struct offer_arg {
-    struct probe *p;
-    const struct client *c;
-    uint16_t version;
-};
-
-static enum th_offer offer_suites(void *arg, const uint16_t *suites, size_t n, uint16_t *chosen)
-{
-    struct offer_arg *a = arg;
-    struct th_tls_config cfg = client_cfg(a->p, TH_VBIT(a->version));
-    memcpy(cfg.suites, suites, n * sizeof(*suites));
-    cfg.n_suites = n;
-    struct th_negotiated neg;
-    struct th_error err;
-    switch (one_handshake(a->p, a->c->b, &cfg, &neg, &err)) {
-    case LIVE_OK:
-        *chosen = neg.suite;
-        return neg.version == a->version ? TH_OFFER_ACCEPTED : TH_OFFER_REFUSED;
-    case LIVE_REFUSED: return TH_OFFER_REFUSED;
-    case LIVE_NO_CTX: return TH_OFFER_UNABLE;
-    default: return TH_OFFER_STOP;
-    }
-}
-
-/* The suites of version v split by client: each to the first client that has it
- * and can pin a suite list. */
-struct split {
-    uint16_t *suites[16];
-    size_t n[16];
-    size_t n_clients;
-};
-
-static int assigned(const struct split *s, size_t upto, uint16_t id)
-{
-    for (size_t i = 0; i < upto; i++)
-        for (size_t j = 0; j < s->n[i]; j++)
-            if (s->suites[i][j] == id)
-                return 1;
-    return 0;
-}
-
-static void split_suites(const struct probe *p, uint16_t v, struct split *s)
-{
-    uint16_t mine[TH_MAX_SUITES];
-    memset(s, 0, sizeof(*s));
-    s->n_clients = p->n_clients < 16 ? p->n_clients : 16;
-    for (size_t i = 0; i < s->n_clients; i++) {
-        const struct client *c = &p->clients[i];
-        s->suites[i] = th_xcalloc(TH_MAX_SUITES, sizeof(uint16_t));
-        if (!drives(c, v) || !has(c, TH_CAP_RESTRICT_SUITES))
-            continue;
-        size_t n = suites_for(c, v, mine);
-        for (size_t j = 0; j < n; j++)
-            if (!assigned(s, i + 1, mine[j]))
-                s->suites[i][s->n[i]++] = mine[j];
-    }
-}
-
-static void split_free(struct split *s)
-{
-    for (size_t i = 0; i < s->n_clients; i++)
-        free(s->suites[i]);
-}
-
-static void add_names(json_t *a, const uint16_t *ids, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const struct th_suite_info *s = th_suite_by_id(ids[i]);
-        json_array_append_new(a, s ? json_string(s->name) : json_sprintf("0x%04X", ids[i]));
-    }
-}
-
-/* The IANA suites of version v that no client was given: none here can offer them. */
-static void add_unoffered(const struct split *s, uint16_t v, json_t *untested)
-{
-    for (size_t i = 0; i < th_suite_count(); i++) {
-        const struct th_suite_info *si = th_suite_at(i);
-        if ((th_suite_versions(si) & TH_VBIT(v)) && !assigned(s, s->n_clients, si->id))
-            json_array_append_new(untested, json_string(si->name));
-    }
-}
-
-static void enum_report(struct probe *p, const struct client *c, uint16_t v,
-                        const struct th_probe_enum *e)
-{
-    const struct th_suite_info *rogue = th_suite_by_id(e->rogue);
-    if (e->stopped)
-        note(p, "TLS %s suites with %s: stopped early (no answer); the list may be incomplete",
-             th_version_name(v), c->b->name);
-    if (e->rogue)
-        note(p, "TLS %s: the server chose %s (0x%04X), which %s had not offered",
-             th_version_name(v), rogue ? rogue->name : "an unknown suite", e->rogue, c->b->name);
-}
-
-/* A pair of accepted suites offered in both orders by a client that has both. */
-static enum th_server_order order_of_pair(struct probe *p, uint16_t v, uint16_t x, uint16_t y)
-{
-    enum th_server_order o = TH_ORDER_UNTESTED;
-    for (size_t i = 0; i < p->n_clients && o == TH_ORDER_UNTESTED; i++) {
-        const struct client *c = &p->clients[i];
-        if (!drives(c, v) || !has(c, TH_CAP_RESTRICT_SUITES) || !has_suite(c, x) ||
-            !has_suite(c, y))
-            continue;
-        struct offer_arg a = {p, c, v};
-        o = th_probe_server_order(offer_suites, &a, x, y);
-    }
-    return o;
-}
-
-/* The first pair of the first ORDER_PAIRS accepted suites some client can offer in
- * both orders (GnuTLS cannot pin every order: its priority strings sort by key
- * exchange first). Pairs that cannot be offered cost no handshake. */
-#define ORDER_PAIRS 8
-static enum th_server_order order_of(struct probe *p, uint16_t v, const uint16_t *acc, size_t n)
-{
-    if (n < 2)
-        return TH_ORDER_NA;
-    enum th_server_order o = TH_ORDER_UNTESTED;
-    size_t lim = n < ORDER_PAIRS ? n : ORDER_PAIRS;
-    for (size_t i = 0; i < lim && o == TH_ORDER_UNTESTED; i++)
-        for (size_t j = i + 1; j < lim && o == TH_ORDER_UNTESTED; j++)
-            o = order_of_pair(p, v, acc[i], acc[j]);
-    return o;
-}
-
-static void probe_suites_of(struct probe *p, uint16_t v, json_t *suites, json_t *order,
-                            json_t *untested)
-{
-    struct split s;
-    struct th_probe_enum e;
-    uint16_t *acc = th_xcalloc(th_suite_count() + 1, sizeof(uint16_t));
-    size_t n_acc = 0;
-    json_t *list = json_array(), *left = json_array();
-    split_suites(p, v, &s);
-    for (size_t i = 0; i < s.n_clients; i++) {
-        if (!s.n[i])
-            continue;
-        struct offer_arg a = {p, &p->clients[i], v};
-        th_probe_enumerate(offer_suites, &a, s.suites[i], s.n[i], &e);
-        enum_report(p, &p->clients[i], v, &e);
-        for (size_t j = 0; j < e.n_accepted && n_acc < th_suite_count(); j++)
-            acc[n_acc++] = e.accepted[j];
-        add_names(left, e.untested, e.n_untested);
-    }
-    add_names(list, acc, n_acc);
-    add_unoffered(&s, v, left);
-    const char *name = th_version_name(v);
-    json_object_set_new(suites, name, list);
-    json_object_set_new(order, name, json_string(th_probe_order_name(order_of(p, v, acc, n_acc))));
-    json_object_set_new(untested, name, left);
-    split_free(&s);
-    free(acc);
-}
-
-static void probe_suites(struct probe *p, json_t *r)
-{
-    json_t *suites = json_object(), *order = json_object(), *untested = json_object();
-    for (size_t i = 0; i < TH_PROBE_N_VERSIONS; i++)
-        if (p->accepted & TH_VBIT(th_probe_versions[i]))
-            probe_suites_of(p, th_probe_versions[i], suites, order, untested);
-    json_object_set_new(r, "suites", suites);
-    json_object_set_new(r, "server_order", order);
-    json_object_set_new(r, "not_tested", untested);
-}
-
-/* ---- 4. groups, with TLS 1.3 ---- */
-
-static int group_listed(const json_t *a, const char *name)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(a, i, v) if (!strcmp(json_string_value(v), name)) return 1;
-    return 0;
-}
-
-static void probe_groups(struct probe *p, json_t *r)
-{
-    json_t *groups = json_object(), *acc = json_array(), *tried = json_array();
-    for (size_t i = 0; i < p->n_clients && (p->accepted & TH_VBIT(TH_TLS13)); i++) {
-        const struct client *c = &p->clients[i];
-        if (!drives(c, TH_TLS13) || !has(c, TH_CAP_RESTRICT_GROUPS))
-            continue;
-        for (size_t j = 0; j < c->caps.n_groups; j++) {
-            const struct th_group_info *g = th_group_by_id(c->caps.groups[j]);
-            if (!g || group_listed(tried, g->name))
-                continue;
-            json_array_append_new(tried, json_string(g->name));
-            struct th_tls_config cfg = client_cfg(p, TH_VBIT(TH_TLS13));
-            cfg.groups[0] = g->id;
-            cfg.n_groups = 1;
-            struct th_negotiated neg;
-            struct th_error err;
-            if (one_handshake(p, c->b, &cfg, &neg, &err) == LIVE_OK && neg.group == g->id)
-                json_array_append_new(acc, json_string(g->name));
-        }
-    }
-    if (p->accepted & TH_VBIT(TH_TLS13))
-        json_object_set_new(groups, "1.3", acc);
-    else
-        json_decref(acc);
-    json_decref(tried);
-    json_object_set_new(r, "groups", groups);
-}
-
 /* ---- the whole probe ---- */
 
-static json_t *report_new(const struct probe *p)
+static json_t *report_new(const struct th_probe *p)
 {
     json_t *r = json_object();
     json_object_set_new(r, "schema", json_string(SCHEMA));
@@ -956,7 +536,7 @@ static json_t *report_new(const struct probe *p)
 }
 
 /* A name that does not resolve says so in its own words, not as "No route to host". */
-static int resolves(struct probe *p, json_t *r)
+static int resolves(struct th_probe *p, json_t *r)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
     int e = getaddrinfo(p->url.host, NULL, &hints, &ai);
@@ -971,7 +551,7 @@ static int resolves(struct probe *p, json_t *r)
 }
 
 /* The report, and the exit status in *status. */
-static json_t *probe_run(struct probe *p, int *status)
+static json_t *probe_run(struct th_probe *p, int *status)
 {
     json_t *r = report_new(p);
     uint64_t t0 = th_now_ns();
@@ -982,9 +562,9 @@ static json_t *probe_run(struct probe *p, int *status)
         *status = EXIT_FAILED;
     } else {
         json_object_set_new(r, "verification", verification(p));
-        probe_versions(p, r);
-        probe_suites(p, r);
-        probe_groups(p, r);
+        th_probe_enum_versions(p, r);
+        th_probe_enum_suites(p, r);
+        th_probe_enum_groups(p, r);
         *status = p->accepted ? 0 : EXIT_FAILED;
     }
     json_object_set_new(r, "notes", p->notes);
@@ -1063,7 +643,7 @@ static int parse_opts(int argc, char **argv, struct probe_opts *o)
 }
 
 /* -b names, or every backend: those with the client role. */
-static int pick_clients(struct probe *p, const char *list)
+static int pick_clients(struct th_probe *p, const char *list)
 {
     p->clients = th_xcalloc(th_backend_count() + 1, sizeof(*p->clients));
     for (size_t i = 0; th_backends[i]; i++) {
@@ -1077,14 +657,14 @@ static int pick_clients(struct probe *p, const char *list)
             if (!named)
                 continue;
         }
-        struct client *c = &p->clients[p->n_clients];
+        struct th_probe_client *c = &p->clients[p->n_clients];
         c->b = b;
         b->caps(&c->caps);
         if (c->caps.roles & TH_ROLE_CLIENT)
             p->n_clients++;
     }
     for (size_t i = 0; i < p->n_clients; i++)
-        if (has(&p->clients[i], TH_CAP_DRIVER_IO))
+        if (th_probe_has(&p->clients[i], TH_CAP_DRIVER_IO))
             return 0;
     return -1;
 }
@@ -1100,7 +680,7 @@ static int check_backends(const char *list)
     return rc;
 }
 
-static int probe_setup(struct probe *p, const struct probe_opts *o)
+static int probe_setup(struct th_probe *p, const struct probe_opts *o)
 {
     char err[256];
     memset(p, 0, sizeof(*p));
@@ -1121,7 +701,7 @@ static int probe_setup(struct probe *p, const struct probe_opts *o)
 int th_probe_cmd(int argc, char **argv)
 {
     struct probe_opts o;
-    struct probe p;
+    struct th_probe p;
     int status = parse_opts(argc, argv, &o);
     if (status == 0)
         status = probe_setup(&p, &o);
