@@ -424,7 +424,7 @@ TH_MUST_CHECK static int set_groups_openssl(struct fetch *fx, struct th_error *e
 TH_MUST_CHECK static int set_tls_openssl(struct fetch *fx, struct th_error *err)
 {
     /* the same libssl as the OpenSSL backend's: its top version needs a suite */
-    unsigned v = th_ossl_effective_versions(fx->cfg);
+    unsigned v = th_versions_effective(fx->cfg->versions, fx->cfg->suites, fx->cfg->n_suites);
     long sv;
     TH_GUARD(ssl_version(v, &sv, err));
     SET(fx, CURLOPT_SSLVERSION, sv);

@@ -390,24 +390,6 @@ static void prio_add_once(char *buf, size_t cap, const char *name)
     prio_add(buf, cap, item);
 }
 
-/* A priority string enables kx x cipher x mac, and a TLS 1.3 suite needs only its
- * cipher and mac: a list of TLS 1.2 suites alone would also enable the TLS 1.3 suite
- * of the same cipher. So, as in the OpenSSL backend, the top version is cut to the
- * highest one the list has a suite for; lower versions stay offered, so a mismatch
- * still reads as no_shared_cipher. */
-static unsigned effective_versions(const struct th_tls_config *cfg)
-{
-    unsigned runnable = 0;
-    for (size_t i = 0; i < cfg->n_suites; i++) {
-        const struct th_suite_info *s = th_suite_by_id(cfg->suites[i]);
-        runnable |= s ? th_suite_versions(s) : 0;
-    }
-    uint16_t top = th_versions_highest(cfg->versions & runnable);
-    if (!cfg->n_suites || !top)
-        return cfg->versions;
-    return cfg->versions & (TH_VBIT(top) | (TH_VBIT(top) - 1));
-}
-
 TH_MUST_CHECK static int add_suites(char *buf, size_t cap, const struct th_tls_config *cfg,
                                     struct th_error *err)
 {
@@ -499,7 +481,10 @@ TH_MUST_CHECK static int set_priority(struct th_ctx *t, const struct th_tls_conf
                                       struct th_error *err)
 {
     char buf[2048] = "NORMAL";
-    unsigned versions = effective_versions(cfg);
+    /* A priority string enables kx x cipher x mac, and a TLS 1.3 suite needs only its
+     * cipher and mac: a list of TLS 1.2 suites alone would also enable the TLS 1.3
+     * suite of the same cipher, so the top version is cut as in the OpenSSL backend. */
+    unsigned versions = th_versions_effective(cfg->versions, cfg->suites, cfg->n_suites);
     t->versions = versions;
     /* NORMAL still allows TLS 1.1 and 1.0: always name the exact range. */
     prio_add(buf, sizeof(buf), "-VERS-ALL");

@@ -604,32 +604,15 @@ static void ossl_ctx_free(struct th_ctx *t)
     free(t);
 }
 
-/* OpenSSL's client refuses to start ("No ciphers enabled for max supported SSL/TLS
- * version") when its top version has no suite in the list, so a list of TLS 1.2
- * suites alone caps the range at 1.2 - which is what offering only those suites
- * means anyway. Only the top is cut: lower versions without a suite stay offered,
- * so a mismatch still reads as no_shared_cipher. No overlap at all is left for the
- * handshake to report. */
-unsigned th_ossl_effective_versions(const struct th_tls_config *cfg)
-{
-    unsigned runnable = 0;
-    for (size_t i = 0; i < cfg->n_suites; i++) {
-        const struct th_suite_info *s = th_suite_by_id(cfg->suites[i]);
-        runnable |= s ? th_suite_versions(s) : 0;
-    }
-    uint16_t top = th_versions_highest(cfg->versions & runnable);
-    if (!cfg->n_suites || !top)
-        return cfg->versions;
-    return cfg->versions & (TH_VBIT(top) | (TH_VBIT(top) - 1));
-}
-
 TH_MUST_CHECK static int configure(struct th_ctx *t, const struct th_tls_config *cfg,
                                    struct th_error *err)
 {
     int seclevel = security_level(cfg);
     if (seclevel >= 0)
         SSL_CTX_set_security_level(t->ssl, seclevel);
-    TH_GUARD(set_versions(t->ssl, th_ossl_effective_versions(cfg), err));
+    /* its top version needs a suite in the list (see th_versions_effective) */
+    TH_GUARD(set_versions(t->ssl, th_versions_effective(cfg->versions, cfg->suites, cfg->n_suites),
+                          err));
     if (cfg->n_suites)
         TH_GUARD(set_suites(t->ssl, cfg, seclevel, err));
     TH_GUARD(set_groups(t->ssl, cfg, err));

@@ -19,11 +19,6 @@ enum th_outcome th_ossl_verify_outcome(int x509_err, X509 *cert);
  * included. */
 enum th_outcome th_ossl_reason_outcome(int reason);
 
-/* The versions a client or server is set to: OpenSSL refuses to start when the top
- * version has no suite in the list, so the top is cut to the highest one the list
- * has a suite for. */
-unsigned th_ossl_effective_versions(const struct th_tls_config *cfg);
-
 /* OpenSSL's name for an IANA group (for set1_groups_list); NULL when unknown. */
 const char *th_ossl_group_name(uint16_t iana);
 

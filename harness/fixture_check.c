@@ -50,14 +50,7 @@ int th_fx_lists_kind(const struct th_tls_config *cfg, int want13)
 void th_fx_effective(const struct th_tls_config *in, struct th_tls_config *out)
 {
     *out = *in;
-    unsigned runnable = 0;
-    for (size_t i = 0; i < in->n_suites; i++) {
-        const struct th_suite_info *s = th_suite_by_id(in->suites[i]);
-        runnable |= s ? th_suite_versions(s) : 0;
-    }
-    uint16_t top = th_versions_highest(in->versions & runnable);
-    if (in->n_suites && top)
-        out->versions = in->versions & (TH_VBIT(top) | (TH_VBIT(top) - 1));
+    out->versions = th_versions_effective(in->versions, in->suites, in->n_suites);
 }
 
 TH_PRINTF(3, 4) static const char *why(char *buf, size_t cap, const char *fmt, ...)

@@ -107,3 +107,22 @@ uint16_t th_versions_highest(unsigned set)
             return v;
     return 0;
 }
+
+/* OpenSSL's client refuses to start ("No ciphers enabled for max supported SSL/TLS
+ * version") when its top version has no suite in the list, and a GnuTLS priority
+ * string naming TLS 1.2 suites also enables the TLS 1.3 suite of the same cipher;
+ * offering only 1.2 suites means offering at most 1.2 anyway. Only the top is cut:
+ * lower versions without a suite stay offered, so a mismatch still reads as
+ * no_shared_cipher. No overlap at all is left for the handshake to report. */
+unsigned th_versions_effective(unsigned versions, const uint16_t *list, size_t n_list)
+{
+    unsigned runnable = 0;
+    for (size_t i = 0; i < n_list; i++) {
+        const struct th_suite_info *s = th_suite_by_id(list[i]);
+        runnable |= s ? th_suite_versions(s) : 0;
+    }
+    uint16_t top = th_versions_highest(versions & runnable);
+    if (!n_list || !top)
+        return versions;
+    return versions & (TH_VBIT(top) | (TH_VBIT(top) - 1));
+}

@@ -43,6 +43,14 @@ const struct th_group_info *th_group_by_name(const char *name);
 uint16_t th_versions_lowest(unsigned set);
 uint16_t th_versions_highest(unsigned set);
 
+/* The versions a library is told, given a TH_VBIT set and a list of IANA suite ids:
+ * the top is cut to the highest version the list has a suite for, lower versions
+ * stay. An empty list, or one with no suite on any of the versions, leaves the set
+ * as is.
+ * Shared by the OpenSSL, curl-openssl and GnuTLS backends (GnuTLS builds without
+ * OpenSSL), so their ranges cannot drift apart. */
+unsigned th_versions_effective(unsigned versions, const uint16_t *list, size_t n_list);
+
 /* "1.2" <-> 0x0303. Parse returns 0 or -1. */
 int th_version_parse(const char *s, uint16_t *out);
 const char *th_version_name(uint16_t v); /* "1.2", or "unknown" */

@@ -92,10 +92,45 @@ static void test_iana(void)
     is_int(th_versions_highest(0), 0, "highest of nothing is 0");
 }
 
+static void test_versions_effective(void)
+{
+    const unsigned v10 = TH_VBIT(TH_TLS10), v11 = TH_VBIT(TH_TLS11), v12 = TH_VBIT(TH_TLS12),
+                   v13 = TH_VBIT(TH_TLS13);
+    const uint16_t gcm12[] = {0x009C};         /* TLS_RSA_WITH_AES_128_GCM_SHA256: 1.2 */
+    const uint16_t cbc[] = {0xC013};           /* ..._AES_128_CBC_SHA: 1.0 to 1.2 */
+    const uint16_t aes13[] = {0x1301};         /* TLS 1.3 only */
+    const uint16_t mixed[] = {0xC013, 0x1301}; /* 1.0 to 1.3 */
+    const uint16_t unknown[] = {0xFFFF};
+    const uint16_t unknown_gcm12[] = {0xFFFF, 0x009C};
+    is_int(th_versions_effective(TH_VERSIONS_ALL, NULL, 0), TH_VERSIONS_ALL,
+           "empty suite list leaves every version");
+    is_int(th_versions_effective(0, NULL, 0), 0, "empty set stays empty");
+    is_int(th_versions_effective(TH_VERSIONS_ALL, gcm12, 1), v10 | v11 | v12,
+           "1.2 suites alone cut the top to 1.2, lower versions stay");
+    is_int(th_versions_effective(TH_VERSIONS_ALL, cbc, 1), v10 | v11 | v12,
+           "CBC suites alone cut the top to 1.2");
+    is_int(th_versions_effective(v10 | v12 | v13, gcm12, 1), v10 | v12,
+           "a hole below the cut stays a hole");
+    is_int(th_versions_effective(TH_VERSIONS_ALL, aes13, 1), TH_VERSIONS_ALL,
+           "a 1.3 suite keeps the top at 1.3");
+    is_int(th_versions_effective(TH_VERSIONS_ALL, mixed, 2), TH_VERSIONS_ALL,
+           "1.2 and 1.3 suites keep every version");
+    is_int(th_versions_effective(v10 | v11 | v12, aes13, 1), v10 | v11 | v12,
+           "no listed suite runs on any version: set left for the handshake");
+    is_int(th_versions_effective(v10 | v11, gcm12, 1), v10 | v11,
+           "1.2 suite with 1.0+1.1: no overlap, set left as is");
+    is_int(th_versions_effective(TH_VERSIONS_ALL, unknown, 1), TH_VERSIONS_ALL,
+           "unknown suite id alone runs nowhere: set left as is");
+    is_int(th_versions_effective(TH_VERSIONS_ALL, unknown_gcm12, 2), v10 | v11 | v12,
+           "unknown id is skipped, the known 1.2 suite still cuts");
+    is_int(th_versions_effective(v13, gcm12, 1), v13, "1.3 alone with a 1.2 suite stays 1.3");
+}
+
 int main(void)
 {
     test_outcomes();
     test_alerts();
     test_iana();
+    test_versions_effective();
     return done_testing();
 }
