@@ -5,6 +5,7 @@
 #   make deps       install the Debian packages the project needs
 #   make SANITIZE=address,undefined check    the sanitizer build, in its own folder
 #   make V=1        show the commands
+#   make WERROR=1   warnings are errors (the default when CI=true)
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -26,7 +27,14 @@ endif
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
-TH_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP $(SANFLAGS) $(SANFLAGS_EXTRA)
+# CI (CI=true) builds with WERROR=1: a new warning fails it; users' builds only warn.
+ifeq ($(CI),true)
+WERROR ?= 1
+endif
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+TH_CFLAGS := -std=c11 -D_GNU_SOURCE -I. $(WARN) -MMD -MP $(SANFLAGS) $(SANFLAGS_EXTRA)
 TH_LDFLAGS := $(SANFLAGS)
 LIBS := -lpthread -lm
 
@@ -83,10 +91,12 @@ endif
 GIT_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 TH_CFLAGS += -DTH_VERSION='"0.1.0-$(GIT_VERSION)"' -DTH_BUILD_FLAGS='"$(strip $(CFLAGS) $(SANFLAGS))"'
 
-HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
+# the driver's rooms, one folder per concern (harness/README.md); the CLI's files make
+# the program, everything else is the library the tests link too.
+HARNESS_SRC := $(filter-out harness/cli/%,$(wildcard harness/*/*.c))
 LIB_SRC := $(HARNESS_SRC) backends/registry.c $(BACKEND_SRC)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
-MAIN_OBJ := $(BUILD)/harness/main.o
+CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard harness/cli/*.c))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 # a backend's test builds only when that backend is compiled in
@@ -95,15 +105,16 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
+# ./tlsharness is the default build's; any other build folder keeps its own program.
 BIN := tlsharness
-ifneq ($(SANITIZE),)
+ifneq ($(BUILD),build)
 BIN := $(BUILD)/tlsharness
 endif
 
 .PHONY: all run check check-only deps test-bins clean install format format-check fuzz bench bench-load
 all: $(BIN)
 
-$(BIN): $(LIB_OBJ) $(MAIN_OBJ)
+$(BIN): $(LIB_OBJ) $(CLI_OBJ)
 ifneq ($(MISSING),)
 	@echo "tlsharness: missing libraries: $(MISSING) (run 'make deps')" >&2; exit 2
 endif
@@ -187,18 +198,18 @@ bench-load: all
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tlsharness
 	install -d $(DESTDIR)$(PREFIX)/share/tlsharness/fixtures
-	install -m 0644 harness/fixtures/* $(DESTDIR)$(PREFIX)/share/tlsharness/fixtures/
+	install -m 0644 harness/fixture/templates/* $(DESTDIR)$(PREFIX)/share/tlsharness/fixtures/
 
 format:
-	clang-format -i harness/*.[ch] backends/*.[ch] tests/unit/*.c tests/tools/*.c tests/fuzz/*.c tests/*.h
+	clang-format -i harness/*/*.[ch] backends/*.[ch] tests/unit/*.c tests/tools/*.c tests/fuzz/*.c tests/*.h
 
 format-check:
-	$(Q)clang-format --dry-run -Werror harness/*.[ch] backends/*.[ch] tests/unit/*.c tests/tools/*.c tests/fuzz/*.c tests/*.h
+	$(Q)clang-format --dry-run -Werror harness/*/*.[ch] backends/*.[ch] tests/unit/*.c tests/tools/*.c tests/fuzz/*.c tests/*.h
 
 clean:
 	rm -rf build build-sanitize build-fuzz tlsharness
 
 # the version string names the commit
-$(MAIN_OBJ): $(wildcard .git/index)
+$(BUILD)/harness/cli/main.o: $(wildcard .git/index)
 
--include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d)

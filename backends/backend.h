@@ -22,8 +22,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../harness/iana.h"
-#include "../harness/outcome.h"
+#include "harness/vocab/iana.h"
+#include "harness/vocab/error.h"
+#include "harness/vocab/outcome.h"
 
 #define TH_MAX_SUITES 192
 #define TH_MAX_GROUPS 16

@@ -31,7 +31,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "../harness/util.h"
+#include "harness/vocab/util.h"
 #include "gnutls_map.h"
 #include "openssl_map.h"
 

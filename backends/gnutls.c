@@ -21,7 +21,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
-#include "../harness/util.h"
+#include "harness/vocab/util.h"
 #include "gnutls_map.h"
 
 /* ---- process-wide tables, built once ---- */

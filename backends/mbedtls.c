@@ -41,7 +41,7 @@
 #include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 
-#include "../harness/util.h"
+#include "harness/vocab/util.h"
 
 /* What the library can negotiate (its TLS 1.3 is not there in 2.28). */
 #define MB_VERSIONS (TH_VBIT(TH_TLS10) | TH_VBIT(TH_TLS11) | TH_VBIT(TH_TLS12))

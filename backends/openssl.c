@@ -26,7 +26,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
-#include "../harness/util.h"
+#include "harness/vocab/util.h"
 #include "openssl_map.h"
 
 /* ---- process-wide tables, built once ---- */

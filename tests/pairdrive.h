@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../backends/backend.h"
-#include "../harness/pki.h"
-#include "../harness/transport.h"
+#include "backends/backend.h"
+#include "harness/pki/pki.h"
+#include "harness/run/transport.h"
 
 #define V10 TH_VBIT(TH_TLS10)
 #define V11 TH_VBIT(TH_TLS11)

@@ -8,7 +8,7 @@
 # Environment: BUILD (object folder, default build), TH_BIN (default ./tlsharness),
 #   LOAD_SERVER=auto|fixture|own   auto: `tlsharness fixture nginx` when that command
 #       works, else an nginx started here from a temporary configuration that follows
-#       harness/fixtures/nginx.conf.in (one worker, keepalive_requests 1000000);
+#       harness/fixture/templates/nginx.conf.in (one worker, keepalive_requests 1000000);
 #   WRK_SECONDS (5), KA_REQUESTS (30000), NC_REQUESTS (800), CONNS (16),
 #   LOAD_BUDGET_S (110): no round starts that would likely end past it.
 #

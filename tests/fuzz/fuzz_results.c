@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../harness/compare.h"
+#include "harness/report/compare.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

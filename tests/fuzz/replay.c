@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../../harness/util.h"
+#include "harness/vocab/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

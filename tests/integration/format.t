@@ -5,7 +5,7 @@ if ! command -v clang-format > /dev/null; then
     echo "1..0 # SKIP clang-format is not installed"
     exit 0
 fi
-for f in harness/*.[ch] backends/*.[ch] tests/unit/*.c tests/tools/*.c tests/fuzz/*.c tests/*.h; do
+for f in harness/*/*.[ch] backends/*.[ch] tests/unit/*.c tests/tools/*.c tests/fuzz/*.c tests/*.h; do
     clang-format --dry-run -Werror "$f" > "$TMP/fmt" 2>&1
     rc=$?
     ok $rc "$f is formatted"

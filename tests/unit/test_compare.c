@@ -2,7 +2,7 @@
  * files of tests/data/results/ (good ones, and bad-*.json: one per kind of bad input,
  * each reported as FILE:LINE:COL) and on small documents built here. The results
  * reader's fuzz target is replayed over the same files at the end. */
-#include "../../harness/compare.h"
+#include "harness/report/compare.h"
 
 #include <glob.h>
 #include <jansson.h>

@@ -12,8 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../harness/serve.h"
-#include "../harness/util.h"
+#include "harness/http/serve.h"
+#include "harness/vocab/util.h"
 
 extern const struct th_backend th_backend_curl_openssl;
 extern const struct th_backend th_backend_curl_gnutls;

@@ -1,6 +1,6 @@
 /* The record fault filter: records reassembled from any split of the byte stream,
  * and each fault applied to exactly the chosen application-data record. */
-#include "../../harness/fault.h"
+#include "harness/run/fault.h"
 #include "tap.h"
 
 /* A record: type, version 3.3, length, then body bytes all equal to tag. */

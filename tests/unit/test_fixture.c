@@ -17,11 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../backends/backend.h"
-#include "../harness/fixture.h"
-#include "../harness/pki.h"
-#include "../harness/transport.h"
-#include "../harness/util.h"
+#include "backends/backend.h"
+#include "harness/fixture/fixture.h"
+#include "harness/pki/pki.h"
+#include "harness/run/transport.h"
+#include "harness/vocab/util.h"
 
 extern const struct th_backend th_backend_openssl;
 static const struct th_backend *const B = &th_backend_openssl;
@@ -1042,7 +1042,7 @@ static void test_templates(void)
             fclose(fp);
         }
         snprintf(path, sizeof(path), "%s/ffdhe2048.pem", dir);
-        copy_file("harness/fixtures/ffdhe2048.pem", path);
+        copy_file("harness/fixture/templates/ffdhe2048.pem", path);
         ok(th_fixture_start(d, &s, fxroot, 5, &f, err, sizeof(err)) == -1 &&
                strstr(err, "@NOSUCH@"),
            "templates: a name tlsharness does not fill fails the start (%s)", err);

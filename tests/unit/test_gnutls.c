@@ -14,7 +14,7 @@
 
 #include <gnutls/gnutls.h>
 
-#include "../harness/util.h"
+#include "harness/vocab/util.h"
 
 extern const struct th_backend th_backend_gnutls;
 extern const struct th_backend th_backend_openssl;

@@ -1,5 +1,5 @@
 /* The JSON position finder behind the scenario loader's FILE:LINE:COL. */
-#include "../../harness/jsonpos.h"
+#include "harness/vocab/jsonpos.h"
 
 #include "tap.h"
 

@@ -8,10 +8,10 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "../harness/load.h"
-#include "../harness/load_int.h"
-#include "../harness/serve.h"
-#include "../harness/util.h"
+#include "harness/http/load.h"
+#include "harness/http/load_int.h"
+#include "harness/http/serve.h"
+#include "harness/vocab/util.h"
 
 extern const struct th_backend th_backend_openssl;
 #ifdef TH_HAVE_GNUTLS

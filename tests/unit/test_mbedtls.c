@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../harness/util.h"
+#include "harness/vocab/util.h"
 
 extern const struct th_backend th_backend_mbedtls;
 extern const struct th_backend th_backend_openssl;

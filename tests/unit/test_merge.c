@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../harness/merge.h"
-#include "../../harness/util.h"
+#include "harness/report/merge.h"
+#include "harness/vocab/util.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/th-merge-XXXXXX";

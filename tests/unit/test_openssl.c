@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../harness/util.h"
+#include "harness/vocab/util.h"
 
 extern const struct th_backend th_backend_openssl;
 static const struct th_backend *const B = &th_backend_openssl;

@@ -1,6 +1,6 @@
 /* Run order: fixture cases grouped by server configuration, everything else first
  * and in plan order; the grouping key tells configurations apart. */
-#include "../../harness/order.h"
+#include "harness/scenario/order.h"
 
 #include "tap.h"
 

@@ -1,6 +1,6 @@
 /* The outcome vocabulary and IANA name mapping. */
-#include "../../harness/iana.h"
-#include "../../harness/outcome.h"
+#include "harness/vocab/iana.h"
+#include "harness/vocab/outcome.h"
 #include "tap.h"
 
 static void test_outcomes(void)

@@ -16,7 +16,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "../../harness/pki.h"
+#include "harness/pki/pki.h"
 #include "tap.h"
 
 static char dir[256];

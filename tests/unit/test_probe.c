@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/probe.h"
+#include "harness/probe/probe.h"
 
 /* ---- URLs ---- */
 

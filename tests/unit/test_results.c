@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../harness/env.h"
-#include "../harness/results.h"
+#include "harness/report/env.h"
+#include "harness/report/results.h"
 #include "tap.h"
 
 static const char *fake_version(void)

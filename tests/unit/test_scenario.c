@@ -1,6 +1,6 @@
 /* The scenario loader: defaults, expansion, skips, deviations, and every kind of
  * bad input reported as FILE:LINE:COL with the reason (tests/data/bad/). */
-#include "../../harness/scenario.h"
+#include "harness/scenario/scenario.h"
 
 #include <limits.h>
 #include <sys/stat.h>

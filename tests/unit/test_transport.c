@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../harness/transport.h"
-#include "../../harness/util.h"
+#include "harness/run/transport.h"
+#include "harness/vocab/util.h"
 #include "tap.h"
 
 static void test_memory(void)

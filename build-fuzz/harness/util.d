@@ -1,3 +1,0 @@
-build-fuzz/harness/util.o: harness/util.c harness/util.h
-
-harness/util.h:

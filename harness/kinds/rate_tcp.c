@@ -1,0 +1,212 @@
+/* handshake_rate over TCP on loopback: `concurrency` client threads connect to one
+ * listening socket served by as many server threads, each connection a full TLS
+ * handshake (or a resumed one) and a close_notify exchange, so that neither end
+ * resets a connection the other is still reading. Each thread's CPU time is its
+ * own, read at its start and end, so it includes the socket calls a real client
+ * and server make; every handshake is checked as in memory. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runner_int.h"
+#include "harness/run/transport.h"
+
+struct worker {
+    const struct th_case *k;
+    struct th_ctx *ctx;
+    struct th_session *sess;
+    int is_server, lfd;
+    uint16_t port;
+    uint64_t count, deadline; /* count 0: until end_ns */
+    uint64_t end_ns, finished_ns;
+    uint64_t cpu_ns, done;
+    int *stop; /* set once every client is done: servers leave */
+    char why[256];
+};
+
+/* Drive one call until DONE (or CLOSED when reading to the end), polling between. */
+static enum th_step drive(struct worker *w, struct th_tcp *t, struct th_conn *c, int reading,
+                          struct th_error *err)
+{
+    for (;;) {
+        enum th_step st;
+        if (reading) {
+            char sink[512];
+            size_t n = 0;
+            const struct th_backend *b = w->is_server ? w->k->server : w->k->client;
+            st = b->read(c, sink, sizeof(sink), &n, err);
+            if (st == TH_STEP_DONE)
+                continue; /* data (a ticket, say): keep reading until the close */
+        } else {
+            const struct th_backend *b = w->is_server ? w->k->server : w->k->client;
+            st = b->handshake(c, err);
+        }
+        if (st == TH_STEP_DONE || st == TH_STEP_CLOSED || st == TH_STEP_FAILED)
+            return st;
+        int r = th_tcp_wait(t->fd, st == TH_STEP_WANT_WRITE, w->deadline);
+        if (r <= 0) {
+            th_error_set(err, r == 0 ? TH_TIMEOUT : TH_IO_ERROR, 0, "%s",
+                         r == 0 ? "time limit" : "poll failed");
+            return TH_STEP_FAILED;
+        }
+    }
+}
+
+static int check_client(struct worker *w, struct th_conn *c)
+{
+    struct th_negotiated n;
+    w->k->client->negotiated(c, &n);
+    int want = w->k->rate.resume != TH_RESUME_NONE;
+    const struct th_expect *x = &w->k->expect;
+    if (n.resumed != want) {
+        snprintf(w->why, sizeof(w->why), "a handshake meant to be %s was %s: sample discarded",
+                 want ? "resumed" : "full", n.resumed ? "resumed" : "full");
+        return -1;
+    }
+    if ((x->version && n.version != x->version) || (x->suite && n.suite != x->suite) ||
+        (x->group && !want && n.group != x->group)) {
+        snprintf(w->why, sizeof(w->why),
+                 "a handshake negotiated %s, suite 0x%04X, group 0x%04X, "
+                 "not what the scenario pins: sample discarded",
+                 th_version_name(n.version), n.suite, n.group);
+        return -1;
+    }
+    return 0;
+}
+
+/* One connection: handshake, checks, close_notify both ways. */
+static int one(struct worker *w)
+{
+    const struct th_backend *b = w->is_server ? w->k->server : w->k->client;
+    int fd = w->is_server ? th_tcp_accept(w->lfd, w->deadline)
+                          : th_tcp_connect("127.0.0.1", w->port, w->deadline, NULL);
+    if (fd >= 0 && w->is_server && __atomic_load_n(w->stop, __ATOMIC_ACQUIRE)) {
+        close(fd); /* the wake-up call: every client is done */
+        return 1;
+    }
+    if (fd < 0) {
+        snprintf(w->why, sizeof(w->why), "%s: %s", w->is_server ? "accept" : "connect",
+                 fd == -2 ? "time limit" : strerror(errno));
+        return -1;
+    }
+    struct th_tcp t;
+    th_tcp_init(&t, fd);
+    struct th_conn *c = NULL;
+    struct th_error err = {0};
+    int rc = -1;
+    if (b->conn_new(w->ctx, &t.io, w->is_server ? NULL : w->sess, &c, &err) == 0 &&
+        drive(w, &t, c, 0, &err) == TH_STEP_DONE && (w->is_server || check_client(w, c) == 0)) {
+        /* client: close_notify, then wait for the server's; server: the reverse */
+        if (!w->is_server)
+            b->shutdown(c, &err);
+        drive(w, &t, c, 1, &err);
+        if (w->is_server)
+            b->shutdown(c, &err);
+        rc = 0;
+    } else if (!w->why[0]) {
+        snprintf(w->why, sizeof(w->why), "%s handshake failed: %s: %.160s (code %ld)",
+                 w->is_server ? "server" : "client", th_outcome_name(err.outcome), err.text,
+                 err.code);
+    }
+    if (c)
+        b->conn_free(c);
+    th_tcp_close(&t);
+    return rc;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    uint64_t c0 = th_thread_cpu_ns();
+    for (;;) {
+        if (w->count ? w->done >= w->count : (!w->is_server && th_now_ns() >= w->end_ns))
+            break;
+        if (one(w) != 0)
+            break;
+        w->done++;
+        w->finished_ns = th_now_ns();
+    }
+    w->cpu_ns = th_thread_cpu_ns() - c0;
+    return NULL;
+}
+
+/* One repetition of count handshakes over `concurrency` pairs of threads. */
+int th_rate_tcp_rep(const struct th_case *k, struct th_ctx *cctx, struct th_ctx *sctx,
+                    struct th_session *sess, uint64_t count, double seconds, double *per_s,
+                    double *client_us, double *server_us, char *why, size_t cap)
+{
+    unsigned n = k->rate.concurrency ? k->rate.concurrency : 1;
+    uint16_t port = 0;
+    int lfd = th_tcp_listen("127.0.0.1", &port);
+    if (lfd < 0) {
+        snprintf(why, cap, "listen on 127.0.0.1: %s", strerror(errno));
+        return -1;
+    }
+    struct worker *w = th_xcalloc(2 * n, sizeof(*w));
+    pthread_t *tid = th_xcalloc(2 * n, sizeof(*tid));
+    uint64_t deadline = th_now_ns() + (uint64_t)(k->timeout_s * 1e9) + 120000000000ull;
+    uint64_t w0 = th_now_ns(), end = count ? 0 : w0 + (uint64_t)(seconds * 1e9);
+    int stop = 0;
+    unsigned started = 0;
+    for (unsigned i = 0; i < 2 * n; i++) {
+        int server = i % 2 == 0;
+        w[i] = (struct worker){.k = k,
+                               .ctx = server ? sctx : cctx,
+                               .sess = server ? NULL : sess,
+                               .is_server = server,
+                               .lfd = lfd,
+                               .port = port,
+                               .count = count ? count / n + (i / 2 < count % n) : 0,
+                               .end_ns = end,
+                               .deadline = deadline,
+                               .stop = &stop};
+        if (pthread_create(&tid[i], NULL, worker_main, &w[i]) != 0)
+            break;
+        started++;
+    }
+    /* clients first; then wake each server still waiting in accept */
+    for (unsigned i = 1; i < started; i += 2)
+        pthread_join(tid[i], NULL);
+    __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+    for (unsigned i = 0; i < n; i++) {
+        int fd = th_tcp_connect("127.0.0.1", port, th_now_ns() + 1000000000ull, NULL);
+        if (fd >= 0)
+            close(fd);
+    }
+    for (unsigned i = 0; i < started; i += 2)
+        pthread_join(tid[i], NULL);
+    uint64_t last = w0;
+    for (unsigned i = 0; i < started; i++)
+        if (!w[i].is_server && w[i].finished_ns > last)
+            last = w[i].finished_ns;
+    double wall = (double)(last - w0) / 1e9;
+    close(lfd);
+    uint64_t done = 0, ccpu = 0, scpu = 0;
+    int rc = started == 2 * n ? 0 : -1;
+    if (rc)
+        snprintf(why, cap, "cannot start %u threads", 2 * n);
+    for (unsigned i = 0; i < started; i++) {
+        if (w[i].why[0] && rc == 0) {
+            snprintf(why, cap, "%s", w[i].why);
+            rc = -1;
+        }
+        done += w[i].is_server ? 0 : w[i].done;
+        *(w[i].is_server ? &scpu : &ccpu) += w[i].cpu_ns;
+    }
+    if (rc == 0 && (count ? done < count : done == 0)) {
+        snprintf(why, cap, "%llu of %llu handshakes completed", (unsigned long long)done,
+                 (unsigned long long)count);
+        rc = -1;
+    }
+    if (rc == 0) {
+        *per_s = (double)done / wall;
+        *client_us = (double)ccpu / 1e3 / (double)done;
+        *server_us = (double)scpu / 1e3 / (double)done;
+    }
+    free(w);
+    free(tid);
+    return rc;
+}

@@ -1,0 +1,94 @@
+/* Internal to the probe's modules: probe.c (the command, the timed connection, the
+ * verdicts, the report), probe_enum.c (versions, suites, server order, groups) and
+ * probe_report.c (the chain, the text people read). Not for other modules; probe.h is
+ * the public side. */
+#ifndef TH_PROBE_INT_H
+#define TH_PROBE_INT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "backends/backend.h"
+#include "probe.h"
+#include "harness/vocab/util.h"
+
+/* TLS 1.0 .. 1.3, oldest first: the versions probed, and the order of the report's
+ * per-version objects. Defined in probe.c. */
+#define TH_PROBE_N_VERSIONS 4
+extern const uint16_t th_probe_versions[TH_PROBE_N_VERSIONS];
+
+/* The string at key in the report object o; dflt when it is missing or not a string
+ * (a report read back from elsewhere may lack fields). */
+static inline const char *th_probe_str_or(const json_t *o, const char *key, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : dflt;
+}
+
+/* ---- the probe's state, set up by probe.c ---- */
+
+struct th_probe_client {
+    const struct th_backend *b;
+    struct th_caps caps;
+};
+
+struct th_probe {
+    const char *url_text;
+    struct th_probe_url url;
+    const char *name; /* checked against the certificate */
+    const char *sni;  /* sent; NULL for an IP literal */
+    const char *ca;   /* NULL: no trust anchors */
+    double timeout_s;
+    uint64_t timeout_ns, budget_end;
+    struct th_probe_client *clients; /* client role, in th_backends order, after -b */
+    size_t n_clients;
+    unsigned accepted; /* TH_VBIT set of versions the server accepted */
+    int budget_spent;
+    json_t *notes;
+};
+
+static inline int th_probe_has(const struct th_probe_client *c, unsigned feature)
+{
+    return (c->caps.features & feature) != 0;
+}
+
+/* A client configuration with the probe's SNI, verification off. */
+static inline struct th_tls_config th_probe_client_cfg(const struct th_probe *p, unsigned versions)
+{
+    struct th_tls_config cfg = {.role = TH_ROLE_CLIENT, .versions = versions, .sni = p->sni};
+    return cfg;
+}
+
+/* A line for the report's notes. */
+TH_PRINTF(2, 3) void th_probe_note(struct th_probe *p, const char *fmt, ...);
+
+/* ---- one handshake (probe.c) ---- */
+
+enum th_probe_live {
+    TH_LIVE_OK,      /* the handshake completed */
+    TH_LIVE_REFUSED, /* it failed: err says how */
+    TH_LIVE_TIMEOUT, /* no answer in time */
+    TH_LIVE_NO_CTX,  /* the backend would not take the configuration */
+    TH_LIVE_NO_TCP,  /* the TCP connect failed */
+    TH_LIVE_BUDGET,  /* the probe's time budget is spent: nothing was tried */
+};
+
+/* One handshake with cfg on a connection of its own, within --timeout, closed with a
+ * close_notify; what it negotiated in *neg when it completed, why not in *err. */
+enum th_probe_live th_probe_handshake(struct th_probe *p, const struct th_backend *b,
+                                      const struct th_tls_config *cfg, struct th_negotiated *neg,
+                                      struct th_error *err);
+
+/* {"backend", "outcome", "code", "text"}; no "backend" when backend is NULL. */
+json_t *th_probe_error_json(const char *backend, const struct th_error *e);
+
+/* ---- the enumeration (probe_enum.c): each adds its keys to the report r ---- */
+
+/* "versions", "version_refusals"; sets p->accepted. */
+void th_probe_enum_versions(struct th_probe *p, json_t *r);
+/* "suites", "server_order", "not_tested", for each version in p->accepted. */
+void th_probe_enum_suites(struct th_probe *p, json_t *r);
+/* "groups": those accepted with TLS 1.3 when the server accepts it. */
+void th_probe_enum_groups(struct th_probe *p, json_t *r);
+
+#endif

@@ -1,0 +1,320 @@
+/* The probe's report (probe.h): the certificate chain as the server sent it, read
+ * with libcrypto into JSON, and the short aligned text people read, printed from
+ * the report's JSON alone so the text and --json always say the same. The probe
+ * itself, and the JSON it builds, are in probe.c. */
+#include "probe.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "harness/vocab/iana.h"
+#include "probe_int.h"
+
+/* ---- the certificate chain, read with libcrypto ---- */
+
+static json_t *name_json(const X509_NAME *n)
+{
+    BIO *m = BIO_new(BIO_s_mem());
+    char *data = NULL;
+    if (!m)
+        return json_null();
+    X509_NAME_print_ex(m, n, 0, XN_FLAG_RFC2253);
+    long len = BIO_get_mem_data(m, &data);
+    json_t *s = json_stringn(data ? data : "", len > 0 ? (size_t)len : 0);
+    BIO_free(m);
+    return s ? s : json_string("(not UTF-8)");
+}
+
+static json_t *time_json(const ASN1_TIME *t)
+{
+    struct tm tm;
+    char buf[32];
+    if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+        return json_null();
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return json_string(buf);
+}
+
+static json_t *gen_name_json(const GENERAL_NAME *g)
+{
+    char buf[INET6_ADDRSTRLEN + 4] = "IP:?";
+    int type = 0;
+    const ASN1_STRING *s = GENERAL_NAME_get0_value(g, &type);
+    switch (type) {
+    case GEN_DNS:
+    case GEN_EMAIL:
+    case GEN_URI: {
+        const char *tag = type == GEN_DNS ? "DNS:" : type == GEN_EMAIL ? "email:" : "URI:";
+        char *v = th_xasprintf("%s%.*s", tag, ASN1_STRING_length(s),
+                               (const char *)ASN1_STRING_get0_data(s));
+        json_t *j = json_string(v);
+        free(v);
+        return j ? j : json_string("(not UTF-8)");
+    }
+    case GEN_IPADD: {
+        int len = ASN1_STRING_length(s);
+        if (len == 4 || len == 16)
+            inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(s), buf + 3,
+                      sizeof(buf) - 3);
+        return json_string(buf);
+    }
+    default: return json_string("other");
+    }
+}
+
+static json_t *sans_json(X509 *x)
+{
+    json_t *a = json_array();
+    GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+    for (int i = 0; names && i < sk_GENERAL_NAME_num(names); i++)
+        json_array_append_new(a, gen_name_json(sk_GENERAL_NAME_value(names, i)));
+    GENERAL_NAMES_free(names);
+    return a;
+}
+
+static void key_json(X509 *x, json_t *o)
+{
+    EVP_PKEY *k = X509_get0_pubkey(x);
+    if (!k) {
+        json_object_set_new(o, "key_type", json_null());
+        return;
+    }
+    int id = EVP_PKEY_get_base_id(k);
+    const char *type = id == EVP_PKEY_RSA       ? "RSA"
+                       : id == EVP_PKEY_RSA_PSS ? "RSA-PSS"
+                       : id == EVP_PKEY_EC      ? "EC"
+                       : id == EVP_PKEY_ED25519 ? "Ed25519"
+                       : id == EVP_PKEY_ED448   ? "Ed448"
+                       : id == EVP_PKEY_DSA     ? "DSA"
+                                                : OBJ_nid2sn(id);
+    json_object_set_new(o, "key_type", json_string(type ? type : "unknown"));
+    json_object_set_new(o, "key_bits", json_integer(EVP_PKEY_get_bits(k)));
+    char curve[64];
+    if (id == EVP_PKEY_EC && EVP_PKEY_get_group_name(k, curve, sizeof(curve), NULL) == 1)
+        json_object_set_new(o, "key_curve", json_string(curve));
+}
+
+static json_t *cert_json(X509 *x)
+{
+    json_t *o = json_object();
+    const ASN1_TIME *nb = X509_get0_notBefore(x), *na = X509_get0_notAfter(x);
+    json_object_set_new(o, "subject", name_json(X509_get_subject_name(x)));
+    json_object_set_new(o, "issuer", name_json(X509_get_issuer_name(x)));
+    json_object_set_new(o, "not_before", time_json(nb));
+    json_object_set_new(o, "not_after", time_json(na));
+    json_object_set_new(
+        o, "valid_now",
+        json_boolean(X509_cmp_current_time(nb) < 0 && X509_cmp_current_time(na) > 0));
+    json_object_set_new(o, "sans", sans_json(x));
+    key_json(x, o);
+    int sig = X509_get_signature_nid(x);
+    json_object_set_new(o, "signature", json_string(sig ? OBJ_nid2ln(sig) : "unknown"));
+    return o;
+}
+
+json_t *th_probe_chain_json(const unsigned char *der, size_t len)
+{
+    json_t *a = json_array();
+    const unsigned char *p = der, *end = der + len;
+    while (der && p < end) {
+        X509 *x = d2i_X509(NULL, &p, (long)(end - p));
+        if (!x) {
+            char buf[200] = "no OpenSSL error queued";
+            unsigned long e = ERR_peek_last_error();
+            if (e)
+                ERR_error_string_n(e, buf, sizeof(buf));
+            char *msg = th_xasprintf("certificate %zu does not parse: %s", json_array_size(a), buf);
+            json_t *o = json_object();
+            json_object_set_new(o, "error", json_string(msg));
+            json_array_append_new(a, o);
+            free(msg);
+            break;
+        }
+        json_array_append_new(a, cert_json(x));
+        X509_free(x);
+    }
+    ERR_clear_error();
+    return a;
+}
+
+/* ---- readable output ---- */
+
+static void print_ms(FILE *out, const char *label, const json_t *v, const char *rest)
+{
+    if (json_is_number(v))
+        fprintf(out, "%-13s%8.2f ms", label, json_number_value(v));
+    else
+        fprintf(out, "%-13s%8s   ", label, "-");
+    fprintf(out, "%s%s\n", *rest ? "  " : "", rest);
+}
+
+static void print_tls(FILE *out, const json_t *t)
+{
+    char line[512];
+    if (strcmp(th_probe_str_or(t, "outcome", "?"), "ok") != 0) {
+        snprintf(line, sizeof(line), "failed: %s (%s: %s)", th_probe_str_or(t, "outcome", "?"),
+                 th_probe_str_or(t, "backend", "?"), th_probe_str_or(t, "text", ""));
+        print_ms(out, "handshake", NULL, line);
+        return;
+    }
+    snprintf(line, sizeof(line), "TLS %s %s, group %s  (%s, verification off)",
+             th_probe_str_or(t, "version", "?"), th_probe_str_or(t, "suite", "?"),
+             th_probe_str_or(t, "group", "none"), th_probe_str_or(t, "backend", "?"));
+    print_ms(out, "handshake", json_object_get(t, "handshake_ms"), line);
+    fprintf(out, "%-13s%s, server signature %s\n", "key exchange",
+            th_probe_str_or(t, "key_exchange", "?"), th_probe_str_or(t, "signature", "none"));
+}
+
+static void print_list_line(FILE *out, const char *label, const json_t *a, const char *empty)
+{
+    size_t i;
+    json_t *v;
+    fprintf(out, "%s", label);
+    json_array_foreach(a, i, v) fprintf(out, "%s%s", i ? ", " : "", json_string_value(v));
+    fprintf(out, "%s\n", json_array_size(a) ? "" : empty);
+}
+
+static void print_cert(FILE *out, size_t i, const json_t *c)
+{
+    if (json_object_get(c, "error")) {
+        fprintf(out, "  [%zu] %s\n", i, th_probe_str_or(c, "error", ""));
+        return;
+    }
+    fprintf(out, "  [%zu] subject   %s\n", i, th_probe_str_or(c, "subject", "?"));
+    fprintf(out, "      issuer    %s\n", th_probe_str_or(c, "issuer", "?"));
+    fprintf(out, "      valid     %s .. %s%s\n", th_probe_str_or(c, "not_before", "?"),
+            th_probe_str_or(c, "not_after", "?"),
+            json_is_false(json_object_get(c, "valid_now")) ? "  (not valid now)" : "");
+    print_list_line(out, "      names     ", json_object_get(c, "sans"), "(none)");
+    const json_t *curve = json_object_get(c, "key_curve");
+    fprintf(out, "      key       %s %lld bits%s%s, signed %s\n",
+            th_probe_str_or(c, "key_type", "?"),
+            (long long)json_integer_value(json_object_get(c, "key_bits")), curve ? " " : "",
+            curve ? json_string_value(curve) : "", th_probe_str_or(c, "signature", "?"));
+}
+
+static void print_chain(FILE *out, const json_t *chain)
+{
+    size_t i, n = json_array_size(chain);
+    json_t *c;
+    fprintf(out, "%-13s%zu certificate%s as sent\n", "chain", n, n == 1 ? "" : "s");
+    json_array_foreach(chain, i, c) print_cert(out, i, c);
+}
+
+static void print_verification(FILE *out, const json_t *r)
+{
+    size_t i;
+    json_t *v;
+    fprintf(out, "verification against %s, name %s\n", th_probe_str_or(r, "ca", "(no CA)"),
+            th_probe_str_or(r, "name_checked", "?"));
+    json_array_foreach(json_object_get(r, "verification"), i, v)
+    {
+        const char *text = th_probe_str_or(v, "text", ""), *why = th_probe_str_or(v, "note", NULL);
+        fprintf(out, "  %-13s%s", th_probe_str_or(v, "backend", "?"),
+                th_probe_str_or(v, "outcome", "?"));
+        if (*text)
+            fprintf(out, "  %s (code %lld)", text,
+                    (long long)json_integer_value(json_object_get(v, "code")));
+        if (why)
+            fprintf(out, "  [%s]", why);
+        fputc('\n', out);
+    }
+}
+
+static void print_first_byte(FILE *out, const json_t *r)
+{
+    const json_t *fb = json_object_get(r, "first_byte_ms");
+    char line[512];
+    if (json_is_number(fb))
+        snprintf(line, sizeof(line), "%s", th_probe_str_or(r, "status_line", ""));
+    else
+        snprintf(
+            line, sizeof(line), "no answer: %s",
+            th_probe_str_or(json_object_get(r, "first_byte_error"), "text", "no TLS connection"));
+    print_ms(out, "first byte", fb, line);
+}
+
+static void print_versions(FILE *out, const json_t *r)
+{
+    const json_t *vers = json_object_get(r, "versions"),
+                 *ref = json_object_get(r, "version_refusals");
+    fprintf(out, "%-13s", "versions");
+    for (size_t i = 0; i < TH_PROBE_N_VERSIONS; i++) {
+        const char *name = th_version_name(th_probe_versions[i]);
+        const json_t *v = json_object_get(vers, name), *why = json_object_get(ref, name);
+        const char *word = json_is_true(v) ? "yes" : json_is_false(v) ? "no" : "untested";
+        fprintf(out, "%s%s %s", i ? "  " : "", name, word);
+        if (why)
+            fprintf(out, " (%s)", th_probe_str_or(why, "outcome", "?"));
+    }
+    fputc('\n', out);
+}
+
+static const char *order_words(const char *o)
+{
+    if (!strcmp(o, "client"))
+        return "client's";
+    if (!strcmp(o, "n/a"))
+        return "n/a (fewer than two suites)";
+    if (!strcmp(o, "untested"))
+        return "untested (no client here can offer two of them in both orders)";
+    if (!strcmp(o, "unknown"))
+        return "unknown (the server refused a pair it had accepted, or picked oddly)";
+    return o;
+}
+
+static void print_suites(FILE *out, const json_t *r)
+{
+    const json_t *suites = json_object_get(r, "suites"),
+                 *order = json_object_get(r, "server_order");
+    const json_t *untested = json_object_get(r, "not_tested");
+    for (size_t i = TH_PROBE_N_VERSIONS; i-- > 0;) {
+        const char *name = th_version_name(th_probe_versions[i]);
+        const json_t *list = json_object_get(suites, name);
+        if (!list)
+            continue;
+        size_t j, n_left = json_array_size(json_object_get(untested, name));
+        json_t *s;
+        fprintf(out, "suites TLS %s  %zu accepted, server order: %s\n", name, json_array_size(list),
+                order_words(th_probe_str_or(order, name, "n/a")));
+        json_array_foreach(list, j, s) fprintf(out, "  %s\n", json_string_value(s));
+        if (n_left)
+            fprintf(out, "  not tested: %zu suite%s no client here can offer\n", n_left,
+                    n_left == 1 ? "" : "s");
+    }
+}
+
+void th_probe_print(FILE *out, const json_t *r)
+{
+    fprintf(out, "probe        %s  (name %s, SNI %s)\n", th_probe_str_or(r, "url", "?"),
+            th_probe_str_or(r, "name_checked", "?"), th_probe_str_or(r, "sni", "none"));
+    if (json_is_number(json_object_get(r, "connect_ms")))
+        print_ms(out, "connect", json_object_get(r, "connect_ms"), "");
+    if (json_object_get(r, "error")) {
+        fprintf(out, "%-13s%s\n", "error", th_probe_str_or(r, "error", ""));
+        return;
+    }
+    print_tls(out, json_object_get(r, "tls"));
+    print_chain(out, json_object_get(r, "chain"));
+    print_verification(out, r);
+    print_first_byte(out, r);
+    print_versions(out, r);
+    print_suites(out, r);
+    const json_t *g = json_object_get(json_object_get(r, "groups"), "1.3");
+    if (g)
+        print_list_line(out, "groups TLS 1.3  ", g, "(none)");
+    size_t i;
+    json_t *n;
+    json_array_foreach(json_object_get(r, "notes"), i, n)
+        fprintf(out, "note: %s\n", json_string_value(n));
+}

@@ -1,0 +1,48 @@
+/* `tlsharness compare BASE NEW`: read two results files (DESIGN.md "Results file")
+ * and judge the change from BASE to NEW: each metric against a threshold set by hand
+ * or from the run-to-run spread the files record, each case's status, and the
+ * environments the two runs had. */
+#ifndef TH_COMPARE_H
+#define TH_COMPARE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "harness/vocab/util.h"
+
+/* Exit statuses, as DESIGN.md "Command line" numbers them. */
+#define TH_COMPARE_SAME 0       /* no regression */
+#define TH_COMPARE_REGRESSION 1 /* a metric or a case regressed */
+#define TH_COMPARE_BAD_INPUT 2  /* a file missing, not JSON, or not a results file */
+
+struct th_compare_opts {
+    double threshold; /* a fraction (0.05 = 5%); < 0: from the recorded spread */
+    double floor;     /* the least threshold the spread can give; default 0.05 */
+    int json;         /* a JSON document on out instead of readable lines */
+};
+
+#define TH_COMPARE_OPTS_INIT                                                                       \
+    {                                                                                              \
+        -1.0, 0.05, 0                                                                              \
+    }
+
+/* Compare the results files base and new_. Bad input is reported on errout, one line
+ * per bad file, as "FILE:LINE:COL: where: why" (cases[3].metrics.tls_ms.median: ...),
+ * and nothing goes to out. Otherwise the report goes to out: readable lines
+ * (warnings, one line per compared metric, case status changes, the summary, then
+ * "regression" or "no regression"), or with o->json one document {base, new,
+ * threshold_policy, warnings[], metrics[{id, metric, unit, base, new, change,
+ * threshold, verdict}], cases[{id, base_status, new_status, verdict, reason}] (only
+ * cases whose status changed or that one file lacks), metric_regressions,
+ * improvements, cases_regressed, regressions}. o may be NULL (TH_COMPARE_OPTS_INIT).
+ * Returns a TH_COMPARE_* status. */
+int th_compare_files(const char *base, const char *new_, const struct th_compare_opts *o, FILE *out,
+                     FILE *errout) TH_MUST_CHECK;
+
+/* The same on texts already in memory; names are what messages call them. The
+ * texts need not be NUL-terminated and may hold NUL bytes. */
+int th_compare_texts(const char *base_name, const char *base_text, size_t base_len,
+                     const char *new_name, const char *new_text, size_t new_len,
+                     const struct th_compare_opts *o, FILE *out, FILE *errout) TH_MUST_CHECK;
+
+#endif

@@ -1,0 +1,620 @@
+/* Results writers: the JSON results file (DESIGN.md "Results file"), JUnit XML in the
+ * dialect Jenkins' junit-10.xsd describes (what GitHub, GitLab and Jenkins read).
+ * Both files are written whole or not at all. The terminal summary is summary.c. */
+#include "results.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "env.h"
+#include "harness/vocab/iana.h"
+
+#define SCHEMA "tlsharness.results/1"
+
+void th_run_counts(const struct th_run *run, size_t counts[TH_STATUS_COUNT])
+{
+    memset(counts, 0, TH_STATUS_COUNT * sizeof(counts[0]));
+    for (size_t i = 0; i < run->n; i++) {
+        unsigned s = (unsigned)run->results[i].status;
+        counts[s < TH_STATUS_COUNT ? s : TH_ERROR]++;
+    }
+}
+
+/* ---- text from libraries and peers: not always valid UTF-8 ---- */
+
+/* Length (1..4) of the well-formed UTF-8 sequence at s, with its code point in *cp;
+ * 0 when s does not start one. Stops at a NUL, so it never reads past the string. */
+static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
+{
+    unsigned c = s[0];
+    size_t n;
+    uint32_t v, min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2, v = c & 0x1F, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3, v = c & 0x0F, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4, v = c & 0x07, min = 0x10000;
+    else
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = v << 6 | (s[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return n;
+}
+
+/* A copy of s with every byte that is not part of valid UTF-8 replaced by '?'. */
+static char *utf8_clean(const char *s)
+{
+    char *out = th_xstrdup(s);
+    unsigned char *p = (unsigned char *)out;
+    while (*p) {
+        uint32_t cp;
+        size_t n = utf8_decode(p, &cp);
+        if (!n) {
+            *p = '?';
+            n = 1;
+        }
+        p += n;
+    }
+    return out;
+}
+
+/* ---- JSON ---- */
+
+static json_t *jstr(const char *s)
+{
+    if (!s)
+        return json_null();
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    char *clean = utf8_clean(s);
+    j = json_string(clean);
+    free(clean);
+    return j ? j : json_null();
+}
+
+/* JSON has no NaN or infinity: a measurement that is not a number is null. */
+static json_t *jnum(double d)
+{
+    return isfinite(d) ? json_real(d) : json_null();
+}
+
+static json_t *hex_id(uint16_t id)
+{
+    char buf[8];
+    snprintf(buf, sizeof(buf), "0x%04X", id);
+    return json_string(buf);
+}
+
+/* IANA names, or the id in hex when the table does not know it. */
+static json_t *version_json(uint16_t v)
+{
+    return v >= TH_TLS10 && v <= TH_TLS13 ? json_string(th_version_name(v)) : hex_id(v);
+}
+
+static json_t *suite_json(uint16_t id)
+{
+    const struct th_suite_info *s = th_suite_by_id(id);
+    return s ? json_string(s->name) : hex_id(id);
+}
+
+static json_t *group_json(uint16_t id)
+{
+    const struct th_group_info *g = th_group_by_id(id);
+    return g ? json_string(g->name) : hex_id(id);
+}
+
+static json_t *outcomes_json(th_outcome_set set)
+{
+    json_t *a = json_array();
+    for (int o = 0; o < TH_OUTCOME_COUNT; o++)
+        if (set & TH_OUTCOME_BIT(o))
+            json_array_append_new(a, json_string(th_outcome_name((enum th_outcome)o)));
+    return a;
+}
+
+/* Only what the scenario pinned: an absent key means "any". */
+static json_t *expected_json(const struct th_expect *e)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "outcome", outcomes_json(e->outcomes));
+    if (e->version)
+        json_object_set_new(o, "version", version_json(e->version));
+    if (e->suite)
+        json_object_set_new(o, "cipher", suite_json(e->suite));
+    if (e->group)
+        json_object_set_new(o, "group", group_json(e->group));
+    if (e->alpn_pinned)
+        json_object_set_new(o, "alpn", jstr(e->alpn));
+    if (e->resumed >= 0)
+        json_object_set_new(o, "resumed", json_boolean(e->resumed));
+    return o;
+}
+
+static json_t *error_json(const struct th_error *e)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "outcome", json_string(th_outcome_name(e->outcome)));
+    json_object_set_new(o, "code", json_integer(e->code));
+    json_object_set_new(o, "text", jstr(e->text));
+    return o;
+}
+
+/* The error of the side whose report decided the outcome, or NULL. */
+static const struct th_error *deciding_error(const struct th_observed *obs)
+{
+    if (!obs->native_side)
+        return NULL;
+    const struct th_error *e =
+        strcmp(obs->native_side, "server") == 0 ? &obs->server_err : &obs->client_err;
+    return e->outcome != TH_OK ? e : NULL;
+}
+
+static json_t *native_json(const struct th_observed *obs)
+{
+    const struct th_error *e = deciding_error(obs);
+    if (!e)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "side", json_string(obs->native_side));
+    json_object_set_new(o, "code", json_integer(e->code));
+    json_object_set_new(o, "text", jstr(e->text));
+    return o;
+}
+
+/* What was negotiated; each value null when no handshake completed or, for cipher,
+ * group and alpn, when there was none (RSA key transport has no group). */
+static void negotiated_json(json_t *o, const struct th_observed *obs)
+{
+    const struct th_negotiated *n = &obs->neg;
+    int have = obs->have_neg;
+    json_object_set_new(o, "version", have && n->version ? version_json(n->version) : json_null());
+    json_object_set_new(o, "cipher", have && n->suite ? suite_json(n->suite) : json_null());
+    json_object_set_new(o, "group", have && n->group ? group_json(n->group) : json_null());
+    json_object_set_new(o, "alpn", have && n->alpn[0] ? jstr(n->alpn) : json_null());
+    json_object_set_new(o, "resumed", have ? json_boolean(n->resumed) : json_null());
+}
+
+static json_t *observed_json(const struct th_observed *obs)
+{
+    if (!obs->ran)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "outcome", json_string(th_outcome_name(obs->outcome)));
+    negotiated_json(o, obs);
+    json_object_set_new(o, "native", native_json(obs));
+    if (obs->client_err.outcome != TH_OK)
+        json_object_set_new(o, "client_error", error_json(&obs->client_err));
+    if (obs->server_seen && obs->server_err.outcome != TH_OK)
+        json_object_set_new(o, "server_error", error_json(&obs->server_err));
+    return o;
+}
+
+static json_t *metrics_json(const struct th_case_result *r)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < r->n_metrics && i < TH_MAX_METRICS; i++) {
+        const struct th_metric *m = &r->metrics[i];
+        if (!m->name)
+            continue;
+        json_t *v = json_object();
+        json_object_set_new(v, "median", jnum(m->median));
+        json_object_set_new(v, "min", jnum(m->min));
+        json_object_set_new(v, "max", jnum(m->max));
+        json_object_set_new(v, "n", json_integer((json_int_t)m->n));
+        json_object_set_new(v, "unit", jstr(m->unit));
+        json_object_set_new(o, m->name, v);
+    }
+    return o;
+}
+
+static json_t *case_json(const struct th_case_result *r)
+{
+    const struct th_case *c = r->c;
+    json_t *o = json_object();
+    json_object_set_new(o, "id", jstr(c->id));
+    json_object_set_new(o, "scenario", jstr(c->scenario));
+    json_object_set_new(o, "file", jstr(c->file));
+    json_object_set_new(o, "kind", jstr(th_kind_name(c->kind)));
+    json_object_set_new(o, "client", jstr(c->client ? c->client->name : NULL));
+    json_object_set_new(o, "server", jstr(c->server_name));
+    json_object_set_new(o, "transport", jstr(th_transport_name(c->transport)));
+    json_object_set_new(o, "status", json_string(th_status_name(r->status)));
+    json_object_set_new(o, "reason", jstr(r->reason));
+    json_object_set_new(o, "expected", expected_json(&c->expect));
+    json_object_set_new(o, "observed", observed_json(&r->obs));
+    json_object_set_new(o, "metrics", metrics_json(r));
+    json_t *errs = json_object();
+    for (int i = 0; i < TH_OUTCOME_COUNT; i++)
+        if (r->errors[i])
+            json_object_set_new(errs, th_outcome_name((enum th_outcome)i),
+                                json_integer((json_int_t)r->errors[i]));
+    if (json_object_size(errs))
+        json_object_set_new(o, "errors", errs);
+    else
+        json_decref(errs);
+    json_object_set_new(o, "duration_s", jnum(r->duration_s));
+    return o;
+}
+
+static json_t *roles_json(const struct th_backend *b)
+{
+    json_t *a = json_array();
+    struct th_caps caps;
+    memset(&caps, 0, sizeof(caps));
+    if (b->caps)
+        b->caps(&caps);
+    if (caps.roles & TH_ROLE_CLIENT)
+        json_array_append_new(a, json_string("client"));
+    if (caps.roles & TH_ROLE_SERVER)
+        json_array_append_new(a, json_string("server"));
+    return a;
+}
+
+static json_t *backends_json(void)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; th_backends[i]; i++) {
+        const struct th_backend *b = th_backends[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "name", jstr(b->name));
+        json_object_set_new(o, "library", jstr(b->library));
+        json_object_set_new(o, "version", b->version ? jstr(b->version()) : json_null());
+        json_object_set_new(o, "roles", roles_json(b));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static json_t *summary_json(const struct th_run *run)
+{
+    size_t counts[TH_STATUS_COUNT];
+    th_run_counts(run, counts);
+    json_t *o = json_object();
+    json_object_set_new(o, "total", json_integer((json_int_t)run->n));
+    for (int s = 0; s < TH_STATUS_COUNT; s++)
+        json_object_set_new(o, th_status_name((enum th_status)s),
+                            json_integer((json_int_t)counts[s]));
+    return o;
+}
+
+static json_t *time_json(double t)
+{
+    char buf[32];
+    th_iso8601(t, buf, sizeof(buf));
+    return json_string(buf);
+}
+
+static json_t *run_json(const struct th_run *run)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "schema", json_string(SCHEMA));
+    json_object_set_new(o, "generator", jstr(run->generator));
+    json_object_set_new(o, "started_at", time_json(run->started_at));
+    json_object_set_new(o, "finished_at", time_json(run->finished_at));
+    json_object_set_new(o, "duration_s", jnum(run->finished_at - run->started_at));
+    json_object_set_new(o, "environment", th_env_json(run->build_flags));
+    json_object_set_new(o, "backends", backends_json());
+    if (run->interrupted)
+        json_object_set_new(o, "interrupted", json_true());
+    json_t *cases = json_array();
+    for (size_t i = 0; i < run->n; i++)
+        json_array_append_new(cases, case_json(&run->results[i]));
+    json_object_set_new(o, "cases", cases);
+    json_object_set_new(o, "summary", summary_json(run));
+    return o;
+}
+
+/* ---- writing files ---- */
+
+static void set_err(char *err, size_t errcap, const char *path, const char *what, int e)
+{
+    if (err && errcap)
+        snprintf(err, errcap, "%s: %s%s%s", path, what ? what : "", what ? ": " : "", strerror(e));
+}
+
+static int ensure_parent(const char *path, char *err, size_t errcap)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path)
+        return 0;
+    char *dir = th_xasprintf("%.*s", (int)(slash - path), path);
+    int rc = th_mkdirs(dir);
+    int e = errno;
+    free(dir);
+    if (rc != 0)
+        set_err(err, errcap, path, "cannot create its folder", e);
+    return rc;
+}
+
+static int write_whole(const char *path, const char *text, char *err, size_t errcap)
+{
+    if (ensure_parent(path, err, errcap) != 0)
+        return -1;
+    if (th_write_file_atomic(path, text, strlen(text)) != 0) {
+        set_err(err, errcap, path, NULL, errno);
+        return -1;
+    }
+    return 0;
+}
+
+int th_results_write_json(const char *path, const struct th_run *run, char *err, size_t errcap)
+{
+    json_t *doc = run_json(run);
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    if (!text) {
+        set_err(err, errcap, path, "cannot serialise the results", ENOMEM);
+        return -1;
+    }
+    size_t len = strlen(text);
+    char *withnl = th_xmalloc(len + 2);
+    memcpy(withnl, text, len);
+    memcpy(withnl + len, "\n", 2);
+    free(text);
+    int rc = write_whole(path, withnl, err, errcap);
+    free(withnl);
+    return rc;
+}
+
+/* ---- JUnit XML ---- */
+
+/* XML 1.0 allows tab, newline, carriage return and U+0020 and above, except the
+ * surrogates (never decoded) and U+FFFE/U+FFFF. */
+static int xml_char_ok(uint32_t cp)
+{
+    if (cp < 0x20)
+        return cp == '\t' || cp == '\n' || cp == '\r';
+    return cp != 0xFFFE && cp != 0xFFFF;
+}
+
+/* Escaped text; in attributes whitespace is escaped too, since parsers would
+ * otherwise fold it into spaces. */
+static void xml_put(FILE *f, const char *s, int attr)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    while (*p) {
+        uint32_t cp;
+        size_t n = utf8_decode(p, &cp);
+        if (!n) {
+            fputc('?', f);
+            p++;
+            continue;
+        }
+        if (cp == '&')
+            fputs("&amp;", f);
+        else if (cp == '<')
+            fputs("&lt;", f);
+        else if (cp == '>')
+            fputs("&gt;", f);
+        else if (cp == '"')
+            fputs("&quot;", f);
+        else if (cp == '\'')
+            fputs("&apos;", f);
+        else if (attr && cp < 0x20 && xml_char_ok(cp))
+            fprintf(f, "&#%u;", (unsigned)cp);
+        else if (xml_char_ok(cp))
+            fwrite(p, 1, n, f);
+        p += n;
+    }
+}
+
+/* Seconds as junit-10.xsd's SUREFIRE_TIME accepts: digits, a point, digits. */
+static void put_time(FILE *f, double s)
+{
+    fprintf(f, "%.3f", isfinite(s) && s > 0 ? s : 0.0);
+}
+
+static const char *client_name(const struct th_case *c)
+{
+    return c->client && c->client->name ? c->client->name : "?";
+}
+
+static void describe_error(FILE *f, const char *label, const struct th_error *e)
+{
+    fprintf(f, "%s: %s (code %ld) %s\n", label, th_outcome_name(e->outcome), e->code, e->text);
+}
+
+static void describe_expected(FILE *f, const struct th_expect *e)
+{
+    fputs("expected: outcome ", f);
+    const char *sep = "";
+    for (int o = 0; o < TH_OUTCOME_COUNT; o++) {
+        if (e->outcomes & TH_OUTCOME_BIT(o)) {
+            fprintf(f, "%s%s", sep, th_outcome_name((enum th_outcome)o));
+            sep = "|";
+        }
+    }
+    if (e->version)
+        fprintf(f, ", version %s", th_version_name(e->version));
+    if (e->suite)
+        fprintf(f, ", cipher %s", th_suite_by_id(e->suite) ? th_suite_by_id(e->suite)->name : "?");
+    if (e->group)
+        fprintf(f, ", group %s", th_group_by_id(e->group) ? th_group_by_id(e->group)->name : "?");
+    if (e->alpn_pinned)
+        fprintf(f, ", alpn %s", e->alpn ? e->alpn : "(none)");
+    if (e->resumed >= 0)
+        fprintf(f, ", resumed %s", e->resumed ? "yes" : "no");
+    fputc('\n', f);
+}
+
+static void describe_observed(FILE *f, const struct th_observed *obs)
+{
+    if (!obs->ran) {
+        fputs("observed: nothing (no connection was attempted)\n", f);
+        return;
+    }
+    fprintf(f, "observed: outcome %s", th_outcome_name(obs->outcome));
+    if (obs->have_neg) {
+        const struct th_negotiated *n = &obs->neg;
+        const struct th_suite_info *s = th_suite_by_id(n->suite);
+        const struct th_group_info *g = th_group_by_id(n->group);
+        fprintf(f, ", version %s, cipher %s, group %s, alpn %s, resumed %s",
+                th_version_name(n->version), s ? s->name : "(none)", g ? g->name : "(none)",
+                n->alpn[0] ? n->alpn : "(none)", n->resumed ? "yes" : "no");
+    }
+    fputc('\n', f);
+    const struct th_error *native = deciding_error(obs);
+    if (native)
+        fprintf(f, "native (%s): code %ld: %s\n", obs->native_side, native->code, native->text);
+    if (obs->client_err.outcome != TH_OK)
+        describe_error(f, "client error", &obs->client_err);
+    if (obs->server_seen && obs->server_err.outcome != TH_OK)
+        describe_error(f, "server error", &obs->server_err);
+}
+
+/* The body of a <failure>/<error>: what a reader of the CI page needs to triage. */
+static char *describe_case(const struct th_case_result *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return th_xstrdup(r->reason);
+    fprintf(f, "case: %s (%s:%d)\n", r->c->id, r->c->file, r->c->line);
+    describe_expected(f, &r->c->expect);
+    describe_observed(f, &r->obs);
+    fclose(f);
+    return buf;
+}
+
+static void junit_problem(FILE *f, const struct th_case_result *r, const char *elem,
+                          const char *type)
+{
+    char *details = describe_case(r);
+    fprintf(f, "      <%s message=\"", elem);
+    xml_put(f, r->reason, 1);
+    fprintf(f, "\" type=\"%s\">", type);
+    xml_put(f, details, 0);
+    fprintf(f, "</%s>\n", elem);
+    free(details);
+}
+
+static void junit_case(FILE *f, const struct th_case_result *r)
+{
+    const struct th_case *c = r->c;
+    fputs("    <testcase classname=\"", f);
+    for (const char *p = c->scenario ? c->scenario : ""; *p; p++) {
+        char one[2] = {*p == '/' ? '.' : *p, '\0'};
+        xml_put(f, one, 1);
+    }
+    fputs("\" name=\"", f);
+    xml_put(f, client_name(c), 1);
+    fputs("-vs-", f);
+    xml_put(f, c->server_name, 1);
+    fputs("\" time=\"", f);
+    put_time(f, r->duration_s);
+    fputs("\"", f);
+    if (r->status == TH_PASS) {
+        fputs("/>\n", f);
+        return;
+    }
+    fputs(">\n", f);
+    if (r->status == TH_FAIL || r->status == TH_XPASS)
+        junit_problem(f, r, "failure", th_status_name(r->status));
+    else if (r->status == TH_SKIP) {
+        fputs("      <skipped message=\"", f);
+        xml_put(f, r->reason, 1);
+        fputs("\"/>\n", f);
+    } else if (r->status == TH_XFAIL) {
+        fputs("      <system-out>xfail: ", f);
+        xml_put(f, r->reason, 0);
+        fputs("</system-out>\n", f);
+    } else
+        junit_problem(f, r, "error", "error");
+    fputs("    </testcase>\n", f);
+}
+
+static int same_file(const struct th_case *a, const struct th_case *b)
+{
+    return strcmp(a->file ? a->file : "", b->file ? b->file : "") == 0;
+}
+
+/* One <testsuite> per scenario file: the cases of results[first] and every later
+ * case from the same file. */
+static void junit_suite(FILE *f, const struct th_run *run, size_t first)
+{
+    const struct th_case *head = run->results[first].c;
+    size_t tests = 0, failures = 0, errors = 0, skipped = 0;
+    double time = 0;
+    for (size_t i = first; i < run->n; i++) {
+        const struct th_case_result *r = &run->results[i];
+        if (!same_file(r->c, head))
+            continue;
+        tests++;
+        failures += r->status == TH_FAIL || r->status == TH_XPASS;
+        skipped += r->status == TH_SKIP;
+        errors += r->status == TH_ERROR || (unsigned)r->status >= TH_STATUS_COUNT;
+        time += isfinite(r->duration_s) && r->duration_s > 0 ? r->duration_s : 0;
+    }
+    fputs("  <testsuite name=\"", f);
+    xml_put(f, head->file, 1);
+    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"", tests,
+            failures, errors, skipped);
+    put_time(f, time);
+    fputs("\">\n", f);
+    for (size_t i = first; i < run->n; i++)
+        if (same_file(run->results[i].c, head))
+            junit_case(f, &run->results[i]);
+    fputs("  </testsuite>\n", f);
+}
+
+static int file_seen_before(const struct th_run *run, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (same_file(run->results[j].c, run->results[i].c))
+            return 1;
+    return 0;
+}
+
+/* <testsuites> carries no "skipped": junit-10.xsd does not allow it there; each
+ * <testsuite> has its own count. */
+static void junit_doc(FILE *f, const struct th_run *run)
+{
+    size_t counts[TH_STATUS_COUNT];
+    th_run_counts(run, counts);
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+    fprintf(f,
+            "<testsuites name=\"tlsharness\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"",
+            run->n, counts[TH_FAIL] + counts[TH_XPASS], counts[TH_ERROR]);
+    put_time(f, run->finished_at - run->started_at);
+    fputs("\">\n", f);
+    for (size_t i = 0; i < run->n; i++)
+        if (!file_seen_before(run, i))
+            junit_suite(f, run, i);
+    fputs("</testsuites>\n", f);
+}
+
+int th_results_write_junit(const char *path, const struct th_run *run, char *err, size_t errcap)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) {
+        set_err(err, errcap, path, "cannot build the XML", errno);
+        return -1;
+    }
+    junit_doc(f, run);
+    if (fclose(f) != 0) {
+        free(text);
+        set_err(err, errcap, path, "cannot build the XML", ENOMEM);
+        return -1;
+    }
+    int rc = write_whole(path, text, err, errcap);
+    free(text);
+    return rc;
+}

@@ -1,0 +1,69 @@
+/* Results of a run: the JSON results file (DESIGN.md "Results file"), JUnit XML, and
+ * the terminal summary. */
+#ifndef TH_RESULTS_H
+#define TH_RESULTS_H
+
+#include <stdio.h>
+
+#include "backends/backend.h"
+#include "harness/vocab/outcome.h"
+#include "harness/scenario/scenario.h"
+#include "harness/vocab/util.h"
+
+#define TH_MAX_METRICS 16
+
+struct th_metric {
+    const char *name; /* fixed names from DESIGN.md */
+    const char *unit;
+    double median, min, max;
+    size_t n;
+};
+
+/* What one connection attempt showed, from both ends when the harness runs both. */
+struct th_observed {
+    int ran;                    /* a connection was attempted */
+    enum th_outcome outcome;    /* the case's outcome: see runner.c for how it is chosen */
+    struct th_negotiated neg;   /* the client's view (resumption: the last connection) */
+    int have_neg;               /* neg is filled in (a handshake completed) */
+    const char *native_side;    /* "client" or "server": whose error decided outcome */
+    struct th_error client_err; /* outcome TH_OK when the client saw no error */
+    struct th_error server_err;
+    int server_seen; /* the harness ran the server side */
+};
+
+struct th_case_result {
+    const struct th_case *c;
+    enum th_status status;
+    char reason[768];
+    struct th_observed obs;
+    struct th_metric metrics[TH_MAX_METRICS];
+    size_t n_metrics;
+    /* kind load: failed requests by class (outcome); written as "errors" when any */
+    uint64_t errors[TH_OUTCOME_COUNT];
+    double duration_s;
+};
+
+struct th_run {
+    double started_at, finished_at; /* seconds since the epoch */
+    const char *generator;          /* "tlsharness VERSION" */
+    const char *build_flags;        /* CFLAGS the binary was built with */
+    struct th_case_result *results;
+    size_t n;
+    int interrupted; /* stopped early by a signal */
+};
+
+/* Counts by status. */
+void th_run_counts(const struct th_run *run, size_t counts[TH_STATUS_COUNT]);
+
+/* Write the JSON results file atomically. err gets the reason on failure. */
+int th_results_write_json(const char *path, const struct th_run *run, char *err,
+                          size_t errcap) TH_MUST_CHECK;
+/* Write JUnit XML atomically (one testcase per case; skipped/failure/error elements
+ * carry the reason). */
+int th_results_write_junit(const char *path, const struct th_run *run, char *err,
+                           size_t errcap) TH_MUST_CHECK;
+/* The terminal summary: a table of pairs x statuses, then each failing case with
+ * its reason, then one line of totals. color: use ANSI colours. */
+void th_results_print_summary(FILE *out, const struct th_run *run, int color);
+
+#endif

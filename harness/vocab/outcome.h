@@ -1,0 +1,49 @@
+/* The shared outcome vocabulary (DESIGN.md "Outcome vocabulary") and case statuses.
+ * Backends map their native errors to th_outcome at their edge and keep the native
+ * code and text beside it in struct th_error. */
+#ifndef TH_OUTCOME_H
+#define TH_OUTCOME_H
+
+#include <stdint.h>
+
+enum th_outcome {
+    TH_OK = 0,
+    TH_EXPIRED,
+    TH_NOT_YET_VALID,
+    TH_HOSTNAME_MISMATCH,
+    TH_UNKNOWN_CA,
+    TH_SELF_SIGNED,
+    TH_INCOMPLETE_CHAIN,
+    TH_BAD_SIGNATURE,
+    TH_BAD_EKU,
+    TH_BAD_KEY_USAGE,
+    TH_WEAK_KEY,
+    TH_WEAK_SIGNATURE,
+    TH_REVOKED,
+    TH_NO_SHARED_CIPHER,
+    TH_PROTOCOL_VERSION,
+    TH_HANDSHAKE_FAILURE,
+    TH_BAD_RECORD_MAC,
+    TH_TRUNCATED,
+    TH_TIMEOUT,
+    TH_IO_ERROR,
+    TH_INTERNAL_ERROR,
+    TH_OUTCOME_COUNT
+};
+
+/* A set of outcomes, one bit per enum th_outcome. */
+typedef uint32_t th_outcome_set;
+#define TH_OUTCOME_BIT(o) ((th_outcome_set)1u << (o))
+
+const char *th_outcome_name(enum th_outcome o);
+/* 0 and *out set when name is in the vocabulary, -1 otherwise. */
+int th_outcome_parse(const char *name, enum th_outcome *out);
+/* True for outcomes that say the peer's certificate was refused. */
+int th_outcome_is_certificate(enum th_outcome o);
+/* Map a TLS alert description (RFC 8446 section 6) received from or sent to the peer. */
+enum th_outcome th_outcome_from_alert(int alert);
+
+enum th_status { TH_PASS = 0, TH_FAIL, TH_XFAIL, TH_XPASS, TH_SKIP, TH_ERROR, TH_STATUS_COUNT };
+const char *th_status_name(enum th_status s);
+
+#endif
