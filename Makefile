@@ -44,7 +44,7 @@ have = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes)
 ifeq ($(call have,openssl),yes)
 TH_CFLAGS += -DTH_HAVE_OPENSSL $(shell $(PKG_CONFIG) --cflags openssl)
 LIBS += $(shell $(PKG_CONFIG) --libs openssl)
-BACKEND_SRC += backends/openssl.c
+BACKEND_SRC += $(wildcard backends/openssl*.c)
 else
 MISSING += libssl-dev
 endif
@@ -60,7 +60,7 @@ ifneq ($(wildcard backends/gnutls.c),)
 ifeq ($(call have,gnutls),yes)
 TH_CFLAGS += -DTH_HAVE_GNUTLS $(shell $(PKG_CONFIG) --cflags gnutls)
 LIBS += $(shell $(PKG_CONFIG) --libs gnutls)
-BACKEND_SRC += backends/gnutls.c
+BACKEND_SRC += $(wildcard backends/gnutls*.c)
 endif
 endif
 
@@ -69,7 +69,7 @@ ifneq ($(wildcard backends/mbedtls.c),)
 ifneq ($(wildcard /usr/include/mbedtls/ssl.h),)
 TH_CFLAGS += -DTH_HAVE_MBEDTLS
 LIBS += -lmbedtls -lmbedx509 -lmbedcrypto
-BACKEND_SRC += backends/mbedtls.c
+BACKEND_SRC += $(wildcard backends/mbedtls*.c)
 endif
 endif
 
@@ -82,7 +82,7 @@ ifneq ($(filter backends/openssl.c,$(BACKEND_SRC)),)
 ifneq ($(filter backends/gnutls.c,$(BACKEND_SRC)),)
 TH_CFLAGS += -DTH_HAVE_CURL $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 LIBS += -ldl
-BACKEND_SRC += backends/curl.c
+BACKEND_SRC += $(wildcard backends/curl*.c)
 endif
 endif
 endif
@@ -99,8 +99,8 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard harness/cli/*.c))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
-# a backend's test builds only when that backend is compiled in
-UNIT_SRC := $(filter-out $(patsubst backends/%.c,tests/unit/test_%.c,$(filter-out $(BACKEND_SRC),$(wildcard backends/*.c))),$(UNIT_SRC))
+# a backend's tests (test_NAME.c, test_NAME_*.c) build only when that backend is compiled in
+UNIT_SRC := $(filter-out $(addsuffix %.c,$(patsubst backends/%.c,tests/unit/test_%,$(filter-out $(BACKEND_SRC),$(wildcard backends/*.c)))),$(UNIT_SRC))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
@@ -160,7 +160,7 @@ fuzz:
 	$(Q)$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz \
 	    SANFLAGS_EXTRA=-fsanitize=fuzzer-no-link,address,undefined build-fuzz/fuzz_scenario \
 	    build-fuzz/fuzz_results
-	mkdir -p build-fuzz/corpus && cp tests/data/bad/*.json build-fuzz/corpus/
+	mkdir -p build-fuzz/corpus && cp tests/data/bad/*.json tests/fuzz/corpus/scenario/* build-fuzz/corpus/
 	find scenarios -name '*.json' -exec cp {} build-fuzz/corpus/ \;
 	build-fuzz/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus
 	mkdir -p build-fuzz/corpus-results && cp tests/data/results/*.json build-fuzz/corpus-results/

@@ -1,5 +1,7 @@
-/* The backend seam. Every TLS backend is one file in backends/ exporting one
- * const struct th_backend; registry.c lists those compiled in. The driver never
+/* The backend seam. Every TLS backend is one file backends/NAME.c exporting one
+ * const struct th_backend at its end; what is a concern of its own lives beside it in
+ * NAME_*.c (NAME_map.c: the library's codes in the shared vocabulary; NAME_aead.c:
+ * the aead_cost op). registry.c lists the backends compiled in. The driver never
  * branches on a backend's name: what a backend can do is data (struct th_caps), and
  * a case that needs a capability a backend lacks is skipped with the reason.
  *
@@ -14,6 +16,8 @@
  * Mandatory: name, library, version, caps. A driver-owned backend sets every op from
  * ctx_new to conn_free except session_get/session_free (only with TH_RESUME_* caps);
  * a socket-owning one sets fetch and leaves those NULL. init/cleanup are optional.
+ * The ops returning int are TH_MUST_CHECK; a caller may drop a step's enum th_step on
+ * purpose (a best-effort close_notify).
  */
 #ifndef TH_BACKEND_H
 #define TH_BACKEND_H
@@ -150,15 +154,17 @@ struct th_backend {
     void (*caps)(struct th_caps *out);
 
     /* library-wide set-up, once per process (optional) */
-    int (*init)(void);
+    TH_MUST_CHECK int (*init)(void);
     void (*cleanup)(void);
 
     /* driver-owned I/O */
-    int (*ctx_new)(const struct th_tls_config *cfg, struct th_ctx **out, struct th_error *err);
+    TH_MUST_CHECK int (*ctx_new)(const struct th_tls_config *cfg, struct th_ctx **out,
+                                 struct th_error *err);
     void (*ctx_free)(struct th_ctx *ctx);
     /* resume_from: a session from session_get on an earlier client connection, or NULL. */
-    int (*conn_new)(struct th_ctx *ctx, const struct th_io *io, struct th_session *resume_from,
-                    struct th_conn **out, struct th_error *err);
+    TH_MUST_CHECK int (*conn_new)(struct th_ctx *ctx, const struct th_io *io,
+                                  struct th_session *resume_from, struct th_conn **out,
+                                  struct th_error *err);
     enum th_step (*handshake)(struct th_conn *c, struct th_error *err);
     enum th_step (*write)(struct th_conn *c, const void *buf, size_t len, size_t *done,
                           struct th_error *err);
@@ -186,13 +192,13 @@ struct th_backend {
      * TLS 1.2 does; TLS 1.3's 5-byte AAD costs the same) for about `seconds`, and
      * report the CPU nanoseconds per byte of seal+open together in *ns_per_byte.
      * -1 with err when the library cannot, or the suite is not an AEAD it has. */
-    int (*aead_cost)(uint16_t suite, size_t record_size, double seconds, double *ns_per_byte,
-                     struct th_error *err);
+    TH_MUST_CHECK int (*aead_cost)(uint16_t suite, size_t record_size, double seconds,
+                                   double *ns_per_byte, struct th_error *err);
 
     /* inspection (optional) */
     /* What the peer presented on a connection whose handshake completed: its chain as
      * sent and its signature scheme. 0, or -1 when there is nothing to report. */
-    int (*peer_info)(struct th_conn *c, struct th_peer_info *out);
+    TH_MUST_CHECK int (*peer_info)(struct th_conn *c, struct th_peer_info *out);
 };
 
 /* registry.c */

@@ -10,7 +10,8 @@
  * file for a flavour (a libcurl built elsewhere). A flavour whose library is missing
  * or built on another TLS library says so in its version string, declares no role
  * and no capability, and its fetch fails with internal_error giving the reason: the
- * rest of the harness runs on without it.
+ * rest of the harness runs on without it. The libraries are loaded in curl_lib.c, and
+ * a failed transfer is mapped to the shared vocabulary in curl_map.c.
  *
  * Errors keep curl's own words: err.code is the CURLcode; err.text has curl's text
  * for it, the CURLOPT_ERRORBUFFER text and, for a refused certificate, the TLS
@@ -18,209 +19,25 @@
 #include "backend.h"
 
 #include <arpa/inet.h>
-#include <dlfcn.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
 #include <gnutls/gnutls.h>
-#include <gnutls/x509.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "harness/vocab/util.h"
+#include "curl_lib.h"
+#include "curl_map.h"
 #include "gnutls_map.h"
 #include "openssl_map.h"
 
 extern const struct th_backend th_backend_openssl;
 
-/* Largest body kept: what `tlsharness serve` sends at most, plus room for a page. */
-#define MAX_BODY ((1ull << 30) + 65536)
-
-/* ---- the two libraries ---- */
-
-struct curl_api {
-    CURLcode (*global_init)(long flags);
-    void (*global_cleanup)(void);
-    curl_version_info_data *(*version_info)(CURLversion v);
-    CURL *(*easy_init)(void);
-    CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);
-    CURLcode (*easy_perform)(CURL *h);
-    CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
-    void (*easy_cleanup)(CURL *h);
-    const char *(*easy_strerror)(CURLcode rc);
-    struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
-    void (*slist_free_all)(struct curl_slist *l);
-};
-
-struct flavour {
-    const char *name;     /* the backend's name */
-    const char *soname;   /* the library Debian ships */
-    const char *env;      /* names another library file */
-    const char *ssl_name; /* curl_version_info's ssl_version starts with it */
-    curl_sslbackend tls;  /* what CURLINFO_TLS_SSL_PTR reports */
-    pthread_once_t *once; /* load() runs once */
-    int ok;               /* loaded, right TLS library, global init done */
-    char version[256];    /* "libcurl/7.88.1 OpenSSL/3.0.x", or why it is unavailable */
-    struct curl_api api;
-};
-
-static pthread_once_t once_openssl = PTHREAD_ONCE_INIT, once_gnutls = PTHREAD_ONCE_INIT;
-
-static struct flavour fl_openssl = {
-    .name = "curl-openssl",
-    .soname = "libcurl.so.4",
-    .env = "TH_CURL_OPENSSL_LIB",
-    .ssl_name = "OpenSSL/",
-    .tls = CURLSSLBACKEND_OPENSSL,
-    .once = &once_openssl,
-};
-
-static struct flavour fl_gnutls = {
-    .name = "curl-gnutls",
-    .soname = "libcurl-gnutls.so.4",
-    .env = "TH_CURL_GNUTLS_LIB",
-    .ssl_name = "GnuTLS/",
-    .tls = CURLSSLBACKEND_GNUTLS,
-    .once = &once_gnutls,
-};
-
-/* SSL_CTX ex_data slot carrying the fetch a context belongs to (OpenSSL flavour). */
-static int ctx_index = -1;
-/* For suite names: made once and only read (SSL_CIPHER_find searches libssl's
- * static tables), so any thread may use it. */
-static SSL_CTX *lookup_ctx;
-static SSL *lookup_ssl;
-
-/* -1 and the reason in f->version when a symbol is missing. */
-static int load_symbols(struct flavour *f, void *dl)
-{
-    static const struct {
-        const char *sym;
-        size_t off;
-    } syms[] = {
-#define SYM(field, name) {name, offsetof(struct curl_api, field)}
-        SYM(global_init, "curl_global_init"),       SYM(global_cleanup, "curl_global_cleanup"),
-        SYM(version_info, "curl_version_info"),     SYM(easy_init, "curl_easy_init"),
-        SYM(easy_setopt, "curl_easy_setopt"),       SYM(easy_perform, "curl_easy_perform"),
-        SYM(easy_getinfo, "curl_easy_getinfo"),     SYM(easy_cleanup, "curl_easy_cleanup"),
-        SYM(easy_strerror, "curl_easy_strerror"),   SYM(slist_append, "curl_slist_append"),
-        SYM(slist_free_all, "curl_slist_free_all"),
-#undef SYM
-    };
-    for (size_t i = 0; i < TH_ARRAY_LEN(syms); i++) {
-        void *p = dlsym(dl, syms[i].sym);
-        if (!p) {
-            snprintf(f->version, sizeof(f->version), "unavailable: %s", dlerror());
-            return -1;
-        }
-        /* POSIX guarantees a data pointer from dlsym converts to a function pointer. */
-        memcpy((char *)&f->api + syms[i].off, &p, sizeof(p));
-    }
-    return 0;
-}
-
-/* Refuse a library built on another TLS library than the flavour says: what we
- * read from CURLINFO_TLS_SSL_PTR would be another library's object. */
-static int check_tls_library(struct flavour *f, const char *file)
-{
-    const curl_version_info_data *v = f->api.version_info(CURLVERSION_NOW);
-    const char *ssl = v && v->ssl_version ? v->ssl_version : "no TLS library";
-    if (strncmp(ssl, f->ssl_name, strlen(f->ssl_name)) != 0) {
-        snprintf(f->version, sizeof(f->version), "unavailable: %s is built on %s, not %.*s", file,
-                 ssl, (int)strlen(f->ssl_name) - 1, f->ssl_name);
-        return -1;
-    }
-    snprintf(f->version, sizeof(f->version), "libcurl/%s %s", v->version, ssl);
-    return 0;
-}
-
-/* The library is never dlclose'd: it may have initialised libraries (OpenSSL,
- * GnuTLS, LDAP) whose exit handlers would then point into unmapped code. */
-static void load(struct flavour *f)
-{
-    const char *file = getenv(f->env);
-    file = file && *file ? file : f->soname;
-    void *dl = dlopen(file, RTLD_NOW | RTLD_LOCAL);
-    if (!dl) {
-        snprintf(f->version, sizeof(f->version), "unavailable: %s", dlerror());
-        return;
-    }
-    if (load_symbols(f, dl) != 0 || check_tls_library(f, file) != 0)
-        return;
-    CURLcode rc = f->api.global_init(CURL_GLOBAL_DEFAULT);
-    if (rc != CURLE_OK) {
-        snprintf(f->version, sizeof(f->version), "unavailable: curl_global_init: %s (%d)",
-                 f->api.easy_strerror(rc), (int)rc);
-        return;
-    }
-    f->ok = 1;
-}
-
-static void load_openssl(void)
-{
-    ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
-    lookup_ctx = SSL_CTX_new(TLS_method());
-    lookup_ssl = lookup_ctx ? SSL_new(lookup_ctx) : NULL;
-    ERR_clear_error();
-    if (ctx_index < 0 || !lookup_ssl) {
-        snprintf(fl_openssl.version, sizeof(fl_openssl.version),
-                 "unavailable: setting up OpenSSL (ex_data index, lookup SSL) failed");
-        return;
-    }
-    load(&fl_openssl);
-}
-
-static void load_gnutls(void)
-{
-    load(&fl_gnutls);
-}
-
-static int flavour_ready(struct flavour *f)
-{
-    pthread_once(f->once, f == &fl_openssl ? load_openssl : load_gnutls);
-    return f->ok;
-}
-
-/* ---- IANA <-> library names ---- */
-
-/* OpenSSL's name for a TLS <= 1.2 suite (CURLOPT_SSL_CIPHER_LIST takes no IANA
- * names). NULL when this libssl does not know the suite. */
-static const char *ossl_suite_name(uint16_t id)
-{
-    unsigned char bytes[2] = {(unsigned char)(id >> 8), (unsigned char)id};
-    const SSL_CIPHER *c = lookup_ssl ? SSL_CIPHER_find(lookup_ssl, bytes) : NULL;
-    return c ? SSL_CIPHER_get_name(c) : NULL;
-}
-
 /* ---- one fetch ---- */
-
-struct body {
-    unsigned char *data;
-    size_t len, cap;
-    int too_big;
-};
-
-struct fetch {
-    struct flavour *f;
-    const struct th_tls_config *cfg;
-    CURL *h;
-    char errbuf[CURL_ERROR_SIZE];
-    struct curl_slist *hosts; /* CURLOPT_RESOLVE / CURLOPT_CONNECT_TO entries */
-    struct body body;
-    int have_neg;
-    struct th_negotiated neg;
-    /* OpenSSL flavour, set up from CURLOPT_SSL_CTX_FUNCTION */
-    int seclevel0;       /* TLS 1.0/1.1 asked for: security level 0 */
-    int no_tls12_suites; /* only TLS 1.3 suites asked for: an empty TLS <= 1.2 list */
-    SSL_verify_cb prev_verify;
-    int verify_err; /* first failure of the chain check; 0: none */
-    int verify_depth;
-    X509 *verify_cert; /* the certificate it failed on (a reference) */
-};
 
 static int fail_config(struct th_error *err, const char *fmt, const char *a, const char *b)
 {
@@ -230,9 +47,9 @@ static int fail_config(struct th_error *err, const char *fmt, const char *a, con
 
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
-    struct body *b = arg;
+    struct th_curl_body *b = arg;
     size_t len = size * n;
-    if (b->len + len > MAX_BODY) {
+    if (b->len + len > TH_CURL_MAX_BODY) {
         b->too_big = 1;
         return 0; /* curl stops with CURLE_WRITE_ERROR */
     }
@@ -255,7 +72,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
  * tickets and the request; what it could read is the same.) */
 static size_t on_header(char *data, size_t size, size_t n, void *arg)
 {
-    struct fetch *fx = arg;
+    struct th_curl_fetch *fx = arg;
     struct curl_tlssessioninfo *info = NULL;
     if (fx->have_neg)
         return size * n;
@@ -277,7 +94,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 static int on_verify(int ok, X509_STORE_CTX *store)
 {
     SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
-    struct fetch *fx = ssl ? SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index) : NULL;
+    struct th_curl_fetch *fx =
+        ssl ? SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), th_curl_ssl_ctx_index()) : NULL;
     if (fx && fx->prev_verify)
         ok = fx->prev_verify(ok, store);
     if (!ok && fx && !fx->verify_err) {
@@ -294,9 +112,9 @@ static int on_verify(int ok, X509_STORE_CTX *store)
  * connection, before the handshake. */
 static CURLcode on_ssl_ctx(CURL *h, void *sslctx, void *arg)
 {
-    struct fetch *fx = arg;
+    struct th_curl_fetch *fx = arg;
     SSL_CTX *ctx = sslctx;
-    if (SSL_CTX_set_ex_data(ctx, ctx_index, fx) != 1)
+    if (SSL_CTX_set_ex_data(ctx, th_curl_ssl_ctx_index(), fx) != 1)
         return CURLE_SSL_CERTPROBLEM;
     fx->prev_verify = SSL_CTX_get_verify_callback(ctx);
     SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), on_verify);
@@ -321,7 +139,8 @@ static CURLcode on_ssl_ctx(CURL *h, void *sslctx, void *arg)
             return setopt_failed(fx, #opt, rc_, err);                                              \
     } while (0)
 
-static int setopt_failed(struct fetch *fx, const char *opt, CURLcode rc, struct th_error *err)
+static int setopt_failed(struct th_curl_fetch *fx, const char *opt, CURLcode rc,
+                         struct th_error *err)
 {
     th_error_set(err, TH_INTERNAL_ERROR, rc, "%s refuses %s: %s (%d)", fx->f->name, opt,
                  fx->f->api.easy_strerror(rc), (int)rc);
@@ -377,13 +196,13 @@ static void list_add(char *buf, size_t cap, const char *s)
 
 /* The ordered suite list: TLS 1.3 suites by IANA name (CURLOPT_TLS13_CIPHERS),
  * older ones by OpenSSL name (CURLOPT_SSL_CIPHER_LIST). */
-TH_MUST_CHECK static int set_suites_openssl(struct fetch *fx, struct th_error *err)
+TH_MUST_CHECK static int set_suites_openssl(struct th_curl_fetch *fx, struct th_error *err)
 {
     const struct th_tls_config *cfg = fx->cfg;
     char tls13[1024] = "", tls12[8192] = "";
     for (size_t i = 0; i < cfg->n_suites; i++) {
         const struct th_suite_info *s = th_suite_by_id(cfg->suites[i]);
-        const char *name = s && s->min_version != TH_TLS13 ? ossl_suite_name(s->id) : NULL;
+        const char *name = s && s->min_version != TH_TLS13 ? th_curl_ossl_suite_name(s->id) : NULL;
         if (!s || (s->min_version != TH_TLS13 && !name)) {
             th_error_set(err, TH_INTERNAL_ERROR, cfg->suites[i],
                          "suite 0x%04x is unknown to OpenSSL", cfg->suites[i]);
@@ -404,7 +223,7 @@ TH_MUST_CHECK static int set_suites_openssl(struct fetch *fx, struct th_error *e
     return 0;
 }
 
-TH_MUST_CHECK static int set_groups_openssl(struct fetch *fx, struct th_error *err)
+TH_MUST_CHECK static int set_groups_openssl(struct th_curl_fetch *fx, struct th_error *err)
 {
     char list[256] = "";
     for (size_t i = 0; i < fx->cfg->n_groups; i++) {
@@ -421,7 +240,7 @@ TH_MUST_CHECK static int set_groups_openssl(struct fetch *fx, struct th_error *e
     return 0;
 }
 
-TH_MUST_CHECK static int set_tls_openssl(struct fetch *fx, struct th_error *err)
+TH_MUST_CHECK static int set_tls_openssl(struct th_curl_fetch *fx, struct th_error *err)
 {
     /* the same libssl as the OpenSSL backend's: its top version needs a suite */
     unsigned v = th_versions_effective(fx->cfg->versions, fx->cfg->suites, fx->cfg->n_suites);
@@ -441,7 +260,7 @@ TH_MUST_CHECK static int set_tls_openssl(struct fetch *fx, struct th_error *err)
  * with the versions named): it takes CURLOPT_SSL_CIPHER_LIST and then ignores it,
  * refuses CURLOPT_TLS13_CIPHERS, and has no groups option. Asking for a list it
  * would not honour is refused here rather than offering something else. */
-TH_MUST_CHECK static int set_tls_gnutls(struct fetch *fx, struct th_error *err)
+TH_MUST_CHECK static int set_tls_gnutls(struct th_curl_fetch *fx, struct th_error *err)
 {
     long sv;
     if (fx->cfg->n_suites)
@@ -462,7 +281,7 @@ TH_MUST_CHECK static int set_tls_gnutls(struct fetch *fx, struct th_error *err)
 /* Which name goes into the URL (and so into SNI and curl's host check), and where
  * to connect. curl sends its URL's DNS name as server_name and none for an IP
  * literal; a server_name it cannot send is refused. */
-TH_MUST_CHECK static int set_target(struct fetch *fx, const char *host, uint16_t port,
+TH_MUST_CHECK static int set_target(struct th_curl_fetch *fx, const char *host, uint16_t port,
                                     const char *path, struct th_error *err)
 {
     const struct th_tls_config *cfg = fx->cfg;
@@ -486,7 +305,7 @@ TH_MUST_CHECK static int set_target(struct fetch *fx, const char *host, uint16_t
             snprintf(entry, sizeof(entry), "%s:%u:%s:%u", uh, port, hh, port);
         fx->hosts = fx->f->api.slist_append(NULL, entry);
         if (!fx->hosts) {
-            th_error_set(err, TH_INTERNAL_ERROR, 0, "curl_slist_append failed");
+            TH_FAULT(err, 0, "curl_slist_append failed");
             return -1;
         }
         if (resolve)
@@ -502,7 +321,7 @@ TH_MUST_CHECK static int set_target(struct fetch *fx, const char *host, uint16_t
     return 0;
 }
 
-TH_MUST_CHECK static int set_trust(struct fetch *fx, struct th_error *err)
+TH_MUST_CHECK static int set_trust(struct th_curl_fetch *fx, struct th_error *err)
 {
     const struct th_tls_config *cfg = fx->cfg;
     /* Only the given file is trusted: not the system bundle, not /etc/ssl/certs. */
@@ -516,7 +335,7 @@ TH_MUST_CHECK static int set_trust(struct fetch *fx, struct th_error *err)
 }
 
 /* curl offers ALPN "http/1.1" (HTTP/1.1 only) or nothing. */
-TH_MUST_CHECK static int set_alpn(struct fetch *fx, struct th_error *err)
+TH_MUST_CHECK static int set_alpn(struct th_curl_fetch *fx, struct th_error *err)
 {
     const struct th_tls_config *cfg = fx->cfg;
     if (cfg->n_alpn > 1 || (cfg->n_alpn == 1 && strcmp(cfg->alpn[0], "http/1.1") != 0))
@@ -526,7 +345,7 @@ TH_MUST_CHECK static int set_alpn(struct fetch *fx, struct th_error *err)
     return 0;
 }
 
-TH_MUST_CHECK static int configure(struct fetch *fx, const char *host, uint16_t port,
+TH_MUST_CHECK static int configure(struct th_curl_fetch *fx, const char *host, uint16_t port,
                                    const char *path, struct th_error *err)
 {
     if (fx->cfg->role != TH_ROLE_CLIENT)
@@ -552,187 +371,9 @@ TH_MUST_CHECK static int configure(struct fetch *fx, const char *host, uint16_t 
     return set_tls_gnutls(fx, err);
 }
 
-/* ---- errors ---- */
-
-/* curl-openssl writes OpenSSL's packed error ("error:0A000410:SSL routines::...")
- * into the error buffer: its reason says what happened. 0 when there is none. */
-static int ossl_text_outcome(const char *text, enum th_outcome *out)
-{
-    const char *p = strstr(text, "error:");
-    unsigned long e;
-    /* the peer closed the connection mid-handshake, no alert: what the openssl
-     * backend reports as "unexpected eof", curl words as a system call error */
-    if (strstr(text, "SSL_ERROR_SYSCALL")) {
-        *out = TH_TRUNCATED;
-        return 1;
-    }
-    if (!p || sscanf(p, "error:%8lx:", &e) != 1 || ERR_GET_LIB(e) != ERR_LIB_SSL)
-        return 0;
-    *out = th_ossl_reason_outcome(ERR_GET_REASON(e));
-    return 1;
-}
-
-/* GnuTLS codes whose text curl-gnutls copies into the error buffer, looked for in
- * this order; each is mapped as the GnuTLS backend maps it. */
-static const int gnutls_codes[] = {
-    GNUTLS_E_NO_CIPHER_SUITES,
-    GNUTLS_E_UNKNOWN_CIPHER_SUITE,
-    GNUTLS_E_INSUFFICIENT_CREDENTIALS,
-    GNUTLS_E_NO_COMMON_KEY_SHARE,
-    GNUTLS_E_ECC_NO_SUPPORTED_CURVES,
-    GNUTLS_E_ECC_UNSUPPORTED_CURVE,
-    GNUTLS_E_INSUFFICIENT_SECURITY,
-    GNUTLS_E_UNSUPPORTED_VERSION_PACKET,
-    GNUTLS_E_DECRYPTION_FAILED,
-    GNUTLS_E_PREMATURE_TERMINATION,
-    GNUTLS_E_PUSH_ERROR,
-    GNUTLS_E_PULL_ERROR,
-    GNUTLS_E_KEY_USAGE_VIOLATION,
-    GNUTLS_E_TIMEDOUT,
-};
-
-/* curl-gnutls writes "gnutls_handshake() failed: " and the name of a received
- * fatal alert, or GnuTLS's text for its error code: either says what happened. */
-static int gnutls_text_outcome(const char *text, enum th_outcome *out)
-{
-    const char *p = strstr(text, "failed: ");
-    if (p) {
-        p += 8;
-        for (int a = 0; a < 256; a++) {
-            const char *name = gnutls_alert_get_name((gnutls_alert_description_t)a);
-            if (name && strcmp(p, name) == 0) {
-                *out = th_outcome_from_alert(a);
-                return 1;
-            }
-        }
-    }
-    for (size_t i = 0; i < TH_ARRAY_LEN(gnutls_codes); i++)
-        if (strstr(text, gnutls_strerror(gnutls_codes[i]))) {
-            *out = th_gnutls_error_outcome(gnutls_codes[i]);
-            return 1;
-        }
-    return 0;
-}
-
-static int tls_text_outcome(const struct fetch *fx, enum th_outcome *out)
-{
-    if (fx->f->tls == CURLSSLBACKEND_OPENSSL)
-        return ossl_text_outcome(fx->errbuf, out);
-    return gnutls_text_outcome(fx->errbuf, out);
-}
-
-/* The leaf curl-gnutls recorded (CURLOPT_CERTINFO) and how many certificates the
- * server sent; NULL when there is none. */
-static gnutls_x509_crt_t certinfo_leaf(const struct fetch *fx, int *n_certs)
-{
-    struct curl_certinfo *ci = NULL;
-    *n_certs = 0;
-    if (fx->f->api.easy_getinfo(fx->h, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci ||
-        ci->num_of_certs < 1)
-        return NULL;
-    *n_certs = ci->num_of_certs;
-    for (struct curl_slist *l = ci->certinfo[0]; l; l = l->next) {
-        gnutls_x509_crt_t crt;
-        if (strncmp(l->data, "Cert:", 5) != 0 || gnutls_x509_crt_init(&crt) < 0)
-            continue;
-        gnutls_datum_t pem = {(unsigned char *)l->data + 5, (unsigned)strlen(l->data + 5)};
-        if (gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM) >= 0)
-            return crt;
-        gnutls_x509_crt_deinit(crt);
-    }
-    return NULL;
-}
-
-/* The bits of gnutls_certificate_status_t, as the GnuTLS backend maps them, with
- * the leaf curl-gnutls recorded. libcurl-gnutls checks the chain with
- * gnutls_certificate_verify_peers2 (no host name, no purpose) and the host name
- * itself, so PURPOSE_MISMATCH and UNEXPECTED_OWNER never come from it. */
-static enum th_outcome gnutls_status_outcome(const struct fetch *fx, unsigned st)
-{
-    int n = 0;
-    gnutls_x509_crt_t leaf = certinfo_leaf(fx, &n);
-    enum th_outcome o = th_gnutls_status_outcome(st, leaf, (unsigned)n);
-    if (leaf)
-        gnutls_x509_crt_deinit(leaf);
-    return o;
-}
-
-/* A refused certificate (CURLE_PEER_FAILED_VERIFICATION; for OpenSSL also
- * CURLE_SSL_CONNECT_ERROR, see code_outcome): the chain check's first failure as our
- * verify callback saw it, or curl's own host name check, which runs after the
- * library's (curl-openssl then leaves X509_V_ERR_UNSPECIFIED as the result). */
-static enum th_outcome ossl_verify_outcome(const struct fetch *fx, long res, char *what, size_t cap)
-{
-    if (fx->verify_err) {
-        snprintf(what, cap, "; X509 verify error %d at depth %d: %s", fx->verify_err,
-                 fx->verify_depth, X509_verify_cert_error_string(fx->verify_err));
-        return th_ossl_verify_outcome(fx->verify_err, fx->verify_cert);
-    }
-    if (strstr(fx->errbuf, "host name"))
-        return TH_HOSTNAME_MISMATCH;
-    snprintf(what, cap, "; X509 verify result %ld: %s", res, X509_verify_cert_error_string(res));
-    return res ? th_ossl_verify_outcome((int)res, NULL) : TH_HANDSHAKE_FAILURE;
-}
-
-static enum th_outcome verify_outcome(const struct fetch *fx, char *what, size_t cap)
-{
-    long res = 0;
-    if (fx->f->api.easy_getinfo(fx->h, CURLINFO_SSL_VERIFYRESULT, &res) != CURLE_OK)
-        res = 0;
-    if (fx->f->tls == CURLSSLBACKEND_OPENSSL)
-        return ossl_verify_outcome(fx, res, what, cap);
-    if (res) {
-        snprintf(what, cap, "; gnutls_certificate_status 0x%lx", (unsigned long)res);
-        return gnutls_status_outcome(fx, (unsigned)res);
-    }
-    return strstr(fx->errbuf, "host name") ? TH_HOSTNAME_MISMATCH : TH_HANDSHAKE_FAILURE;
-}
-
-/* curl-openssl decides "certificate problem" from the OLDEST error on OpenSSL's
- * queue: a leaf whose signature does not verify leaves an RSA padding error in
- * front of "certificate verify failed", and curl reports CURLE_SSL_CONNECT_ERROR
- * with the RSA text. Our verify callback saw the real reason. */
-static int ossl_chain_refused(const struct fetch *fx)
-{
-    return fx->f->tls == CURLSSLBACKEND_OPENSSL && fx->cfg->verify && fx->verify_err;
-}
-
-static enum th_outcome code_outcome(struct fetch *fx, CURLcode rc, char *what, size_t cap)
-{
-    enum th_outcome o;
-    switch (rc) {
-    case CURLE_OK: return TH_OK;
-    case CURLE_OPERATION_TIMEDOUT: return TH_TIMEOUT;
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_GOT_NOTHING:
-    case CURLE_WEIRD_SERVER_REPLY: return TH_IO_ERROR;
-    case CURLE_PARTIAL_FILE: return TH_TRUNCATED;
-    case CURLE_PEER_FAILED_VERIFICATION: return verify_outcome(fx, what, cap);
-    case CURLE_SSL_CONNECT_ERROR:
-        if (ossl_chain_refused(fx))
-            return verify_outcome(fx, what, cap);
-        return tls_text_outcome(fx, &o) ? o : TH_HANDSHAKE_FAILURE;
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR: return tls_text_outcome(fx, &o) ? o : TH_IO_ERROR;
-    default: return TH_INTERNAL_ERROR;
-    }
-}
-
-static void set_error(struct fetch *fx, CURLcode rc, int which, struct th_error *err)
-{
-    char what[200] = "";
-    enum th_outcome o = code_outcome(fx, rc, what, sizeof(what));
-    if (fx->body.too_big)
-        snprintf(what, sizeof(what), "; body over %llu bytes", (unsigned long long)MAX_BODY);
-    th_error_set(err, o, rc, "%s%s (%d): %s%s", which ? "second connection: " : "",
-                 fx->f->api.easy_strerror(rc), (int)rc, fx->errbuf[0] ? fx->errbuf : "no detail",
-                 what);
-}
-
 /* ---- the fetch ---- */
 
-static void reset_transfer(struct fetch *fx)
+static void reset_transfer(struct th_curl_fetch *fx)
 {
     fx->body.len = 0;
     fx->body.too_big = 0;
@@ -745,7 +386,8 @@ static void reset_transfer(struct fetch *fx)
 }
 
 /* One GET within the deadline. which: 0 the first connection, 1 the resumed one. */
-static int perform(struct fetch *fx, uint64_t deadline, int which, struct th_fetch_result *out)
+static int perform(struct th_curl_fetch *fx, uint64_t deadline, int which,
+                   struct th_fetch_result *out)
 {
     uint64_t now = th_now_ns();
     long ms = deadline > now ? (long)((deadline - now + 999999) / 1000000) : 1;
@@ -760,11 +402,11 @@ static int perform(struct fetch *fx, uint64_t deadline, int which, struct th_fet
     out->neg = fx->neg;
     if (rc == CURLE_OK)
         return 0;
-    set_error(fx, rc, which, &out->err);
+    th_curl_set_error(fx, rc, which, &out->err);
     return -1;
 }
 
-static void fetch_free(struct fetch *fx)
+static void fetch_free(struct th_curl_fetch *fx)
 {
     if (fx->h)
         fx->f->api.easy_cleanup(fx->h); /* closes the connections: before the lists */
@@ -774,16 +416,17 @@ static void fetch_free(struct fetch *fx)
     free(fx->body.data);
 }
 
-static int do_fetch(struct flavour *f, const struct th_tls_config *cfg, const char *host,
-                    uint16_t port, const char *path, double timeout_s, struct th_fetch_result *out)
+TH_MUST_CHECK static int do_fetch(struct th_curl_flavour *f, const struct th_tls_config *cfg,
+                                  const char *host, uint16_t port, const char *path,
+                                  double timeout_s, struct th_fetch_result *out)
 {
     memset(out, 0, sizeof(*out));
-    if (!flavour_ready(f)) {
+    if (!th_curl_ready(f)) {
         th_error_set(&out->err, TH_INTERNAL_ERROR, 0, "%s %s", f->name, f->version);
         return -1;
     }
     uint64_t deadline = th_now_ns() + (uint64_t)((timeout_s > 0 ? timeout_s : 30) * 1e9);
-    struct fetch fx = {.f = f, .cfg = cfg};
+    struct th_curl_fetch fx = {.f = f, .cfg = cfg};
     fx.h = f->api.easy_init();
     if (!fx.h) {
         th_error_set(&out->err, TH_INTERNAL_ERROR, 0, "%s: curl_easy_init failed", f->name);
@@ -805,61 +448,56 @@ static int do_fetch(struct flavour *f, const struct th_tls_config *cfg, const ch
     return rc;
 }
 
-static int fetch_openssl(const struct th_tls_config *cfg, const char *host, uint16_t port,
-                         const char *path, double timeout_s, struct th_fetch_result *out)
+TH_MUST_CHECK static int fetch_openssl(const struct th_tls_config *cfg, const char *host,
+                                       uint16_t port, const char *path, double timeout_s,
+                                       struct th_fetch_result *out)
 {
-    return do_fetch(&fl_openssl, cfg, host, port, path, timeout_s, out);
+    return do_fetch(&th_curl_flavour_openssl, cfg, host, port, path, timeout_s, out);
 }
 
-static int fetch_gnutls(const struct th_tls_config *cfg, const char *host, uint16_t port,
-                        const char *path, double timeout_s, struct th_fetch_result *out)
+TH_MUST_CHECK static int fetch_gnutls(const struct th_tls_config *cfg, const char *host,
+                                      uint16_t port, const char *path, double timeout_s,
+                                      struct th_fetch_result *out)
 {
-    return do_fetch(&fl_gnutls, cfg, host, port, path, timeout_s, out);
+    return do_fetch(&th_curl_flavour_gnutls, cfg, host, port, path, timeout_s, out);
 }
 
 /* ---- identity and capabilities ---- */
 
 static const char *version_openssl(void)
 {
-    flavour_ready(&fl_openssl);
-    return fl_openssl.version;
+    th_curl_ready(&th_curl_flavour_openssl);
+    return th_curl_flavour_openssl.version;
 }
 
 static const char *version_gnutls(void)
 {
-    flavour_ready(&fl_gnutls);
-    return fl_gnutls.version;
+    th_curl_ready(&th_curl_flavour_gnutls);
+    return th_curl_flavour_gnutls.version;
 }
 
 /* A missing library is not fatal to the process: the flavour reports itself
  * unavailable (version, no role) and the other backends run on. */
 static int init_openssl(void)
 {
-    flavour_ready(&fl_openssl);
+    th_curl_ready(&th_curl_flavour_openssl);
     return 0;
 }
 
 static int init_gnutls(void)
 {
-    flavour_ready(&fl_gnutls);
+    th_curl_ready(&th_curl_flavour_gnutls);
     return 0;
-}
-
-static void cleanup_flavour(struct flavour *f)
-{
-    if (f->ok)
-        f->api.global_cleanup();
-    f->ok = 0;
 }
 
 static void cleanup_openssl(void)
 {
-    cleanup_flavour(&fl_openssl);
+    th_curl_cleanup(&th_curl_flavour_openssl);
 }
 
 static void cleanup_gnutls(void)
 {
-    cleanup_flavour(&fl_gnutls);
+    th_curl_cleanup(&th_curl_flavour_gnutls);
 }
 
 /* What both flavours do alike: a client on its own socket that checks the chain,
@@ -883,7 +521,7 @@ static void caps_common(struct th_caps *out)
 static void caps_openssl(struct th_caps *out)
 {
     memset(out, 0, sizeof(*out));
-    if (!flavour_ready(&fl_openssl))
+    if (!th_curl_ready(&th_curl_flavour_openssl))
         return;
     th_backend_openssl.caps(out);
     caps_common(out);
@@ -925,7 +563,7 @@ static void caps_gnutls_lists(struct th_caps *out)
 static void caps_gnutls(struct th_caps *out)
 {
     memset(out, 0, sizeof(*out));
-    if (!flavour_ready(&fl_gnutls))
+    if (!th_curl_ready(&th_curl_flavour_gnutls))
         return;
     caps_common(out);
     caps_gnutls_lists(out);

@@ -1,13 +1,13 @@
 /* The GnuTLS 3.7 backend: client and server roles, with driver-owned I/O through
  * GnuTLS's push/pull transport functions. Configuration arrives in IANA terms and is
- * translated here into one priority string per context; native errors are mapped
- * here to the shared outcome vocabulary, keeping GnuTLS's own code and text beside
- * them.
+ * translated into one priority string per context (gnutls_prio.c); native errors are
+ * mapped to the shared outcome vocabulary (gnutls_map.c), keeping GnuTLS's own code
+ * and text beside them. The aead_cost op is gnutls_aead.c.
  *
- * The only process-wide state is the IANA id -> GnuTLS algorithms table, built once
- * under pthread_once: TCP cases run the server role in another thread. Each server
- * context keeps its own ticket key and session-id cache (the cache behind a mutex
- * for the same reason). */
+ * The only process-wide state is the IANA id -> GnuTLS algorithms table
+ * (gnutls_map.c), built once under pthread_once: TCP cases run the server role in
+ * another thread. Each server context keeps its own ticket key and session-id cache
+ * (the cache behind a mutex for the same reason). */
 #include "backend.h"
 
 #include <arpa/inet.h>
@@ -17,96 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
 #include "harness/vocab/util.h"
+#include "gnutls_aead.h"
 #include "gnutls_map.h"
-
-/* ---- process-wide tables, built once ---- */
-
-/* What a priority string needs to name to enable one suite. */
-struct suite_algs {
-    uint16_t id;
-    gnutls_kx_algorithm_t kx; /* GNUTLS_KX_UNKNOWN for TLS 1.3 suites */
-    gnutls_cipher_algorithm_t cipher;
-    gnutls_mac_algorithm_t mac;
-};
-
-/* More than GnuTLS 3.7 lists (about 190). */
-#define MAX_GNUTLS_SUITES 256
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static struct suite_algs suite_table[MAX_GNUTLS_SUITES];
-static size_t n_suite_table;
-
-static void init_once(void)
-{
-    unsigned char id[2];
-    struct suite_algs a;
-    for (size_t i = 0; n_suite_table < MAX_GNUTLS_SUITES &&
-                       gnutls_cipher_suite_info(i, id, &a.kx, &a.cipher, &a.mac, NULL);
-         i++) {
-        a.id = (uint16_t)(id[0] << 8 | id[1]);
-        suite_table[n_suite_table++] = a;
-    }
-}
-
-static const struct suite_algs *suite_algs(uint16_t id)
-{
-    pthread_once(&once, init_once);
-    for (size_t i = 0; i < n_suite_table; i++)
-        if (suite_table[i].id == id)
-            return &suite_table[i];
-    return NULL;
-}
-
-static const struct {
-    uint16_t iana;
-    gnutls_group_t group;
-} group_map[] = {
-    {0x001D, GNUTLS_GROUP_X25519},    {0x001E, GNUTLS_GROUP_X448},
-    {0x0017, GNUTLS_GROUP_SECP256R1}, {0x0018, GNUTLS_GROUP_SECP384R1},
-    {0x0019, GNUTLS_GROUP_SECP521R1}, {0x0100, GNUTLS_GROUP_FFDHE2048},
-    {0x0101, GNUTLS_GROUP_FFDHE3072}, {0x0102, GNUTLS_GROUP_FFDHE4096},
-    {0x0103, GNUTLS_GROUP_FFDHE6144}, {0x0104, GNUTLS_GROUP_FFDHE8192},
-};
-
-static gnutls_group_t group_from_iana(uint16_t iana)
-{
-    for (size_t i = 0; i < TH_ARRAY_LEN(group_map); i++)
-        if (group_map[i].iana == iana)
-            return group_map[i].group;
-    return GNUTLS_GROUP_INVALID;
-}
-
-uint16_t th_gnutls_group_to_iana(gnutls_group_t g)
-{
-    for (size_t i = 0; i < TH_ARRAY_LEN(group_map); i++)
-        if (group_map[i].group == g)
-            return group_map[i].iana;
-    return 0;
-}
-
-static const struct {
-    uint16_t iana;
-    gnutls_protocol_t proto;
-    const char *keyword; /* in a priority string */
-} version_map[] = {
-    {TH_TLS13, GNUTLS_TLS1_3, "VERS-TLS1.3"},
-    {TH_TLS12, GNUTLS_TLS1_2, "VERS-TLS1.2"},
-    {TH_TLS11, GNUTLS_TLS1_1, "VERS-TLS1.1"},
-    {TH_TLS10, GNUTLS_TLS1_0, "VERS-TLS1.0"},
-};
-
-static uint16_t version_to_iana(gnutls_protocol_t p)
-{
-    for (size_t i = 0; i < TH_ARRAY_LEN(version_map); i++)
-        if (version_map[i].proto == p)
-            return version_map[i].iana;
-    return 0;
-}
+#include "gnutls_prio.h"
 
 /* ---- objects ---- */
 
@@ -190,54 +107,6 @@ static int fail_ctx(struct th_error *err, int ret, const char *what)
     return -1;
 }
 
-/* A certificate naming itself as issuer. */
-static int self_issued(gnutls_x509_crt_t crt)
-{
-    gnutls_datum_t subject, issuer;
-    int self = 0;
-    if (gnutls_x509_crt_get_raw_dn(crt, &subject) < 0)
-        return 0;
-    if (gnutls_x509_crt_get_raw_issuer_dn(crt, &issuer) >= 0) {
-        self = subject.size == issuer.size && memcmp(subject.data, issuer.data, subject.size) == 0;
-        gnutls_free(issuer.data);
-    }
-    gnutls_free(subject.data);
-    return self;
-}
-
-/* INSECURE_ALGORITHM covers both a weak signature hash and a short key: the leaf's
- * key strength tells which. */
-static enum th_outcome insecure_outcome(gnutls_x509_crt_t leaf)
-{
-    unsigned bits = 0;
-    int pk = leaf ? gnutls_x509_crt_get_pk_algorithm(leaf, &bits) : GNUTLS_PK_UNKNOWN;
-    if (pk > 0 && gnutls_pk_bits_to_sec_param(pk, bits) < GNUTLS_SEC_PARAM_MEDIUM)
-        return TH_WEAK_KEY;
-    return TH_WEAK_SIGNATURE;
-}
-
-/* Several bits may be set; the most specific reason wins. */
-enum th_outcome th_gnutls_status_outcome(unsigned st, gnutls_x509_crt_t leaf, unsigned n_certs)
-{
-    if (st & GNUTLS_CERT_REVOKED)
-        return TH_REVOKED;
-    if (st & GNUTLS_CERT_EXPIRED)
-        return TH_EXPIRED;
-    if (st & GNUTLS_CERT_NOT_ACTIVATED)
-        return TH_NOT_YET_VALID;
-    if (st & GNUTLS_CERT_SIGNATURE_FAILURE)
-        return TH_BAD_SIGNATURE;
-    if (st & GNUTLS_CERT_INSECURE_ALGORITHM)
-        return insecure_outcome(leaf);
-    if (st & GNUTLS_CERT_SIGNER_NOT_FOUND)
-        return leaf && n_certs == 1 && self_issued(leaf) ? TH_SELF_SIGNED : TH_UNKNOWN_CA;
-    if (st & GNUTLS_CERT_PURPOSE_MISMATCH)
-        return TH_BAD_EKU;
-    if (st & GNUTLS_CERT_UNEXPECTED_OWNER)
-        return TH_HOSTNAME_MISMATCH;
-    return TH_HANDSHAKE_FAILURE;
-}
-
 /* The peer's leaf and the length of its chain; NULL when it sent none or the leaf
  * does not parse. */
 static gnutls_x509_crt_t peer_leaf(gnutls_session_t s, unsigned *n)
@@ -272,29 +141,6 @@ static void verify_failure(struct th_conn *c, int ret, struct th_error *err)
     th_error_set(err, status_outcome(c->s, st), (long)st, "%s: %s", gnutls_strerror(ret),
                  out.data ? (const char *)out.data : "no status text");
     gnutls_free(out.data);
-}
-
-enum th_outcome th_gnutls_error_outcome(int ret)
-{
-    switch (ret) {
-    case GNUTLS_E_NO_CIPHER_SUITES:
-    case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
-    case GNUTLS_E_INSUFFICIENT_CREDENTIALS:
-    case GNUTLS_E_NO_COMMON_KEY_SHARE:
-    case GNUTLS_E_ECC_NO_SUPPORTED_CURVES:
-    case GNUTLS_E_ECC_UNSUPPORTED_CURVE:
-    case GNUTLS_E_INSUFFICIENT_SECURITY: return TH_NO_SHARED_CIPHER;
-    case GNUTLS_E_UNSUPPORTED_VERSION_PACKET: return TH_PROTOCOL_VERSION;
-    case GNUTLS_E_DECRYPTION_FAILED: return TH_BAD_RECORD_MAC;
-    case GNUTLS_E_PREMATURE_TERMINATION: return TH_TRUNCATED;
-    case GNUTLS_E_PUSH_ERROR:
-    case GNUTLS_E_PULL_ERROR: return TH_IO_ERROR;
-    case GNUTLS_E_KEY_USAGE_VIOLATION: return TH_BAD_KEY_USAGE;
-    case GNUTLS_E_TIMEDOUT: return TH_TIMEOUT;
-    case GNUTLS_E_INTERNAL_ERROR:
-    case GNUTLS_E_MEMORY_ERROR: return TH_INTERNAL_ERROR;
-    default: return TH_HANDSHAKE_FAILURE;
-    }
 }
 
 /* GnuTLS 3.7's server does not tell a version mismatch from a suite mismatch: it
@@ -366,148 +212,6 @@ static enum th_step step_result(struct th_conn *c, int ret, struct th_error *err
     map_failure(c, ret, err);
     send_alert(c, ret);
     return TH_STEP_FAILED;
-}
-
-/* ---- configuration: one priority string ---- */
-
-static int suite_usable(uint16_t id);
-
-static void prio_add(char *buf, size_t cap, const char *item)
-{
-    size_t n = strlen(buf);
-    snprintf(buf + n, cap - n, ":%s", item);
-}
-
-/* Add "+NAME" once, keeping the order of first mention. */
-static void prio_add_once(char *buf, size_t cap, const char *name)
-{
-    char item[64];
-    snprintf(item, sizeof(item), "+%s", name);
-    size_t len = strlen(item);
-    for (const char *p = strstr(buf, item); p; p = strstr(p + 1, item))
-        if (p[-1] == ':' && (p[len] == ':' || p[len] == '\0'))
-            return;
-    prio_add(buf, cap, item);
-}
-
-TH_MUST_CHECK static int add_suites(char *buf, size_t cap, const struct th_tls_config *cfg,
-                                    struct th_error *err)
-{
-    prio_add(buf, cap, "-KX-ALL:-CIPHER-ALL:-MAC-ALL");
-    for (int pass = 0; pass < 3; pass++) {
-        for (size_t i = 0; i < cfg->n_suites; i++) {
-            const struct suite_algs *a = suite_algs(cfg->suites[i]);
-            if (!a || !suite_usable(cfg->suites[i])) {
-                th_error_set(err, TH_INTERNAL_ERROR, cfg->suites[i],
-                             "suite 0x%04x is not one GnuTLS can run here (unknown, or "
-                             "PSK/anonymous/NULL)",
-                             cfg->suites[i]);
-                return -1;
-            }
-            if (pass == 0 && a->kx != GNUTLS_KX_UNKNOWN)
-                prio_add_once(buf, cap, gnutls_kx_get_name(a->kx));
-            else if (pass == 1)
-                prio_add_once(buf, cap, gnutls_cipher_get_name(a->cipher));
-            else if (pass == 2)
-                prio_add_once(buf, cap, gnutls_mac_get_name(a->mac));
-        }
-    }
-    return 0;
-}
-
-TH_MUST_CHECK static int add_groups(char *buf, size_t cap, const struct th_tls_config *cfg,
-                                    struct th_error *err)
-{
-    if (!cfg->n_groups)
-        return 0;
-    prio_add(buf, cap, "-GROUP-ALL");
-    for (size_t i = 0; i < cfg->n_groups; i++) {
-        gnutls_group_t g = group_from_iana(cfg->groups[i]);
-        if (g == GNUTLS_GROUP_INVALID) {
-            th_error_set(err, TH_INTERNAL_ERROR, cfg->groups[i],
-                         "group 0x%04x is unknown to this backend", cfg->groups[i]);
-            return -1;
-        }
-        char item[64];
-        snprintf(item, sizeof(item), "+GROUP-%s", gnutls_group_get_name(g));
-        prio_add(buf, cap, item);
-    }
-    return 0;
-}
-
-/* The suites the priority cache enables, in its order, on the versions it offers. */
-static size_t prio_suites(gnutls_priority_t prio, unsigned versions, uint16_t *out, size_t cap)
-{
-    size_t n = 0;
-    unsigned idx;
-    unsigned char id[2];
-    for (unsigned i = 0; n < cap; i++) {
-        int ret = gnutls_priority_get_cipher_suite_index(prio, i, &idx);
-        if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-            break;
-        if (ret < 0 || !gnutls_cipher_suite_info(idx, id, NULL, NULL, NULL, NULL))
-            continue;
-        const struct th_suite_info *s = th_suite_by_id((uint16_t)(id[0] << 8 | id[1]));
-        if (s && (th_suite_versions(s) & versions))
-            out[n++] = s->id;
-    }
-    return n;
-}
-
-/* GnuTLS orders suites by key exchange, then cipher, then MAC, and enables every
- * combination of the algorithms named: some lists (RSA+AES-128 with ECDHE+AES-256,
- * or ECDHE before RSA then RSA before ECDHE) have no priority string. Refuse those
- * rather than offer something else than asked. */
-TH_MUST_CHECK static int check_suites(gnutls_priority_t prio, const struct th_tls_config *cfg,
-                                      unsigned versions, struct th_error *err)
-{
-    uint16_t got[TH_MAX_SUITES], want[TH_MAX_SUITES];
-    size_t n_got = prio_suites(prio, versions, got, TH_MAX_SUITES), n_want = 0;
-    for (size_t i = 0; i < cfg->n_suites; i++) {
-        const struct th_suite_info *s = th_suite_by_id(cfg->suites[i]);
-        if (s && (th_suite_versions(s) & versions))
-            want[n_want++] = s->id;
-    }
-    if (n_got == n_want && memcmp(got, want, n_got * sizeof(got[0])) == 0)
-        return 0;
-    th_error_set(err, TH_INTERNAL_ERROR, GNUTLS_E_INVALID_REQUEST,
-                 "GnuTLS cannot pin this exact suite list: its priority strings enable every "
-                 "kx x cipher x MAC combination, ordered by kx (%zu suites enabled, %zu asked)",
-                 n_got, n_want);
-    return -1;
-}
-
-TH_MUST_CHECK static int set_priority(struct th_ctx *t, const struct th_tls_config *cfg,
-                                      struct th_error *err)
-{
-    char buf[2048] = "NORMAL";
-    /* A priority string enables kx x cipher x mac, and a TLS 1.3 suite needs only its
-     * cipher and mac: a list of TLS 1.2 suites alone would also enable the TLS 1.3
-     * suite of the same cipher, so the top version is cut as in the OpenSSL backend. */
-    unsigned versions = th_versions_effective(cfg->versions, cfg->suites, cfg->n_suites);
-    t->versions = versions;
-    /* NORMAL still allows TLS 1.1 and 1.0: always name the exact range. */
-    prio_add(buf, sizeof(buf), "-VERS-ALL");
-    for (size_t i = 0; i < TH_ARRAY_LEN(version_map); i++)
-        if (versions & TH_VBIT(version_map[i].iana)) {
-            char item[32];
-            snprintf(item, sizeof(item), "+%s", version_map[i].keyword);
-            prio_add(buf, sizeof(buf), item);
-        }
-    if (cfg->n_suites)
-        TH_GUARD(add_suites(buf, sizeof(buf), cfg, err));
-    TH_GUARD(add_groups(buf, sizeof(buf), cfg, err));
-    if (cfg->role == TH_ROLE_SERVER && cfg->prefer_server_order)
-        prio_add(buf, sizeof(buf), "%SERVER_PRECEDENCE");
-    const char *where = NULL;
-    int ret = gnutls_priority_init2(&t->prio, buf, &where, 0);
-    if (ret < 0) {
-        t->prio = NULL;
-        th_error_set(err, TH_INTERNAL_ERROR, ret, "priority string '%s' refused at '%s': %s", buf,
-                     where ? where : "?", gnutls_strerror(ret));
-        return -1;
-    }
-    return cfg->n_suites ? check_suites(t->prio, cfg, versions, err) : 0;
 }
 
 /* ---- the server's session-id cache (TLS 1.2 and earlier) ---- */
@@ -605,7 +309,7 @@ TH_MUST_CHECK static int setup_server(struct th_ctx *t, const struct th_tls_conf
                                       struct th_error *err)
 {
     if (!cfg->cert_file || !cfg->key_file) {
-        th_error_set(err, TH_INTERNAL_ERROR, 0, "server needs a certificate and a key");
+        TH_FAULT(err, 0, "server needs a certificate and a key");
         return -1;
     }
     int ret = gnutls_certificate_set_x509_key_file2(t->cred, cfg->cert_file, cfg->key_file,
@@ -682,7 +386,8 @@ static void gtls_ctx_free(struct th_ctx *t)
     free(t);
 }
 
-static int gtls_ctx_new(const struct th_tls_config *cfg, struct th_ctx **out, struct th_error *err)
+TH_MUST_CHECK static int gtls_ctx_new(const struct th_tls_config *cfg, struct th_ctx **out,
+                                      struct th_error *err)
 {
     *out = NULL;
     struct th_ctx *t = th_xcalloc(1, sizeof(*t));
@@ -697,7 +402,7 @@ static int gtls_ctx_new(const struct th_tls_config *cfg, struct th_ctx **out, st
     if (ret < 0) {
         t->cred = NULL;
         fail_ctx(err, ret, "gnutls_certificate_allocate_credentials");
-    } else if (set_priority(t, cfg, err) == 0 &&
+    } else if (th_gnutls_priority(cfg, &t->prio, &t->versions, err) == 0 &&
                (cfg->role == TH_ROLE_SERVER ? setup_server(t, cfg, err)
                                             : setup_client(t, cfg, err)) == 0) {
         *out = t;
@@ -804,8 +509,9 @@ static void gtls_conn_free(struct th_conn *c)
     free(c);
 }
 
-static int gtls_conn_new(struct th_ctx *ctx, const struct th_io *io, struct th_session *resume_from,
-                         struct th_conn **out, struct th_error *err)
+TH_MUST_CHECK static int gtls_conn_new(struct th_ctx *ctx, const struct th_io *io,
+                                       struct th_session *resume_from, struct th_conn **out,
+                                       struct th_error *err)
 {
     *out = NULL;
     struct th_conn *c = th_xcalloc(1, sizeof(*c));
@@ -887,23 +593,6 @@ static enum th_step gtls_shutdown(struct th_conn *c, struct th_error *err)
     return ret == 0 ? TH_STEP_DONE : step_result(c, ret, err);
 }
 
-void th_gnutls_negotiated(gnutls_session_t s, struct th_negotiated *out)
-{
-    memset(out, 0, sizeof(*out));
-    out->version = version_to_iana(gnutls_protocol_get_version(s));
-    const struct th_suite_info *si = th_suite_by_name(gnutls_ciphersuite_get(s));
-    out->suite = si ? si->id : 0;
-    /* RSA key transport has no group, whatever the session remembers. */
-    if (gnutls_kx_get(s) != GNUTLS_KX_RSA)
-        out->group = th_gnutls_group_to_iana(gnutls_group_get(s));
-    gnutls_datum_t alpn = {NULL, 0};
-    if (gnutls_alpn_get_selected_protocol(s, &alpn) == 0 && alpn.data) {
-        size_t n = alpn.size < sizeof(out->alpn) - 1 ? alpn.size : sizeof(out->alpn) - 1;
-        memcpy(out->alpn, alpn.data, n);
-    }
-    out->resumed = gnutls_session_is_resumed(s) != 0;
-}
-
 static void gtls_negotiated(struct th_conn *c, struct th_negotiated *out)
 {
     memset(out, 0, sizeof(*out));
@@ -952,8 +641,7 @@ static void gtls_session_free(struct th_session *s)
 static enum th_step gtls_key_update(struct th_conn *c, struct th_error *err)
 {
     if (!c->done || c->failed) {
-        th_error_set(err, TH_INTERNAL_ERROR, GNUTLS_E_INVALID_REQUEST,
-                     "KeyUpdate needs an established connection");
+        TH_FAULT(err, GNUTLS_E_INVALID_REQUEST, "KeyUpdate needs an established connection");
         return TH_STEP_FAILED;
     }
     gnutls_protocol_t v = gnutls_protocol_get_version(c->s);
@@ -968,214 +656,15 @@ static enum th_step gtls_key_update(struct th_conn *c, struct th_error *err)
     return ret == 0 ? TH_STEP_DONE : step_result(c, ret, err);
 }
 
-/* ---- raw AEAD cost: the record protection without TLS ---- */
-
-/* The API is GnuTLS's high-level AEAD one, gnutls_aead_cipher_encrypt / _decrypt
- * on a gnutls_aead_cipher_hd_t: the very calls (and handle type) its TLS 1.3
- * record layer makes in lib/cipher.c, so the ratio to the TLS data path is
- * fair. One handle seals and opens, as one key direction of a connection would. */
-
-#define AEAD_NONCE 12
-#define AEAD_AAD 13   /* TLS 1.2's: sequence number, type, version, length */
-#define AEAD_BATCH 64 /* records between clock reads: one read per record would weigh */
-#define AEAD_MAX_RECORD (1u << 24)
-
-struct aead_bench {
-    gnutls_aead_cipher_hd_t h;
-    size_t len, tag;
-    unsigned char iv[AEAD_NONCE], aad[AEAD_AAD];
-    unsigned char *pt, *ct, *out;
-    uint64_t seq;
-};
-
-/* Seal then open one record under the next nonce: the IV with the record counter
- * XORed into its last 8 bytes, as TLS 1.3 builds it. 0, or GnuTLS's error (a
- * tag that did not verify is GNUTLS_E_DECRYPTION_FAILED). */
-static int aead_record(struct aead_bench *b)
-{
-    unsigned char nonce[AEAD_NONCE];
-    uint64_t seq = b->seq++;
-    memcpy(nonce, b->iv, sizeof(nonce));
-    for (int i = 0; i < 8; i++) {
-        nonce[AEAD_NONCE - 1 - i] ^= (unsigned char)(seq >> (8 * i));
-        b->aad[7 - i] = (unsigned char)(seq >> (8 * i));
-    }
-    size_t ct_len = b->len + b->tag, pt_len = b->len;
-    int ret = gnutls_aead_cipher_encrypt(b->h, nonce, sizeof(nonce), b->aad, sizeof(b->aad), b->tag,
-                                         b->pt, b->len, b->ct, &ct_len);
-    if (ret < 0)
-        return ret;
-    ret = gnutls_aead_cipher_decrypt(b->h, nonce, sizeof(nonce), b->aad, sizeof(b->aad), b->tag,
-                                     b->ct, ct_len, b->out, &pt_len);
-    if (ret < 0)
-        return ret;
-    return pt_len == b->len ? 0 : GNUTLS_E_DECRYPTION_FAILED;
-}
-
-/* Batches of records until `budget` ns of thread CPU time are spent. Each batch's
- * last record is compared with the plaintext after the clock is read, so the
- * check proves the round trip without costing the measurement. */
-static int aead_loop(struct aead_bench *b, uint64_t budget, uint64_t *ns, uint64_t *records)
-{
-    *ns = *records = 0;
-    do {
-        uint64_t t0 = th_thread_cpu_ns();
-        for (int i = 0; i < AEAD_BATCH; i++) {
-            int ret = aead_record(b);
-            if (ret < 0)
-                return ret;
-        }
-        *ns += th_thread_cpu_ns() - t0;
-        *records += AEAD_BATCH;
-        if (memcmp(b->out, b->pt, b->len) != 0)
-            return GNUTLS_E_DECRYPTION_FAILED;
-        memset(b->out, 0, b->len);
-    } while (*ns < budget);
-    return 0;
-}
-
-/* The suite's cipher when it is an AEAD GnuTLS has (a tag size means AEAD: CBC
- * suites have none); GNUTLS_CIPHER_UNKNOWN with err otherwise. */
-static gnutls_cipher_algorithm_t aead_of_suite(uint16_t suite, struct th_error *err)
-{
-    const struct suite_algs *a = suite_algs(suite);
-    const struct th_suite_info *s = th_suite_by_id(suite);
-    if (!a) {
-        th_error_set(err, TH_INTERNAL_ERROR, GNUTLS_E_UNKNOWN_CIPHER_SUITE,
-                     "suite 0x%04x is unknown to GnuTLS", suite);
-        return GNUTLS_CIPHER_UNKNOWN;
-    }
-    if (gnutls_cipher_get_tag_size(a->cipher) == 0) {
-        th_error_set(err, TH_INTERNAL_ERROR, GNUTLS_E_INVALID_REQUEST,
-                     "suite %s is not an AEAD suite (%s with %s): no raw AEAD cost",
-                     s ? s->name : "?", gnutls_cipher_get_name(a->cipher),
-                     gnutls_mac_get_name(a->mac));
-        return GNUTLS_CIPHER_UNKNOWN;
-    }
-    return a->cipher;
-}
-
-static int aead_open(struct aead_bench *b, gnutls_cipher_algorithm_t alg, size_t len)
-{
-    unsigned char key[64];
-    size_t key_len = gnutls_cipher_get_key_size(alg);
-    gnutls_datum_t k = {key, (unsigned)key_len};
-    b->len = len;
-    b->tag = gnutls_cipher_get_tag_size(alg);
-    b->pt = th_xmalloc(len);
-    b->ct = th_xmalloc(len + b->tag);
-    b->out = th_xcalloc(1, len);
-    memset(b->aad, 0, sizeof(b->aad));
-    b->aad[8] = 23; /* application_data */
-    b->aad[9] = 3;
-    b->aad[10] = 3;
-    b->aad[11] = (unsigned char)(len >> 8);
-    b->aad[12] = (unsigned char)len;
-    int ret = key_len <= sizeof(key) ? 0 : GNUTLS_E_INTERNAL_ERROR;
-    if (ret == 0)
-        ret = gnutls_rnd(GNUTLS_RND_RANDOM, key, key_len);
-    if (ret == 0)
-        ret = gnutls_rnd(GNUTLS_RND_NONCE, b->iv, sizeof(b->iv));
-    if (ret == 0)
-        ret = gnutls_rnd(GNUTLS_RND_NONCE, b->pt, len);
-    if (ret == 0)
-        ret = gnutls_aead_cipher_init(&b->h, alg, &k);
-    gnutls_memset(key, 0, sizeof(key));
-    return ret;
-}
-
-static void aead_close(struct aead_bench *b)
-{
-    if (b->h)
-        gnutls_aead_cipher_deinit(b->h);
-    free(b->pt);
-    free(b->ct);
-    free(b->out);
-}
-
-static int gtls_aead_cost(uint16_t suite, size_t record_size, double seconds, double *ns_per_byte,
-                          struct th_error *err)
-{
-    *ns_per_byte = 0;
-    gnutls_cipher_algorithm_t alg = aead_of_suite(suite, err);
-    if (alg == GNUTLS_CIPHER_UNKNOWN)
-        return -1;
-    if (record_size == 0 || record_size > AEAD_MAX_RECORD) {
-        th_error_set(err, TH_INTERNAL_ERROR, GNUTLS_E_INVALID_REQUEST,
-                     "record size %zu out of range (1..%u)", record_size, AEAD_MAX_RECORD);
-        return -1;
-    }
-    struct aead_bench b = {0};
-    uint64_t budget = seconds > 0 ? (uint64_t)(seconds * 1e9) : 0, ns = 0, records = 0;
-    int ret = aead_open(&b, alg, record_size);
-    if (ret == 0) /* warm-up: caches, key schedule, CPU frequency */
-        ret = aead_loop(&b, budget / 10, &ns, &records);
-    if (ret == 0)
-        ret = aead_loop(&b, budget, &ns, &records);
-    aead_close(&b);
-    if (ret < 0) {
-        th_error_set(err, ret == GNUTLS_E_DECRYPTION_FAILED ? TH_BAD_RECORD_MAC : TH_INTERNAL_ERROR,
-                     ret, "%s seal/open: %s", gnutls_cipher_get_name(alg), gnutls_strerror(ret));
-        return -1;
-    }
-    *ns_per_byte = (double)ns / ((double)records * (double)record_size);
-    return 0;
-}
-
 /* ---- inspection: what the peer presented ---- */
 
-/* GnuTLS's signature algorithms by their IANA SignatureScheme names; TLS 1.2's
- * ECDSA with a hash shares its code point with TLS 1.3's curve-bound scheme. */
-static const char *sig_scheme_name(int sign)
+TH_MUST_CHECK static int gtls_peer_info(struct th_conn *c, struct th_peer_info *out)
 {
-    static const struct {
-        int sign;
-        const char *name;
-    } map[] = {
-        {GNUTLS_SIGN_RSA_SHA1, "rsa_pkcs1_sha1"},
-        {GNUTLS_SIGN_RSA_SHA256, "rsa_pkcs1_sha256"},
-        {GNUTLS_SIGN_RSA_SHA384, "rsa_pkcs1_sha384"},
-        {GNUTLS_SIGN_RSA_SHA512, "rsa_pkcs1_sha512"},
-        {GNUTLS_SIGN_ECDSA_SHA1, "ecdsa_sha1"},
-        {GNUTLS_SIGN_ECDSA_SHA256, "ecdsa_secp256r1_sha256"},
-        {GNUTLS_SIGN_ECDSA_SHA384, "ecdsa_secp384r1_sha384"},
-        {GNUTLS_SIGN_ECDSA_SHA512, "ecdsa_secp521r1_sha512"},
-        {GNUTLS_SIGN_ECDSA_SECP256R1_SHA256, "ecdsa_secp256r1_sha256"},
-        {GNUTLS_SIGN_ECDSA_SECP384R1_SHA384, "ecdsa_secp384r1_sha384"},
-        {GNUTLS_SIGN_ECDSA_SECP521R1_SHA512, "ecdsa_secp521r1_sha512"},
-        {GNUTLS_SIGN_RSA_PSS_RSAE_SHA256, "rsa_pss_rsae_sha256"},
-        {GNUTLS_SIGN_RSA_PSS_RSAE_SHA384, "rsa_pss_rsae_sha384"},
-        {GNUTLS_SIGN_RSA_PSS_RSAE_SHA512, "rsa_pss_rsae_sha512"},
-        {GNUTLS_SIGN_RSA_PSS_SHA256, "rsa_pss_pss_sha256"},
-        {GNUTLS_SIGN_RSA_PSS_SHA384, "rsa_pss_pss_sha384"},
-        {GNUTLS_SIGN_RSA_PSS_SHA512, "rsa_pss_pss_sha512"},
-        {GNUTLS_SIGN_EDDSA_ED25519, "ed25519"},
-        {GNUTLS_SIGN_EDDSA_ED448, "ed448"},
-    };
-    for (size_t i = 0; i < TH_ARRAY_LEN(map); i++)
-        if (map[i].sign == sign)
-            return map[i].name;
-    return "";
-}
-
-static int gtls_peer_info(struct th_conn *c, struct th_peer_info *out)
-{
-    memset(out, 0, sizeof(*out));
-    unsigned n = 0;
-    const gnutls_datum_t *certs = c->done ? gnutls_certificate_get_peers(c->s, &n) : NULL;
-    if (!certs || n == 0)
+    if (!c->done) {
+        memset(out, 0, sizeof(*out));
         return -1;
-    for (unsigned i = 0; i < n; i++) {
-        out->chain = th_xrealloc(out->chain, out->chain_len + certs[i].size);
-        memcpy(out->chain + out->chain_len, certs[i].data, certs[i].size);
-        out->chain_len += certs[i].size;
-        out->n_certs++;
     }
-    /* TLS 1.2 RSA key transport signs nothing */
-    if (gnutls_kx_get(c->s) != GNUTLS_KX_RSA)
-        th_strlcpy(out->sig_scheme, sig_scheme_name(gnutls_sign_algorithm_get(c->s)),
-                   sizeof(out->sig_scheme));
-    return 0;
+    return th_gnutls_peer_info(c->s, out);
 }
 
 /* ---- identity ---- */
@@ -1194,10 +683,11 @@ static const char *gtls_version(void)
     return version_buf;
 }
 
-static int gtls_init(void)
+TH_MUST_CHECK static int gtls_init(void)
 {
-    pthread_once(&once, init_once);
-    return gnutls_global_init() < 0 || n_suite_table == 0 ? -1 : 0;
+    uint16_t first;
+    int have_suites = th_gnutls_suites(&first, 1) == 1; /* the table, before the library */
+    return gnutls_global_init() < 0 || !have_suites ? -1 : 0;
 }
 
 static void gtls_cleanup(void)
@@ -1205,32 +695,9 @@ static void gtls_cleanup(void)
     gnutls_global_deinit();
 }
 
-/* A suite we can run: one with an IANA entry, authenticated by a certificate the
- * test PKI has (RSA, ECDSA) and keyed without PSK/SRP/anonymous exchange, for which
- * we have no credentials. NULL encryption is out: no one should negotiate it. */
-static int suite_usable(uint16_t id)
-{
-    const struct th_suite_info *s = th_suite_by_id(id);
-    if (!s)
-        return 0;
-    int auth = !strcmp(s->auth, "RSA") || !strcmp(s->auth, "ECDSA") || !strcmp(s->auth, "any");
-    int kx = !strcmp(s->kx, "TLS13") || !strcmp(s->kx, "ECDHE") || !strcmp(s->kx, "DHE") ||
-             !strcmp(s->kx, "RSA");
-    return auth && kx && strcmp(s->cipher, "None") != 0;
-}
-
-static int group_supported(gnutls_group_t g)
-{
-    for (const gnutls_group_t *p = gnutls_group_list(); p && *p; p++)
-        if (*p == g)
-            return 1;
-    return 0;
-}
-
 static void gtls_caps(struct th_caps *out)
 {
     memset(out, 0, sizeof(*out));
-    pthread_once(&once, init_once);
     out->roles = TH_ROLE_CLIENT | TH_ROLE_SERVER;
     out->versions = TH_VERSIONS_ALL;
     out->resume = TH_RESUME_BIT(TH_RESUME_TICKET) | TH_RESUME_BIT(TH_RESUME_SESSION_ID);
@@ -1238,12 +705,12 @@ static void gtls_caps(struct th_caps *out)
                     TH_CAP_RESTRICT_VERSIONS | TH_CAP_RESTRICT_SUITES | TH_CAP_RESTRICT_GROUPS |
                     TH_CAP_SERVER_ORDER | TH_CAP_CLIENT_ORDER | TH_CAP_DRIVER_IO |
                     TH_CAP_TRUNCATION; /* GNUTLS_E_PREMATURE_TERMINATION */
-    for (size_t i = 0; i < n_suite_table && out->n_suites < TH_MAX_SUITES; i++)
-        if (suite_usable(suite_table[i].id))
-            out->suites[out->n_suites++] = suite_table[i].id;
-    for (size_t i = 0; i < TH_ARRAY_LEN(group_map); i++)
-        if (group_supported(group_map[i].group))
-            out->groups[out->n_groups++] = group_map[i].iana;
+    uint16_t all[TH_MAX_SUITES * 2];
+    size_t n = th_gnutls_suites(all, TH_ARRAY_LEN(all));
+    for (size_t i = 0; i < n && out->n_suites < TH_MAX_SUITES; i++)
+        if (th_gnutls_suite_usable(all[i]))
+            out->suites[out->n_suites++] = all[i];
+    out->n_groups = th_gnutls_groups(out->groups, TH_MAX_GROUPS);
 }
 
 const struct th_backend th_backend_gnutls = {
@@ -1272,7 +739,7 @@ const struct th_backend th_backend_gnutls = {
     .fetch = NULL,
     /* data path */
     .key_update = gtls_key_update,
-    .aead_cost = gtls_aead_cost,
+    .aead_cost = th_gnutls_aead_cost,
     /* inspection */
     .peer_info = gtls_peer_info,
 };

@@ -1,7 +1,8 @@
 /* The mbedTLS 2.28 backend: client and server roles, with driver-owned I/O through
  * mbedtls_ssl_set_bio. Configuration arrives in IANA terms and is translated here;
- * native errors and certificate verification flags are mapped here to the shared
- * outcome vocabulary, keeping mbedTLS's own code and text beside them.
+ * native errors and certificate verification flags are mapped to the shared outcome
+ * vocabulary (mbedtls_map.c), keeping mbedTLS's own code and text beside them. The
+ * aead_cost op is mbedtls_aead.c.
  *
  * mbedTLS 2.28 speaks TLS 1.0-1.2 only (its TLS 1.3 is a 3.x feature: asking 2.28 for
  * a 1.3 minimum crashes the handshake), so versions are clamped to what it has and a
@@ -13,19 +14,14 @@
  * a handshake is resumed when the server's flight had a ServerHello but no
  * ServerHelloDone (RFC 5246 7.3: only a full handshake sends one).
  *
- * Process-wide state: mbedtls_ssl_list_ciphersuites() and mbedtls_ecp_grp_id_list()
- * fill static tables on their first call without a lock, so they are first called
- * under pthread_once: TCP cases run the server role in another thread. Each context
- * has its own DRBG; the build has MBEDTLS_THREADING_C, so the DRBG, the ticket keys
- * and the session cache lock themselves. */
+ * Process-wide state: the library's own tables, built once (mbedtls_map.c). Each
+ * context has its own DRBG; the build has MBEDTLS_THREADING_C, so the DRBG, the
+ * ticket keys and the session cache lock themselves. */
 #include "backend.h"
 
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/cipher.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/dhm.h>
 #include <mbedtls/ecp.h>
@@ -37,32 +33,15 @@
 #include <mbedtls/ssl_cache.h>
 #include <mbedtls/ssl_ciphersuites.h>
 #include <mbedtls/ssl_ticket.h>
-#include <mbedtls/version.h>
 #include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 
 #include "harness/vocab/util.h"
+#include "mbedtls_aead.h"
+#include "mbedtls_map.h"
 
 /* What the library can negotiate (its TLS 1.3 is not there in 2.28). */
 #define MB_VERSIONS (TH_VBIT(TH_TLS10) | TH_VBIT(TH_TLS11) | TH_VBIT(TH_TLS12))
-
-/* ---- process-wide tables, built once ---- */
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static char version_str[32];
-
-static void init_once(void)
-{
-    /* The first calls build the library's own static lists. */
-    (void)mbedtls_ssl_list_ciphersuites();
-    (void)mbedtls_ecp_grp_id_list();
-    mbedtls_version_get_string_full(version_str);
-}
-
-static void mb_init_once(void)
-{
-    pthread_once(&once, init_once);
-}
 
 /* ---- objects ---- */
 
@@ -108,9 +87,7 @@ struct th_conn {
     int failed;    /* a step failed: the connection is dead, err keeps why */
     struct th_error err;
     /* the chain check, as the verify callback saw it */
-    int chain_len;       /* certificates in the chain mbedTLS built */
-    uint32_t leaf_flags; /* the leaf's own flags */
-    int leaf_self_issued;
+    struct th_mbedtls_chain chain;
 };
 
 struct th_session {
@@ -195,55 +172,8 @@ static int bio_recv(void *p, unsigned char *buf, size_t len)
 /* A set-up failure: what we were doing and mbedTLS's words for ret. */
 static int fail_ctx(struct th_error *err, int ret, const char *what)
 {
-    char buf[160];
-    mbedtls_strerror(ret, buf, sizeof(buf));
-    th_error_set(err, TH_INTERNAL_ERROR, ret, "%s: %s", what, buf);
+    th_mbedtls_error(err, ret, what);
     return -1;
-}
-
-/* mbedtls_x509_crt_verify_info writes one line per flag: join them. */
-static void flags_text(uint32_t flags, char *out, size_t cap)
-{
-    int n = mbedtls_x509_crt_verify_info(out, cap, "", flags);
-    for (int i = 0; n > 0 && i < n && out[i]; i++)
-        if (out[i] == '\n')
-            out[i] = i + 1 < n ? ';' : '\0';
-    if (n <= 0 && cap)
-        snprintf(out, cap, "unknown flags");
-}
-
-/* mbedTLS says NOT_TRUSTED both for "no trusted root reached" and for a signature
- * that did not verify: x509_crt_verify_chain flags a certificate whose parent it
- * found but whose signature failed, and otherwise only the top of the chain. So a
- * leaf flagged while it has a parent in the chain is a bad signature. */
-static enum th_outcome untrusted_outcome(const struct th_conn *c)
-{
-    if ((c->leaf_flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) && c->chain_len > 1)
-        return TH_BAD_SIGNATURE;
-    return c->chain_len == 1 && c->leaf_self_issued ? TH_SELF_SIGNED : TH_UNKNOWN_CA;
-}
-
-static enum th_outcome flags_outcome(const struct th_conn *c, uint32_t f)
-{
-    if (f & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
-        return untrusted_outcome(c);
-    if (f & MBEDTLS_X509_BADCERT_REVOKED)
-        return TH_REVOKED;
-    if (f & MBEDTLS_X509_BADCERT_EXPIRED)
-        return TH_EXPIRED;
-    if (f & MBEDTLS_X509_BADCERT_FUTURE)
-        return TH_NOT_YET_VALID;
-    if (f & MBEDTLS_X509_BADCERT_BAD_KEY)
-        return TH_WEAK_KEY;
-    if (f & MBEDTLS_X509_BADCERT_BAD_MD)
-        return TH_WEAK_SIGNATURE;
-    if (f & MBEDTLS_X509_BADCERT_EXT_KEY_USAGE)
-        return TH_BAD_EKU;
-    if (f & MBEDTLS_X509_BADCERT_KEY_USAGE)
-        return TH_BAD_KEY_USAGE;
-    if (f & MBEDTLS_X509_BADCERT_CN_MISMATCH)
-        return TH_HOSTNAME_MISMATCH;
-    return TH_HANDSHAKE_FAILURE; /* BADCRL_*, BAD_PK, MISSING, OTHER */
 }
 
 /* The client's own certificate check, when it is what stopped the handshake. The
@@ -257,27 +187,10 @@ static int verify_failure(struct th_conn *c, int ret, struct th_error *err)
         return 0;
     char what[128], why[160];
     mbedtls_strerror(ret, what, sizeof(what));
-    flags_text(flags, why, sizeof(why));
-    th_error_set(err, flags_outcome(c, flags), (long)flags, "%s: flags 0x%x: %s", what,
-                 (unsigned)flags, why);
+    th_mbedtls_flags_text(flags, why, sizeof(why));
+    th_error_set(err, th_mbedtls_flags_outcome(flags, &c->chain), (long)flags, "%s: flags 0x%x: %s",
+                 what, (unsigned)flags, why);
     return 1;
-}
-
-static enum th_outcome ret_outcome(int ret, int alert)
-{
-    switch (ret) {
-    case MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN:
-    case MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE: return TH_NO_SHARED_CIPHER;
-    case MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION: return TH_PROTOCOL_VERSION;
-    case MBEDTLS_ERR_SSL_INVALID_MAC: return TH_BAD_RECORD_MAC;
-    case MBEDTLS_ERR_SSL_CONN_EOF: return TH_TRUNCATED;
-    case MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED: return TH_UNKNOWN_CA;
-    case MBEDTLS_ERR_NET_CONN_RESET: return TH_IO_ERROR;
-    case MBEDTLS_ERR_SSL_ALLOC_FAILED:
-    case MBEDTLS_ERR_SSL_INTERNAL_ERROR: return TH_INTERNAL_ERROR;
-    case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE: return th_outcome_from_alert(alert);
-    default: return TH_HANDSHAKE_FAILURE;
-    }
 }
 
 static void map_failure(struct th_conn *c, int ret, struct th_error *err)
@@ -297,9 +210,9 @@ static void map_failure(struct th_conn *c, int ret, struct th_error *err)
         c->ssl.in_msgtype == MBEDTLS_SSL_MSG_ALERT)
         alert = c->ssl.in_msg[1];
     if (alert >= 0)
-        th_error_set(err, ret_outcome(ret, alert), ret, "%s: alert %d", buf, alert);
+        th_error_set(err, th_mbedtls_ret_outcome(ret, alert), ret, "%s: alert %d", buf, alert);
     else
-        th_error_set(err, ret_outcome(ret, alert), ret, "%s", buf);
+        th_error_set(err, th_mbedtls_ret_outcome(ret, alert), ret, "%s", buf);
 }
 
 /* Turn an mbedtls_ssl_* call's negative return into a step. A failure is final: the
@@ -330,13 +243,14 @@ static enum th_step repeat_failure(struct th_conn *c, struct th_error *err)
 static int verify_cb(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
     struct th_conn *c = p;
-    if (depth + 1 > c->chain_len)
-        c->chain_len = depth + 1;
+    if (depth + 1 > c->chain.len)
+        c->chain.len = depth + 1;
     if (depth != 0)
         return 0;
-    c->leaf_flags = *flags;
-    c->leaf_self_issued = crt->subject_raw.len == crt->issuer_raw.len &&
-                          memcmp(crt->subject_raw.p, crt->issuer_raw.p, crt->issuer_raw.len) == 0;
+    c->chain.leaf_flags = *flags;
+    c->chain.leaf_self_issued =
+        crt->subject_raw.len == crt->issuer_raw.len &&
+        memcmp(crt->subject_raw.p, crt->issuer_raw.p, crt->issuer_raw.len) == 0;
     /* SNI without a name to check: mbedtls_ssl_set_hostname sets both, so the name
      * check it adds is not one we were asked for. */
     if (!c->ctx->hostname)
@@ -354,7 +268,7 @@ TH_MUST_CHECK static int set_versions(struct th_ctx *t, unsigned set, struct th_
     if (!have) {
         th_error_set(err, TH_INTERNAL_ERROR, 0,
                      "mbedTLS %s lacks every requested version (it has TLS 1.0-1.2, no 1.3)",
-                     version_str);
+                     th_mbedtls_version());
         return -1;
     }
     mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
@@ -373,7 +287,7 @@ TH_MUST_CHECK static int set_suites(struct th_ctx *t, const struct th_tls_config
             const struct th_suite_info *s = th_suite_by_id(cfg->suites[i]);
             th_error_set(err, TH_INTERNAL_ERROR, cfg->suites[i],
                          "suite 0x%04x (%s) is unknown to %s", cfg->suites[i], s ? s->name : "?",
-                         version_str);
+                         th_mbedtls_version());
             return -1;
         }
         t->suites[i] = cfg->suites[i];
@@ -395,7 +309,7 @@ TH_MUST_CHECK static int set_groups(struct th_ctx *t, const struct th_tls_config
             const struct th_group_info *g = th_group_by_id(cfg->groups[i]);
             th_error_set(err, TH_INTERNAL_ERROR, cfg->groups[i],
                          "group 0x%04x (%s) is not a group %s negotiates", cfg->groups[i],
-                         g ? g->name : "?", version_str);
+                         g ? g->name : "?", th_mbedtls_version());
             return -1;
         }
         t->curves[i] = ci->grp_id;
@@ -423,7 +337,7 @@ TH_MUST_CHECK static int load_server_cert(struct th_ctx *t, const struct th_tls_
                                           struct th_error *err)
 {
     if (!cfg->cert_file || !cfg->key_file) {
-        th_error_set(err, TH_INTERNAL_ERROR, 0, "server needs a certificate and a key");
+        TH_FAULT(err, 0, "server needs a certificate and a key");
         return -1;
     }
     int ret = mbedtls_x509_crt_parse_file(&t->chain, cfg->cert_file);
@@ -549,13 +463,14 @@ TH_MUST_CHECK static int configure(struct th_ctx *t, const struct th_tls_config 
     return setup_client(t, cfg, err);
 }
 
-static int mb_ctx_new(const struct th_tls_config *cfg, struct th_ctx **out, struct th_error *err)
+TH_MUST_CHECK static int mb_ctx_new(const struct th_tls_config *cfg, struct th_ctx **out,
+                                    struct th_error *err)
 {
     *out = NULL;
-    mb_init_once();
+    th_mbedtls_init();
     if (cfg->n_suites > TH_MAX_SUITES || cfg->n_groups > TH_MAX_GROUPS ||
         cfg->n_alpn > TH_MAX_ALPN) {
-        th_error_set(err, TH_INTERNAL_ERROR, 0, "configuration lists too long");
+        TH_FAULT(err, 0, "configuration lists too long");
         return -1;
     }
     struct th_ctx *t = ctx_alloc(cfg->role);
@@ -593,8 +508,9 @@ static void mb_conn_free(struct th_conn *c)
     free(c);
 }
 
-static int mb_conn_new(struct th_ctx *ctx, const struct th_io *io, struct th_session *resume_from,
-                       struct th_conn **out, struct th_error *err)
+TH_MUST_CHECK static int mb_conn_new(struct th_ctx *ctx, const struct th_io *io,
+                                     struct th_session *resume_from, struct th_conn **out,
+                                     struct th_error *err)
 {
     *out = NULL;
     struct th_conn *c = th_xcalloc(1, sizeof(*c));
@@ -671,25 +587,13 @@ static enum th_step mb_shutdown(struct th_conn *c, struct th_error *err)
     return ret == 0 ? TH_STEP_DONE : step_result(c, ret, err);
 }
 
-static uint16_t version_from_name(const char *name)
-{
-    static const struct {
-        const char *name;
-        uint16_t v;
-    } names[] = {{"TLSv1.0", TH_TLS10}, {"TLSv1.1", TH_TLS11}, {"TLSv1.2", TH_TLS12}};
-    for (size_t i = 0; name && i < TH_ARRAY_LEN(names); i++)
-        if (strcmp(names[i].name, name) == 0)
-            return names[i].v;
-    return 0;
-}
-
 static void mb_negotiated(struct th_conn *c, struct th_negotiated *out)
 {
     memset(out, 0, sizeof(*out));
     const char *suite = mbedtls_ssl_get_ciphersuite(&c->ssl);
     if (!c->hs_done || !suite)
         return;
-    out->version = version_from_name(mbedtls_ssl_get_version(&c->ssl));
+    out->version = th_mbedtls_version_id(mbedtls_ssl_get_version(&c->ssl));
     out->suite = (uint16_t)mbedtls_ssl_get_ciphersuite_id(suite);
     /* Read off the wire (see the top of the file). */
     out->resumed = c->flight.hello && !c->flight.hello_done;
@@ -725,168 +629,11 @@ static void mb_session_free(struct th_session *s)
     free(s);
 }
 
-/* ---- the raw cost of record protection ---- */
-
-/* What the TLS 1.2 record layer of 2.28 does per AEAD record (ssl_msg.c,
- * mbedtls_ssl_encrypt_buf / mbedtls_ssl_decrypt_buf): the generic cipher layer's
- * mbedtls_cipher_auth_encrypt_ext / mbedtls_cipher_auth_decrypt_ext, in place, tag
- * after the ciphertext, on one context per direction keyed with MBEDTLS_ENCRYPT /
- * MBEDTLS_DECRYPT. Nothing else of TLS: no record header, no copies; the 13-byte
- * AAD stays fixed where TLS's carries the sequence number (same length, same cost). */
-struct aead_bench {
-    mbedtls_cipher_context_t enc, dec;
-    unsigned char iv[12], nonce[12], aad[13];
-    unsigned char *buf, *plain; /* buf: the record in flight; plain: what it must return to */
-    size_t len, taglen;
-    uint64_t seq;
-};
-
-/* The suite's AEAD in the cipher layer, or NULL with err saying why not. */
-static const mbedtls_cipher_info_t *aead_info(uint16_t suite, size_t *taglen, struct th_error *err)
-{
-    const mbedtls_ssl_ciphersuite_t *cs = mbedtls_ssl_ciphersuite_from_id(suite);
-    const struct th_suite_info *si = th_suite_by_id(suite);
-    const char *name = si ? si->name : "?";
-    if (!cs) {
-        th_error_set(err, TH_INTERNAL_ERROR, suite, "suite 0x%04x (%s) is unknown to %s", suite,
-                     name, version_str);
-        return NULL;
-    }
-    const mbedtls_cipher_info_t *ci = mbedtls_cipher_info_from_type(cs->cipher);
-    mbedtls_cipher_mode_t m = ci ? ci->mode : MBEDTLS_MODE_NONE;
-    if (m != MBEDTLS_MODE_GCM && m != MBEDTLS_MODE_CCM && m != MBEDTLS_MODE_CHACHAPOLY) {
-        th_error_set(err, TH_INTERNAL_ERROR, suite, "suite 0x%04x (%s) is not an AEAD suite", suite,
-                     name);
-        return NULL;
-    }
-    *taglen = cs->flags & MBEDTLS_CIPHERSUITE_SHORT_TAG ? 8 : 16;
-    return ci;
-}
-
-static void aead_bench_free(struct aead_bench *b)
-{
-    mbedtls_cipher_free(&b->enc);
-    mbedtls_cipher_free(&b->dec);
-    free(b->buf);
-    free(b->plain);
-}
-
-/* Random key, IV and AAD, from a DRBG seeded like the contexts' own. */
-TH_MUST_CHECK static int aead_bench_init(struct aead_bench *b, const mbedtls_cipher_info_t *ci,
-                                         size_t len, struct th_error *err)
-{
-    static const unsigned char pers[] = "tlsharness mbedtls aead";
-    unsigned char key[32];
-    mbedtls_entropy_context entropy;
-    mbedtls_ctr_drbg_context drbg;
-    mbedtls_entropy_init(&entropy);
-    mbedtls_ctr_drbg_init(&drbg);
-    int ret = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, pers, sizeof(pers) - 1);
-    if (!ret)
-        ret = mbedtls_ctr_drbg_random(&drbg, key, sizeof(key));
-    if (!ret)
-        ret = mbedtls_ctr_drbg_random(&drbg, b->iv, sizeof(b->iv));
-    if (!ret)
-        ret = mbedtls_ctr_drbg_random(&drbg, b->aad, sizeof(b->aad));
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&entropy);
-    if (ret)
-        return fail_ctx(err, ret, "mbedtls_ctr_drbg_random");
-    /* The payload's bytes do not change the cost; they only have to come back. */
-    for (size_t i = 0; i < len; i++)
-        b->plain[i] = (unsigned char)(i * 131 + 7);
-    memcpy(b->buf, b->plain, len);
-    if ((ret = mbedtls_cipher_setup(&b->enc, ci)) != 0 ||
-        (ret = mbedtls_cipher_setup(&b->dec, ci)) != 0 ||
-        (ret = mbedtls_cipher_setkey(&b->enc, key, (int)ci->key_bitlen, MBEDTLS_ENCRYPT)) != 0 ||
-        (ret = mbedtls_cipher_setkey(&b->dec, key, (int)ci->key_bitlen, MBEDTLS_DECRYPT)) != 0)
-        return fail_ctx(err, ret, ci->name);
-    return 0;
-}
-
-/* One record sealed and opened in place, the nonce the IV XOR the record's sequence
- * number as TLS does. buf returns to the plaintext, so the next record starts from
- * it and one comparison at the end checks every round trip. */
-TH_MUST_CHECK static int aead_record(struct aead_bench *b, struct th_error *err)
-{
-    size_t olen = 0, clen = 0;
-    memcpy(b->nonce, b->iv, sizeof(b->nonce));
-    for (int i = 0; i < 8; i++)
-        b->nonce[sizeof(b->nonce) - 1 - i] ^= (unsigned char)(b->seq >> (8 * i));
-    b->seq++;
-    int ret = mbedtls_cipher_auth_encrypt_ext(&b->enc, b->nonce, sizeof(b->nonce), b->aad,
-                                              sizeof(b->aad), b->buf, b->len, b->buf,
-                                              b->len + b->taglen, &clen, b->taglen);
-    if (ret || clen != b->len + b->taglen)
-        return fail_ctx(err, ret ? ret : MBEDTLS_ERR_CIPHER_BAD_INPUT_DATA,
-                        "mbedtls_cipher_auth_encrypt_ext");
-    ret =
-        mbedtls_cipher_auth_decrypt_ext(&b->dec, b->nonce, sizeof(b->nonce), b->aad, sizeof(b->aad),
-                                        b->buf, clen, b->buf, clen, &olen, b->taglen);
-    if (ret || olen != b->len) /* MBEDTLS_ERR_CIPHER_AUTH_FAILED: the tag did not verify */
-        return fail_ctx(err, ret ? ret : MBEDTLS_ERR_CIPHER_BAD_INPUT_DATA,
-                        "mbedtls_cipher_auth_decrypt_ext");
-    return 0;
-}
-
-/* Records until `seconds` of this thread's CPU time have gone, the clock read every
- * 64 records; the CPU nanoseconds and the records in *ns and *records. */
-TH_MUST_CHECK static int aead_loop(struct aead_bench *b, double seconds, uint64_t *ns,
-                                   uint64_t *records, struct th_error *err)
-{
-    uint64_t start = th_thread_cpu_ns(), now = start, n = 0;
-    uint64_t budget = (uint64_t)(seconds * 1e9);
-    do {
-        for (int i = 0; i < 64; i++, n++)
-            TH_GUARD(aead_record(b, err));
-        now = th_thread_cpu_ns();
-    } while (now - start < budget);
-    *ns = now - start;
-    *records = n;
-    return 0;
-}
-
-static int mb_aead_cost(uint16_t suite, size_t record_size, double seconds, double *ns_per_byte,
-                        struct th_error *err)
-{
-    struct aead_bench b = {.len = record_size};
-    uint64_t ns = 0, records = 0;
-    *ns_per_byte = 0;
-    mb_init_once();
-    const mbedtls_cipher_info_t *ci = aead_info(suite, &b.taglen, err);
-    if (!ci)
-        return -1;
-    if (record_size == 0 || record_size > 1u << 24 || !(seconds > 0)) {
-        th_error_set(err, TH_INTERNAL_ERROR, 0, "aead_cost: bad record size %zu or time %g",
-                     record_size, seconds);
-        return -1;
-    }
-    mbedtls_cipher_init(&b.enc);
-    mbedtls_cipher_init(&b.dec);
-    b.buf = th_xmalloc(record_size + b.taglen);
-    b.plain = th_xmalloc(record_size);
-    int rc = aead_bench_init(&b, ci, record_size, err);
-    if (rc == 0) /* warm-up: caches, frequency, lazily built tables */
-        rc = aead_loop(&b, seconds / 10, &ns, &records, err);
-    if (rc == 0)
-        rc = aead_loop(&b, seconds, &ns, &records, err);
-    if (rc == 0 && memcmp(b.buf, b.plain, record_size) != 0) {
-        th_error_set(err, TH_INTERNAL_ERROR, 0, "%s: opened records differ from what was sealed",
-                     ci->name);
-        rc = -1;
-    }
-    if (rc == 0)
-        *ns_per_byte = (double)ns / ((double)records * (double)record_size);
-    aead_bench_free(&b);
-    return rc;
-}
-
 /* ---- identity ---- */
 
 static const char *mb_version(void)
 {
-    mb_init_once();
-    return version_str;
+    return th_mbedtls_version();
 }
 
 /* A suite we can run: one with an IANA entry, authenticated by a certificate the
@@ -905,7 +652,7 @@ static int suite_usable(int id)
 static void mb_caps(struct th_caps *out)
 {
     memset(out, 0, sizeof(*out));
-    mb_init_once();
+    th_mbedtls_init();
     out->roles = TH_ROLE_CLIENT | TH_ROLE_SERVER;
     out->versions = MB_VERSIONS;
     out->resume = TH_RESUME_BIT(TH_RESUME_TICKET) | TH_RESUME_BIT(TH_RESUME_SESSION_ID);
@@ -954,5 +701,5 @@ const struct th_backend th_backend_mbedtls = {
     /* data path: no KeyUpdate, which is TLS 1.3 and 2.28 has none; the raw AEAD
      * cost through the cipher layer the record layer uses */
     .key_update = NULL,
-    .aead_cost = mb_aead_cost,
+    .aead_cost = th_mbedtls_aead_cost,
 };

@@ -1,11 +1,11 @@
 /* The OpenSSL 3 backend: client and server roles, with driver-owned I/O through a
  * custom BIO. Configuration arrives in IANA terms and is translated here; native
- * errors are mapped here to the shared outcome vocabulary, keeping OpenSSL's own code
- * and text beside them.
+ * errors are mapped to the shared outcome vocabulary through openssl_map.c, keeping
+ * OpenSSL's own code and text beside them. The aead_cost op is openssl_aead.c.
  *
  * The only process-wide state is the BIO_METHOD and the IANA id -> OpenSSL cipher
- * name table, both built once under pthread_once: TCP cases run the server role in
- * another thread. */
+ * name table (openssl_map.c), both built once under pthread_once: TCP cases run the
+ * server role in another thread. */
 #include "backend.h"
 
 #include <arpa/inet.h>
@@ -16,67 +16,20 @@
 #include <string.h>
 
 #include <openssl/bio.h>
-#include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/obj_mac.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
-#include <openssl/x509v3.h>
 
 #include "harness/vocab/util.h"
+#include "openssl_aead.h"
 #include "openssl_map.h"
 
-/* ---- process-wide tables, built once ---- */
-
-struct cipher_name {
-    uint16_t id;
-    char name[64]; /* OpenSSL's name for the suite */
-};
-
-/* More than OpenSSL 3.0 knows with ALL:COMPLEMENTOFALL (about 170). */
-#define MAX_CIPHERS 256
+/* ---- process-wide state, built once ---- */
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int once_ok;
 static BIO_METHOD *bio_method;
-static struct cipher_name ciphers[MAX_CIPHERS];
-static size_t n_ciphers;
-
-static const char tls13_all[] = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
-                                "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_CCM_SHA256:"
-                                "TLS_AES_128_CCM_8_SHA256";
-
-/* Every suite the library can negotiate at security level 0, in OpenSSL's order:
- * the TLS 1.3 ones (including both CCM suites, off by default) first. */
-static SSL_CTX *permissive_ctx(void)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_method());
-    if (ctx && SSL_CTX_set_cipher_list(ctx, "ALL:COMPLEMENTOFALL:@SECLEVEL=0") == 1 &&
-        SSL_CTX_set_ciphersuites(ctx, tls13_all) == 1)
-        return ctx;
-    SSL_CTX_free(ctx);
-    return NULL;
-}
-
-static int build_cipher_table(void)
-{
-    SSL_CTX *ctx = permissive_ctx();
-    if (!ctx)
-        return -1;
-    STACK_OF(SSL_CIPHER) *sk = SSL_CTX_get_ciphers(ctx);
-    for (int i = 0; i < sk_SSL_CIPHER_num(sk) && n_ciphers < MAX_CIPHERS; i++) {
-        const SSL_CIPHER *c = sk_SSL_CIPHER_value(sk, i);
-        ciphers[n_ciphers].id = (uint16_t)(SSL_CIPHER_get_protocol_id(c) & 0xffff);
-        th_strlcpy(ciphers[n_ciphers].name, SSL_CIPHER_get_name(c),
-                   sizeof(ciphers[n_ciphers].name));
-        n_ciphers++;
-    }
-    SSL_CTX_free(ctx);
-    return 0;
-}
 
 static int bio_write(BIO *b, const char *buf, int len);
 static int bio_read(BIO *b, char *buf, int len);
@@ -92,55 +45,14 @@ static void init_once(void)
         return;
     }
     bio_method = m;
-    once_ok = build_cipher_table() == 0;
+    once_ok = th_ossl_ciphers_build() == 0;
     ERR_clear_error();
 }
 
-static int ossl_init(void)
+TH_MUST_CHECK static int ossl_init(void)
 {
     pthread_once(&once, init_once);
     return once_ok ? 0 : -1;
-}
-
-static const char *cipher_name(uint16_t id)
-{
-    for (size_t i = 0; i < n_ciphers; i++)
-        if (ciphers[i].id == id)
-            return ciphers[i].name;
-    return NULL;
-}
-
-/* Groups: IANA id, OpenSSL's group name (for set1_groups_list), NID (what
- * SSL_get_negotiated_group returns). */
-static const struct {
-    uint16_t iana;
-    const char *name;
-    int nid;
-} group_map[] = {
-    {0x001D, "X25519", NID_X25519},          {0x001E, "X448", NID_X448},
-    {0x0017, "P-256", NID_X9_62_prime256v1}, {0x0018, "P-384", NID_secp384r1},
-    {0x0019, "P-521", NID_secp521r1},        {0x0100, "ffdhe2048", NID_ffdhe2048},
-    {0x0101, "ffdhe3072", NID_ffdhe3072},    {0x0102, "ffdhe4096", NID_ffdhe4096},
-    {0x0103, "ffdhe6144", NID_ffdhe6144},    {0x0104, "ffdhe8192", NID_ffdhe8192},
-};
-
-const char *th_ossl_group_name(uint16_t iana)
-{
-    for (size_t i = 0; i < TH_ARRAY_LEN(group_map); i++)
-        if (group_map[i].iana == iana)
-            return group_map[i].name;
-    return NULL;
-}
-
-static uint16_t group_from_nid(int nid)
-{
-    /* A group OpenSSL has no NID for comes back as TLSEXT_nid_unknown | IANA id. */
-    if (nid & TLSEXT_nid_unknown)
-        return (uint16_t)(nid & 0xffff);
-    for (size_t i = 0; i < TH_ARRAY_LEN(group_map); i++)
-        if (group_map[i].nid == nid)
-            return group_map[i].iana;
-    return 0;
 }
 
 /* ---- objects ---- */
@@ -231,49 +143,8 @@ static long bio_ctrl(BIO *b, int cmd, long num, void *ptr)
  * The queue is emptied so nothing leaks into the next connection. */
 static int fail_ctx(struct th_error *err, const char *what)
 {
-    unsigned long e = ERR_peek_error();
-    char buf[200] = "no OpenSSL error queued";
-    if (e)
-        ERR_error_string_n(e, buf, sizeof(buf));
-    th_error_set(err, TH_INTERNAL_ERROR, (long)e, "%s: %s", what, buf);
-    ERR_clear_error();
+    th_ossl_queued_error(err, what);
     return -1;
-}
-
-/* INVALID_PURPOSE says only "not for a TLS server": an EKU without serverAuth is
- * bad_eku; otherwise it was the key usage bits. */
-static enum th_outcome purpose_outcome(X509 *cert)
-{
-    if (cert && (X509_get_extension_flags(cert) & EXFLAG_XKUSAGE) &&
-        !(X509_get_extended_key_usage(cert) & XKU_SSL_SERVER))
-        return TH_BAD_EKU;
-    return TH_BAD_KEY_USAGE;
-}
-
-enum th_outcome th_ossl_verify_outcome(int code, X509 *cert)
-{
-    switch (code) {
-    case X509_V_ERR_CERT_HAS_EXPIRED: return TH_EXPIRED;
-    case X509_V_ERR_CERT_NOT_YET_VALID: return TH_NOT_YET_VALID;
-    case X509_V_ERR_HOSTNAME_MISMATCH:
-    case X509_V_ERR_IP_ADDRESS_MISMATCH: return TH_HOSTNAME_MISMATCH;
-    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT: return TH_SELF_SIGNED;
-    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-    case X509_V_ERR_CERT_UNTRUSTED: return TH_UNKNOWN_CA;
-    case X509_V_ERR_CERT_SIGNATURE_FAILURE: return TH_BAD_SIGNATURE;
-    case X509_V_ERR_CERT_REVOKED: return TH_REVOKED;
-    case X509_V_ERR_EE_KEY_TOO_SMALL:
-    case X509_V_ERR_CA_KEY_TOO_SMALL: return TH_WEAK_KEY;
-    case X509_V_ERR_CA_MD_TOO_WEAK: return TH_WEAK_SIGNATURE;
-    case X509_V_ERR_INVALID_PURPOSE: return purpose_outcome(cert);
-    case X509_V_ERR_KEYUSAGE_NO_DIGITAL_SIGNATURE:
-    case X509_V_ERR_KEYUSAGE_NO_CERTSIGN:
-    case X509_V_ERR_KEYUSAGE_NO_CRL_SIGN: return TH_BAD_KEY_USAGE;
-    default: return TH_HANDSHAKE_FAILURE;
-    }
 }
 
 static void set_verify_error(int code, int depth, X509 *cert, struct th_error *err)
@@ -281,31 +152,6 @@ static void set_verify_error(int code, int depth, X509 *cert, struct th_error *e
     th_error_set(err, th_ossl_verify_outcome(code, cert), code,
                  "X509 verify error %d at depth %d: %s", code, depth,
                  X509_verify_cert_error_string(code));
-}
-
-enum th_outcome th_ossl_reason_outcome(int reason)
-{
-    switch (reason) {
-    case SSL_R_NO_SHARED_CIPHER:
-    case SSL_R_NO_CIPHERS_AVAILABLE:
-    case SSL_R_NO_CIPHER_MATCH:
-    case SSL_R_NO_SHARED_GROUPS:
-    case SSL_R_NO_SUITABLE_KEY_SHARE: return TH_NO_SHARED_CIPHER;
-    case SSL_R_UNSUPPORTED_PROTOCOL:
-    case SSL_R_NO_PROTOCOLS_AVAILABLE:
-    case SSL_R_WRONG_VERSION_NUMBER:
-    case SSL_R_VERSION_TOO_LOW:
-    case SSL_R_VERSION_TOO_HIGH:
-    case SSL_R_INAPPROPRIATE_FALLBACK: return TH_PROTOCOL_VERSION;
-    case SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC:
-    case SSL_R_DECRYPTION_FAILED: return TH_BAD_RECORD_MAC;
-    case SSL_R_UNEXPECTED_EOF_WHILE_READING: return TH_TRUNCATED;
-    default:
-        /* A received alert is reported as reason 1000 + its description. */
-        if (reason >= SSL_AD_REASON_OFFSET && reason < SSL_AD_REASON_OFFSET + 256)
-            return th_outcome_from_alert(reason - SSL_AD_REASON_OFFSET);
-        return TH_HANDSHAKE_FAILURE;
-    }
 }
 
 /* The client's own certificate check, when it is what stopped the handshake: the
@@ -396,7 +242,7 @@ TH_MUST_CHECK static int set_versions(SSL_CTX *ctx, unsigned set, struct th_erro
 {
     uint16_t lo = th_versions_lowest(set), hi = th_versions_highest(set);
     if (!lo) {
-        th_error_set(err, TH_INTERNAL_ERROR, 0, "no TLS version requested");
+        TH_FAULT(err, 0, "no TLS version requested");
         return -1;
     }
     if (SSL_CTX_set_min_proto_version(ctx, lo) != 1 || SSL_CTX_set_max_proto_version(ctx, hi) != 1)
@@ -420,7 +266,7 @@ TH_MUST_CHECK static int set_suites(SSL_CTX *ctx, const struct th_tls_config *cf
     char tls13[1024] = "", tls12[8192] = "";
     for (size_t i = 0; i < cfg->n_suites; i++) {
         const struct th_suite_info *s = th_suite_by_id(cfg->suites[i]);
-        const char *name = cipher_name(cfg->suites[i]);
+        const char *name = th_ossl_cipher_name(cfg->suites[i]);
         if (!s || !name) {
             th_error_set(err, TH_INTERNAL_ERROR, cfg->suites[i],
                          "suite 0x%04x is unknown to OpenSSL", cfg->suites[i]);
@@ -507,7 +353,7 @@ TH_MUST_CHECK static int setup_server(struct th_ctx *t, const struct th_tls_conf
     static const unsigned char sid_ctx[] = "tlsharness";
     SSL_CTX *ctx = t->ssl;
     if (!cfg->cert_file || !cfg->key_file) {
-        th_error_set(err, TH_INTERNAL_ERROR, 0, "server needs a certificate and a key");
+        TH_FAULT(err, 0, "server needs a certificate and a key");
         return -1;
     }
     if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1)
@@ -624,7 +470,8 @@ TH_MUST_CHECK static int configure(struct th_ctx *t, const struct th_tls_config 
     return setup_client(t, cfg, err);
 }
 
-static int ossl_ctx_new(const struct th_tls_config *cfg, struct th_ctx **out, struct th_error *err)
+TH_MUST_CHECK static int ossl_ctx_new(const struct th_tls_config *cfg, struct th_ctx **out,
+                                      struct th_error *err)
 {
     *out = NULL;
     if (ossl_init() != 0)
@@ -699,8 +546,9 @@ TH_MUST_CHECK static int attach_bio(struct th_conn *c, struct th_error *err)
     return 0;
 }
 
-static int ossl_conn_new(struct th_ctx *ctx, const struct th_io *io, struct th_session *resume_from,
-                         struct th_conn **out, struct th_error *err)
+TH_MUST_CHECK static int ossl_conn_new(struct th_ctx *ctx, const struct th_io *io,
+                                       struct th_session *resume_from, struct th_conn **out,
+                                       struct th_error *err)
 {
     *out = NULL;
     ERR_clear_error();
@@ -766,27 +614,6 @@ static enum th_step ossl_shutdown(struct th_conn *c, struct th_error *err)
     return ret >= 0 ? TH_STEP_DONE : step_result(c, ret, err);
 }
 
-void th_ossl_negotiated(SSL *ssl, struct th_negotiated *out)
-{
-    memset(out, 0, sizeof(*out));
-    const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
-    if (!cipher)
-        return;
-    out->version = (uint16_t)SSL_version(ssl);
-    out->suite = (uint16_t)(SSL_CIPHER_get_protocol_id(cipher) & 0xffff);
-    /* RSA key transport has no group, whatever the session remembers. */
-    if (SSL_CIPHER_get_kx_nid(cipher) != NID_kx_rsa)
-        out->group = group_from_nid(SSL_get_negotiated_group(ssl));
-    const unsigned char *alpn = NULL;
-    unsigned alpn_len = 0;
-    SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
-    if (alpn_len >= sizeof(out->alpn))
-        alpn_len = sizeof(out->alpn) - 1;
-    if (alpn)
-        memcpy(out->alpn, alpn, alpn_len);
-    out->resumed = SSL_session_reused(ssl);
-}
-
 static void ossl_negotiated(struct th_conn *c, struct th_negotiated *out)
 {
     th_ossl_negotiated(c->ssl, out);
@@ -836,261 +663,11 @@ static enum th_step ossl_key_update(struct th_conn *c, struct th_error *err)
     return TH_STEP_DONE;
 }
 
-/* ---- the data path: raw AEAD cost ---- */
-
-/* The EVP_CIPHER_CTX AEAD interface (EVP_CipherInit_ex / EVP_CipherUpdate /
- * EVP_CipherFinal_ex with the AEAD ctrls) on a fetched EVP_CIPHER: what libssl's own
- * record layer (tls13_enc, tls1_enc) calls, with the same per-record sequence - a
- * new nonce through CipherInit, the CCM length first, the AAD, the data, the tag. */
-struct aead_alg {
-    const char *cipher; /* th_suite_info.cipher */
-    const char *evp;    /* OpenSSL's fetch name */
-    int tag_len;
-    int ccm; /* CCM needs the tag length up front and the data length before the AAD */
-};
-
-static const struct aead_alg aead_algs[] = {
-    {"AES-128-GCM", "AES-128-GCM", 16, 0},
-    {"AES-256-GCM", "AES-256-GCM", 16, 0},
-    {"CHACHA20-POLY1305", "ChaCha20-Poly1305", 16, 0},
-    {"AES-128-CCM", "AES-128-CCM", 16, 1},
-    {"AES-128-CCM8", "AES-128-CCM", 8, 1},
-    {"AES-256-CCM", "AES-256-CCM", 16, 1},
-    {"AES-256-CCM8", "AES-256-CCM", 8, 1},
-    {"ARIAGCM(128)", "ARIA-128-GCM", 16, 0},
-    {"ARIAGCM(256)", "ARIA-256-GCM", 16, 0},
-};
-
-#define AEAD_NONCE 12
-#define AEAD_AAD 13
-#define AEAD_CHECK_EVERY 64 /* records between clock reads and round-trip checks */
-
-/* One direction's key schedule, as libssl sets it up: cipher, nonce length, (CCM)
- * tag length, then the key. */
-static int aead_ctx_init(EVP_CIPHER_CTX *x, EVP_CIPHER *cipher, const struct aead_alg *a,
-                         const unsigned char *key, int enc)
-{
-    return EVP_CipherInit_ex(x, cipher, NULL, NULL, NULL, enc) == 1 &&
-           EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, AEAD_NONCE, NULL) > 0 &&
-           (!a->ccm || EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, a->tag_len, NULL) > 0) &&
-           EVP_CipherInit_ex(x, NULL, NULL, key, NULL, enc) == 1;
-}
-
-struct aead_run {
-    const struct aead_alg *alg;
-    EVP_CIPHER_CTX *seal, *open;
-    unsigned char iv[AEAD_NONCE], aad[AEAD_AAD], tag[16];
-    unsigned char *plain, *sealed, *opened;
-    int len;
-    uint64_t seq;
-};
-
-/* The TLS nonce: the static IV with the record sequence number XORed into its last
- * 8 bytes. The sequence number also leads the AAD, as in TLS 1.2. */
-static void aead_next_nonce(struct aead_run *r, unsigned char nonce[AEAD_NONCE])
-{
-    memcpy(nonce, r->iv, AEAD_NONCE);
-    for (int i = 0; i < 8; i++) {
-        unsigned char b = (unsigned char)(r->seq >> (56 - 8 * i));
-        nonce[AEAD_NONCE - 8 + i] ^= b;
-        r->aad[i] = b;
-    }
-    r->seq++;
-}
-
-static int aead_seal(struct aead_run *r, const unsigned char *nonce)
-{
-    EVP_CIPHER_CTX *x = r->seal;
-    int n = 0, fin = 0;
-    return EVP_CipherInit_ex(x, NULL, NULL, NULL, nonce, 1) == 1 &&
-           (!r->alg->ccm || EVP_CipherUpdate(x, NULL, &n, NULL, r->len) == 1) &&
-           EVP_CipherUpdate(x, NULL, &n, r->aad, AEAD_AAD) == 1 &&
-           EVP_CipherUpdate(x, r->sealed, &n, r->plain, r->len) == 1 &&
-           EVP_CipherFinal_ex(x, r->sealed + n, &fin) == 1 && n + fin == r->len &&
-           EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, r->alg->tag_len, r->tag) > 0;
-}
-
-/* 1 only when the tag verified. */
-static int aead_open(struct aead_run *r, const unsigned char *nonce)
-{
-    EVP_CIPHER_CTX *x = r->open;
-    int n = 0, fin = 0;
-    return EVP_CipherInit_ex(x, NULL, NULL, NULL, nonce, 0) == 1 &&
-           EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, r->alg->tag_len, r->tag) > 0 &&
-           (!r->alg->ccm || EVP_CipherUpdate(x, NULL, &n, NULL, r->len) == 1) &&
-           EVP_CipherUpdate(x, NULL, &n, r->aad, AEAD_AAD) == 1 &&
-           EVP_CipherUpdate(x, r->opened, &n, r->sealed, r->len) == 1 &&
-           EVP_CipherFinal_ex(x, r->opened + n, &fin) == 1 && n + fin == r->len;
-}
-
-/* Seal then open records until `ns` of thread CPU time have passed, reading the
- * clock every AEAD_CHECK_EVERY records; the record at each clock read is also checked
- * to round-trip (its output cleared first, so a silent no-op cannot pass).
- * Returns the records done, or -1 when a seal or open failed. */
-static long long aead_loop(struct aead_run *r, uint64_t ns, uint64_t *spent)
-{
-    unsigned char nonce[AEAD_NONCE];
-    uint64_t t0 = th_thread_cpu_ns(), now = t0;
-    long long n = 0;
-    while (now - t0 < ns) {
-        for (int i = 0; i < AEAD_CHECK_EVERY; i++, n++) {
-            if (i == 0)
-                memset(r->opened, 0, (size_t)r->len);
-            aead_next_nonce(r, nonce);
-            if (!aead_seal(r, nonce) || !aead_open(r, nonce))
-                return -1;
-            if (i == 0 && memcmp(r->opened, r->plain, (size_t)r->len) != 0)
-                return -1;
-        }
-        now = th_thread_cpu_ns();
-    }
-    *spent = now - t0;
-    return n;
-}
-
-static const struct aead_alg *aead_alg_for(uint16_t suite, struct th_error *err)
-{
-    const struct th_suite_info *s = th_suite_by_id(suite);
-    if (!s) {
-        th_error_set(err, TH_INTERNAL_ERROR, suite, "suite 0x%04x is unknown", suite);
-        return NULL;
-    }
-    if (strcmp(s->mac, "AEAD") != 0) {
-        th_error_set(err, TH_INTERNAL_ERROR, suite, "%s is not an AEAD suite (%s with %s)", s->name,
-                     s->cipher, s->mac);
-        return NULL;
-    }
-    for (size_t i = 0; i < TH_ARRAY_LEN(aead_algs); i++)
-        if (!strcmp(aead_algs[i].cipher, s->cipher))
-            return &aead_algs[i];
-    th_error_set(err, TH_INTERNAL_ERROR, suite, "no raw AEAD for %s (%s) in this backend", s->name,
-                 s->cipher);
-    return NULL;
-}
-
-static void aead_run_free(struct aead_run *r)
-{
-    EVP_CIPHER_CTX_free(r->seal);
-    EVP_CIPHER_CTX_free(r->open);
-    free(r->plain);
-    free(r->sealed);
-    free(r->opened);
-}
-
-/* Keys, nonce, AAD and plaintext random; both directions keyed alike. */
-static int aead_run_init(struct aead_run *r, EVP_CIPHER *cipher, size_t record_size)
-{
-    unsigned char key[32];
-    r->len = (int)record_size;
-    r->plain = th_xmalloc(record_size);
-    r->sealed = th_xmalloc(record_size);
-    r->opened = th_xmalloc(record_size);
-    r->seal = EVP_CIPHER_CTX_new();
-    r->open = EVP_CIPHER_CTX_new();
-    int ok = r->seal && r->open && RAND_bytes(key, sizeof(key)) == 1 &&
-             RAND_bytes(r->iv, sizeof(r->iv)) == 1 && RAND_bytes(r->aad, sizeof(r->aad)) == 1 &&
-             RAND_bytes(r->plain, r->len) == 1 && aead_ctx_init(r->seal, cipher, r->alg, key, 1) &&
-             aead_ctx_init(r->open, cipher, r->alg, key, 0);
-    OPENSSL_cleanse(key, sizeof(key));
-    return ok ? 0 : -1;
-}
-
-static int ossl_aead_cost(uint16_t suite, size_t record_size, double seconds, double *ns_per_byte,
-                          struct th_error *err)
-{
-    *ns_per_byte = 0;
-    ERR_clear_error();
-    const struct aead_alg *alg = aead_alg_for(suite, err);
-    if (!alg)
-        return -1;
-    if (record_size == 0 || record_size > INT_MAX / 2 || !(seconds > 0)) {
-        th_error_set(err, TH_INTERNAL_ERROR, 0, "aead_cost: record size %zu, %g s: out of range",
-                     record_size, seconds);
-        return -1;
-    }
-    EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, alg->evp, NULL);
-    if (!cipher)
-        return fail_ctx(err, alg->evp);
-    struct aead_run r = {.alg = alg};
-    uint64_t spent = 0, ns = (uint64_t)(seconds * 1e9) + 10; /* at least one batch */
-    int rc = aead_run_init(&r, cipher, record_size);
-    long long n = rc == 0 ? aead_loop(&r, ns / 10, &spent) : -1; /* warm-up */
-    if (n > 0)
-        n = aead_loop(&r, ns, &spent);
-    if (n <= 0)
-        rc = fail_ctx(err, rc == 0 ? "AEAD seal/open did not round-trip" : "AEAD set-up");
-    else
-        *ns_per_byte = (double)spent / ((double)n * (double)record_size);
-    aead_run_free(&r);
-    EVP_CIPHER_free(cipher);
-    return rc;
-}
-
 /* ---- inspection: what the peer presented ---- */
 
-/* The IANA SignatureScheme from the pair OpenSSL 3.0 reports (signature type and
- * digest NIDs). RSA-PSS names the key: rsae for an rsaEncryption key, pss for an
- * RSA-PSS one. TLS 1.0/1.1's MD5+SHA1 has no scheme: "". */
-static const char *sig_scheme_name(int type, int md, const EVP_PKEY *leaf_key)
+TH_MUST_CHECK static int ossl_peer_info(struct th_conn *c, struct th_peer_info *out)
 {
-    static const struct {
-        int type, md;
-        const char *name;
-    } map[] = {
-        {EVP_PKEY_RSA, NID_sha1, "rsa_pkcs1_sha1"},
-        {EVP_PKEY_RSA, NID_sha256, "rsa_pkcs1_sha256"},
-        {EVP_PKEY_RSA, NID_sha384, "rsa_pkcs1_sha384"},
-        {EVP_PKEY_RSA, NID_sha512, "rsa_pkcs1_sha512"},
-        {EVP_PKEY_EC, NID_sha1, "ecdsa_sha1"},
-        {EVP_PKEY_EC, NID_sha256, "ecdsa_secp256r1_sha256"},
-        {EVP_PKEY_EC, NID_sha384, "ecdsa_secp384r1_sha384"},
-        {EVP_PKEY_EC, NID_sha512, "ecdsa_secp521r1_sha512"},
-        {EVP_PKEY_ED25519, NID_undef, "ed25519"},
-        {EVP_PKEY_ED448, NID_undef, "ed448"},
-    };
-    if (type == EVP_PKEY_RSA_PSS) {
-        int pss_key = leaf_key && EVP_PKEY_get_base_id(leaf_key) == EVP_PKEY_RSA_PSS;
-        switch (md) {
-        case NID_sha256: return pss_key ? "rsa_pss_pss_sha256" : "rsa_pss_rsae_sha256";
-        case NID_sha384: return pss_key ? "rsa_pss_pss_sha384" : "rsa_pss_rsae_sha384";
-        case NID_sha512: return pss_key ? "rsa_pss_pss_sha512" : "rsa_pss_rsae_sha512";
-        default: return "";
-        }
-    }
-    for (size_t i = 0; i < TH_ARRAY_LEN(map); i++)
-        if (map[i].type == type && (map[i].md == md || map[i].md == NID_undef))
-            return map[i].name;
-    return "";
-}
-
-/* The chain as the peer sent it: on a client, SSL_get_peer_cert_chain holds the
- * leaf too (on a server it would not). */
-static int ossl_peer_info(struct th_conn *c, struct th_peer_info *out)
-{
-    memset(out, 0, sizeof(*out));
-    STACK_OF(X509) *sk = SSL_get_peer_cert_chain(c->ssl);
-    if (!sk || sk_X509_num(sk) == 0)
-        return -1;
-    for (int i = 0; i < sk_X509_num(sk); i++) {
-        int n = i2d_X509(sk_X509_value(sk, i), NULL);
-        if (n <= 0)
-            continue;
-        out->chain = th_xrealloc(out->chain, out->chain_len + (size_t)n);
-        unsigned char *p = out->chain + out->chain_len;
-        if (i2d_X509(sk_X509_value(sk, i), &p) == n) {
-            out->chain_len += (size_t)n;
-            out->n_certs++;
-        }
-    }
-    int type = NID_undef, md = NID_undef;
-    if (SSL_get_peer_signature_type_nid(c->ssl, &type) == 1) {
-        SSL_get_peer_signature_nid(c->ssl, &md);
-        X509 *leaf = sk_X509_value(sk, 0);
-        th_strlcpy(out->sig_scheme, sig_scheme_name(type, md, X509_get0_pubkey(leaf)),
-                   sizeof(out->sig_scheme));
-    }
-    ERR_clear_error();
-    return 0;
+    return th_ossl_peer_info(c->ssl, out);
 }
 
 /* ---- identity ---- */
@@ -1127,10 +704,11 @@ static void ossl_caps(struct th_caps *out)
                     TH_CAP_RESTRICT_VERSIONS | TH_CAP_RESTRICT_SUITES | TH_CAP_RESTRICT_GROUPS |
                     TH_CAP_SERVER_ORDER | TH_CAP_CLIENT_ORDER | TH_CAP_DRIVER_IO |
                     TH_CAP_TRUNCATION; /* EOF without close_notify: unexpected eof */
-    if (ossl_init() == 0)
-        for (size_t i = 0; i < n_ciphers && out->n_suites < TH_MAX_SUITES; i++)
-            if (suite_usable(ciphers[i].id))
-                out->suites[out->n_suites++] = ciphers[i].id;
+    uint16_t all[TH_MAX_SUITES * 2];
+    size_t n = ossl_init() == 0 ? th_ossl_suites(all, TH_ARRAY_LEN(all)) : 0;
+    for (size_t i = 0; i < n && out->n_suites < TH_MAX_SUITES; i++)
+        if (suite_usable(all[i]))
+            out->suites[out->n_suites++] = all[i];
     memcpy(out->groups, groups, sizeof(groups));
     out->n_groups = TH_ARRAY_LEN(groups);
 }
@@ -1161,7 +739,7 @@ const struct th_backend th_backend_openssl = {
     .fetch = NULL,
     /* data path */
     .key_update = ossl_key_update,
-    .aead_cost = ossl_aead_cost,
+    .aead_cost = th_ossl_aead_cost,
     /* inspection */
     .peer_info = ossl_peer_info,
 };

@@ -2,7 +2,7 @@
  * vocabulary, exported for curl-openssl: libcurl built on OpenSSL runs the same
  * libssl.so.3 and reports its codes (X509_V_ERR_*, packed SSL errors) and hands out
  * its SSL objects, so both backends read them through one mapping that cannot
- * drift apart. Defined in openssl.c. */
+ * drift apart. Defined in openssl_map.c. */
 #ifndef TH_OPENSSL_MAP_H
 #define TH_OPENSSL_MAP_H
 
@@ -10,6 +10,21 @@
 #include <openssl/x509.h>
 
 #include "backend.h"
+
+/* The IANA id -> OpenSSL name table: every suite the library can negotiate at
+ * security level 0. Build it once (the caller serialises), before the lookups. */
+TH_MUST_CHECK int th_ossl_ciphers_build(void);
+/* OpenSSL's name for a suite (for set_cipher_list); NULL when unknown. */
+const char *th_ossl_cipher_name(uint16_t id);
+/* The table's IANA ids in OpenSSL's order, TLS 1.3 first; how many were written. */
+size_t th_ossl_suites(uint16_t *out, size_t cap);
+
+/* OpenSSL's name for an IANA group (for set1_groups_list); NULL when unknown. */
+const char *th_ossl_group_name(uint16_t iana);
+
+/* A set-up failure: "what: " and OpenSSL's first queued error, its packed code in
+ * err->code. The thread's queue is emptied so nothing leaks into the next call. */
+void th_ossl_queued_error(struct th_error *err, const char *what);
 
 /* A chain check's X509_V_ERR_* code; cert is the certificate it failed on (tells
  * a bad EKU from bad key usage), or NULL. */
@@ -19,10 +34,11 @@ enum th_outcome th_ossl_verify_outcome(int x509_err, X509 *cert);
  * included. */
 enum th_outcome th_ossl_reason_outcome(int reason);
 
-/* OpenSSL's name for an IANA group (for set1_groups_list); NULL when unknown. */
-const char *th_ossl_group_name(uint16_t iana);
-
 /* What an SSL negotiated, in IANA terms; all zero before a suite is agreed. */
 void th_ossl_negotiated(SSL *ssl, struct th_negotiated *out);
+
+/* What the peer of an SSL presented (the ->peer_info op): 0, or -1 when it sent no
+ * certificate. */
+TH_MUST_CHECK int th_ossl_peer_info(SSL *ssl, struct th_peer_info *out);
 
 #endif

@@ -19,7 +19,7 @@
 
 #include "backends/backend.h"
 #include "harness/pki/pki.h"
-#include "harness/run/transport.h"
+#include "harness/io/transport.h"
 
 #define V10 TH_VBIT(TH_TLS10)
 #define V11 TH_VBIT(TH_TLS11)
@@ -45,7 +45,7 @@ static inline int pd_rm_entry(const char *path, const struct stat *st, int flag,
  * the tests can go on. Either way pd_end() then cleans up. */
 static inline int pd_begin(const char *name)
 {
-    char err[256];
+    struct th_error err = {0};
     snprintf(pd_tmpdir, sizeof(pd_tmpdir), "/tmp/th-%s-XXXXXX", name);
     if (!mkdtemp(pd_tmpdir)) {
         ok(0, "mkdtemp");
@@ -53,8 +53,8 @@ static inline int pd_begin(const char *name)
     }
     pd_tmpdir_made = 1;
     snprintf(pkidir, sizeof(pkidir), "%s/pki", pd_tmpdir);
-    if (!ok(th_pki_generate(pkidir, err, sizeof(err)) == 0, "test PKI generated")) {
-        printf("#   %s\n", err);
+    if (!ok(th_pki_generate(pkidir, &err) == 0, "test PKI generated")) {
+        printf("#   %s\n", err.text);
         return -1;
     }
     return 0;

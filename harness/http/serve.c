@@ -20,7 +20,7 @@
 
 #include "harness/vocab/iana.h"
 #include "harness/pki/pki.h"
-#include "harness/run/transport.h"
+#include "harness/io/transport.h"
 
 #define HEAD_MAX 16384
 #define CHUNK 16384
@@ -394,12 +394,13 @@ static void sweep_idle(struct server *s, struct conn_list *l, uint64_t now)
     }
 }
 
-static int make_ctx(struct server *s, const char *cert, const char *pki_dir, int resumption)
+static int make_ctx(struct server *s, const char *cert, const char *pki_dir, int resumption,
+                    struct th_error *err)
 {
-    char chain[PATH_MAX], key[PATH_MAX], err[512];
-    if (th_pki_path(pki_dir, cert, TH_PKI_CHAIN, chain, sizeof(chain), err, sizeof(err)) != 0 ||
-        th_pki_path(pki_dir, cert, TH_PKI_KEY, key, sizeof(key), err, sizeof(err)) != 0) {
-        fprintf(s->log, "tlsharness: serve: --cert %s: %s\n", cert, err);
+    char chain[PATH_MAX], key[PATH_MAX];
+    if (th_pki_path(pki_dir, cert, TH_PKI_CHAIN, chain, sizeof(chain), err) != 0 ||
+        th_pki_path(pki_dir, cert, TH_PKI_KEY, key, sizeof(key), err) != 0) {
+        th_error_prefix(err, "--cert %s", cert);
         return -1;
     }
     struct th_caps caps;
@@ -415,8 +416,9 @@ static int make_ctx(struct server *s, const char *cert, const char *pki_dir, int
         cfg.versions = caps.versions;
     struct th_error e = {0};
     if (s->b->ctx_new(&cfg, &s->ctx, &e) != 0) {
-        fprintf(s->log, "tlsharness: serve: %s server context: %s (%s)\n", s->b->name,
-                th_outcome_name(e.outcome), e.text);
+        th_error_prefix(&e, "%s server context: %s", s->b->name, th_outcome_name(e.outcome));
+        if (err)
+            *err = e;
         return -1;
     }
     return 0;
@@ -444,7 +446,7 @@ static void serve_loop(struct server *s, double max_seconds, volatile sig_atomic
 }
 
 int th_serve_ctx(const struct th_backend *b, struct th_ctx *ctx, int lfd, double max_seconds,
-                 volatile sig_atomic_t *stop, FILE *log)
+                 volatile sig_atomic_t *stop, FILE *log, struct th_error *err)
 {
     struct server s = {.b = b, .ctx = ctx, .lfd = lfd, .ep = -1, .log = log};
     int fl = fcntl(lfd, F_GETFL);
@@ -452,7 +454,7 @@ int th_serve_ctx(const struct th_backend *b, struct th_ctx *ctx, int lfd, double
     struct epoll_event lev = {.events = EPOLLIN, .data.ptr = NULL};
     if (fl < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) != 0 || s.ep < 0 ||
         epoll_ctl(s.ep, EPOLL_CTL_ADD, lfd, &lev) != 0) {
-        fprintf(log, "tlsharness: serve: cannot serve on fd %d: %s\n", lfd, strerror(errno));
+        TH_FAULT(err, errno, "cannot serve on fd %d: %s", lfd, strerror(errno));
         if (s.ep >= 0)
             close(s.ep);
         return -1;
@@ -463,28 +465,29 @@ int th_serve_ctx(const struct th_backend *b, struct th_ctx *ctx, int lfd, double
 }
 
 int th_serve_fd(const struct th_backend *b, int lfd, const char *cert, const char *pki_dir,
-                int resumption, double max_seconds, volatile sig_atomic_t *stop, FILE *log)
+                int resumption, double max_seconds, volatile sig_atomic_t *stop, FILE *log,
+                struct th_error *err)
 {
     struct server s = {.b = b, .lfd = lfd, .ep = -1, .log = log};
-    if (make_ctx(&s, cert ? cert : "rsa2048", pki_dir, resumption) != 0)
+    if (make_ctx(&s, cert ? cert : "rsa2048", pki_dir, resumption, err) != 0)
         return -1;
-    int rc = th_serve_ctx(b, s.ctx, lfd, max_seconds, stop, log);
+    int rc = th_serve_ctx(b, s.ctx, lfd, max_seconds, stop, log, err);
     b->ctx_free(s.ctx);
     return rc;
 }
 
 int th_serve(const struct th_backend *b, const char *host, uint16_t port, const char *cert,
-             const char *pki_dir, double max_seconds, volatile sig_atomic_t *stop, FILE *log)
+             const char *pki_dir, double max_seconds, volatile sig_atomic_t *stop, FILE *log,
+             struct th_error *err)
 {
     host = host ? host : "127.0.0.1";
     uint16_t bound = port;
     int lfd = th_tcp_listen(host, &bound);
     if (lfd < 0) {
-        fprintf(log, "tlsharness: serve: cannot listen on %s:%u: %s\n", host, port,
-                strerror(errno));
+        TH_FAULT(err, errno, "cannot listen on %s:%u: %s", host, port, strerror(errno));
         return -1;
     }
-    int rc = th_serve_fd(b, lfd, cert, pki_dir, 0, max_seconds, stop, log);
+    int rc = th_serve_fd(b, lfd, cert, pki_dir, 0, max_seconds, stop, log, err);
     close(lfd);
     return rc;
 }

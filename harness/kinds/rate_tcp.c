@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runner_int.h"
-#include "harness/run/transport.h"
+#include "harness/io/transport.h"
+#include "kinds_int.h"
 
 struct worker {
     const struct th_case *k;
@@ -23,8 +23,8 @@ struct worker {
     uint64_t count, deadline; /* count 0: until end_ns */
     uint64_t end_ns, finished_ns;
     uint64_t cpu_ns, done;
-    int *stop; /* set once every client is done: servers leave */
-    char why[256];
+    int *stop;           /* set once every client is done: servers leave */
+    struct th_error err; /* the first failure; text empty until then */
 };
 
 /* Drive one call until DONE (or CLOSED when reading to the end), polling between. */
@@ -62,16 +62,17 @@ static int check_client(struct worker *w, struct th_conn *c)
     int want = w->k->rate.resume != TH_RESUME_NONE;
     const struct th_expect *x = &w->k->expect;
     if (n.resumed != want) {
-        snprintf(w->why, sizeof(w->why), "a handshake meant to be %s was %s: sample discarded",
-                 want ? "resumed" : "full", n.resumed ? "resumed" : "full");
+        th_error_set(&w->err, TH_INTERNAL_ERROR, 0,
+                     "a handshake meant to be %s was %s: sample discarded",
+                     want ? "resumed" : "full", n.resumed ? "resumed" : "full");
         return -1;
     }
     if ((x->version && n.version != x->version) || (x->suite && n.suite != x->suite) ||
         (x->group && !want && n.group != x->group)) {
-        snprintf(w->why, sizeof(w->why),
-                 "a handshake negotiated %s, suite 0x%04X, group 0x%04X, "
-                 "not what the scenario pins: sample discarded",
-                 th_version_name(n.version), n.suite, n.group);
+        th_error_set(&w->err, TH_INTERNAL_ERROR, 0,
+                     "a handshake negotiated %s, suite 0x%04X, group 0x%04X, "
+                     "not what the scenario pins: sample discarded",
+                     th_version_name(n.version), n.suite, n.group);
         return -1;
     }
     return 0;
@@ -81,15 +82,16 @@ static int check_client(struct worker *w, struct th_conn *c)
 static int one(struct worker *w)
 {
     const struct th_backend *b = w->is_server ? w->k->server : w->k->client;
-    int fd = w->is_server ? th_tcp_accept(w->lfd, w->deadline)
-                          : th_tcp_connect("127.0.0.1", w->port, w->deadline, NULL);
+    struct th_error te = {0};
+    int fd = w->is_server ? th_tcp_accept(w->lfd, w->deadline, &te)
+                          : th_tcp_connect("127.0.0.1", w->port, w->deadline, NULL, &te);
     if (fd >= 0 && w->is_server && __atomic_load_n(w->stop, __ATOMIC_ACQUIRE)) {
         close(fd); /* the wake-up call: every client is done */
         return 1;
     }
     if (fd < 0) {
-        snprintf(w->why, sizeof(w->why), "%s: %s", w->is_server ? "accept" : "connect",
-                 fd == -2 ? "time limit" : strerror(errno));
+        th_error_set(&w->err, te.outcome, te.code, "%s: %s", w->is_server ? "accept" : "connect",
+                     te.outcome == TH_TIMEOUT ? "time limit" : strerror((int)te.code));
         return -1;
     }
     struct th_tcp t;
@@ -106,10 +108,10 @@ static int one(struct worker *w)
         if (w->is_server)
             b->shutdown(c, &err);
         rc = 0;
-    } else if (!w->why[0]) {
-        snprintf(w->why, sizeof(w->why), "%s handshake failed: %s: %.160s (code %ld)",
-                 w->is_server ? "server" : "client", th_outcome_name(err.outcome), err.text,
-                 err.code);
+    } else if (!w->err.text[0]) {
+        th_error_set(&w->err, err.outcome, err.code, "%s handshake failed: %s: %.160s (code %ld)",
+                     w->is_server ? "server" : "client", th_outcome_name(err.outcome), err.text,
+                     err.code);
     }
     if (c)
         b->conn_free(c);
@@ -133,16 +135,59 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* Clients first; then wake each server still waiting in accept, and join it. */
+static void join_all(struct worker *w, pthread_t *tid, unsigned started, unsigned n, uint16_t port,
+                     int *stop)
+{
+    for (unsigned i = 1; i < started; i += 2)
+        pthread_join(tid[i], NULL);
+    __atomic_store_n(stop, 1, __ATOMIC_RELEASE);
+    for (unsigned i = 0; i < n; i++) {
+        int fd = th_tcp_connect("127.0.0.1", port, th_now_ns() + 1000000000ull, NULL, NULL);
+        if (fd >= 0)
+            close(fd);
+    }
+    for (unsigned i = 0; i < started; i += 2)
+        pthread_join(tid[i], NULL);
+}
+
+/* The repetition's figures from its workers: the wall time runs to the last
+ * client's last handshake. -1 with the first worker's failure, or a shortfall. */
+static int sum_up(const struct worker *w, unsigned started, uint64_t count, uint64_t w0,
+                  double *per_s, double *client_us, double *server_us, struct th_error *err)
+{
+    uint64_t last = w0, done = 0, ccpu = 0, scpu = 0;
+    for (unsigned i = 0; i < started; i++) {
+        if (w[i].err.text[0]) {
+            *err = w[i].err;
+            return -1;
+        }
+        if (!w[i].is_server && w[i].finished_ns > last)
+            last = w[i].finished_ns;
+        done += w[i].is_server ? 0 : w[i].done;
+        *(w[i].is_server ? &scpu : &ccpu) += w[i].cpu_ns;
+    }
+    if (count ? done < count : done == 0) {
+        th_error_set(err, TH_INTERNAL_ERROR, 0, "%llu of %llu handshakes completed",
+                     (unsigned long long)done, (unsigned long long)count);
+        return -1;
+    }
+    *per_s = (double)done / ((double)(last - w0) / 1e9);
+    *client_us = (double)ccpu / 1e3 / (double)done;
+    *server_us = (double)scpu / 1e3 / (double)done;
+    return 0;
+}
+
 /* One repetition of count handshakes over `concurrency` pairs of threads. */
 int th_rate_tcp_rep(const struct th_case *k, struct th_ctx *cctx, struct th_ctx *sctx,
                     struct th_session *sess, uint64_t count, double seconds, double *per_s,
-                    double *client_us, double *server_us, char *why, size_t cap)
+                    double *client_us, double *server_us, struct th_error *err)
 {
     unsigned n = k->rate.concurrency ? k->rate.concurrency : 1;
     uint16_t port = 0;
     int lfd = th_tcp_listen("127.0.0.1", &port);
     if (lfd < 0) {
-        snprintf(why, cap, "listen on 127.0.0.1: %s", strerror(errno));
+        TH_FAULT(err, errno, "listen on 127.0.0.1: %s", strerror(errno));
         return -1;
     }
     struct worker *w = th_xcalloc(2 * n, sizeof(*w));
@@ -167,45 +212,13 @@ int th_rate_tcp_rep(const struct th_case *k, struct th_ctx *cctx, struct th_ctx 
             break;
         started++;
     }
-    /* clients first; then wake each server still waiting in accept */
-    for (unsigned i = 1; i < started; i += 2)
-        pthread_join(tid[i], NULL);
-    __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
-    for (unsigned i = 0; i < n; i++) {
-        int fd = th_tcp_connect("127.0.0.1", port, th_now_ns() + 1000000000ull, NULL);
-        if (fd >= 0)
-            close(fd);
-    }
-    for (unsigned i = 0; i < started; i += 2)
-        pthread_join(tid[i], NULL);
-    uint64_t last = w0;
-    for (unsigned i = 0; i < started; i++)
-        if (!w[i].is_server && w[i].finished_ns > last)
-            last = w[i].finished_ns;
-    double wall = (double)(last - w0) / 1e9;
+    join_all(w, tid, started, n, port, &stop);
     close(lfd);
-    uint64_t done = 0, ccpu = 0, scpu = 0;
-    int rc = started == 2 * n ? 0 : -1;
-    if (rc)
-        snprintf(why, cap, "cannot start %u threads", 2 * n);
-    for (unsigned i = 0; i < started; i++) {
-        if (w[i].why[0] && rc == 0) {
-            snprintf(why, cap, "%s", w[i].why);
-            rc = -1;
-        }
-        done += w[i].is_server ? 0 : w[i].done;
-        *(w[i].is_server ? &scpu : &ccpu) += w[i].cpu_ns;
-    }
-    if (rc == 0 && (count ? done < count : done == 0)) {
-        snprintf(why, cap, "%llu of %llu handshakes completed", (unsigned long long)done,
-                 (unsigned long long)count);
-        rc = -1;
-    }
-    if (rc == 0) {
-        *per_s = (double)done / wall;
-        *client_us = (double)ccpu / 1e3 / (double)done;
-        *server_us = (double)scpu / 1e3 / (double)done;
-    }
+    int rc = -1;
+    if (started < 2 * n)
+        TH_FAULT(err, 0, "cannot start %u threads", 2 * n);
+    else
+        rc = sum_up(w, started, count, w0, per_s, client_us, server_us, err);
     free(w);
     free(tid);
     return rc;

@@ -77,8 +77,7 @@ static const char *const ca_names[] = {"root", "intermediate", "untrusted-root",
 struct gen {
     time_t now, good_until;
     char *dir; /* the temporary folder being filled */
-    char *err;
-    size_t errcap;
+    struct th_error *err;
     /* Keys: the CAs' and the rsa2048 leaf's are distinct; the other RSA-2048 leaves
      * share one key to keep generation fast (no scenario depends on their keys
      * differing). */
@@ -100,15 +99,20 @@ static int fail_ossl(struct gen *g, const char *what, const char *name)
     else
         th_strlcpy(buf, "no OpenSSL error reported", sizeof buf);
     ERR_clear_error();
-    snprintf(g->err, g->errcap, "PKI: %s '%s' failed: %s", what, name, buf);
+    th_error_set(g->err, TH_INTERNAL_ERROR, (long)e, "PKI: %s '%s' failed: %s", what, name, buf);
     return -1;
 }
 
-static int fail_errno(char *err, size_t errcap, const char *what, const char *path)
+/* A system call failed on path: a fault at the caller's place (FAIL_ERRNO). Returns -1. */
+static int fail_errno_at(struct th_error *err, const char *file, int line, const char *what,
+                         const char *path)
 {
-    snprintf(err, errcap, "PKI: cannot %s %s: %s", what, path, strerror(errno));
+    int e = errno;
+    th_error_at(err, TH_INTERNAL_ERROR, e, file, line, "PKI: cannot %s %s: %s", what, path,
+                strerror(e));
     return -1;
 }
+#define FAIL_ERRNO(err, what, path) fail_errno_at((err), __FILE__, __LINE__, (what), (path))
 
 /* ---- certificates ---- */
 
@@ -380,7 +384,7 @@ static int write_bio(struct gen *g, const char *file, BIO *b, mode_t mode)
     char *path = th_xasprintf("%s/%s", g->dir, file);
     int rc = write_file(path, data, len > 0 ? (size_t)len : 0, mode);
     if (rc < 0)
-        fail_errno(g->err, g->errcap, "write", path);
+        FAIL_ERRNO(g->err, "write", path);
     free(path);
     BIO_free(b);
     return rc;
@@ -451,13 +455,13 @@ static int write_manifest(struct gen *g)
     if (n < sizeof buf)
         n += (size_t)snprintf(buf + n, sizeof buf - n, "]}\n");
     if (n >= sizeof buf) {
-        snprintf(g->err, g->errcap, "PKI: manifest too long");
+        TH_FAULT(g->err, 0, "PKI: manifest too long");
         return -1;
     }
     char *path = th_xasprintf("%s/manifest.json", g->dir);
     int rc = write_file(path, buf, n, 0644);
     if (rc < 0)
-        fail_errno(g->err, g->errcap, "write", path);
+        FAIL_ERRNO(g->err, "write", path);
     free(path);
     return rc;
 }
@@ -500,7 +504,8 @@ static int gen_keys(struct gen *g)
         char buf[256] = "no OpenSSL error reported";
         if (jobs[i].err)
             ERR_error_string_n(jobs[i].err, buf, sizeof buf);
-        snprintf(g->err, g->errcap, "PKI: generating an RSA-%u key failed: %s", jobs[i].bits, buf);
+        th_error_set(g->err, TH_INTERNAL_ERROR, (long)jobs[i].err,
+                     "PKI: generating an RSA-%u key failed: %s", jobs[i].bits, buf);
         return -1;
     }
     return 0;
@@ -515,7 +520,8 @@ static int gen_cas(struct gen *g)
     g->untr = g->inter ? make_ca(g, "untrusted-root", "tlsharness untrusted root", g->untr_key,
                                  NULL, NULL)
                        : NULL;
-    TH_ENSURE(g->untr, NULL);
+    if (!g->untr)
+        return -1; /* make_ca said why */
     TH_GUARD(write_pem(g, "root", ".pem", g->root, NULL, NULL));
     TH_GUARD(write_pem(g, "intermediate", ".pem", g->inter, NULL, NULL));
     TH_GUARD(write_pem(g, "untrusted-root", ".pem", g->untr, NULL, NULL));
@@ -606,22 +612,22 @@ static int dir_complete(const char *dir, time_t min_until)
 /* Move the finished tmp folder to dir. rename(2) cannot replace a non-empty folder,
  * so an existing dir is first moved aside; if another process put a complete PKI in
  * place between the two renames, theirs is as good as ours. */
-static int install_dir(const char *tmp, const char *dir, char *err, size_t errcap)
+static int install_dir(const char *tmp, const char *dir, struct th_error *err)
 {
     if (rename(tmp, dir) == 0)
         return 0;
     if (errno != ENOTEMPTY && errno != EEXIST)
-        return fail_errno(err, errcap, "move the new PKI into", dir);
+        return FAIL_ERRNO(err, "move the new PKI into", dir);
     char *old = th_xasprintf("%s.old.%ld", dir, (long)getpid());
     remove_flat_dir(old);
     int rc = 0;
     if (rename(dir, old) != 0 && errno != ENOENT)
-        rc = fail_errno(err, errcap, "move the old PKI out of", dir);
+        rc = FAIL_ERRNO(err, "move the old PKI out of", dir);
     else if (rename(tmp, dir) != 0) {
         if ((errno == ENOTEMPTY || errno == EEXIST) && dir_complete(dir, time(NULL)))
             remove_flat_dir(tmp);
         else
-            rc = fail_errno(err, errcap, "move the new PKI into", dir);
+            rc = FAIL_ERRNO(err, "move the new PKI into", dir);
     }
     remove_flat_dir(old);
     free(old);
@@ -638,19 +644,18 @@ static char *trim_dir(const char *dir)
     return d;
 }
 
-int th_pki_generate(const char *dir, char *err, size_t errcap)
+int th_pki_generate(const char *dir, struct th_error *err)
 {
     char *target = trim_dir(dir);
-    struct gen g = {.now = time(NULL), .err = err, .errcap = errcap};
+    struct gen g = {.now = time(NULL), .err = err};
     g.dir = th_xasprintf("%s.tmp.%ld", target, (long)getpid());
     int rc = -1;
-    if (err && errcap)
-        err[0] = '\0';
+    th_error_clear(err);
     remove_flat_dir(g.dir); /* a leftover of a crashed run with our pid */
     if (!*target || th_mkdirs(g.dir) < 0)
-        fail_errno(err, errcap, "create folder", g.dir);
+        FAIL_ERRNO(err, "create folder", g.dir);
     else if (gen_all(&g) == 0)
-        rc = install_dir(g.dir, target, err, errcap);
+        rc = install_dir(g.dir, target, err);
     if (rc < 0)
         remove_flat_dir(g.dir);
     gen_free(&g);
@@ -659,11 +664,11 @@ int th_pki_generate(const char *dir, char *err, size_t errcap)
     return rc;
 }
 
-int th_pki_ensure(const char *dir, char *err, size_t errcap)
+int th_pki_ensure(const char *dir, struct th_error *err)
 {
     if (dir_complete(dir, time(NULL) + DAY))
         return 0;
-    return th_pki_generate(dir, err, errcap);
+    return th_pki_generate(dir, err);
 }
 
 /* ---- names ---- */
@@ -705,13 +710,13 @@ static const char *const use_desc[] = {
     [TH_PKI_KEY] = "a private key",
 };
 
-static void unknown_name(const char *name, char *err, size_t errcap)
+static void unknown_name(const char *name, struct th_error *err)
 {
     char known[512] = "root, intermediate, untrusted-root, crl";
     size_t n = strlen(known);
     for (size_t i = 0; i < N_LEAVES && n < sizeof known; i++)
         n += (size_t)snprintf(known + n, sizeof known - n, ", %s", leaf_specs[i].name);
-    snprintf(err, errcap, "unknown PKI object '%s' (known: %s)", name, known);
+    TH_INPUT(err, "unknown PKI object '%s' (known: %s)", name, known);
 }
 
 static const char *use_suffix(enum th_pki_use use)
@@ -720,20 +725,20 @@ static const char *use_suffix(enum th_pki_use use)
 }
 
 int th_pki_path(const char *dir, const char *name, enum th_pki_use use, char *out, size_t cap,
-                char *err, size_t errcap)
+                struct th_error *err)
 {
     if (!name || (!is_leaf(name) && !is_ca_name(name) && strcmp(name, "crl") != 0)) {
-        unknown_name(name ? name : "(null)", err, errcap);
+        unknown_name(name ? name : "(null)", err);
         return -1;
     }
     if (!th_pki_known(name, use)) {
-        snprintf(err, errcap, "'%s' is not %s", name,
+        TH_INPUT(err, "'%s' is not %s", name,
                  (unsigned)use < TH_ARRAY_LEN(use_desc) ? use_desc[use] : "usable here");
         return -1;
     }
     int n = snprintf(out, cap, "%s/%s%s", dir, name, use_suffix(use));
     if (n < 0 || (size_t)n >= cap) {
-        snprintf(err, errcap, "path of PKI object '%s' in %s is too long", name, dir);
+        TH_FAULT(err, ENAMETOOLONG, "path of PKI object '%s' in %s is too long", name, dir);
         return -1;
     }
     return 0;

@@ -31,14 +31,14 @@ extern const char *const th_pki_leaves[];
 
 /* Write a fresh PKI into dir (created if needed; replaced atomically as a whole
  * folder, so a concurrent reader never sees half of one). */
-int th_pki_generate(const char *dir, char *err, size_t errcap) TH_MUST_CHECK;
+int th_pki_generate(const char *dir, struct th_error *err) TH_MUST_CHECK;
 /* Reuse dir when its manifest says it is complete and good for at least another
  * day; otherwise generate. */
-int th_pki_ensure(const char *dir, char *err, size_t errcap) TH_MUST_CHECK;
+int th_pki_ensure(const char *dir, struct th_error *err) TH_MUST_CHECK;
 /* Path of a `pki:NAME` object for a use, into out. -1 and err when NAME is not one
  * of the PKI's objects or cannot serve that use. */
 int th_pki_path(const char *dir, const char *name, enum th_pki_use use, char *out, size_t cap,
-                char *err, size_t errcap) TH_MUST_CHECK;
+                struct th_error *err) TH_MUST_CHECK;
 /* True when name (without "pki:") names an object usable for use. */
 int th_pki_known(const char *name, enum th_pki_use use);
 

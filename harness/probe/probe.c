@@ -1,167 +1,32 @@
-/* `tlsharness probe URL` (probe.h): the command, its options and URL, one
- * connection's steps timed, each client backend's verdict on the chain, and the
- * report put together. The enumeration (versions, suites, server order, groups) is
+/* The probe (probe.h: th_probe_run): one connection's steps timed, each client
+ * backend's verdict on the chain, and the report put together. The URL is
+ * probe_url.c's; the enumeration (versions, suites, server order, groups) is
  * probe_enum.c's; every handshake of either runs through th_probe_handshake here, on
  * a connection of its own driven over the backend seam, bounded by --timeout and the
  * whole probe by PROBE_BUDGET_S. The report is built as JSON first; probe_report.c
  * prints the text people read from that JSON, so both always say the same, and reads
- * the certificate chain into it. */
+ * the certificate chain into it. The command line is harness/cli/cmd_probe.c. */
 #include "probe.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <netdb.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "harness/vocab/iana.h"
-#include "harness/run/transport.h"
+#include "harness/io/transport.h"
 #include "probe_int.h"
-
-#define EXIT_FAILED 1
-#define EXIT_USAGE 2
-#define EXIT_INTERNAL 3
 
 #define SCHEMA "tlsharness.probe/1"
 #define DEFAULT_CA "/etc/ssl/certs/ca-certificates.crt"
-#define DEFAULT_TIMEOUT_S 10.0
 /* The whole probe's bound: a server that answers slowly but does answer still ends. */
 #define PROBE_BUDGET_S 300.0
 #define STATUS_MAX 4096
 #define MODERN_VERSIONS (TH_VBIT(TH_TLS12) | TH_VBIT(TH_TLS13))
 
 const uint16_t th_probe_versions[TH_PROBE_N_VERSIONS] = {TH_TLS10, TH_TLS11, TH_TLS12, TH_TLS13};
-
-/* ---- the URL ---- */
-
-TH_PRINTF(3, 4) static int url_fail(char *err, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-static int is_ip_literal(const char *s)
-{
-    unsigned char buf[16];
-    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
-}
-
-/* ":PORT" after the host: 1 to 65535, decimal digits only. */
-static int parse_port(const char *s, size_t len, uint16_t *port, char *err, size_t cap)
-{
-    unsigned long v = 0;
-    int good = len >= 1 && len <= 5;
-    for (size_t i = 0; good && i < len; i++) {
-        good = s[i] >= '0' && s[i] <= '9';
-        v = v * 10 + (unsigned long)(s[i] - '0');
-    }
-    if (!good || v < 1 || v > 65535)
-        return url_fail(err, cap, "'%.*s' is not a port from 1 to 65535", (int)len, s);
-    *port = (uint16_t)v;
-    return 0;
-}
-
-/* "[v6]" or "[v6]:port": the part after '[' up to the end of the authority. */
-static int parse_bracketed(const char *a, size_t len, struct th_probe_url *out, char *err,
-                           size_t cap)
-{
-    const char *close = memchr(a, ']', len);
-    if (!close)
-        return url_fail(err, cap, "'[' without ']' in the host");
-    size_t hlen = (size_t)(close - a - 1), rest = len - (size_t)(close - a) - 1;
-    unsigned char buf[16];
-    if (hlen == 0 || hlen >= sizeof(out->host))
-        return url_fail(err, cap, "an empty or overlong address in brackets");
-    memcpy(out->host, a + 1, hlen);
-    out->host[hlen] = '\0';
-    if (inet_pton(AF_INET6, out->host, buf) != 1)
-        return url_fail(err, cap, "'[%s]' is not an IPv6 address", out->host);
-    out->host_is_ip = 1;
-    if (rest == 0)
-        return 0;
-    if (close[1] != ':')
-        return url_fail(err, cap, "'%.*s' after ']': expected ':PORT'", (int)rest, close + 1);
-    return parse_port(close + 2, rest - 1, &out->port, err, cap);
-}
-
-static int host_chars_ok(const char *h, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        char c = h[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '.' || c == '_'))
-            return 0;
-    }
-    return 1;
-}
-
-static int parse_authority(const char *a, size_t len, struct th_probe_url *out, char *err,
-                           size_t cap)
-{
-    if (memchr(a, '@', len))
-        return url_fail(err, cap, "user names in the URL are not supported");
-    if (len > 0 && a[0] == '[')
-        return parse_bracketed(a, len, out, err, cap);
-    const char *colon = memchr(a, ':', len);
-    size_t hlen = colon ? (size_t)(colon - a) : len;
-    if (colon && memchr(colon + 1, ':', len - hlen - 1))
-        return url_fail(err, cap, "an IPv6 address needs brackets: https://[::1]:443/");
-    if (hlen == 0)
-        return url_fail(err, cap, "no host in the URL");
-    if (hlen > 253)
-        return url_fail(err, cap, "the host is longer than 253 characters");
-    if (!host_chars_ok(a, hlen))
-        return url_fail(err, cap, "'%.*s' is not a host name or address", (int)hlen, a);
-    memcpy(out->host, a, hlen);
-    out->host[hlen] = '\0';
-    out->host_is_ip = is_ip_literal(out->host);
-    return colon ? parse_port(colon + 1, len - hlen - 1, &out->port, err, cap) : 0;
-}
-
-/* The path goes into the request line as it is: no spaces or control characters.
- * A query without a path asks for "/?query"; a fragment is not sent. */
-static int parse_path(const char *p, struct th_probe_url *out, char *err, size_t cap)
-{
-    size_t len = strcspn(p, "#");
-    const char *lead = *p == '?' ? "/" : "";
-    if (len == 0) {
-        strcpy(out->path, "/");
-        return 0;
-    }
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)p[i] <= ' ' || p[i] == 0x7f)
-            return url_fail(err, cap, "the path has a space or a control character");
-    if (strlen(lead) + len >= sizeof(out->path))
-        return url_fail(err, cap, "the path is longer than %zu bytes", sizeof(out->path) - 2);
-    snprintf(out->path, sizeof(out->path), "%s%.*s", lead, (int)len, p);
-    return 0;
-}
-
-int th_probe_parse_url(const char *url, struct th_probe_url *out, char *err, size_t errcap)
-{
-    memset(out, 0, sizeof(*out));
-    out->port = 443;
-    if (!url || !*url)
-        return url_fail(err, errcap, "no URL given");
-    if (strncasecmp(url, "https://", 8) != 0) {
-        if (strstr(url, "://"))
-            return url_fail(err, errcap, "'%s': only https:// URLs can be probed", url);
-        return url_fail(err, errcap, "'%s' is not a URL: write https://HOST[:PORT][/PATH]", url);
-    }
-    const char *a = url + 8;
-    size_t alen = strcspn(a, "/?#");
-    if (parse_authority(a, alen, out, err, errcap) != 0)
-        return -1;
-    return parse_path(a + alen, out, err, errcap);
-}
 
 /* ---- the key exchange's name ---- */
 
@@ -226,11 +91,11 @@ static enum th_probe_live drive_handshake(struct live *l, double timeout_s)
             return TH_LIVE_REFUSED;
         int r = th_tcp_wait(l->tcp.fd, st == TH_STEP_WANT_WRITE, l->deadline);
         if (r == 0) {
-            th_error_set(&l->err, TH_TIMEOUT, 0, "TLS handshake: no answer within %g s", timeout_s);
+            TH_RAISE(&l->err, TH_TIMEOUT, 0, "TLS handshake: no answer within %g s", timeout_s);
             return TH_LIVE_TIMEOUT;
         }
         if (r < 0) {
-            th_error_set(&l->err, TH_IO_ERROR, errno, "poll: %s", strerror(errno));
+            TH_RAISE(&l->err, TH_IO_ERROR, errno, "poll: %s", strerror(errno));
             return TH_LIVE_REFUSED;
         }
     }
@@ -238,15 +103,16 @@ static enum th_probe_live drive_handshake(struct live *l, double timeout_s)
 
 static enum th_probe_live tcp_open(struct th_probe *p, struct live *l)
 {
-    int fd = th_tcp_connect(p->url.host, p->url.port, l->deadline, &l->connect_ns);
-    if (fd == -2) {
-        th_error_set(&l->err, TH_TIMEOUT, 0, "TCP connect to %s port %u: no answer within %g s",
-                     p->url.host, p->url.port, p->timeout_s);
+    struct th_error terr = {0};
+    int fd = th_tcp_connect(p->url.host, p->url.port, l->deadline, &l->connect_ns, &terr);
+    if (fd < 0 && terr.outcome == TH_TIMEOUT) {
+        TH_RAISE(&l->err, TH_TIMEOUT, 0, "TCP connect to %s port %u: no answer within %g s",
+                 p->url.host, p->url.port, p->timeout_s);
         return TH_LIVE_NO_TCP;
     }
     if (fd < 0) {
-        th_error_set(&l->err, TH_IO_ERROR, errno, "TCP connect to %s port %u: %s", p->url.host,
-                     p->url.port, strerror(errno));
+        TH_RAISE(&l->err, TH_IO_ERROR, terr.code, "TCP connect to %s port %u: %s", p->url.host,
+                 p->url.port, strerror((int)terr.code));
         return TH_LIVE_NO_TCP;
     }
     th_tcp_init(&l->tcp, fd);
@@ -263,7 +129,7 @@ static enum th_probe_live live_open(struct th_probe *p, const struct th_backend 
     l->b = b;
     l->tcp.fd = -1;
     if (th_now_ns() >= p->budget_end) {
-        th_error_set(&l->err, TH_TIMEOUT, 0, "the probe's %g s budget is spent", PROBE_BUDGET_S);
+        TH_RAISE(&l->err, TH_TIMEOUT, 0, "the probe's %g s budget is spent", PROBE_BUDGET_S);
         if (!p->budget_spent++)
             th_probe_note(p, "stopped early: the probe's %g s time budget ran out", PROBE_BUDGET_S);
         return TH_LIVE_BUDGET;
@@ -330,9 +196,9 @@ static int wait_step(struct live *l, enum th_step st, double timeout_s)
 {
     int r = th_tcp_wait(l->tcp.fd, st == TH_STEP_WANT_WRITE, l->deadline);
     if (r == 0)
-        th_error_set(&l->err, TH_TIMEOUT, 0, "no answer within %g s", timeout_s);
+        TH_RAISE(&l->err, TH_TIMEOUT, 0, "no answer within %g s", timeout_s);
     else if (r < 0)
-        th_error_set(&l->err, TH_IO_ERROR, errno, "poll: %s", strerror(errno));
+        TH_RAISE(&l->err, TH_IO_ERROR, errno, "poll: %s", strerror(errno));
     return r == 1 ? 0 : -1;
 }
 
@@ -481,7 +347,7 @@ static json_t *verify_with(struct th_probe *p, const struct th_probe_client *c)
     cfg.ca_file = p->ca;
     cfg.hostname = p->name;
     const char *why = NULL;
-    if (is_ip_literal(p->name) && !th_probe_has(c, TH_CAP_IP_SAN)) {
+    if (th_probe_is_ip(p->name) && !th_probe_has(c, TH_CAP_IP_SAN)) {
         cfg.hostname = NULL;
         why = "cannot check an IP address against the certificate: the chain was checked "
               "without the name";
@@ -550,97 +416,26 @@ static int resolves(struct th_probe *p, json_t *r)
     return 0;
 }
 
-/* The report, and the exit status in *status. */
-static json_t *probe_run(struct th_probe *p, int *status)
+/* The probe proper: the report. */
+static json_t *probe_report(struct th_probe *p)
 {
     json_t *r = report_new(p);
     uint64_t t0 = th_now_ns();
     p->notes = json_array();
     p->timeout_ns = (uint64_t)(p->timeout_s * 1e9);
     p->budget_end = t0 + (uint64_t)(PROBE_BUDGET_S * 1e9);
-    if (!resolves(p, r) || timed_connection(p, r) != 0) {
-        *status = EXIT_FAILED;
-    } else {
+    if (resolves(p, r) && timed_connection(p, r) == 0) {
         json_object_set_new(r, "verification", verification(p));
         th_probe_enum_versions(p, r);
         th_probe_enum_suites(p, r);
         th_probe_enum_groups(p, r);
-        *status = p->accepted ? 0 : EXIT_FAILED;
     }
     json_object_set_new(r, "notes", p->notes);
     json_object_set_new(r, "elapsed_s", json_real((double)(th_now_ns() - t0) / 1e9));
     return r;
 }
 
-/* ---- the command ---- */
-
-struct probe_opts {
-    const char *url, *ca, *servername, *backends;
-    double timeout_s;
-    int json;
-};
-
-TH_PRINTF(1, 2) static int usage_fail(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("tlsharness: probe: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs("\n(see 'tlsharness help')\n", stderr);
-    return EXIT_USAGE;
-}
-
-static int parse_timeout(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double d = strtod(s, &end);
-    if (errno || end == s || *end || !(d > 0 && d <= 3600))
-        return usage_fail("--timeout: '%s' is not a number of seconds (0 < S <= 3600)", s);
-    *out = d;
-    return 0;
-}
-
-static int parse_opts(int argc, char **argv, struct probe_opts *o)
-{
-    enum { PR_JSON = 256, PR_CA, PR_SERVERNAME, PR_TIMEOUT };
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, PR_JSON},
-        {"ca", required_argument, NULL, PR_CA},
-        {"servername", required_argument, NULL, PR_SERVERNAME},
-        {"backends", required_argument, NULL, 'b'},
-        {"timeout", required_argument, NULL, PR_TIMEOUT},
-        {NULL, 0, NULL, 0},
-    };
-    *o = (struct probe_opts){.timeout_s = DEFAULT_TIMEOUT_S};
-    optind = 1;
-    opterr = 0;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "b:", longopts, NULL)) != -1) {
-        switch (ch) {
-        case PR_JSON: o->json = 1; break;
-        case PR_CA: o->ca = optarg; break;
-        case PR_SERVERNAME: o->servername = optarg; break;
-        case 'b': o->backends = optarg; break;
-        case PR_TIMEOUT:
-            if (parse_timeout(optarg, &o->timeout_s) != 0)
-                return EXIT_USAGE;
-            break;
-        default: return usage_fail("unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc)
-        return usage_fail("needs a URL: tlsharness probe https://HOST[:PORT][/PATH]");
-    if (argc - optind > 1)
-        return usage_fail("one URL at a time ('%s' is extra)", argv[optind + 1]);
-    o->url = argv[optind];
-    if (o->ca && access(o->ca, R_OK) != 0)
-        return usage_fail("--ca: cannot read '%s': %s", o->ca, strerror(errno));
-    if (o->servername && (!*o->servername || strlen(o->servername) > 253))
-        return usage_fail("--servername: '%s' is not a host name", o->servername);
-    return 0;
-}
+/* ---- what the probe is given ---- */
 
 /* -b names, or every backend: those with the client role. */
 static int pick_clients(struct th_probe *p, const char *list)
@@ -669,57 +464,57 @@ static int pick_clients(struct th_probe *p, const char *list)
     return -1;
 }
 
-static int check_backends(const char *list)
+static int check_backends(const char *list, struct th_error *err)
 {
     char *copy = th_xstrdup(list), *save = NULL;
     int rc = 0;
     for (char *t = strtok_r(copy, ",", &save); t && rc == 0; t = strtok_r(NULL, ",", &save))
-        if (!th_backend_find(t))
-            rc = usage_fail("-b: unknown backend '%s' ('tlsharness backends' lists them)", t);
+        if (!th_backend_find(t)) {
+            TH_INPUT(err, "-b: unknown backend '%s' ('tlsharness backends' lists them)", t);
+            rc = -1;
+        }
     free(copy);
     return rc;
 }
 
-static int probe_setup(struct th_probe *p, const struct probe_opts *o)
+static int probe_setup(struct th_probe *p, const struct th_probe_opts *o, struct th_error *err)
 {
-    char err[256];
     memset(p, 0, sizeof(*p));
-    if (th_probe_parse_url(o->url, &p->url, err, sizeof(err)) != 0)
-        return usage_fail("%s", err);
-    if (o->backends && check_backends(o->backends) != 0)
-        return EXIT_USAGE;
-    if (pick_clients(p, o->backends) != 0)
-        return usage_fail("needs a client backend with driver I/O; -b named none");
+    TH_GUARD(th_probe_parse_url(o->url, &p->url, err));
+    if (o->backends)
+        TH_GUARD(check_backends(o->backends, err));
+    if (pick_clients(p, o->backends) != 0) {
+        TH_INPUT(err, "needs a client backend with driver I/O; -b named none");
+        return -1;
+    }
     p->url_text = o->url;
     p->name = o->servername ? o->servername : p->url.host;
-    p->sni = is_ip_literal(p->name) ? NULL : p->name;
+    p->sni = th_probe_is_ip(p->name) ? NULL : p->name;
     p->ca = o->ca ? o->ca : access(DEFAULT_CA, R_OK) == 0 ? DEFAULT_CA : NULL;
-    p->timeout_s = o->timeout_s;
+    p->timeout_s = o->timeout_s > 0 ? o->timeout_s : TH_PROBE_TIMEOUT_S;
     return 0;
 }
 
-int th_probe_cmd(int argc, char **argv)
+json_t *th_probe_run(const struct th_probe_opts *o, struct th_error *err)
 {
-    struct probe_opts o;
     struct th_probe p;
-    int status = parse_opts(argc, argv, &o);
-    if (status == 0)
-        status = probe_setup(&p, &o);
-    if (status != 0)
-        return status;
-    signal(SIGPIPE, SIG_IGN);
-    json_t *r = probe_run(&p, &status);
-    if (o.json) {
-        json_dumpf(r, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-        putchar('\n');
-    } else {
-        th_probe_print(stdout, r);
-    }
-    if (o.json && json_object_get(r, "error"))
-        fprintf(stderr, "tlsharness: probe: %s\n", th_probe_str_or(r, "error", ""));
-    if (fflush(stdout) != 0)
-        status = EXIT_INTERNAL;
-    json_decref(r);
+    json_t *r = NULL;
+    if (probe_setup(&p, o, err) == 0)
+        r = probe_report(&p);
     free(p.clients);
-    return status;
+    return r;
+}
+
+int th_probe_answered(const json_t *report)
+{
+    const char *key;
+    json_t *v, *versions = json_object_get(report, "versions");
+    if (json_object_get(report, "error"))
+        return 0;
+    json_object_foreach(versions, key, v)
+    {
+        if (json_is_true(v))
+            return 1;
+    }
+    return 0;
 }

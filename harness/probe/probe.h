@@ -1,5 +1,6 @@
-/* `tlsharness probe URL` (DESIGN.md "Command line"): what one HTTPS server does, step
- * by step, seen from the client backends compiled in.
+/* The probe behind `tlsharness probe URL` (DESIGN.md "Command line"; the command
+ * line itself is harness/cli/cmd_probe.c): what one HTTPS server does, step by step, seen
+ * from the client backends compiled in.
  *
  *  1. One connection, timed: the TCP connect, the TLS handshake (version, suite,
  *     group, key exchange, the server's signature scheme), the certificate chain as
@@ -20,10 +21,10 @@
  * close_notify; the whole probe stops starting new ones after PROBE_BUDGET_S
  * (probe.c) and says so in its notes.
  *
- * Exit status: 0 the server was reached and accepted at least one TLS version; 1 it
- * could not be reached (name not resolved, connection refused, timeout) or refused
- * every version; 2 bad usage; 3 internal error. Certificate verdicts do not change
- * the status: the probe reports, a scenario judges. */
+ * The server was answered (th_probe_answered) when it was reached and accepted at
+ * least one TLS version; it was not when it could not be reached (name not resolved,
+ * connection refused, timeout) or refused every version. Certificate verdicts do not
+ * change that: the probe reports, a scenario judges. */
 #ifndef TH_PROBE_H
 #define TH_PROBE_H
 
@@ -33,6 +34,7 @@
 #include <stdio.h>
 
 #include "backends/backend.h"
+#include "harness/vocab/error.h"
 #include "harness/vocab/util.h"
 
 /* ---- the URL ---- */
@@ -44,10 +46,10 @@ struct th_probe_url {
     int host_is_ip;  /* an IP literal: no SNI, and checked against IP SANs */
 };
 
-/* https://HOST[:PORT][/PATH] with HOST a name, an IPv4 address or [IPv6]. -1 and a
- * message saying what is wrong in err otherwise. */
-int th_probe_parse_url(const char *url, struct th_probe_url *out, char *err,
-                       size_t errcap) TH_MUST_CHECK;
+/* https://HOST[:PORT][/PATH] with HOST a name, an IPv4 address or [IPv6]. -1
+ * otherwise, with err (input) saying what is wrong. */
+int th_probe_parse_url(const char *url, struct th_probe_url *out,
+                       struct th_error *err) TH_MUST_CHECK;
 
 /* ---- suite enumeration, separate from the connections that carry it ---- */
 
@@ -104,7 +106,25 @@ json_t *th_probe_chain_json(const unsigned char *der, size_t len);
 /* The report (schema tlsharness.probe/1) as the short aligned text people read. */
 void th_probe_print(FILE *out, const json_t *report);
 
-/* `tlsharness probe`: argv[0] is "probe". */
-int th_probe_cmd(int argc, char **argv);
+/* ---- the probe ---- */
+
+#define TH_PROBE_TIMEOUT_S 10.0 /* each connection's limit when none is given */
+
+struct th_probe_opts {
+    const char *url;        /* https://HOST[:PORT][/PATH] */
+    const char *ca;         /* CAs the chain is verified against; NULL: the system's */
+    const char *servername; /* checked and sent as SNI; NULL: the URL's host */
+    const char *backends;   /* client backends, comma-separated; NULL: every one */
+    double timeout_s;       /* each connection's limit; 0: TH_PROBE_TIMEOUT_S */
+};
+
+/* Probe the server o->url names: the report (schema tlsharness.probe/1), which the
+ * caller frees. A server that cannot be reached is a finding in the report ("error"),
+ * not a failure. NULL with err (input) when the URL does not parse, -b names an
+ * unknown backend, or no client backend named can drive a connection. */
+json_t *th_probe_run(const struct th_probe_opts *o, struct th_error *err) TH_MUST_CHECK;
+/* 1 when the report says the server was reached and accepted at least one TLS
+ * version; 0 when not ("error" says why, or "versions" shows none accepted). */
+int th_probe_answered(const json_t *report);
 
 #endif

@@ -1,6 +1,6 @@
-/* Internal to the probe's modules: probe.c (the command, the timed connection, the
- * verdicts, the report), probe_enum.c (versions, suites, server order, groups) and
- * probe_report.c (the chain, the text people read). Not for other modules; probe.h is
+/* Internal to the probe's modules: probe.c (the timed connection, the verdicts, the
+ * report), probe_url.c (the URL), probe_enum.c (versions, suites, server order,
+ * groups) and probe_report.c (the chain, the text people read). Not for other modules; probe.h is
  * the public side. */
 #ifndef TH_PROBE_INT_H
 #define TH_PROBE_INT_H
@@ -59,6 +59,9 @@ static inline struct th_tls_config th_probe_client_cfg(const struct th_probe *p,
     return cfg;
 }
 
+/* An IPv4 or IPv6 literal (probe_url.c): no SNI, checked against IP SANs. */
+int th_probe_is_ip(const char *s);
+
 /* A line for the report's notes. */
 TH_PRINTF(2, 3) void th_probe_note(struct th_probe *p, const char *fmt, ...);
 
@@ -77,7 +80,7 @@ enum th_probe_live {
  * close_notify; what it negotiated in *neg when it completed, why not in *err. */
 enum th_probe_live th_probe_handshake(struct th_probe *p, const struct th_backend *b,
                                       const struct th_tls_config *cfg, struct th_negotiated *neg,
-                                      struct th_error *err);
+                                      struct th_error *err) TH_MUST_CHECK;
 
 /* {"backend", "outcome", "code", "text"}; no "backend" when backend is NULL. */
 json_t *th_probe_error_json(const char *backend, const struct th_error *e);

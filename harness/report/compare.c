@@ -72,7 +72,7 @@ static int bad(const struct cmp_file *f, const struct th_jpath *p, size_t n, con
     char where[512], why[512];
     int line = 0, col = 0;
     va_list ap;
-    th_jsonpos_find(f->text, f->len, p, n, 0, &line, &col);
+    th_jsonpos_near(f->text, f->len, p, n, 0, &line, &col);
     path_str(p, n, where, sizeof where);
     va_start(ap, fmt);
     vsnprintf(why, sizeof why, fmt, ap);

@@ -321,13 +321,12 @@ static json_t *run_json(const struct th_run *run)
 
 /* ---- writing files ---- */
 
-static void set_err(char *err, size_t errcap, const char *path, const char *what, int e)
-{
-    if (err && errcap)
-        snprintf(err, errcap, "%s: %s%s%s", path, what ? what : "", what ? ": " : "", strerror(e));
-}
+/* "PATH: what: strerror" as a fault at the caller's place. */
+#define SET_ERR(err, path, what, e)                                                                \
+    TH_FAULT((err), (e), "%s: %s%s%s", (path), (what) ? (what) : "", (what) ? ": " : "",           \
+             strerror(e))
 
-static int ensure_parent(const char *path, char *err, size_t errcap)
+static int ensure_parent(const char *path, struct th_error *err)
 {
     const char *slash = strrchr(path, '/');
     if (!slash || slash == path)
@@ -337,28 +336,28 @@ static int ensure_parent(const char *path, char *err, size_t errcap)
     int e = errno;
     free(dir);
     if (rc != 0)
-        set_err(err, errcap, path, "cannot create its folder", e);
+        SET_ERR(err, path, "cannot create its folder", e);
     return rc;
 }
 
-static int write_whole(const char *path, const char *text, char *err, size_t errcap)
+static int write_whole(const char *path, const char *text, struct th_error *err)
 {
-    if (ensure_parent(path, err, errcap) != 0)
+    if (ensure_parent(path, err) != 0)
         return -1;
     if (th_write_file_atomic(path, text, strlen(text)) != 0) {
-        set_err(err, errcap, path, NULL, errno);
+        SET_ERR(err, path, NULL, errno);
         return -1;
     }
     return 0;
 }
 
-int th_results_write_json(const char *path, const struct th_run *run, char *err, size_t errcap)
+int th_results_write_json(const char *path, const struct th_run *run, struct th_error *err)
 {
     json_t *doc = run_json(run);
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(doc);
     if (!text) {
-        set_err(err, errcap, path, "cannot serialise the results", ENOMEM);
+        SET_ERR(err, path, "cannot serialise the results", ENOMEM);
         return -1;
     }
     size_t len = strlen(text);
@@ -366,7 +365,7 @@ int th_results_write_json(const char *path, const struct th_run *run, char *err,
     memcpy(withnl, text, len);
     memcpy(withnl + len, "\n", 2);
     free(text);
-    int rc = write_whole(path, withnl, err, errcap);
+    int rc = write_whole(path, withnl, err);
     free(withnl);
     return rc;
 }
@@ -599,22 +598,22 @@ static void junit_doc(FILE *f, const struct th_run *run)
     fputs("</testsuites>\n", f);
 }
 
-int th_results_write_junit(const char *path, const struct th_run *run, char *err, size_t errcap)
+int th_results_write_junit(const char *path, const struct th_run *run, struct th_error *err)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     if (!f) {
-        set_err(err, errcap, path, "cannot build the XML", errno);
+        SET_ERR(err, path, "cannot build the XML", errno);
         return -1;
     }
     junit_doc(f, run);
     if (fclose(f) != 0) {
         free(text);
-        set_err(err, errcap, path, "cannot build the XML", ENOMEM);
+        SET_ERR(err, path, "cannot build the XML", ENOMEM);
         return -1;
     }
-    int rc = write_whole(path, text, err, errcap);
+    int rc = write_whole(path, text, err);
     free(text);
     return rc;
 }

@@ -7,7 +7,7 @@
 
 #include "backends/backend.h"
 #include "harness/vocab/outcome.h"
-#include "harness/scenario/scenario.h"
+#include "harness/scenario/case.h"
 #include "harness/vocab/util.h"
 
 #define TH_MAX_METRICS 16
@@ -55,13 +55,14 @@ struct th_run {
 /* Counts by status. */
 void th_run_counts(const struct th_run *run, size_t counts[TH_STATUS_COUNT]);
 
-/* Write the JSON results file atomically. err gets the reason on failure. */
-int th_results_write_json(const char *path, const struct th_run *run, char *err,
-                          size_t errcap) TH_MUST_CHECK;
+/* Write the JSON results file atomically (its folder made if needed): 0, or -1 with
+ * err (a fault, errno as its code). */
+int th_results_write_json(const char *path, const struct th_run *run,
+                          struct th_error *err) TH_MUST_CHECK;
 /* Write JUnit XML atomically (one testcase per case; skipped/failure/error elements
  * carry the reason). */
-int th_results_write_junit(const char *path, const struct th_run *run, char *err,
-                           size_t errcap) TH_MUST_CHECK;
+int th_results_write_junit(const char *path, const struct th_run *run,
+                           struct th_error *err) TH_MUST_CHECK;
 /* The terminal summary: a table of pairs x statuses, then each failing case with
  * its reason, then one line of totals. color: use ANSI colours. */
 void th_results_print_summary(FILE *out, const struct th_run *run, int color);

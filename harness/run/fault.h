@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-#include "harness/scenario/scenario.h"
-#include "transport.h"
+#include "harness/scenario/case.h"
+#include "harness/io/transport.h"
 
 struct th_faulter {
     enum th_fault kind;

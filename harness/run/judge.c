@@ -1,9 +1,11 @@
 /* Judging a case: the observed outcome and negotiated details against the
  * expectation, then against a declared deviation. */
+#include "judge.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "harness/kinds/runner.h"
+#include "harness/vocab/iana.h"
 
 static void outcome_list(th_outcome_set set, char *out, size_t cap)
 {
@@ -107,7 +109,7 @@ enum th_outcome th_decide_outcome(const struct th_error *client, int client_fail
 void th_judge(const struct th_case *c, struct th_case_result *r)
 {
     const struct th_observed *o = &r->obs;
-    char want[256], native[400], why[256] = "";
+    char want[256], native[sizeof(r->obs.client_err.text) + 64], why[256] = "";
     outcome_list(c->expect.outcomes, want, sizeof(want));
     native_detail(o, native, sizeof(native));
     int outcome_ok = (c->expect.outcomes & TH_OUTCOME_BIT(o->outcome)) != 0;

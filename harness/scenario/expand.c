@@ -1,8 +1,8 @@
-/* Expansion of loaded scenarios into cases: one per variant x client x server
+/* Expansion of the scenarios read into cases: one per variant x client x server
  * (with "*" resolved against the registry and --backends applied), and per suite
  * or group with "foreach". A pair that lacks a capability the case needs becomes a
- * case with a skip reason, not an error. The loading itself is in scenario.c; what
- * the two share is in scenario_int.h. */
+ * case with a skip reason, not an error. The reading itself is in read.c and the
+ * files it calls; what they share is in scenario_int.h. */
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,38 +16,6 @@ static void caps_of(const struct th_backend *b, struct th_caps *out)
 {
     memset(out, 0, sizeof *out);
     b->caps(out);
-}
-
-void th_case_free(struct th_case *k)
-{
-    free(k->id);
-    free(k->scenario);
-    free(k->file);
-    free(k->description);
-    free(k->server_name);
-    free(k->target_host);
-    th_spec_free(&k->c);
-    th_spec_free(&k->s);
-    free(k->expect.alpn);
-    th_dev_free(&k->deviation);
-    free(k->skip);
-    memset(k, 0, sizeof *k);
-}
-
-static void case_copy(struct th_case *d, const struct th_case *s)
-{
-    *d = *s;
-    d->id = th_dup_or_null(s->id);
-    d->scenario = th_dup_or_null(s->scenario);
-    d->file = th_dup_or_null(s->file);
-    d->description = th_dup_or_null(s->description);
-    d->server_name = th_dup_or_null(s->server_name);
-    d->target_host = th_dup_or_null(s->target_host);
-    th_spec_copy(&d->c, &s->c);
-    th_spec_copy(&d->s, &s->s);
-    th_expect_copy(&d->expect, &s->expect);
-    th_dev_copy(&d->deviation, &s->deviation);
-    d->skip = th_dup_or_null(s->skip);
 }
 
 static void set_id(struct th_case *k)
@@ -292,11 +260,11 @@ static char *skip_fault(const struct th_case *k)
 
 static void fixture_skip(struct th_case *k);
 
-static void push_case(struct loader *L, struct th_case *k)
+static void push_case(struct reader *rd, struct th_case *k)
 {
     fixture_skip(k);
-    struct th_plan *p = L->plan;
-    if (L->opts->filter && fnmatch(L->opts->filter, k->id, 0) != 0) {
+    struct th_plan *p = rd->plan;
+    if (rd->opts->filter && fnmatch(rd->opts->filter, k->id, 0) != 0) {
         th_case_free(k);
         return;
     }
@@ -350,7 +318,7 @@ static unsigned suite_fit(const struct th_case *k, const struct th_caps *cc,
     return v;
 }
 
-static size_t expand_suites(struct loader *L, const struct th_case *k, const struct filt *ft)
+static size_t expand_suites(struct reader *rd, const struct th_case *k, const struct filt *ft)
 {
     struct th_caps cc, sc;
     size_t n = 0;
@@ -362,7 +330,7 @@ static size_t expand_suites(struct loader *L, const struct th_case *k, const str
         struct th_case ch;
         if (!v)
             continue;
-        case_copy(&ch, k);
+        th_case_copy(&ch, k);
         ch.c.suites[0] = ch.s.suites[0] = si->id;
         ch.c.n_suites = ch.s.n_suites = 1;
         ch.expect.suite = si->id;
@@ -372,13 +340,13 @@ static size_t expand_suites(struct loader *L, const struct th_case *k, const str
             ch.s.cert = th_xstrdup("pki:ecdsa-p256");
         }
         add_suffix(&ch, si->name);
-        push_case(L, &ch);
+        push_case(rd, &ch);
         n++;
     }
     return n;
 }
 
-static size_t expand_groups(struct loader *L, const struct th_case *k)
+static size_t expand_groups(struct reader *rd, const struct th_case *k)
 {
     struct th_caps cc, sc;
     size_t n = 0;
@@ -389,12 +357,12 @@ static size_t expand_groups(struct loader *L, const struct th_case *k)
         struct th_case ch;
         if ((have_sc && !th_has_id(sc.groups, sc.n_groups, g)) || !th_group_by_id(g))
             continue;
-        case_copy(&ch, k);
+        th_case_copy(&ch, k);
         ch.c.groups[0] = ch.s.groups[0] = g;
         ch.c.n_groups = ch.s.n_groups = 1;
         ch.expect.group = g;
         add_suffix(&ch, th_group_by_id(g)->name);
-        push_case(L, &ch);
+        push_case(rd, &ch);
         n++;
     }
     return n;
@@ -439,7 +407,7 @@ static char *skip_foreach(const struct th_case *k, int fe, const struct th_caps 
     return NULL;
 }
 
-static void expand_pair(struct loader *L, const struct scn *sc, const char *file,
+static void expand_pair(struct reader *rd, const struct scn *sc, const char *file,
                         const struct th_backend *cl, const struct peer *sv)
 {
     struct th_case k;
@@ -462,10 +430,10 @@ static void expand_pair(struct loader *L, const struct scn *sc, const char *file
     if (!k.skip && sc->foreach != FE_NONE)
         k.skip = skip_foreach(&k, sc->foreach, &cc);
     if (sc->foreach == FE_NONE || k.skip) {
-        push_case(L, &k);
+        push_case(rd, &k);
         return;
     }
-    n = sc->foreach == FE_SUITE ? expand_suites(L, &k, &sc->filt) : expand_groups(L, &k);
+    n = sc->foreach == FE_SUITE ? expand_suites(rd, &k, &sc->filt) : expand_groups(rd, &k);
     if (n) {
         th_case_free(&k);
         return;
@@ -474,7 +442,7 @@ static void expand_pair(struct loader *L, const struct scn *sc, const char *file
                             ? "no cipher suite both list runs on a version both have and passes "
                               "suite_filter"
                             : "no group both list");
-    push_case(L, &k);
+    push_case(rd, &k);
 }
 
 static void add_peer(struct peer *out, size_t *n, const struct peer *p)
@@ -490,7 +458,7 @@ static void add_peer(struct peer *out, size_t *n, const struct peer *p)
 /* "*" into every registry backend with the role (servers: that the driver can
  * run), "fixture:*" into every fixture; duplicates dropped. out borrows the
  * strings of in. */
-static size_t resolve(const struct loader *L, const struct peer *in, size_t n, unsigned role,
+static size_t resolve(const struct reader *rd, const struct peer *in, size_t n, unsigned role,
                       struct peer *out)
 {
     size_t k = 0;
@@ -505,10 +473,10 @@ static size_t resolve(const struct loader *L, const struct peer *in, size_t n, u
             add_peer(out, &k, &in[i]);
             continue;
         }
-        for (size_t j = 0; L->reg[j]; j++) {
+        for (size_t j = 0; rd->reg[j]; j++) {
             struct th_caps caps;
-            caps_of(L->reg[j], &caps);
-            struct peer p = {.be = L->reg[j]};
+            caps_of(rd->reg[j], &caps);
+            struct peer p = {.be = rd->reg[j]};
             if ((caps.roles & role) && (caps.features & need) == need)
                 add_peer(out, &k, &p);
         }
@@ -532,9 +500,9 @@ static int in_list(const char *list, const char *name)
 
 /* --backends keeps the backends it names, and the fixtures it names as
  * "fixture:NAME" or all of them as "fixture:*"; external targets always stay. */
-static int kept(const struct loader *L, const struct peer *p)
+static int kept(const struct reader *rd, const struct peer *p)
 {
-    const char *list = L->opts->backends;
+    const char *list = rd->opts->backends;
     char name[64];
     if (!list || (!p->be && !p->fx))
         return 1;
@@ -544,25 +512,25 @@ static int kept(const struct loader *L, const struct peer *p)
     return in_list(list, name) || in_list(list, "fixture:*");
 }
 
-void th_expand_file(struct loader *L, const char *file, const struct file_scn *f)
+void th_expand_file(struct reader *rd, const char *file, const struct file_scn *f)
 {
     size_t nreg = 0;
-    while (L->reg[nreg])
+    while (rd->reg[nreg])
         nreg++;
     size_t nfx = 0;
     while (th_fixtures[nfx])
         nfx++;
     struct peer *cl = th_xcalloc(f->n_clients * (nreg + 1), sizeof *cl);
     struct peer *sv = th_xcalloc(f->n_servers * (nreg + nfx + 1), sizeof *sv);
-    size_t ncl = resolve(L, f->clients, f->n_clients, TH_ROLE_CLIENT, cl);
-    size_t nsv = resolve(L, f->servers, f->n_servers, TH_ROLE_SERVER, sv);
+    size_t ncl = resolve(rd, f->clients, f->n_clients, TH_ROLE_CLIENT, cl);
+    size_t nsv = resolve(rd, f->servers, f->n_servers, TH_ROLE_SERVER, sv);
     size_t nsc = f->n_vars ? f->n_vars : 1;
     for (size_t v = 0; v < nsc; v++) {
         const struct scn *sc = f->n_vars ? &f->vars[v] : &f->base;
         for (size_t i = 0; i < ncl; i++)
             for (size_t j = 0; j < nsv; j++)
-                if (kept(L, &cl[i]) && kept(L, &sv[j]))
-                    expand_pair(L, sc, file, cl[i].be, &sv[j]);
+                if (kept(rd, &cl[i]) && kept(rd, &sv[j]))
+                    expand_pair(rd, sc, file, cl[i].be, &sv[j]);
     }
     free(cl);
     free(sv);

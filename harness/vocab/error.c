@@ -36,6 +36,17 @@ void th_error_at(struct th_error *err, enum th_outcome o, long code, const char 
     va_end(ap);
 }
 
+void th_error_input(struct th_error *err, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    verror(err, TH_INTERNAL_ERROR, 0, NULL, 0, fmt, ap);
+    va_end(ap);
+    err->input = 1;
+}
+
 void th_error_clear(struct th_error *err)
 {
     if (err)
@@ -54,6 +65,8 @@ const char *th_error_str(const struct th_error *err, char *out, size_t cap)
 
 void th_error_prefix(struct th_error *err, const char *fmt, ...)
 {
+    if (!err)
+        return;
     char head[sizeof(err->text)], joined[2 * sizeof(err->text) + 2];
     va_list ap;
     va_start(ap, fmt);

@@ -26,8 +26,8 @@
 
 struct th_error {
     enum th_outcome outcome;
-    long code;      /* native code: X509 verify code, library error, alert, errno... */
-    char text[512]; /* native text, or the harness's own words */
+    long code;        /* native code: X509 verify code, library error, alert, errno... */
+    char text[512];   /* native text, or the harness's own words */
     const char *file; /* harness faults: where raised (__FILE__); NULL otherwise */
     int line;
     int input; /* the user's input is at fault: exit 2, not 3 */
@@ -39,27 +39,26 @@ void th_error_set(struct th_error *err, enum th_outcome o, long code, const char
 /* The general form behind the macros below. */
 void th_error_at(struct th_error *err, enum th_outcome o, long code, const char *file, int line,
                  const char *fmt, ...) TH_PRINTF(6, 7);
-void th_error_clear(struct th_error *err);
+void th_error_clear(struct th_error *err); /* err may be NULL */
 /* "text", "text (code N)", plus " [at FILE:LINE]" for a harness fault: one line for a
  * person. Returns out. */
 const char *th_error_str(const struct th_error *err, char *out, size_t cap);
-/* Prefix err->text with "what: " (keeping outcome, code and place). */
+/* Prefix err->text with "what: " (keeping outcome, code and place); the result is
+ * cut to fit text. err may be NULL. */
 void th_error_prefix(struct th_error *err, const char *fmt, ...) TH_PRINTF(2, 3);
 /* The CLI's exit status for a failure carried by err: 2 bad input, 3 otherwise. */
 int th_error_exit_status(const struct th_error *err);
 
 /* A harness or system fault at this place: outcome TH_INTERNAL_ERROR, code c. */
-#define TH_FAULT(err, c, ...) th_error_at((err), TH_INTERNAL_ERROR, (c), __FILE__, __LINE__, __VA_ARGS__)
+#define TH_FAULT(err, c, ...)                                                                      \
+    th_error_at((err), TH_INTERNAL_ERROR, (c), __FILE__, __LINE__, __VA_ARGS__)
 /* The harness's own finding in the shared vocabulary (a time limit, a refused
  * connection), at this place: TH_RAISE(err, TH_TIMEOUT, 0, "no connection in %g s", s). */
 #define TH_RAISE(err, o, c, ...) th_error_at((err), (o), (c), __FILE__, __LINE__, __VA_ARGS__)
-/* The user's input is wrong (exit 2): the text names the file and place. */
-#define TH_INPUT(err, ...)                                                                         \
-    do {                                                                                           \
-        th_error_at((err), TH_INTERNAL_ERROR, 0, NULL, 0, __VA_ARGS__);                            \
-        if (err)                                                                                   \
-            (err)->input = 1;                                                                      \
-    } while (0)
+/* The user's input is wrong (exit 2): the text names the file and place. A function,
+ * not a macro testing err, so TH_INPUT(&e, ...) compiles without -Waddress. */
+void th_error_input(struct th_error *err, const char *fmt, ...) TH_PRINTF(2, 3);
+#define TH_INPUT(err, ...) th_error_input((err), __VA_ARGS__)
 
 /* Pass a failure on: the callee filled the caller's error. */
 #define TH_GUARD(x)                                                                                \

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
+
 #define TH_TLS10 0x0301
 #define TH_TLS11 0x0302
 #define TH_TLS12 0x0303
@@ -52,7 +54,7 @@ uint16_t th_versions_highest(unsigned set);
 unsigned th_versions_effective(unsigned versions, const uint16_t *list, size_t n_list);
 
 /* "1.2" <-> 0x0303. Parse returns 0 or -1. */
-int th_version_parse(const char *s, uint16_t *out);
+int th_version_parse(const char *s, uint16_t *out) TH_MUST_CHECK;
 const char *th_version_name(uint16_t v); /* "1.2", or "unknown" */
 
 #endif

@@ -1,3 +1,4 @@
+/* Positions of values in a JSON text (jsonpos.h). */
 #include "jsonpos.h"
 
 #include <string.h>
@@ -232,4 +233,13 @@ int th_jsonpos_find(const char *text, size_t len, const struct th_jpath *path, s
     *line = found.line;
     *col = found.ncol + 1;
     return rc;
+}
+
+void th_jsonpos_near(const char *text, size_t len, const struct th_jpath *path, size_t n,
+                     int at_key, int *line, int *col)
+{
+    /* a path not in the text leaves line:col at the deepest value found on the way:
+     * still the best place to point an error message at */
+    if (th_jsonpos_find(text, len, path, n, at_key, line, col) < 0)
+        return;
 }

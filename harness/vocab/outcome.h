@@ -37,7 +37,8 @@ typedef uint32_t th_outcome_set;
 
 const char *th_outcome_name(enum th_outcome o);
 /* 0 and *out set when name is in the vocabulary, -1 otherwise. */
-int th_outcome_parse(const char *name, enum th_outcome *out);
+/* (TH_MUST_CHECK spelled out: error.h, which defines it, includes this header.) */
+int th_outcome_parse(const char *name, enum th_outcome *out) __attribute__((warn_unused_result));
 /* True for outcomes that say the peer's certificate was refused. */
 int th_outcome_is_certificate(enum th_outcome o);
 /* Map a TLS alert description (RFC 8446 section 6) received from or sent to the peer. */

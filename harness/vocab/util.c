@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 static void oom(void)
 {
     fputs("tlsharness: out of memory\n", stderr);

@@ -28,7 +28,7 @@ void th_iso8601(double t, char *out, size_t cap);
 /* Write a whole file atomically: a temporary beside it, fsync, rename. */
 int th_write_file_atomic(const char *path, const void *data, size_t len) TH_MUST_CHECK;
 /* Read a whole file; NULL with errno set on failure. */
-char *th_read_file(const char *path, size_t *len_out);
+char *th_read_file(const char *path, size_t *len_out) TH_MUST_CHECK;
 /* mkdir -p */
 int th_mkdirs(const char *path) TH_MUST_CHECK;
 

@@ -1,6 +1,7 @@
-/* Fuzz target for the scenario loader: outside input, parsed strictly. Built two
+/* Fuzz target for the scenario reader: outside input, parsed strictly. Built two
  * ways: with libFuzzer (`make fuzz`, clang), and with replay.c's main (make check
- * feeds it the in-repo corpus: tests/data/bad and the shipped scenarios). */
+ * feeds it the in-repo corpus: tests/data/bad, the shipped scenarios, and
+ * tests/fuzz/corpus/scenario). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,9 +33,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *paths[] = {path};
     struct th_plan plan;
     memset(&plan, 0, sizeof(plan));
-    struct th_load_opts opts = {0};
+    struct th_read_opts opts = {0};
     int diags = 0;
-    int errors = th_plan_load(&plan, paths, 1, &opts, ignore_diag, &diags);
+    int errors = th_plan_read(&plan, paths, 1, &opts, ignore_diag, &diags);
     if (errors != diags)
         abort(); /* every error counted is an error reported */
     th_plan_free(&plan);

@@ -1,5 +1,8 @@
 #!/bin/bash
-# The scenario loader's fuzz target over its in-repo corpus (every malformed input
-# the loader knows, and the shipped scenarios). `make fuzz` runs libFuzzer on it.
+# The scenario reader's fuzz target over its in-repo corpus: every malformed input
+# the reader knows (tests/data/bad), the shipped scenarios, and the inputs libFuzzer
+# found that reach code those two do not (tests/fuzz/corpus/scenario, kept by
+# `-merge=1`). `make fuzz` runs libFuzzer from the same seeds.
 . "$(dirname "$0")/lib.sh"
-exec "$ROOT/$TH_BUILD/tests/fuzz_replay" tests/data/bad/*.json $(find scenarios -name '*.json' | sort)
+exec "$ROOT/$TH_BUILD/tests/fuzz_replay" tests/data/bad/*.json $(find scenarios -name '*.json' | sort) \
+    tests/fuzz/corpus/scenario/*

@@ -1,43 +1,18 @@
-/* The libcurl client backends, both flavours, against in-process HTTPS servers over
- * loopback TCP: `tlsharness serve`'s server (th_serve, keep-alive, /bytes/N) and a
- * small one-connection-at-a-time server of this file whose TLS settings each case
- * chooses (versions, suites, tickets, a session cache). Every refusal must map to
- * the right outcome and keep curl's own code and text; each capability a flavour
- * declares, or does not, is checked against what it does. */
-#include "pairdrive.h"
+/* The libcurl client backends, both flavours, against `tlsharness serve`'s server
+ * (th_serve, keep-alive, /bytes/N) over loopback TCP: identity and capabilities,
+ * GETs, names, versions, pinned suites and groups, every certificate of the test PKI,
+ * fetches from several threads, configurations curl cannot express, and a flavour
+ * whose library is missing or wrong. Each capability a flavour declares, or does
+ * not, is checked against what it does. Connection behaviour against a server whose
+ * settings each case chooses is test_curl_conn.c. */
+#include "curlcheck.h"
 
-#include <curl/curl.h>
-#include <dlfcn.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "harness/http/serve.h"
-#include "harness/vocab/util.h"
 
-extern const struct th_backend th_backend_curl_openssl;
-extern const struct th_backend th_backend_curl_gnutls;
-extern const struct th_backend th_backend_openssl;
-
-static const struct th_backend *const flavours[] = {&th_backend_curl_openssl,
-                                                    &th_backend_curl_gnutls};
-#define N_FLAVOURS TH_ARRAY_LEN(flavours)
-/* The server role under every server here. */
-static const struct th_backend *const SB = &th_backend_openssl;
-
-#define SEC 1000000000ull
-
-static char ca_root[512], ca_untrusted[512], crl_file[512];
-
-static struct th_tls_config client_cfg(void)
-{
-    return (struct th_tls_config){.role = TH_ROLE_CLIENT,
-                                  .versions = V12 | V13,
-                                  .ca_file = ca_root,
-                                  .hostname = "localhost",
-                                  .sni = "localhost",
-                                  .verify = 1};
-}
+static char ca_untrusted[512], crl_file[512];
 
 static int has_id(const uint16_t *ids, size_t n, uint16_t id)
 {
@@ -57,12 +32,13 @@ struct bg_serve {
     volatile int done;
     int rc;
     FILE *log;
+    struct th_error err;
 };
 
 static void *bg_serve_main(void *arg)
 {
     struct bg_serve *s = arg;
-    s->rc = th_serve(SB, "127.0.0.1", s->port, s->cert, pkidir, 120, &s->stop, s->log);
+    s->rc = th_serve(SB, "127.0.0.1", s->port, s->cert, pkidir, 120, &s->stop, s->log, &s->err);
     s->done = 1;
     return NULL;
 }
@@ -73,7 +49,7 @@ static int bg_wait_up(struct bg_serve *s)
 {
     uint64_t deadline = th_now_ns() + 3 * SEC, ns;
     while (th_now_ns() < deadline && !s->done) {
-        int fd = th_tcp_connect("127.0.0.1", s->port, th_now_ns() + SEC / 5, &ns);
+        int fd = th_tcp_connect("127.0.0.1", s->port, th_now_ns() + SEC / 5, &ns, NULL);
         if (fd >= 0) {
             close(fd);
             return 0;
@@ -113,201 +89,6 @@ static void bg_serve_stop(struct bg_serve *s)
     pthread_join(s->th, NULL);
     if (s->log)
         fclose(s->log);
-}
-
-/* ---- a server of our own: one connection at a time, its settings chosen ---- */
-
-enum tsrv_mode {
-    TS_ANSWER,   /* a 200 with "tsrv\n", then close_notify */
-    TS_TRUNCATE, /* announce 100 bytes, send 5, close */
-    TS_SILENT,   /* listen, never accept: the peer a time limit exists for */
-};
-
-#define TS_MAX 4
-
-struct tsrv {
-    struct th_tls_config cfg;
-    char chain[512], key[512];
-    enum tsrv_mode mode;
-    struct th_ctx *ctx;
-    int lfd;
-    uint16_t port;
-    pthread_t th;
-    volatile int stop;
-    int conns; /* handshakes attempted */
-    struct th_negotiated neg[TS_MAX];
-    struct th_error err[TS_MAX];
-};
-
-static void tsrv_init(struct tsrv *s, const char *leaf)
-{
-    memset(s, 0, sizeof(*s));
-    snprintf(s->chain, sizeof(s->chain), "%s/%s.chain.pem", pkidir, leaf);
-    snprintf(s->key, sizeof(s->key), "%s/%s.key.pem", pkidir, leaf);
-    s->cfg = (struct th_tls_config){
-        .role = TH_ROLE_SERVER, .versions = V12 | V13, .cert_file = s->chain, .key_file = s->key};
-    s->lfd = -1;
-}
-
-static int ts_wait(int fd, enum th_step st, uint64_t deadline)
-{
-    return th_tcp_wait(fd, st == TH_STEP_WANT_WRITE, deadline) == 1 ? 0 : -1;
-}
-
-static int ts_write(struct th_conn *c, int fd, const char *buf, size_t len, uint64_t deadline)
-{
-    struct th_error e;
-    while (len) {
-        size_t done = 0;
-        enum th_step st = SB->write(c, buf, len, &done, &e);
-        buf += done;
-        len -= done;
-        if (st == TH_STEP_FAILED || (st != TH_STEP_DONE && ts_wait(fd, st, deadline) != 0))
-            return -1;
-    }
-    return 0;
-}
-
-/* Read until the request head is in; 0 once it is. */
-static int ts_read_head(struct th_conn *c, int fd, uint64_t deadline)
-{
-    char buf[4096];
-    size_t have = 0;
-    struct th_error e;
-    while (have < sizeof(buf) - 1) {
-        size_t got = 0;
-        enum th_step st = SB->read(c, buf + have, sizeof(buf) - 1 - have, &got, &e);
-        have += got;
-        buf[have] = '\0';
-        if (strstr(buf, "\r\n\r\n"))
-            return 0;
-        if (st == TH_STEP_FAILED || st == TH_STEP_CLOSED ||
-            (st != TH_STEP_DONE && ts_wait(fd, st, deadline) != 0))
-            return -1;
-    }
-    return -1;
-}
-
-static void ts_respond(struct tsrv *s, struct th_conn *c, int fd, uint64_t deadline)
-{
-    static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\n"
-                             "tsrv\n";
-    static const char cut[] = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\ntsrv\n";
-    struct th_error e;
-    if (ts_read_head(c, fd, deadline) != 0)
-        return;
-    if (s->mode == TS_TRUNCATE) {
-        (void)ts_write(c, fd, cut, strlen(cut), deadline);
-        return; /* closed without close_notify */
-    }
-    if (ts_write(c, fd, ok, strlen(ok), deadline) == 0)
-        (void)SB->shutdown(c, &e);
-}
-
-static void ts_serve_one(struct tsrv *s, int fd)
-{
-    struct th_tcp t;
-    struct th_conn *c = NULL;
-    struct th_error e = {0};
-    uint64_t deadline = th_now_ns() + 5 * SEC;
-    int i = s->conns < TS_MAX ? s->conns : TS_MAX - 1;
-    th_tcp_init(&t, fd);
-    s->conns++;
-    if (SB->conn_new(s->ctx, &t.io, NULL, &c, &e) != 0) {
-        s->err[i] = e;
-        th_tcp_close(&t);
-        return;
-    }
-    enum th_step st;
-    while ((st = SB->handshake(c, &e)) == TH_STEP_WANT_READ || st == TH_STEP_WANT_WRITE)
-        if (ts_wait(fd, st, deadline) != 0)
-            break;
-    SB->negotiated(c, &s->neg[i]);
-    s->err[i] = e;
-    if (st == TH_STEP_DONE)
-        ts_respond(s, c, fd, deadline);
-    SB->conn_free(c);
-    th_tcp_close(&t);
-}
-
-static void *tsrv_main(void *arg)
-{
-    struct tsrv *s = arg;
-    uint64_t end = th_now_ns() + 60 * SEC;
-    while (!s->stop && th_now_ns() < end) {
-        if (s->mode == TS_SILENT) {
-            usleep(20000);
-            continue;
-        }
-        int fd = th_tcp_accept(s->lfd, th_now_ns() + SEC / 10);
-        if (fd >= 0)
-            ts_serve_one(s, fd);
-    }
-    return NULL;
-}
-
-static int tsrv_start(struct tsrv *s)
-{
-    struct th_error e = {0};
-    if (SB->ctx_new(&s->cfg, &s->ctx, &e) != 0) {
-        ok(0, "test server context: %s", e.text);
-        return -1;
-    }
-    s->port = 0;
-    s->lfd = th_tcp_listen("127.0.0.1", &s->port);
-    if (s->lfd < 0 || pthread_create(&s->th, NULL, tsrv_main, s) != 0) {
-        ok(0, "test server listens");
-        return -1;
-    }
-    return 0;
-}
-
-static void tsrv_stop(struct tsrv *s)
-{
-    s->stop = 1;
-    pthread_join(s->th, NULL);
-    close(s->lfd);
-    SB->ctx_free(s->ctx);
-}
-
-/* ---- checks ---- */
-
-static void result_free(struct th_fetch_result *r)
-{
-    free(r->body);
-    memset(r, 0, sizeof(*r));
-}
-
-static int fetch_ok(const struct th_backend *b, const struct th_fetch_result *r, int rc,
-                    const char *what)
-{
-    int pass = ok(rc == 0 && r->err.outcome == TH_OK, "%s %s: fetch succeeds", b->name, what);
-    if (!pass)
-        printf("#   %s (%ld): %s\n", th_outcome_name(r->err.outcome), r->err.code, r->err.text);
-    return pass;
-}
-
-/* A refusal: the outcome, and curl's own code and text beside it. */
-static void fetch_fails(const struct th_backend *b, const struct th_fetch_result *r, int rc,
-                        enum th_outcome want, const char *what)
-{
-    ok(rc != 0, "%s %s: fetch fails", b->name, what);
-    is_str(th_outcome_name(r->err.outcome), th_outcome_name(want), "%s %s: outcome", b->name, what);
-    ok(r->err.text[0] != '\0', "%s %s: native code %ld, text '%s'", b->name, what, r->err.code,
-       r->err.text);
-    ok(r->body == NULL, "%s %s: no body handed out", b->name, what);
-}
-
-/* A configuration the flavour cannot honour: refused before any connection. */
-static void fetch_refused(const struct th_backend *b, const struct th_tls_config *cfg,
-                          uint16_t port, const char *needle, const char *what)
-{
-    struct th_fetch_result r;
-    int rc = b->fetch(cfg, "127.0.0.1", port, "/", 5, &r);
-    ok(rc != 0 && r.err.outcome == TH_INTERNAL_ERROR, "%s %s: refused as internal_error (%s)",
-       b->name, what, th_outcome_name(r.err.outcome));
-    ok(strstr(r.err.text, needle) != NULL, "%s %s: says why: '%s'", b->name, what, r.err.text);
-    result_free(&r);
 }
 
 /* ---- identity and capabilities ---- */
@@ -558,7 +339,7 @@ static void test_concurrent(uint16_t port)
     is_int(good, 20, "20 fetches from 4 threads, both flavours at once, all intact");
 }
 
-/* ---- against our own server ---- */
+/* ---- suites and groups ---- */
 
 /* Pinning a suite: curl-openssl offers exactly it; curl-gnutls refuses the list,
  * since its library would offer its defaults instead (see test_gnutls_ignores). */
@@ -603,28 +384,6 @@ static void test_suites(uint16_t port)
     fetch_refused(&th_backend_curl_gnutls, &cfg, port, "cannot restrict groups", "a group");
 }
 
-/* Only TLS 1.3 suites asked for, TLS 1.2 still allowed: the 1.2 list must be empty,
- * not curl's default, so a TLS 1.2-only server finds no suite in common. */
-static void test_tls13_suites_only(void)
-{
-    const struct th_backend *b = &th_backend_curl_openssl;
-    struct tsrv s;
-    tsrv_init(&s, "rsa2048");
-    s.cfg.versions = V12;
-    if (tsrv_start(&s) != 0)
-        return;
-    struct th_tls_config cfg = client_cfg();
-    struct th_fetch_result r;
-    cfg.suites[0] = 0x1301;
-    cfg.n_suites = 1;
-    int rc = b->fetch(&cfg, "127.0.0.1", s.port, "/", 5, &r);
-    fetch_fails(b, &r, rc, TH_HANDSHAKE_FAILURE, "TLS 1.3 suite only vs a TLS 1.2 server");
-    result_free(&r);
-    tsrv_stop(&s);
-    is_str(th_outcome_name(s.err[0].outcome), "no_shared_cipher",
-           "%s TLS 1.3 suite only: the server found no suite in common", b->name);
-}
-
 /* Configurations curl cannot express, refused before connecting. */
 static void test_refusals(const struct th_backend *b, uint16_t port)
 {
@@ -640,242 +399,6 @@ static void test_refusals(const struct th_backend *b, uint16_t port)
     cfg = client_cfg();
     cfg.role = TH_ROLE_SERVER;
     fetch_refused(b, &cfg, port, "client role", "server role");
-}
-
-static void test_alpn(const struct th_backend *b)
-{
-    struct tsrv s;
-    static const char *const protos[] = {"http/1.1"};
-    tsrv_init(&s, "rsa2048");
-    s.cfg.alpn[0] = protos[0];
-    s.cfg.n_alpn = 1;
-    if (tsrv_start(&s) != 0)
-        return;
-    struct th_tls_config cfg = client_cfg();
-    struct th_fetch_result r;
-    int rc = b->fetch(&cfg, "127.0.0.1", s.port, "/", 5, &r);
-    if (fetch_ok(b, &r, rc, "no ALPN asked"))
-        is_str(r.neg.alpn, "", "%s: no ALPN offered, none selected", b->name);
-    result_free(&r);
-    cfg.alpn[0] = "http/1.1";
-    cfg.n_alpn = 1;
-    rc = b->fetch(&cfg, "127.0.0.1", s.port, "/", 5, &r);
-    if (fetch_ok(b, &r, rc, "ALPN http/1.1")) {
-        is_str(r.neg.alpn, "http/1.1", "%s: ALPN http/1.1 selected", b->name);
-        ok(r.body_len == 5 && memcmp(r.body, "tsrv\n", 5) == 0, "%s: body from our server",
-           b->name);
-    }
-    result_free(&r);
-    tsrv_stop(&s);
-}
-
-/* One resuming fetch against a server with tickets and/or a session cache: 1 when
- * the second connection resumed (the client and the server agreeing), 0 when not,
- * -1 when the fetch failed. */
-static int resumed(const struct th_backend *b, unsigned versions, int tickets, int cache,
-                   enum th_resume how, const char *what)
-{
-    struct tsrv s;
-    int got = -1;
-    tsrv_init(&s, "rsa2048");
-    s.cfg.versions = versions;
-    s.cfg.tickets = tickets;
-    s.cfg.session_cache = cache;
-    if (tsrv_start(&s) != 0)
-        return -1;
-    struct th_tls_config cfg = client_cfg();
-    struct th_fetch_result r;
-    cfg.versions = versions;
-    cfg.resume = how;
-    int rc = b->fetch(&cfg, "127.0.0.1", s.port, "/", 5, &r);
-    if (fetch_ok(b, &r, rc, what)) {
-        got = r.neg.resumed;
-        is_int(r.neg.version, th_versions_highest(versions), "%s %s: version", b->name, what);
-        ok(r.body_len == 5 && r.http_status == 200, "%s %s: the second response", b->name, what);
-    }
-    tsrv_stop(&s);
-    ok(s.conns == 2 && (got < 0 || s.neg[1].resumed == got),
-       "%s %s: two connections, the server agrees (%d)", b->name, what, s.neg[1].resumed);
-    result_free(&r);
-    return got;
-}
-
-/* What each flavour resumes, and that its caps say so. curl-openssl never offers a
- * TLS 1.2 ticket (curl sets SSL_OP_NO_TICKET); curl-gnutls offers no ticket at all,
- * in either version. */
-static void test_resume(const struct th_backend *b, int tls13_ticket, int tls13_stateful)
-{
-    struct th_caps caps;
-    b->caps(&caps);
-    int t13 = resumed(b, V13, 1, 0, TH_RESUME_TICKET, "ticket TLS 1.3");
-    int t12 = resumed(b, V12, 1, 0, TH_RESUME_TICKET, "ticket TLS 1.2");
-    int id12 = resumed(b, V12, 0, 1, TH_RESUME_SESSION_ID, "session id TLS 1.2");
-    int id13 = resumed(b, V13, 0, 1, TH_RESUME_SESSION_ID, "stateful ticket TLS 1.3");
-    int none = resumed(b, V12 | V13, 0, 0, TH_RESUME_TICKET, "server without tickets or cache");
-    is_int(t13, tls13_ticket, "%s: TLS 1.3 ticket resumption", b->name);
-    is_int(t12, 0, "%s: no TLS 1.2 ticket resumption", b->name);
-    is_int(id12, 1, "%s: TLS 1.2 session-id resumption", b->name);
-    is_int(id13, tls13_stateful, "%s: TLS 1.3 resumption from a server cache", b->name);
-    is_int(none, 0, "%s: nothing to resume from, not resumed", b->name);
-    is_int(!!(caps.resume & TH_RESUME_BIT(TH_RESUME_TICKET)), t13 == 1 || t12 == 1,
-           "%s: caps claim tickets only if some version resumes by one", b->name);
-    is_int(!!(caps.resume & TH_RESUME_BIT(TH_RESUME_SESSION_ID)), id12 == 1,
-           "%s: caps claim session ids as TLS 1.2 resumes by one", b->name);
-}
-
-/* A server stuck at TLS 1.1: refused unless asked for, then spoken. */
-static void test_old_server(const struct th_backend *b)
-{
-    struct tsrv s;
-    tsrv_init(&s, "rsa2048");
-    s.cfg.versions = V11;
-    if (tsrv_start(&s) != 0)
-        return;
-    struct th_tls_config cfg = client_cfg();
-    struct th_fetch_result r;
-    int rc = b->fetch(&cfg, "127.0.0.1", s.port, "/", 5, &r);
-    fetch_fails(b, &r, rc, TH_PROTOCOL_VERSION, "server at TLS 1.1, client 1.2-1.3");
-    result_free(&r);
-    cfg.versions = V10 | V11;
-    rc = b->fetch(&cfg, "127.0.0.1", s.port, "/", 5, &r);
-    if (fetch_ok(b, &r, rc, "server at TLS 1.1, client 1.0-1.1"))
-        is_int(r.neg.version, TH_TLS11, "%s: TLS 1.1 when asked for", b->name);
-    result_free(&r);
-    tsrv_stop(&s);
-}
-
-static void test_truncated(const struct th_backend *b)
-{
-    struct tsrv s;
-    tsrv_init(&s, "rsa2048");
-    s.mode = TS_TRUNCATE;
-    if (tsrv_start(&s) != 0)
-        return;
-    struct th_tls_config cfg = client_cfg();
-    struct th_fetch_result r;
-    int rc = b->fetch(&cfg, "127.0.0.1", s.port, "/", 5, &r);
-    fetch_fails(b, &r, rc, TH_TRUNCATED, "body cut short");
-    tsrv_stop(&s);
-    result_free(&r);
-}
-
-/* ---- transport failures ---- */
-
-static void test_refused(const struct th_backend *b)
-{
-    uint16_t port = 0;
-    int fd = th_tcp_listen("127.0.0.1", &port);
-    if (!ok(fd >= 0, "a port to close"))
-        return;
-    close(fd); /* nothing listens there now */
-    struct th_tls_config cfg = client_cfg();
-    struct th_fetch_result r;
-    int rc = b->fetch(&cfg, "127.0.0.1", port, "/", 5, &r);
-    fetch_fails(b, &r, rc, TH_IO_ERROR, "connection refused");
-    result_free(&r);
-}
-
-static void test_timeout(const struct th_backend *b)
-{
-    struct tsrv s;
-    tsrv_init(&s, "rsa2048");
-    s.mode = TS_SILENT;
-    if (tsrv_start(&s) != 0)
-        return;
-    struct th_tls_config cfg = client_cfg();
-    struct th_fetch_result r;
-    uint64_t t0 = th_now_ns();
-    int rc = b->fetch(&cfg, "127.0.0.1", s.port, "/", 0.5, &r);
-    double took = (double)(th_now_ns() - t0) / 1e9;
-    fetch_fails(b, &r, rc, TH_TIMEOUT, "a server that never answers");
-    ok(took >= 0.45 && took < 2.0, "%s: gave up after %.2f s of 0.5", b->name, took);
-    tsrv_stop(&s);
-    result_free(&r);
-}
-
-/* ---- what libcurl-gnutls itself does with the options it lacks ---- */
-
-struct raw_curl {
-    void *dl;
-    CURL *(*init)(void);
-    CURLcode (*setopt)(CURL *, CURLoption, ...);
-    CURLcode (*perform)(CURL *);
-    CURLcode (*getinfo)(CURL *, CURLINFO, ...);
-    void (*cleanup)(CURL *);
-};
-
-static int raw_open(struct raw_curl *c, const char *lib)
-{
-    c->dl = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
-    if (!c->dl)
-        return -1;
-    *(void **)&c->init = dlsym(c->dl, "curl_easy_init");
-    *(void **)&c->setopt = dlsym(c->dl, "curl_easy_setopt");
-    *(void **)&c->perform = dlsym(c->dl, "curl_easy_perform");
-    *(void **)&c->getinfo = dlsym(c->dl, "curl_easy_getinfo");
-    *(void **)&c->cleanup = dlsym(c->dl, "curl_easy_cleanup");
-    return c->init && c->setopt && c->perform && c->getinfo && c->cleanup ? 0 : -1;
-}
-
-static size_t raw_sink(char *p, size_t size, size_t n, void *arg)
-{
-    return size * n;
-}
-
-/* What a TLS 1.2 fetch with only AES-128-GCM in CURLOPT_SSL_CIPHER_LIST negotiates,
- * as the server saw it; the setopt's return in *set_rc. */
-static uint16_t raw_suite(struct raw_curl *c, const char *list, CURLcode *set_rc)
-{
-    struct tsrv s;
-    uint16_t got = 0;
-    tsrv_init(&s, "rsa2048");
-    s.cfg.versions = V12;
-    if (tsrv_start(&s) != 0)
-        return 0;
-    CURL *h = c->init();
-    char url[64];
-    snprintf(url, sizeof(url), "https://127.0.0.1:%u/", s.port);
-    c->setopt(h, CURLOPT_URL, url);
-    c->setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-    c->setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-    c->setopt(h, CURLOPT_NOPROXY, "*");
-    c->setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
-    c->setopt(h, CURLOPT_WRITEFUNCTION, raw_sink);
-    c->setopt(h, CURLOPT_SSLVERSION, (long)(CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_TLSv1_2));
-    *set_rc = c->setopt(h, CURLOPT_SSL_CIPHER_LIST, list);
-    if (c->perform(h) == CURLE_OK)
-        got = s.neg[0].suite;
-    c->cleanup(h);
-    tsrv_stop(&s);
-    return got;
-}
-
-/* The capability finding behind curl-gnutls's caps: its library takes a cipher list
- * and offers its defaults anyway, and refuses a TLS 1.3 list outright. Both are
- * checked against the library, so a libcurl that honours them fails this test and
- * its caps can be widened. */
-static void test_gnutls_ignores(void)
-{
-    struct raw_curl c;
-    CURLcode rc = CURLE_OK;
-    if (!ok(raw_open(&c, "libcurl-gnutls.so.4") == 0, "libcurl-gnutls.so.4 opens"))
-        return;
-    uint16_t got = raw_suite(&c,
-                             "NONE:+VERS-TLS1.2:+AES-128-GCM:+ECDHE-RSA:+AEAD:+SIGN-ALL:"
-                             "+GROUP-ALL:+COMP-NULL:+CTYPE-X509",
-                             &rc);
-    is_int(rc, CURLE_OK, "libcurl-gnutls takes CURLOPT_SSL_CIPHER_LIST");
-    ok(got != 0 && got != 0xC02F, "libcurl-gnutls ignores it: AES-128-GCM asked, got 0x%04x", got);
-    CURL *h = c.init();
-    rc = c.setopt(h, CURLOPT_TLS13_CIPHERS, "TLS_AES_128_GCM_SHA256");
-    is_int(rc, CURLE_NOT_BUILT_IN, "libcurl-gnutls refuses CURLOPT_TLS13_CIPHERS");
-    c.cleanup(h);
-    /* The same cipher list in OpenSSL's syntax is honoured by curl-openssl. */
-    struct raw_curl o;
-    if (ok(raw_open(&o, "libcurl.so.4") == 0, "libcurl.so.4 opens")) {
-        got = raw_suite(&o, "ECDHE-RSA-AES128-GCM-SHA256", &rc);
-        is_int(got, 0xC02F, "libcurl (OpenSSL) honours its cipher list");
-    }
 }
 
 /* ---- a flavour whose library is missing or wrong ---- */
@@ -923,19 +446,13 @@ int main(void)
     expect_unavailable("libcurl-no-such-flavour.so.4", "libcurl-no-such-flavour.so.4",
                        "missing library");
     expect_unavailable("libcurl.so.4", "built on OpenSSL", "library of the other flavour");
-    pki_path(ca_root, sizeof(ca_root), "root.pem");
     pki_path(ca_untrusted, sizeof(ca_untrusted), "untrusted-root.pem");
     pki_path(crl_file, sizeof(crl_file), "crl.pem");
-    /* A flavour missing here is a machine without its package (libcurl4,
-     * libcurl3-gnutls): one clear failure rather than every case after it. */
-    for (size_t i = 0; i < N_FLAVOURS; i++)
-        if (!ok(flavours[i]->init() == 0 && strncmp(flavours[i]->version(), "unavailable", 11),
-                "%s: init, available: %s", flavours[i]->name, flavours[i]->version()))
-            return pd_end();
+    if (cc_flavours_ready() != 0)
+        return pd_end();
     test_identity(&th_backend_curl_openssl, "OpenSSL/3");
     test_identity(&th_backend_curl_gnutls, "GnuTLS/3");
     test_gnutls_suite_list();
-    test_gnutls_ignores();
     struct bg_serve s;
     if (ok(bg_serve_start(&s, "rsa2048") == 0, "th_serve up")) {
         for (size_t i = 0; i < N_FLAVOURS; i++) {
@@ -950,16 +467,5 @@ int main(void)
         bg_serve_stop(&s);
     }
     test_certs();
-    test_tls13_suites_only();
-    for (size_t i = 0; i < N_FLAVOURS; i++) {
-        test_alpn(flavours[i]);
-        test_resume(flavours[i], i == 0, i == 0);
-        test_old_server(flavours[i]);
-        test_truncated(flavours[i]);
-        test_refused(flavours[i]);
-        test_timeout(flavours[i]);
-    }
-    for (size_t i = 0; i < N_FLAVOURS; i++)
-        flavours[i]->cleanup();
-    return pd_end();
+    return cc_end();
 }

@@ -1,4 +1,4 @@
-/* The JSON position finder behind the scenario loader's FILE:LINE:COL. */
+/* The JSON position finder behind the scenario reader's FILE:LINE:COL. */
 #include "harness/vocab/jsonpos.h"
 
 #include "tap.h"
@@ -65,6 +65,21 @@ static void test_missing(void)
     at("  \r\n\t[0,\n  [1, 2]]", (struct th_jpath[]){I(1), I(1)}, 2, 0, 0, 3, 7, "CRLF and tabs");
 }
 
+/* th_jsonpos_near, for error messages: the same place as th_jsonpos_find, found or
+ * not. */
+static void test_near(void)
+{
+    struct th_jpath found[] = {K("client"), K("versions"), I(1)};
+    struct th_jpath missing[] = {K("client"), K("nope")};
+    int l = -1, c = -1;
+    th_jsonpos_near(doc, strlen(doc), found, 3, 0, &l, &c);
+    ok(l == 3 && c == 34, "near: a path in the text (%d:%d)", l, c);
+    th_jsonpos_near(doc, strlen(doc), missing, 2, 0, &l, &c);
+    ok(l == 3 && c == 13, "near: a missing key points at the deepest value found (%d:%d)", l, c);
+    th_jsonpos_near("{\"a\" 1}", 7, (struct th_jpath[]){K("a")}, 1, 0, &l, &c);
+    ok(l == 1 && c == 1, "near: a broken text points at its start (%d:%d)", l, c);
+}
+
 static void test_deep(void)
 {
     /* deep nesting is skipped without recursion */
@@ -86,6 +101,7 @@ int main(void)
 {
     test_paths();
     test_missing();
+    test_near();
     test_deep();
     return done_testing();
 }

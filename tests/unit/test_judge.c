@@ -1,6 +1,6 @@
 /* Judging: how an observation and an expectation become a status, and which end's
  * error decides the outcome. */
-#include "harness/kinds/runner.h"
+#include "harness/run/judge.h"
 #include "tap.h"
 
 static struct th_case make_case(th_outcome_set want)

@@ -1,6 +1,6 @@
-/* The outcome vocabulary and IANA name mapping. */
-#include "harness/vocab/iana.h"
+/* The outcome vocabulary and the case statuses (IANA names: test_iana.c). */
 #include "harness/vocab/outcome.h"
+#include "harness/vocab/util.h"
 #include "tap.h"
 
 static void test_outcomes(void)
@@ -56,81 +56,36 @@ static void test_alerts(void)
     is_int(th_outcome_from_alert(255), TH_HANDSHAKE_FAILURE, "unknown alert is handshake_failure");
 }
 
-static void test_iana(void)
+static void test_statuses(void)
 {
-    const struct th_suite_info *s = th_suite_by_name("TLS_AES_128_GCM_SHA256");
-    ok(s && s->id == 0x1301 && s->min_version == TH_TLS13, "TLS_AES_128_GCM_SHA256 is 0x1301, 1.3");
-    s = th_suite_by_id(0x009C);
-    is_str(s ? s->name : NULL, "TLS_RSA_WITH_AES_128_GCM_SHA256", "0x009C by id");
-    ok(s && strcmp(s->kx, "RSA") == 0, "RSA key transport suite has kx RSA");
-    s = th_suite_by_name("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256");
-    ok(s && s->id == 0xCCA9 && strcmp(s->auth, "ECDSA") == 0, "ECDSA chacha suite 0xCCA9");
-    s = th_suite_by_name("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
-    ok(s && th_suite_versions(s) == (TH_VBIT(TH_TLS10) | TH_VBIT(TH_TLS11) | TH_VBIT(TH_TLS12)),
-       "a CBC-SHA suite runs on 1.0 to 1.2");
-    ok(th_suite_versions(th_suite_by_id(0x1302)) == TH_VBIT(TH_TLS13),
-       "a 1.3 suite runs on 1.3 only");
-    ok(th_suite_by_name("ECDHE-RSA-AES128-GCM-SHA256") == NULL, "OpenSSL names are not IANA names");
-    ok(th_suite_by_name("tls_aes_128_gcm_sha256") == NULL, "IANA names are case-sensitive");
-    ok(th_suite_by_id(0xFFFF) == NULL, "unknown id");
-    ok(th_suite_count() > 100, "table holds the registry's suites");
-    ok(th_group_by_name("x25519") && th_group_by_name("x25519")->id == 0x001D, "x25519 is 29");
-    ok(th_group_by_id(0x0100) && strcmp(th_group_by_id(0x0100)->name, "ffdhe2048") == 0,
-       "ffdhe2048 is 256");
-    ok(th_group_by_name("P-256") == NULL, "OpenSSL group names are not IANA names");
-    uint16_t v = 0;
-    ok(th_version_parse("1.2", &v) == 0 && v == TH_TLS12, "1.2 parses");
-    ok(th_version_parse("1.4", &v) == -1, "1.4 refused");
-    ok(th_version_parse("TLSv1.2", &v) == -1, "TLSv1.2 refused: versions are written 1.2");
-    is_str(th_version_name(TH_TLS13), "1.3", "0x0304 is 1.3");
-    is_str(th_version_name(0x0300), "unknown", "SSL 3.0 is unknown");
-    is_int(th_versions_lowest(TH_VBIT(TH_TLS12) | TH_VBIT(TH_TLS13)), TH_TLS12,
-           "lowest of 1.2+1.3");
-    is_int(th_versions_highest(TH_VBIT(TH_TLS10) | TH_VBIT(TH_TLS12)), TH_TLS12,
-           "highest of 1.0+1.2");
-    is_int(th_versions_lowest(0), 0, "lowest of nothing is 0");
-    is_int(th_versions_highest(0), 0, "highest of nothing is 0");
+    static const char *const names[] = {"pass", "fail", "xfail", "xpass", "skip", "error"};
+    is_int(TH_ARRAY_LEN(names), TH_STATUS_COUNT, "every DESIGN.md status has a name");
+    for (int i = 0; i < TH_STATUS_COUNT; i++)
+        is_str(th_status_name((enum th_status)i), names[i], "status %d has its name", i);
+    is_str(th_status_name((enum th_status) - 1), "error", "out of range names error");
+    is_str(th_status_name(TH_STATUS_COUNT), "error", "the count itself names error");
 }
 
-static void test_versions_effective(void)
+static void test_more_alerts(void)
 {
-    const unsigned v10 = TH_VBIT(TH_TLS10), v11 = TH_VBIT(TH_TLS11), v12 = TH_VBIT(TH_TLS12),
-                   v13 = TH_VBIT(TH_TLS13);
-    const uint16_t gcm12[] = {0x009C};         /* TLS_RSA_WITH_AES_128_GCM_SHA256: 1.2 */
-    const uint16_t cbc[] = {0xC013};           /* ..._AES_128_CBC_SHA: 1.0 to 1.2 */
-    const uint16_t aes13[] = {0x1301};         /* TLS 1.3 only */
-    const uint16_t mixed[] = {0xC013, 0x1301}; /* 1.0 to 1.3 */
-    const uint16_t unknown[] = {0xFFFF};
-    const uint16_t unknown_gcm12[] = {0xFFFF, 0x009C};
-    is_int(th_versions_effective(TH_VERSIONS_ALL, NULL, 0), TH_VERSIONS_ALL,
-           "empty suite list leaves every version");
-    is_int(th_versions_effective(0, NULL, 0), 0, "empty set stays empty");
-    is_int(th_versions_effective(TH_VERSIONS_ALL, gcm12, 1), v10 | v11 | v12,
-           "1.2 suites alone cut the top to 1.2, lower versions stay");
-    is_int(th_versions_effective(TH_VERSIONS_ALL, cbc, 1), v10 | v11 | v12,
-           "CBC suites alone cut the top to 1.2");
-    is_int(th_versions_effective(v10 | v12 | v13, gcm12, 1), v10 | v12,
-           "a hole below the cut stays a hole");
-    is_int(th_versions_effective(TH_VERSIONS_ALL, aes13, 1), TH_VERSIONS_ALL,
-           "a 1.3 suite keeps the top at 1.3");
-    is_int(th_versions_effective(TH_VERSIONS_ALL, mixed, 2), TH_VERSIONS_ALL,
-           "1.2 and 1.3 suites keep every version");
-    is_int(th_versions_effective(v10 | v11 | v12, aes13, 1), v10 | v11 | v12,
-           "no listed suite runs on any version: set left for the handshake");
-    is_int(th_versions_effective(v10 | v11, gcm12, 1), v10 | v11,
-           "1.2 suite with 1.0+1.1: no overlap, set left as is");
-    is_int(th_versions_effective(TH_VERSIONS_ALL, unknown, 1), TH_VERSIONS_ALL,
-           "unknown suite id alone runs nowhere: set left as is");
-    is_int(th_versions_effective(TH_VERSIONS_ALL, unknown_gcm12, 2), v10 | v11 | v12,
-           "unknown id is skipped, the known 1.2 suite still cuts");
-    is_int(th_versions_effective(v13, gcm12, 1), v13, "1.3 alone with a 1.2 suite stays 1.3");
+    is_int(th_outcome_from_alert(44), TH_REVOKED, "alert 44 certificate_revoked");
+    is_int(th_outcome_from_alert(51), TH_BAD_SIGNATURE, "alert 51 decrypt_error");
+    is_int(th_outcome_from_alert(71), TH_NO_SHARED_CIPHER, "alert 71 insufficient_security");
+    is_int(th_outcome_from_alert(80), TH_INTERNAL_ERROR, "alert 80 internal_error");
+    is_int(th_outcome_from_alert(-1), TH_HANDSHAKE_FAILURE, "a negative alert is generic");
+    int all = 1;
+    for (int o = 0; o < TH_OUTCOME_COUNT; o++)
+        all &=
+            th_outcome_is_certificate((enum th_outcome)o) == (o >= TH_EXPIRED && o <= TH_REVOKED);
+    ok(all, "exactly expired..revoked are certificate outcomes");
+    ok(!th_outcome_is_certificate(TH_OK), "ok is not a certificate outcome");
 }
 
 int main(void)
 {
     test_outcomes();
     test_alerts();
-    test_iana();
-    test_versions_effective();
+    test_statuses();
+    test_more_alerts();
     return done_testing();
 }

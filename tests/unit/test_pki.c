@@ -1,6 +1,7 @@
 /* Tests of the generated test PKI: each leaf fails verification the way its name
  * says, checked with OpenSSL's own verifier; reuse and regeneration of the cache;
  * names and paths; errors. */
+#include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,17 +255,17 @@ static void write_manifest_until(long long until)
 
 static void test_ensure(void)
 {
-    char err[512] = "";
+    struct th_error err = {0};
     long long created = manifest_ll("\"created\":");
     char *root = slurp("root.pem");
-    is_int(th_pki_ensure(dir, err, sizeof err), 0, "ensure on a good folder");
+    is_int(th_pki_ensure(dir, &err), 0, "ensure on a good folder");
     char *again = slurp("root.pem");
     ok(manifest_ll("\"created\":") == created && strcmp(root, again) == 0,
        "ensure reuses the folder");
     free(again);
 
     write_manifest_until(time(NULL) - 10);
-    is_int(th_pki_ensure(dir, err, sizeof err), 0, "ensure after good_until passed");
+    is_int(th_pki_ensure(dir, &err), 0, "ensure after good_until passed");
     again = slurp("root.pem");
     ok(strcmp(root, again) != 0, "ensure regenerated a stale PKI");
     ok(manifest_ll("\"good_until\":") > time(NULL), "the new manifest is good");
@@ -273,7 +274,7 @@ static void test_ensure(void)
 
     char *gone = pki_file("ecdsa-p256", ".key.pem");
     unlink(gone);
-    is_int(th_pki_ensure(dir, err, sizeof err), 0, "ensure with a file missing");
+    is_int(th_pki_ensure(dir, &err), 0, "ensure with a file missing");
     ok(access(gone, R_OK) == 0, "the missing file is back");
     again = slurp("root.pem");
     ok(strcmp(root, again) != 0, "ensure regenerated an incomplete PKI");
@@ -287,37 +288,33 @@ static void test_ensure(void)
 
 static void test_paths(void)
 {
-    char out[512], err[512];
-    is_int(th_pki_path(dir, "rsa2048", TH_PKI_CHAIN, out, sizeof out, err, sizeof err), 0,
-           "path of a chain");
+    char out[512];
+    struct th_error err = {0};
+    is_int(th_pki_path(dir, "rsa2048", TH_PKI_CHAIN, out, sizeof out, &err), 0, "path of a chain");
     char *want = pki_file("rsa2048", ".chain.pem");
     is_str(out, want, "chain path");
     free(want);
-    is_int(th_pki_path(dir, "ecdsa-p256", TH_PKI_KEY, out, sizeof out, err, sizeof err), 0,
-           "path of a key");
+    is_int(th_pki_path(dir, "ecdsa-p256", TH_PKI_KEY, out, sizeof out, &err), 0, "path of a key");
     ok(strstr(out, "/ecdsa-p256.key.pem") != NULL, "key path");
-    is_int(th_pki_path(dir, "crl", TH_PKI_CRL, out, sizeof out, err, sizeof err), 0, "crl");
+    is_int(th_pki_path(dir, "crl", TH_PKI_CRL, out, sizeof out, &err), 0, "crl");
     ok(strstr(out, "/crl.pem") != NULL, "crl path");
-    is_int(th_pki_path(dir, "self-signed", TH_PKI_CA, out, sizeof out, err, sizeof err), 0,
+    is_int(th_pki_path(dir, "self-signed", TH_PKI_CA, out, sizeof out, &err), 0,
            "a leaf may be a trust anchor");
     ok(th_pki_known("untrusted-root", TH_PKI_CA) && !th_pki_known("root", TH_PKI_KEY) &&
            !th_pki_known("crl", TH_PKI_CA) && !th_pki_known("pki:root", TH_PKI_CA),
        "th_pki_known");
 
-    is_int(th_pki_path(dir, "foo", TH_PKI_CA, out, sizeof out, err, sizeof err), -1,
-           "unknown name fails");
-    ok(strstr(err, "unknown PKI object 'foo'") && strstr(err, "root, intermediate"),
-       "unknown name message: %s", err);
-    is_int(th_pki_path(dir, "crl", TH_PKI_CHAIN, out, sizeof out, err, sizeof err), -1,
-           "wrong use fails");
-    is_str(err, "'crl' is not a certificate chain", "wrong use message");
-    is_int(th_pki_path(dir, "root", TH_PKI_KEY, out, sizeof out, err, sizeof err), -1,
-           "a CA has no key file");
-    is_int(th_pki_path(dir, "rsa2048", TH_PKI_CHAIN, out, 8, err, sizeof err), -1,
-           "a too small buffer fails");
+    is_int(th_pki_path(dir, "foo", TH_PKI_CA, out, sizeof out, &err), -1, "unknown name fails");
+    ok(strstr(err.text, "unknown PKI object 'foo'") && strstr(err.text, "root, intermediate"),
+       "unknown name message: %s", err.text);
+    ok(err.input && th_error_exit_status(&err) == 2, "an unknown name is the user's input: exit 2");
+    is_int(th_pki_path(dir, "crl", TH_PKI_CHAIN, out, sizeof out, &err), -1, "wrong use fails");
+    is_str(err.text, "'crl' is not a certificate chain", "wrong use message");
+    is_int(th_pki_path(dir, "root", TH_PKI_KEY, out, sizeof out, &err), -1, "a CA has no key file");
+    is_int(th_pki_path(dir, "rsa2048", TH_PKI_CHAIN, out, 8, &err), -1, "a too small buffer fails");
+    ok(!err.input && err.file && strstr(err.text, "too long"), "and is a fault at its place");
     for (size_t i = 0; th_pki_leaves[i]; i++) {
-        int all = th_pki_path(dir, th_pki_leaves[i], TH_PKI_CHAIN, out, sizeof out, err,
-                              sizeof err) == 0 &&
+        int all = th_pki_path(dir, th_pki_leaves[i], TH_PKI_CHAIN, out, sizeof out, &err) == 0 &&
                   access(out, R_OK) == 0;
         ok(all, "%s.chain.pem exists", th_pki_leaves[i]);
     }
@@ -327,16 +324,16 @@ static void test_paths(void)
  * complete, whichever of them won. */
 static void test_race(void)
 {
-    char err[512] = "";
+    struct th_error err = {0};
     for (int round = 0; round < 2; round++) {
         fflush(stdout);
         pid_t pid = fork();
         if (pid == 0)
-            _exit(th_pki_generate(dir, err, sizeof err) == 0 ? 0 : 1);
-        int mine = th_pki_generate(dir, err, sizeof err), status = -1;
+            _exit(th_pki_generate(dir, &err) == 0 ? 0 : 1);
+        int mine = th_pki_generate(dir, &err), status = -1;
         waitpid(pid, &status, 0);
         ok(mine == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
-           "concurrent generate, round %d: %s", round, mine == 0 ? "both ok" : err);
+           "concurrent generate, round %d: %s", round, mine == 0 ? "both ok" : err.text);
         is_int(verify("rsa2048", 0), X509_V_OK, "the folder is complete afterwards");
     }
     char *old = th_xasprintf("%s.old.%ld", dir, (long)getpid());
@@ -346,18 +343,21 @@ static void test_race(void)
 
 static void test_errors(void)
 {
-    char err[512] = "", path[300];
+    struct th_error err = {0};
+    char path[300];
     snprintf(path, sizeof path, "%s.file", dir);
     FILE *f = fopen(path, "w");
     if (f)
         fclose(f);
     char *under = th_xasprintf("%s/pki", path);
-    is_int(th_pki_generate(under, err, sizeof err), -1, "generate under a regular file");
-    ok(strstr(err, path) != NULL, "the message names the path: %s", err);
+    is_int(th_pki_generate(under, &err), -1, "generate under a regular file");
+    ok(strstr(err.text, path) != NULL, "the message names the path: %s", err.text);
+    ok(err.code == ENOTDIR && err.file && strstr(err.file, "pki.c") && !err.input,
+       "a system fault: errno ENOTDIR, raised in pki.c");
     free(under);
-    err[0] = '\0';
-    is_int(th_pki_generate(path, err, sizeof err), -1, "generate over a regular file");
-    ok(strstr(err, path) != NULL, "the message names the path: %s", err);
+    th_error_clear(&err);
+    is_int(th_pki_generate(path, &err), -1, "generate over a regular file");
+    ok(strstr(err.text, path) != NULL, "the message names the path: %s", err.text);
     char *tmp = th_xasprintf("%s.tmp.%ld", path, (long)getpid());
     ok(access(tmp, F_OK) != 0, "the failed run removed its temporary folder");
     free(tmp);
@@ -372,12 +372,12 @@ int main(void)
         return 1;
     }
     snprintf(dir, sizeof dir, "%s/sub/pki/", base); /* parents made; trailing slash */
-    char err[512] = "";
+    struct th_error err = {0};
     uint64_t t0 = th_now_ns();
-    int rc = th_pki_generate(dir, err, sizeof err);
+    int rc = th_pki_generate(dir, &err);
     double secs = (double)(th_now_ns() - t0) / 1e9;
     if (!ok(rc == 0, "generate into a fresh folder (%.2f s)", secs))
-        diag(err);
+        diag(err.text);
     dir[strlen(dir) - 1] = '\0';
     test_verification();
     test_chain_files();

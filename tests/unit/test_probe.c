@@ -1,7 +1,7 @@
-/* `tlsharness probe`'s pure parts: URL parsing, suite enumeration and the server
- * order test against fake servers, the key exchange kinds, the chain read with
- * libcrypto, the readable report; and the backends' peer_info op on real handshakes
- * over the in-memory pair. */
+/* `tlsharness probe`'s parts: URL parsing, suite enumeration and the server order
+ * test against fake servers, the key exchange kinds, what the probe refuses and a
+ * server that is not there, the chain read with libcrypto, the readable report; and
+ * the backends' peer_info op on real handshakes over the in-memory pair. */
 #include "pairdrive.h"
 
 #include <openssl/pem.h>
@@ -9,18 +9,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness/probe/probe.h"
+#include "harness/io/transport.h"
 
 /* ---- URLs ---- */
 
 static void url_ok(const char *url, const char *host, unsigned port, const char *path, int ip)
 {
     struct th_probe_url u;
-    char err[256] = "";
-    int rc = th_probe_parse_url(url, &u, err, sizeof(err));
+    struct th_error err = {0};
+    int rc = th_probe_parse_url(url, &u, &err);
     if (!ok(rc == 0, "url %s parses", url)) {
-        printf("#   %s\n", err);
+        printf("#   %s\n", err.text);
         return;
     }
     is_str(u.host, host, "url %s: host", url);
@@ -32,9 +34,10 @@ static void url_ok(const char *url, const char *host, unsigned port, const char 
 static void url_bad(const char *url, const char *want)
 {
     struct th_probe_url u;
-    char err[256] = "";
-    int rc = th_probe_parse_url(url, &u, err, sizeof(err));
-    ok(rc == -1 && strstr(err, want), "url '%s' refused: %s", url ? url : "(null)", err);
+    struct th_error err = {0};
+    int rc = th_probe_parse_url(url, &u, &err);
+    ok(rc == -1 && strstr(err.text, want) && err.input && !err.file,
+       "url '%s' refused as bad input: %s", url ? url : "(null)", err.text);
 }
 
 static void test_urls(void)
@@ -367,6 +370,61 @@ static void test_peer_info(void)
     }
 }
 
+/* ---- the probe as a whole: what it refuses, and a server that is not there ---- */
+
+static void run_bad(const char *url, const char *backends, const char *want)
+{
+    struct th_probe_opts o = {.url = url, .backends = backends};
+    struct th_error err = {0};
+    json_t *r = th_probe_run(&o, &err);
+    ok(!r && err.input && !err.file && strstr(err.text, want), "probe %s -b %s refused: %s", url,
+       backends ? backends : "(all)", err.text);
+    json_decref(r);
+}
+
+static int answered(const char *json)
+{
+    json_t *r = json_loads(json, 0, NULL);
+    int a = th_probe_answered(r);
+    json_decref(r);
+    return a;
+}
+
+static void test_run(void)
+{
+    run_bad("localhost:443", NULL, "is not a URL");
+    run_bad("https://localhost/", "nosuch", "-b: unknown backend 'nosuch'");
+    run_bad("https://localhost/", "openssl,nosuch", "unknown backend 'nosuch'");
+    if (th_backend_find("curl-openssl"))
+        run_bad("https://localhost/", "curl-openssl", "needs a client backend with driver I/O");
+    else
+        ok(1, "# SKIP curl-openssl not compiled in");
+
+    /* a port nobody listens on: a finding in the report, not a failure */
+    uint16_t port = 0;
+    int fd = th_tcp_listen("127.0.0.1", &port);
+    if (fd >= 0)
+        close(fd);
+    char url[64], want[128];
+    snprintf(url, sizeof(url), "https://127.0.0.1:%u/", port);
+    snprintf(want, sizeof(want), "TCP connect to 127.0.0.1 port %u: Connection refused", port);
+    struct th_probe_opts o = {.url = url, .backends = "openssl", .timeout_s = 5};
+    struct th_error err = {0};
+    json_t *r = th_probe_run(&o, &err);
+    if (ok(r != NULL, "a closed port still gives a report")) {
+        is_str(json_string_value(json_object_get(r, "error")), want, "which says why");
+        is_str(json_string_value(json_object_get(r, "schema")), "tlsharness.probe/1", "schema");
+        ok(json_is_null(json_object_get(r, "connect_ms")), "no connect time");
+        ok(!th_probe_answered(r), "not answered");
+    }
+    json_decref(r);
+
+    ok(answered("{\"versions\":{\"1.2\":false,\"1.3\":true}}"), "a version accepted: answered");
+    ok(!answered("{\"versions\":{\"1.2\":false,\"1.3\":null}}"), "none accepted: not answered");
+    ok(!answered("{\"error\":\"x\",\"versions\":{\"1.3\":true}}"), "an error: not answered");
+    ok(!answered("{}"), "an empty report: not answered");
+}
+
 /* ---- the readable report ---- */
 
 static char *render(const char *json)
@@ -466,6 +524,7 @@ int main(void)
     test_enumerate();
     test_server_order();
     test_kx_kind();
+    test_run();
     if (pd_begin("probe") == 0) {
         test_chain();
         test_peer_info();

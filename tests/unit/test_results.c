@@ -277,11 +277,11 @@ static void test_json_metrics(json_t *doc)
 static void test_json(void)
 {
     struct th_run run = make_run(NCASES);
-    char err[512] = "";
+    struct th_error err = {0};
     char *dir = tmp_path("new/sub");
     char *path = tmp_path("new/sub/results.json");
-    is_int(th_results_write_json(path, &run, err, sizeof(err)), 0,
-           "write JSON into a missing folder (%s)", err);
+    is_int(th_results_write_json(path, &run, &err), 0, "write JSON into a missing folder (%s)",
+           err.text);
     json_error_t jerr;
     json_t *doc = json_load_file(path, 0, &jerr);
     ok(doc != NULL, "results file parses back (%s)", doc ? "" : jerr.text);
@@ -304,9 +304,9 @@ static void test_json_interrupted_and_empty(void)
 {
     struct th_run run = make_run(0);
     run.interrupted = 1;
-    char err[512] = "";
+    struct th_error err = {0};
     char *path = tmp_path("empty.json");
-    is_int(th_results_write_json(path, &run, err, sizeof(err)), 0, "empty run writes");
+    is_int(th_results_write_json(path, &run, &err), 0, "empty run writes");
     json_t *doc = json_load_file(path, 0, NULL);
     ok(json_is_true(json_object_get(doc, "interrupted")), "interrupted: true when set");
     is_int(json_array_size(json_object_get(doc, "cases")), 0, "no cases: []");
@@ -337,11 +337,11 @@ static int file_is(const char *path, const char *text)
 
 static void test_replace_whole(void)
 {
-    char err[512] = "";
+    struct th_error err = {0};
     char *path = tmp_path("replace.json");
     write_raw(path, "{\"old\": true, \"padding\": \"" NASTY_REASON "\"}\n");
     struct th_run run = make_run(1);
-    is_int(th_results_write_json(path, &run, err, sizeof(err)), 0, "overwrite an existing file");
+    is_int(th_results_write_json(path, &run, &err), 0, "overwrite an existing file");
     json_t *doc = json_load_file(path, 0, NULL);
     ok(doc && !json_object_get(doc, "old") && json_array_size(json_object_get(doc, "cases")) == 1,
        "the existing file was replaced whole");
@@ -352,26 +352,26 @@ static void test_replace_whole(void)
 
 static void test_unwritable(void)
 {
-    char err[512] = "";
+    struct th_error err = {0};
     char *plain = tmp_path("plain");
     char *path = tmp_path("plain/results.json");
     write_raw(plain, "keep me\n");
     struct th_run run = make_run(NCASES);
-    is_int(th_results_write_json(path, &run, err, sizeof(err)), -1,
-           "a path under a regular file fails");
-    ok(strstr(err, path) != NULL, "err names the path (%s)", err);
-    ok(strstr(err, strerror(ENOTDIR)) != NULL, "err gives the system's reason");
+    is_int(th_results_write_json(path, &run, &err), -1, "a path under a regular file fails");
+    ok(strstr(err.text, path) != NULL, "err names the path (%s)", err.text);
+    ok(strstr(err.text, strerror(ENOTDIR)) != NULL, "err gives the system's reason");
+    ok(err.code == ENOTDIR && err.file && !err.input && th_error_exit_status(&err) == 3,
+       "a fault: errno as its code, the place recorded, exit 3");
     ok(file_is(plain, "keep me\n"), "the file in the way is untouched");
-    err[0] = '\0';
-    is_int(th_results_write_junit(path, &run, err, sizeof(err)), -1, "JUnit: same failure");
-    ok(strstr(err, path) != NULL, "JUnit err names the path");
+    th_error_clear(&err);
+    is_int(th_results_write_junit(path, &run, &err), -1, "JUnit: same failure");
+    ok(strstr(err.text, path) != NULL, "JUnit err names the path");
 
     char *dirpath = tmp_path("isdir");
     char *inside = tmp_path("isdir/old");
     ok(mkdir(dirpath, 0755) == 0, "make a folder where the file should go");
     write_raw(inside, "old\n");
-    is_int(th_results_write_json(dirpath, &run, err, sizeof(err)), -1,
-           "a folder at the target path fails");
+    is_int(th_results_write_json(dirpath, &run, &err), -1, "a folder at the target path fails");
     ok(file_is(inside, "old\n") && leftover_temps(tmpdir) == 0,
        "nothing replaced, no temporary left");
     free(plain), free(path), free(dirpath), free(inside);
@@ -380,7 +380,7 @@ static void test_unwritable(void)
 /* A write that fails midway (the file size limit) must leave the old file as it was. */
 static void test_failed_write_keeps_old(void)
 {
-    char err[512] = "";
+    struct th_error err = {0};
     char *path = tmp_path("keep.json");
     write_raw(path, "{\"old\": 1}\n");
     struct rlimit saved, small = {256, 256};
@@ -389,11 +389,11 @@ static void test_failed_write_keeps_old(void)
     signal(SIGXFSZ, SIG_IGN);
     setrlimit(RLIMIT_FSIZE, &small);
     struct th_run run = make_run(NCASES);
-    int rc = th_results_write_json(path, &run, err, sizeof(err));
+    int rc = th_results_write_json(path, &run, &err);
     setrlimit(RLIMIT_FSIZE, &saved);
     signal(SIGXFSZ, SIG_DFL);
     is_int(rc, -1, "a write cut short fails");
-    ok(strstr(err, path) != NULL, "err names the path (%s)", err);
+    ok(strstr(err.text, path) != NULL, "err names the path (%s)", err.text);
     ok(file_is(path, "{\"old\": 1}\n"), "the old file is intact");
     is_int(leftover_temps(tmpdir), 0, "the temporary was removed");
     free(path);
@@ -463,9 +463,9 @@ static size_t sum_attr(const char *xml, const char *tag, const char *attr)
 static void test_junit(void)
 {
     struct th_run run = make_run(NCASES);
-    char err[512] = "";
+    struct th_error err = {0};
     char *path = tmp_path("junit/out.xml");
-    is_int(th_results_write_junit(path, &run, err, sizeof(err)), 0, "write JUnit (%s)", err);
+    is_int(th_results_write_junit(path, &run, &err), 0, "write JUnit (%s)", err.text);
     char *xml = th_read_file(path, NULL);
     ok(xml != NULL, "JUnit file exists");
     if (!xml)
@@ -499,9 +499,9 @@ static void test_junit(void)
 static void test_junit_empty(void)
 {
     struct th_run run = make_run(0);
-    char err[512] = "";
+    struct th_error err = {0};
     char *path = tmp_path("junit/empty.xml");
-    is_int(th_results_write_junit(path, &run, err, sizeof(err)), 0, "empty run: JUnit writes");
+    is_int(th_results_write_junit(path, &run, &err), 0, "empty run: JUnit writes");
     char *xml = th_read_file(path, NULL);
     ok(xml && xml_well_formed(xml) && strstr(xml, "tests=\"0\""), "empty JUnit is well formed");
     ok(!xml_well_formed("<?xml version=\"1.0\"?><a><b></a></b>"), "checker rejects misnesting");

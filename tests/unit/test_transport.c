@@ -1,10 +1,11 @@
 /* The driver-owned transports and the small helpers they rest on. */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/run/transport.h"
+#include "harness/io/transport.h"
 #include "harness/vocab/util.h"
 #include "tap.h"
 
@@ -39,15 +40,18 @@ static void test_memory(void)
 static void test_tcp(void)
 {
     uint16_t port = 0;
+    struct th_error err = {0};
     int lfd = th_tcp_listen("127.0.0.1", &port);
     ok(lfd >= 0 && port != 0, "listen on 127.0.0.1, port %u", port);
     uint64_t t0 = th_now_ns();
-    ok(th_tcp_accept(lfd, t0 + 100000000ull) == -2, "accept with nobody connecting times out");
+    ok(th_tcp_accept(lfd, t0 + 100000000ull, &err) == -1 && err.outcome == TH_TIMEOUT,
+       "accept with nobody connecting times out: %s", err.text);
     ok(th_now_ns() - t0 >= 90000000ull, "...after the deadline, not before");
+    ok(err.file != NULL && err.line > 0, "the time limit is raised at a harness place");
     uint64_t cns = 0;
-    int cfd = th_tcp_connect("127.0.0.1", port, th_now_ns() + 2000000000ull, &cns);
+    int cfd = th_tcp_connect("127.0.0.1", port, th_now_ns() + 2000000000ull, &cns, &err);
     ok(cfd >= 0 && cns > 0, "connect, timed");
-    int sfd = th_tcp_accept(lfd, th_now_ns() + 2000000000ull);
+    int sfd = th_tcp_accept(lfd, th_now_ns() + 2000000000ull, &err);
     ok(sfd >= 0, "accept");
     struct th_tcp c, s;
     th_tcp_init(&c, cfd);
@@ -61,13 +65,29 @@ static void test_tcp(void)
     ok(th_tcp_wait(s.fd, 0, th_now_ns() + 2000000000ull) == 1, "close is readable");
     ok(s.io.recv(s.io.ctx, b, sizeof(b)) == 0, "end of stream");
     th_tcp_close(&s);
+    /* negative: a listener shut down ends a wait in accept with an error */
+    uint16_t port2 = 0;
+    int lfd2 = th_tcp_listen("127.0.0.1", &port2);
+    shutdown(lfd2, SHUT_RDWR);
+    memset(&err, 0, sizeof(err));
+    ok(th_tcp_accept(lfd2, th_now_ns() + 2000000000ull, &err) == -1 && err.outcome == TH_IO_ERROR &&
+           err.code == EINVAL,
+       "accept on a shut-down listener: io_error, EINVAL (%s)", err.text);
+    close(lfd2);
     close(lfd);
     /* negative: nothing listens on the port we just closed */
-    cfd = th_tcp_connect("127.0.0.1", port, th_now_ns() + 2000000000ull, NULL);
-    ok(cfd == -1 && errno == ECONNREFUSED, "refused connection is an error, not a timeout");
+    memset(&err, 0, sizeof(err));
+    cfd = th_tcp_connect("127.0.0.1", port, th_now_ns() + 2000000000ull, NULL, &err);
+    ok(cfd == -1 && err.outcome == TH_IO_ERROR && err.code == ECONNREFUSED,
+       "refused connection is an error, not a timeout: %s", err.text);
+    ok(strstr(err.text, "127.0.0.1") != NULL, "the error names the address");
     ok(th_tcp_listen("not-an-address", &port) == -1, "listen needs a numeric address");
-    ok(th_tcp_connect("no.such.host.invalid", 443, th_now_ns() + 1000000000ull, NULL) == -1,
-       "unresolvable host is an error");
+    memset(&err, 0, sizeof(err));
+    ok(th_tcp_connect("no.such.host.invalid", 443, th_now_ns() + 1000000000ull, NULL, &err) == -1 &&
+           err.outcome == TH_IO_ERROR,
+       "unresolvable host is an error: %s", err.text);
+    ok(th_tcp_connect("127.0.0.1", port, th_now_ns() + 1000000000ull, NULL, NULL) == -1,
+       "a caller may pass no error");
 }
 
 static void test_util(void)

@@ -1,0 +1,211 @@
+/* The libcurl backends' error mapping (curl_map.h). */
+#include "curl_map.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <openssl/err.h>
+
+#include "harness/vocab/util.h"
+#include "gnutls_map.h"
+#include "openssl_map.h"
+
+/* curl-openssl writes OpenSSL's packed error ("error:0A000410:SSL routines::...")
+ * into the error buffer: its reason says what happened. 0 when there is none. */
+static int ossl_text_outcome(const char *text, enum th_outcome *out)
+{
+    const char *p = strstr(text, "error:");
+    unsigned long e;
+    /* the peer closed the connection mid-handshake, no alert: what the openssl
+     * backend reports as "unexpected eof", curl words as a system call error */
+    if (strstr(text, "SSL_ERROR_SYSCALL")) {
+        *out = TH_TRUNCATED;
+        return 1;
+    }
+    if (!p || sscanf(p, "error:%8lx:", &e) != 1 || ERR_GET_LIB(e) != ERR_LIB_SSL)
+        return 0;
+    *out = th_ossl_reason_outcome(ERR_GET_REASON(e));
+    return 1;
+}
+
+/* GnuTLS codes whose text curl-gnutls copies into the error buffer, looked for in
+ * this order; each is mapped as the GnuTLS backend maps it. */
+static const int gnutls_codes[] = {
+    GNUTLS_E_NO_CIPHER_SUITES,
+    GNUTLS_E_UNKNOWN_CIPHER_SUITE,
+    GNUTLS_E_INSUFFICIENT_CREDENTIALS,
+    GNUTLS_E_NO_COMMON_KEY_SHARE,
+    GNUTLS_E_ECC_NO_SUPPORTED_CURVES,
+    GNUTLS_E_ECC_UNSUPPORTED_CURVE,
+    GNUTLS_E_INSUFFICIENT_SECURITY,
+    GNUTLS_E_UNSUPPORTED_VERSION_PACKET,
+    GNUTLS_E_DECRYPTION_FAILED,
+    GNUTLS_E_PREMATURE_TERMINATION,
+    GNUTLS_E_PUSH_ERROR,
+    GNUTLS_E_PULL_ERROR,
+    GNUTLS_E_KEY_USAGE_VIOLATION,
+    GNUTLS_E_TIMEDOUT,
+};
+
+/* curl-gnutls writes "gnutls_handshake() failed: " and the name of a received
+ * fatal alert, or GnuTLS's text for its error code: either says what happened. */
+static int gnutls_text_outcome(const char *text, enum th_outcome *out)
+{
+    const char *p = strstr(text, "failed: ");
+    if (p) {
+        p += 8;
+        for (int a = 0; a < 256; a++) {
+            const char *name = gnutls_alert_get_name((gnutls_alert_description_t)a);
+            if (name && strcmp(p, name) == 0) {
+                *out = th_outcome_from_alert(a);
+                return 1;
+            }
+        }
+    }
+    for (size_t i = 0; i < TH_ARRAY_LEN(gnutls_codes); i++)
+        if (strstr(text, gnutls_strerror(gnutls_codes[i]))) {
+            *out = th_gnutls_error_outcome(gnutls_codes[i]);
+            return 1;
+        }
+    return 0;
+}
+
+static int tls_text_outcome(const struct th_curl_fetch *fx, enum th_outcome *out)
+{
+    if (fx->f->tls == CURLSSLBACKEND_OPENSSL)
+        return ossl_text_outcome(fx->errbuf, out);
+    return gnutls_text_outcome(fx->errbuf, out);
+}
+
+/* The leaf curl-gnutls recorded (CURLOPT_CERTINFO) and how many certificates the
+ * server sent; NULL when there is none. */
+static gnutls_x509_crt_t certinfo_leaf(const struct th_curl_fetch *fx, int *n_certs)
+{
+    struct curl_certinfo *ci = NULL;
+    *n_certs = 0;
+    if (fx->f->api.easy_getinfo(fx->h, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci ||
+        ci->num_of_certs < 1)
+        return NULL;
+    *n_certs = ci->num_of_certs;
+    for (struct curl_slist *l = ci->certinfo[0]; l; l = l->next) {
+        gnutls_x509_crt_t crt;
+        if (strncmp(l->data, "Cert:", 5) != 0 || gnutls_x509_crt_init(&crt) < 0)
+            continue;
+        gnutls_datum_t pem = {(unsigned char *)l->data + 5, (unsigned)strlen(l->data + 5)};
+        if (gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM) >= 0)
+            return crt;
+        gnutls_x509_crt_deinit(crt);
+    }
+    return NULL;
+}
+
+/* The bits of gnutls_certificate_status_t, as the GnuTLS backend maps them, with
+ * the leaf curl-gnutls recorded. libcurl-gnutls checks the chain with
+ * gnutls_certificate_verify_peers2 (no host name, no purpose) and the host name
+ * itself, so PURPOSE_MISMATCH and UNEXPECTED_OWNER never come from it. */
+static enum th_outcome gnutls_status_outcome(const struct th_curl_fetch *fx, unsigned st)
+{
+    int n = 0;
+    gnutls_x509_crt_t leaf = certinfo_leaf(fx, &n);
+    enum th_outcome o = th_gnutls_status_outcome(st, leaf, (unsigned)n);
+    if (leaf)
+        gnutls_x509_crt_deinit(leaf);
+    return o;
+}
+
+/* A refused certificate (CURLE_PEER_FAILED_VERIFICATION; for OpenSSL also
+ * CURLE_SSL_CONNECT_ERROR, see code_error): the chain check's first failure as our
+ * verify callback saw it, or curl's own host name check, which runs after the
+ * library's (curl-openssl then leaves X509_V_ERR_UNSPECIFIED as the result). The
+ * outcome in d, the verify code as the text that ends the message. */
+static void ossl_verify_error(const struct th_curl_fetch *fx, long res, struct th_error *d)
+{
+    if (fx->verify_err)
+        th_error_set(d, th_ossl_verify_outcome(fx->verify_err, fx->verify_cert), fx->verify_err,
+                     "; X509 verify error %d at depth %d: %s", fx->verify_err, fx->verify_depth,
+                     X509_verify_cert_error_string(fx->verify_err));
+    else if (strstr(fx->errbuf, "host name"))
+        th_error_set(d, TH_HOSTNAME_MISMATCH, res, "%s", "");
+    else
+        th_error_set(d, res ? th_ossl_verify_outcome((int)res, NULL) : TH_HANDSHAKE_FAILURE, res,
+                     "; X509 verify result %ld: %s", res, X509_verify_cert_error_string(res));
+}
+
+static void verify_error(const struct th_curl_fetch *fx, struct th_error *d)
+{
+    long res = 0;
+    if (fx->f->api.easy_getinfo(fx->h, CURLINFO_SSL_VERIFYRESULT, &res) != CURLE_OK)
+        res = 0;
+    if (fx->f->tls == CURLSSLBACKEND_OPENSSL)
+        ossl_verify_error(fx, res, d);
+    else if (res)
+        th_error_set(d, gnutls_status_outcome(fx, (unsigned)res), res,
+                     "; gnutls_certificate_status 0x%lx", (unsigned long)res);
+    else
+        th_error_set(d,
+                     strstr(fx->errbuf, "host name") ? TH_HOSTNAME_MISMATCH : TH_HANDSHAKE_FAILURE,
+                     0, "%s", "");
+}
+
+/* curl-openssl decides "certificate problem" from the OLDEST error on OpenSSL's
+ * queue: a leaf whose signature does not verify leaves an RSA padding error in
+ * front of "certificate verify failed", and curl reports CURLE_SSL_CONNECT_ERROR
+ * with the RSA text. Our verify callback saw the real reason. */
+static int ossl_chain_refused(const struct th_curl_fetch *fx)
+{
+    return fx->f->tls == CURLSSLBACKEND_OPENSSL && fx->cfg->verify && fx->verify_err;
+}
+
+/* What the CURLcode alone says. */
+static enum th_outcome code_outcome(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_OK: return TH_OK;
+    case CURLE_OPERATION_TIMEDOUT: return TH_TIMEOUT;
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_GOT_NOTHING:
+    case CURLE_WEIRD_SERVER_REPLY: return TH_IO_ERROR;
+    case CURLE_PARTIAL_FILE: return TH_TRUNCATED;
+    default: return TH_INTERNAL_ERROR;
+    }
+}
+
+/* What happened, in d: the outcome, and for a refused certificate the TLS library's
+ * verify code as the text that ends the message (empty otherwise). */
+static void code_error(struct th_curl_fetch *fx, CURLcode rc, struct th_error *d)
+{
+    enum th_outcome o = code_outcome(rc);
+    switch (rc) {
+    case CURLE_PEER_FAILED_VERIFICATION: verify_error(fx, d); return;
+    case CURLE_SSL_CONNECT_ERROR:
+        if (ossl_chain_refused(fx)) {
+            verify_error(fx, d);
+            return;
+        }
+        if (!tls_text_outcome(fx, &o))
+            o = TH_HANDSHAKE_FAILURE;
+        break;
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+        if (!tls_text_outcome(fx, &o))
+            o = TH_IO_ERROR;
+        break;
+    default: break;
+    }
+    th_error_set(d, o, rc, "%s", "");
+}
+
+void th_curl_set_error(struct th_curl_fetch *fx, CURLcode rc, int which, struct th_error *err)
+{
+    struct th_error d;
+    code_error(fx, rc, &d);
+    if (fx->body.too_big)
+        snprintf(d.text, sizeof(d.text), "; body over %llu bytes",
+                 (unsigned long long)TH_CURL_MAX_BODY);
+    th_error_set(err, d.outcome, rc, "%s%s (%d): %s%s", which ? "second connection: " : "",
+                 fx->f->api.easy_strerror(rc), (int)rc, fx->errbuf[0] ? fx->errbuf : "no detail",
+                 d.text);
+}

@@ -1,0 +1,46 @@
+/* The libcurl backends' error mapping: what a failed transfer left (the CURLcode,
+ * curl's error buffer, the TLS library's verify result and our verify callback's
+ * record) in the shared vocabulary, through the OpenSSL and GnuTLS backends' own
+ * mappings. Also the state of one fetch, which curl.c fills and the mapping reads.
+ * Defined in curl_map.c. */
+#ifndef TH_CURL_MAP_H
+#define TH_CURL_MAP_H
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "curl_lib.h"
+
+/* Largest body kept: what `tlsharness serve` sends at most, plus room for a page. */
+#define TH_CURL_MAX_BODY ((1ull << 30) + 65536)
+
+struct th_curl_body {
+    unsigned char *data;
+    size_t len, cap;
+    int too_big;
+};
+
+struct th_curl_fetch {
+    struct th_curl_flavour *f;
+    const struct th_tls_config *cfg;
+    CURL *h;
+    char errbuf[CURL_ERROR_SIZE];
+    struct curl_slist *hosts; /* CURLOPT_RESOLVE / CURLOPT_CONNECT_TO entries */
+    struct th_curl_body body;
+    int have_neg;
+    struct th_negotiated neg;
+    /* OpenSSL flavour, set up from CURLOPT_SSL_CTX_FUNCTION */
+    int seclevel0;       /* TLS 1.0/1.1 asked for: security level 0 */
+    int no_tls12_suites; /* only TLS 1.3 suites asked for: an empty TLS <= 1.2 list */
+    SSL_verify_cb prev_verify;
+    int verify_err; /* first failure of the chain check; 0: none */
+    int verify_depth;
+    X509 *verify_cert; /* the certificate it failed on (a reference) */
+};
+
+/* The failure of a transfer (rc not CURLE_OK) in err: the outcome, rc as the code, and
+ * curl's text for it with the error buffer and, for a refused certificate, the TLS
+ * library's verify code. which: 1 when it was the second (resuming) connection. */
+void th_curl_set_error(struct th_curl_fetch *fx, CURLcode rc, int which, struct th_error *err);
+
+#endif

@@ -1,0 +1,176 @@
+/* `tlsharness fixture NAME [--cert LEAF] [--seconds S] [--pki DIR]`: one fixture
+ * (fixture/fixture.h) with its default configuration, serving until a signal or a
+ * time limit, then stopped. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "harness/fixture/fixture.h"
+#include "harness/pki/pki.h"
+
+/* Not th_cli_catch_signals: every signal only asks to stop, a second one too, so the
+ * server (in a session of its own) is always stopped and its folder removed. */
+static volatile sig_atomic_t cmd_stop;
+
+static void cmd_on_signal(int sig)
+{
+    (void)sig;
+    cmd_stop = 1;
+}
+
+struct cmd_opts {
+    const char *name, *cert, *pki_dir;
+    double seconds;
+};
+
+static int cmd_parse(int argc, char **argv, struct cmd_opts *o)
+{
+    enum { O_CERT = 256, O_SECONDS, O_PKI };
+    static const struct option longopts[] = {
+        {"cert", required_argument, NULL, O_CERT},
+        {"seconds", required_argument, NULL, O_SECONDS},
+        {"pki", required_argument, NULL, O_PKI},
+        {NULL, 0, NULL, 0},
+    };
+    *o = (struct cmd_opts){.cert = "rsa2048", .pki_dir = th_cli_pki_dir()};
+    optind = 1;
+    opterr = 0;
+    int ch;
+    char *end;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case O_CERT: o->cert = optarg; break;
+        case O_PKI: o->pki_dir = optarg; break;
+        case O_SECONDS:
+            errno = 0;
+            o->seconds = strtod(optarg, &end);
+            if (errno || end == optarg || *end || !(o->seconds >= 0 && o->seconds <= 1e7))
+                return th_cli_usage_error("fixture: --seconds: '%s' is not a duration in seconds",
+                                          optarg);
+            break;
+        default:
+            return th_cli_usage_error("fixture: unknown or incomplete option '%s'",
+                                      argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return th_cli_usage_error("%s", "fixture: needs one fixture NAME");
+    o->name = argv[optind];
+    return 0;
+}
+
+/* The default server configuration: every version the fixture has, its library's
+ * suites and groups, its own order, tickets and a cache. */
+static void cmd_config(const struct th_fixture_def *d, const char *chain, const char *key,
+                       struct th_tls_config *cfg)
+{
+    struct th_caps c;
+    d->caps(&c);
+    *cfg = (struct th_tls_config){.role = TH_ROLE_SERVER,
+                                  .versions = c.versions,
+                                  .cert_file = chain,
+                                  .key_file = key,
+                                  .prefer_server_order = 1,
+                                  .tickets = 1,
+                                  .session_cache = 1};
+}
+
+/* The leaf's chain and key, as absolute paths: the server runs in a folder of its
+ * own. */
+static int cmd_resolve(const struct cmd_opts *o, char *chain, char *key, size_t cap,
+                       struct th_error *err)
+{
+    char abs_dir[PATH_MAX];
+    TH_GUARD(th_pki_ensure(o->pki_dir, err));
+    if (!realpath(o->pki_dir, abs_dir)) {
+        TH_FAULT(err, errno, "%s: %s", o->pki_dir, strerror(errno));
+        return -1;
+    }
+    TH_GUARD(th_pki_path(abs_dir, o->cert, TH_PKI_CHAIN, chain, cap, err));
+    return th_pki_path(abs_dir, o->cert, TH_PKI_KEY, key, cap, err);
+}
+
+/* The tail of the server's error log on one line, for a reason. */
+static void log_tail(const struct th_fixture *f, char *out, size_t cap)
+{
+    char tail[600];
+    size_t n = th_fixture_log_tail(f, tail, sizeof(tail));
+    while (n && (tail[n - 1] == '\n' || tail[n - 1] == '\r'))
+        tail[--n] = '\0';
+    char *start = tail;
+    if (n == sizeof(tail) - 1 && strchr(tail, '\n'))
+        start = strchr(tail, '\n') + 1; /* drop a cut first line */
+    for (char *p = start; *p; p++)
+        if (*p == '\n')
+            *p = '|';
+    snprintf(out, cap, "%s", *start ? start : "(its log is empty)");
+}
+
+/* Until a signal, the time limit, or the server's own end (an error: exit 3). */
+static int cmd_wait(struct th_fixture *f, const struct th_fixture_def *d, double seconds)
+{
+    uint64_t deadline = seconds > 0 ? th_now_ns() + (uint64_t)(seconds * 1e9) : 0;
+    struct timespec tick = {0, 50 * 1000000L};
+    while (!cmd_stop && (!deadline || th_now_ns() < deadline)) {
+        if (!th_fixture_alive(f)) {
+            char tail[640];
+            struct th_error err;
+            log_tail(f, tail, sizeof(tail));
+            th_error_set(&err, TH_INTERNAL_ERROR, 0, "%s stopped by itself: %s", d->name, tail);
+            return th_cli_fail(&err, "fixture");
+        }
+        nanosleep(&tick, NULL);
+    }
+    return 0;
+}
+
+static void print_known(const char *name)
+{
+    char known[256] = "";
+    for (size_t i = 0; th_fixtures[i]; i++)
+        snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s", i ? ", " : "",
+                 th_fixtures[i]->name);
+    fprintf(stderr, "tlsharness: fixture: unknown fixture '%s' (known: %s)\n", name, known);
+}
+
+int th_cmd_fixture(int argc, char **argv)
+{
+    struct cmd_opts o;
+    struct th_error err;
+    char chain[PATH_MAX], key[PATH_MAX];
+    int rc = cmd_parse(argc, argv, &o);
+    if (rc)
+        return rc;
+    const struct th_fixture_def *d = th_fixture_find(o.name);
+    if (!d) {
+        print_known(o.name);
+        return TH_EXIT_USAGE;
+    }
+    if (!th_pki_known(o.cert, TH_PKI_CHAIN) || !th_pki_known(o.cert, TH_PKI_KEY))
+        return th_cli_usage_error("fixture: --cert: '%s' is not a pki leaf (see 'tlsharness pki')",
+                                  o.cert);
+    if (cmd_resolve(&o, chain, key, sizeof(chain), &err) != 0)
+        return th_cli_fail(&err, "test PKI in %s", o.pki_dir);
+    struct th_tls_config cfg;
+    cmd_config(d, chain, key, &cfg);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = cmd_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    struct th_fixture *f;
+    if (th_fixture_start(d, &cfg, NULL, 15, &f, &err) != 0)
+        return th_cli_fail(&err, "fixture");
+    printf("serving https://127.0.0.1:%u/ with %s (pid %d, folder %s)\n",
+           (unsigned)th_fixture_port(f), d->name, (int)th_fixture_pid(f), th_fixture_dir(f));
+    fflush(stdout);
+    rc = cmd_wait(f, d, o.seconds);
+    th_fixture_stop(f);
+    return rc;
+}

@@ -1,0 +1,636 @@
+/* Load generation (loadgen.h): one thread, non-blocking sockets, epoll.
+ *
+ * Each of the `connections` slots is a small state machine - connect, handshake,
+ * verify what was negotiated, send the GET, read and check the response - driven
+ * until the backend or the socket would block; epoll then waits for exactly what
+ * was asked for. Driving until blocked matters (see serve.c): a TLS library may
+ * hold decrypted bytes and the socket would never wake us for them.
+ *
+ * The engine must cost as little as the thing it measures allows: in steady state
+ * nothing is allocated per request (the latency array is sized up front, or grows
+ * geometrically when running by time), the request bytes are built once, bodies
+ * are checked as they stream past a single shared read buffer, and the CPU clock
+ * (microseconds per call on some VMs) is read only at the start and the end.
+ *
+ * Rules the engine applies, beyond loadgen.h:
+ *  - A failed request is counted in errors[outcome], the first kept in first_error,
+ *    and its slot starts over on a new connection. Negotiating something other than
+ *    want_version/suite/group, or a resumption other than asked, is internal_error
+ *    with the text "negotiated ..., asked ..." / "not resumed" / "resumed, asked for
+ *    full handshakes"; a response that is not acceptable (status not 2xx, neither a
+ *    Content-Length nor chunked coding, a body that differs) is internal_error too,
+ *    with the reason ("body differs at byte N"); a close before the response ended
+ *    is truncated; no response within timeout_s is timeout; a refused connect is
+ *    io_error.
+ *  - Resumption: the first connection of each slot is a full handshake; every later
+ *    one must resume (the slot offers the newest session it got, taken once per
+ *    connection right after its first response, when a TLS 1.3 ticket has come).
+ *    With keep-alive a slot reconnects only when the server closes (Connection:
+ *    close) or a request failed, so that is where resumption shows.
+ *  - The run stops early, still reporting what was done, once failures exceed
+ *    max(100, 10 x verified requests): a target that refuses everything must not
+ *    keep one core spinning until the time limit.
+ *  - When a slot has nothing left to issue (running by count), it closes its
+ *    connection with close_notify. Connections beyond `requests` never open. */
+#include "loadgen.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness/vocab/iana.h"
+#include "response.h"
+#include "harness/io/transport.h"
+
+#define READ_BUF 16384 /* one TLS record's plaintext */
+#define DEFAULT_TIMEOUT_S 10.0
+#define ERRORS_FLOOR 100
+#define ERRORS_PER_REQUEST 10
+#define MAX_EVENTS 256
+
+/* ---- the engine ---- */
+
+enum sstate {
+    SL_IDLE,      /* nothing to do */
+    SL_START,     /* a new connection is to be opened */
+    SL_CONNECT,   /* TCP connect in progress */
+    SL_HANDSHAKE, /* TLS */
+    SL_SEND,      /* writing the request */
+    SL_RECV,      /* reading the response */
+};
+
+static const char *const state_names[] = {
+    "idle", "connect", "connect", "handshake", "sending the request", "reading the response"};
+
+struct slot {
+    struct th_tcp tcp; /* io.ctx points here: slots never move */
+    struct th_conn *tls;
+    struct th_session *sess; /* the newest session this slot's connections got */
+    enum sstate state;
+    unsigned index;
+    uint32_t gen;       /* bumped at every close: tells a stale event from a live one */
+    uint32_t ev;        /* what epoll watches for on tcp.fd; 0: not added yet */
+    int had_conn;       /* a connection of this slot was verified: later ones resume */
+    int offered;        /* this connection offered a session */
+    unsigned conn_reqs; /* verified responses on this connection */
+    size_t out_off;     /* request bytes written */
+    /* times (th_now_ns): request issued, TCP connect started, TCP connected,
+     * request written, first response byte */
+    uint64_t t_req, t_connect, t_tcp, t_sent, t_first;
+    uint64_t connect_ns, tls_ns;
+    uint64_t deadline;
+    struct slot *prev, *next; /* in the deadline list */
+    int timed;                /* in the deadline list */
+    struct th_error err;
+    struct th_http_resp resp;
+};
+
+struct engine {
+    const struct th_backend *b;
+    struct th_ctx *ctx;
+    const struct th_loadgen_params *p;
+    struct th_loadgen_stats *st;
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    char *req;
+    size_t req_len;
+    int check;
+    uint64_t want_len;
+    uint64_t timeout_ns, end_ns; /* end_ns 0: no time limit */
+    uint64_t t0, last_ns;
+    uint64_t issued, failures;
+    int stopping;
+    int ep;
+    struct slot *slots;
+    unsigned n;
+    /* Slots with a request in flight, by deadline: every request gets the same
+     * timeout, so appending keeps the list sorted and the nearest is its head. */
+    struct slot *t_head, *t_tail;
+    size_t lat_cap, phase_cap;
+    unsigned char rbuf[READ_BUF];
+};
+
+/* ---- deadlines ---- */
+
+static void timer_clear(struct engine *e, struct slot *s)
+{
+    if (!s->timed)
+        return;
+    *(s->prev ? &s->prev->next : &e->t_head) = s->next;
+    *(s->next ? &s->next->prev : &e->t_tail) = s->prev;
+    s->prev = s->next = NULL;
+    s->timed = 0;
+}
+
+static void timer_set(struct engine *e, struct slot *s, uint64_t deadline)
+{
+    timer_clear(e, s);
+    s->deadline = deadline;
+    s->prev = e->t_tail;
+    s->next = NULL;
+    *(e->t_tail ? &e->t_tail->next : &e->t_head) = s;
+    e->t_tail = s;
+    s->timed = 1;
+}
+
+/* ---- recording ---- */
+
+static void push3(struct engine *e, uint64_t a, uint64_t b, uint64_t c)
+{
+    struct th_loadgen_stats *st = e->st;
+    if (st->n_phase == e->phase_cap) {
+        e->phase_cap = e->phase_cap ? 2 * e->phase_cap : 256;
+        st->connect_ns = th_xrealloc(st->connect_ns, e->phase_cap * sizeof(uint64_t));
+        st->tls_ns = th_xrealloc(st->tls_ns, e->phase_cap * sizeof(uint64_t));
+        st->first_byte_ns = th_xrealloc(st->first_byte_ns, e->phase_cap * sizeof(uint64_t));
+    }
+    st->connect_ns[st->n_phase] = a;
+    st->tls_ns[st->n_phase] = b;
+    st->first_byte_ns[st->n_phase++] = c;
+}
+
+static void push_latency(struct engine *e, uint64_t ns)
+{
+    struct th_loadgen_stats *st = e->st;
+    if (st->n_latency == e->lat_cap) { /* by time only: by count it is sized exactly */
+        e->lat_cap = e->lat_cap ? 2 * e->lat_cap : 4096;
+        st->latency_ns = th_xrealloc(st->latency_ns, e->lat_cap * sizeof(uint64_t));
+    }
+    st->latency_ns[st->n_latency++] = ns;
+}
+
+/* ---- one slot ---- */
+
+static void watch(struct engine *e, struct slot *s, uint32_t events)
+{
+    if (s->ev == events)
+        return;
+    struct epoll_event ev = {.events = events,
+                             .data.u64 = (uint64_t)s->gen << 32 | (uint64_t)s->index};
+    if (epoll_ctl(e->ep, s->ev ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s->tcp.fd, &ev) == 0)
+        s->ev = events;
+}
+
+/* Close the slot's connection; clean: with close_notify (not waiting for the peer's). */
+static void conn_close(struct engine *e, struct slot *s, int clean)
+{
+    if (s->tls) {
+        struct th_error ignored;
+        if (clean)
+            (void)e->b->shutdown(s->tls, &ignored);
+        e->b->conn_free(s->tls);
+        s->tls = NULL;
+    }
+    if (s->tcp.fd >= 0)
+        th_tcp_close(&s->tcp); /* leaves the epoll set with it */
+    s->ev = 0;
+    s->gen++;
+}
+
+static int stop_now(struct engine *e, uint64_t now)
+{
+    const struct th_loadgen_params *p = e->p;
+    return e->stopping || (p->interrupt && *p->interrupt) || (e->end_ns && now >= e->end_ns) ||
+           (p->requests && e->st->requests >= p->requests);
+}
+
+/* Issue the slot's next request, or close it when there is none to issue. */
+static void slot_next(struct engine *e, struct slot *s)
+{
+    uint64_t now = th_now_ns();
+    if (stop_now(e, now) || (e->p->requests && e->issued >= e->p->requests)) {
+        conn_close(e, s, 1);
+        s->state = SL_IDLE;
+        return;
+    }
+    e->issued++;
+    s->t_req = now;
+    timer_set(e, s, now + e->timeout_ns);
+    s->out_off = 0;
+    th_http_resp_start(&s->resp, e->check, e->want_len);
+    s->state = s->tls ? SL_SEND : SL_START;
+}
+
+/* A failed request: counted, its connection dropped, and the slot starts over. */
+static void fail(struct engine *e, struct slot *s)
+{
+    enum th_outcome o = s->err.outcome;
+    if (o <= TH_OK || o >= TH_OUTCOME_COUNT)
+        o = TH_INTERNAL_ERROR; /* a failure without a class is still a failure */
+    e->st->errors[o]++;
+    if (e->failures++ == 0) {
+        e->st->first_error = s->err;
+        e->st->first_error.outcome = o;
+    }
+    uint64_t cap = e->st->requests * ERRORS_PER_REQUEST;
+    if (e->failures > (cap > ERRORS_FLOOR ? cap : ERRORS_FLOOR))
+        e->stopping = 1;
+    timer_clear(e, s);
+    e->issued--;
+    conn_close(e, s, 0);
+    slot_next(e, s);
+}
+
+/* TCP is up: the TLS connection, offering the slot's session when resuming. */
+static enum th_step connected(struct engine *e, struct slot *s)
+{
+    s->t_tcp = th_now_ns();
+    s->connect_ns = s->t_tcp - s->t_connect;
+    s->t_first = 0;
+    s->conn_reqs = 0;
+    struct th_session *sess = e->p->resume != TH_RESUME_NONE ? s->sess : NULL;
+    s->offered = sess != NULL;
+    if (e->b->conn_new(e->ctx, &s->tcp.io, sess, &s->tls, &s->err) != 0) {
+        s->tls = NULL;
+        return TH_STEP_FAILED;
+    }
+    s->state = SL_HANDSHAKE;
+    return TH_STEP_DONE;
+}
+
+static enum th_step start_connect(struct engine *e, struct slot *s)
+{
+    int fd = socket(e->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        th_error_set(&s->err, TH_IO_ERROR, errno, "socket: %s", strerror(errno));
+        return TH_STEP_FAILED;
+    }
+    th_tcp_init(&s->tcp, fd);
+    s->t_connect = th_now_ns();
+    if (connect(fd, (struct sockaddr *)&e->addr, e->addrlen) == 0)
+        return connected(e, s);
+    if (errno != EINPROGRESS) {
+        th_error_set(&s->err, TH_IO_ERROR, errno, "connect to %s:%u: %s", e->p->host, e->p->port,
+                     strerror(errno));
+        return TH_STEP_FAILED;
+    }
+    s->state = SL_CONNECT;
+    return TH_STEP_WANT_WRITE;
+}
+
+/* Reached only from an event on this connection: the connect has finished. */
+static enum th_step step_connect(struct engine *e, struct slot *s)
+{
+    int soerr = 0;
+    socklen_t sl = sizeof(soerr);
+    if (getsockopt(s->tcp.fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+        soerr = errno;
+    if (soerr) {
+        th_error_set(&s->err, TH_IO_ERROR, soerr, "connect to %s:%u: %s", e->p->host, e->p->port,
+                     strerror(soerr));
+        return TH_STEP_FAILED;
+    }
+    return connected(e, s);
+}
+
+static const char *suite_name(uint16_t id)
+{
+    const struct th_suite_info *si = th_suite_by_id(id);
+    return si ? si->name : "unknown";
+}
+
+static const char *group_name(uint16_t id)
+{
+    const struct th_group_info *gi = th_group_by_id(id);
+    return gi ? gi->name : id ? "unknown" : "none";
+}
+
+/* What the handshake negotiated against what was asked; -1 with s->err. */
+static int verify(struct engine *e, struct slot *s, const struct th_negotiated *n)
+{
+    const struct th_loadgen_params *p = e->p;
+    struct th_error *err = &s->err;
+    if (p->want_version && n->version != p->want_version)
+        th_error_set(err, TH_INTERNAL_ERROR, 0, "negotiated TLS %s, asked %s",
+                     th_version_name(n->version), th_version_name(p->want_version));
+    else if (p->want_suite && n->suite != p->want_suite)
+        th_error_set(err, TH_INTERNAL_ERROR, 0, "negotiated %s, asked %s", suite_name(n->suite),
+                     suite_name(p->want_suite));
+    /* a resumption without a key exchange has no group to compare */
+    else if (p->want_group && n->group != p->want_group && !(n->resumed && !n->group))
+        th_error_set(err, TH_INTERNAL_ERROR, 0, "negotiated group %s, asked %s",
+                     group_name(n->group), group_name(p->want_group));
+    else if (p->resume == TH_RESUME_NONE && n->resumed)
+        th_error_set(err, TH_INTERNAL_ERROR, 0, "resumed, asked for full handshakes");
+    else if (p->resume != TH_RESUME_NONE && s->had_conn && !n->resumed)
+        th_error_set(err, TH_INTERNAL_ERROR, 0, "not resumed (%s)",
+                     s->offered ? "the server refused the session offered"
+                                : "no session to offer: the server sent none");
+    else
+        return 0;
+    return -1;
+}
+
+static enum th_step step_handshake(struct engine *e, struct slot *s)
+{
+    enum th_step st = e->b->handshake(s->tls, &s->err);
+    if (st != TH_STEP_DONE)
+        return st == TH_STEP_CLOSED ? TH_STEP_FAILED : st;
+    s->tls_ns = th_now_ns() - s->t_tcp;
+    struct th_negotiated n;
+    e->b->negotiated(s->tls, &n);
+    if (verify(e, s, &n) != 0)
+        return TH_STEP_FAILED;
+    e->st->connections++;
+    e->st->resumed += n.resumed != 0;
+    s->state = SL_SEND;
+    return TH_STEP_DONE;
+}
+
+static enum th_step step_send(struct engine *e, struct slot *s)
+{
+    while (s->out_off < e->req_len) {
+        size_t done = 0;
+        enum th_step st =
+            e->b->write(s->tls, e->req + s->out_off, e->req_len - s->out_off, &done, &s->err);
+        s->out_off += done;
+        if (st == TH_STEP_CLOSED) {
+            th_error_set(&s->err, TH_TRUNCATED, 0, "the server closed while the request went out");
+            return TH_STEP_FAILED;
+        }
+        if (st != TH_STEP_DONE)
+            return st;
+    }
+    if (!s->conn_reqs)
+        s->t_sent = th_now_ns();
+    s->state = SL_RECV;
+    return TH_STEP_DONE;
+}
+
+/* A verified response: record it, take the session, and go on. */
+static enum th_step complete(struct engine *e, struct slot *s)
+{
+    uint64_t now = th_now_ns();
+    timer_clear(e, s);
+    push_latency(e, now - s->t_req);
+    e->st->requests++;
+    e->st->body_bytes += s->resp.body;
+    e->last_ns = now;
+    if (s->conn_reqs++ == 0) {
+        push3(e, s->connect_ns, s->tls_ns, s->t_first - s->t_sent);
+        s->had_conn = 1;
+        if (e->p->resume != TH_RESUME_NONE) {
+            struct th_session *sess = e->b->session_get(s->tls);
+            if (sess) {
+                e->b->session_free(s->sess);
+                s->sess = sess;
+            }
+        }
+    }
+    if (e->p->new_connection_per_request || s->resp.close)
+        conn_close(e, s, 1);
+    slot_next(e, s);
+    return TH_STEP_DONE;
+}
+
+static enum th_step step_recv(struct engine *e, struct slot *s)
+{
+    for (;;) {
+        size_t got = 0;
+        enum th_step st = e->b->read(s->tls, e->rbuf, sizeof(e->rbuf), &got, &s->err);
+        if (got) {
+            if (!s->t_first)
+                s->t_first = th_now_ns();
+            enum th_http_result r = th_http_resp_feed(&s->resp, e->rbuf, got);
+            if (r == TH_HTTP_DONE)
+                return complete(e, s);
+            if (r == TH_HTTP_BAD) {
+                th_error_set(&s->err, TH_INTERNAL_ERROR, 0, "%s", s->resp.why);
+                return TH_STEP_FAILED;
+            }
+        }
+        if (st == TH_STEP_DONE && got)
+            continue;
+        if (st == TH_STEP_DONE) /* a backend breaking the read contract */
+            th_error_set(&s->err, TH_INTERNAL_ERROR, 0, "%s read returned neither data nor status",
+                         e->b->name);
+        else if (st == TH_STEP_CLOSED)
+            th_error_set(&s->err, TH_TRUNCATED, 0,
+                         "close_notify before the response ended (%llu body bytes)",
+                         (unsigned long long)s->resp.body);
+        return st == TH_STEP_DONE || st == TH_STEP_CLOSED ? TH_STEP_FAILED : st;
+    }
+}
+
+/* Run the slot until it has to wait for the socket, or has nothing to do. */
+static void drive(struct engine *e, struct slot *s)
+{
+    for (;;) {
+        enum th_step st;
+        switch (s->state) {
+        case SL_START: st = start_connect(e, s); break;
+        case SL_CONNECT: st = step_connect(e, s); break;
+        case SL_HANDSHAKE: st = step_handshake(e, s); break;
+        case SL_SEND: st = step_send(e, s); break;
+        case SL_RECV: st = step_recv(e, s); break;
+        default: return; /* SL_IDLE */
+        }
+        if (st == TH_STEP_WANT_READ || st == TH_STEP_WANT_WRITE) {
+            watch(e, s, st == TH_STEP_WANT_READ ? EPOLLIN : EPOLLOUT);
+            return;
+        }
+        if (st != TH_STEP_DONE)
+            fail(e, s);
+    }
+}
+
+static void expire(struct engine *e, uint64_t now)
+{
+    while (e->t_head && e->t_head->deadline <= now) {
+        struct slot *s = e->t_head;
+        th_error_set(&s->err, TH_TIMEOUT, 0, "no response within %.3g s (%s)",
+                     (double)e->timeout_ns / 1e9, state_names[s->state]);
+        fail(e, s);
+        drive(e, s);
+    }
+}
+
+/* epoll_wait's timeout: up to the nearest deadline, rounded up to a millisecond. */
+static int wait_ms(const struct engine *e, uint64_t now)
+{
+    uint64_t until = e->t_head ? e->t_head->deadline : now + 1000000000ull;
+    if (e->end_ns && e->end_ns < until)
+        until = e->end_ns;
+    if (e->p->interrupt && until > now + 100000000ull)
+        until = now + 100000000ull;
+    return until <= now ? 0 : (int)((until - now + 999999) / 1000000);
+}
+
+static void event_loop(struct engine *e)
+{
+    struct epoll_event evs[MAX_EVENTS];
+    for (unsigned i = 0; i < e->n; i++) {
+        slot_next(e, &e->slots[i]);
+        drive(e, &e->slots[i]);
+    }
+    uint64_t now = th_now_ns();
+    /* issued counts the verified and those in flight: none in flight, nothing to wait for */
+    while (!stop_now(e, now) && e->issued > e->st->requests) {
+        int n = epoll_wait(e->ep, evs, MAX_EVENTS, wait_ms(e, now));
+        for (int i = 0; i < n; i++) {
+            uint32_t idx = (uint32_t)evs[i].data.u64, gen = (uint32_t)(evs[i].data.u64 >> 32);
+            if (idx < e->n && e->slots[idx].gen == gen)
+                drive(e, &e->slots[idx]);
+        }
+        if (n < 0 && errno != EINTR) {
+            e->stopping = 1; /* cannot happen with a valid set; never spin on it */
+            break;
+        }
+        now = th_now_ns();
+        expire(e, now);
+    }
+}
+
+/* ---- set-up ---- */
+
+/* "/bytes/N": the body is checked against the pattern. */
+static int bytes_path(const char *path, uint64_t *n)
+{
+    if (strncmp(path, "/bytes/", 7) != 0 || !path[7] || strlen(path + 7) > 15)
+        return 0;
+    uint64_t v = 0;
+    for (const char *c = path + 7; *c; c++) {
+        if (*c < '0' || *c > '9')
+            return 0;
+        v = v * 10 + (uint64_t)(*c - '0');
+    }
+    *n = v;
+    return 1;
+}
+
+/* What the caller asks must be possible: the scenario reader has checked what a user
+ * wrote, so a refusal here is the harness's own fault, with its place. */
+static int check_params(const struct th_backend *b, const struct th_loadgen_params *p,
+                        struct th_error *err)
+{
+    const char *path = p->path ? p->path : "/";
+    struct rlimit rl;
+    if (!b->conn_new || !b->handshake || !b->read || !b->write || !b->shutdown)
+        TH_FAULT(err, 0, "backend %s has no driver I/O", b->name);
+    else if (!p->host || !p->host[0])
+        TH_FAULT(err, 0, "no host to connect to");
+    else if (!p->connections)
+        TH_FAULT(err, 0, "connections must be at least 1");
+    else if (!p->requests && !(p->seconds > 0))
+        TH_FAULT(err, 0, "neither a request count nor seconds");
+    else if (p->resume != TH_RESUME_NONE && (!b->session_get || !b->session_free))
+        TH_FAULT(err, 0, "backend cannot resume");
+    else if (path[0] != '/' || strpbrk(path, " \t\r\n"))
+        TH_FAULT(err, 0, "path '%s' is not a request target", path);
+    else if (p->requests > SIZE_MAX / sizeof(uint64_t))
+        TH_FAULT(err, 0, "%llu requests: too many to record", (unsigned long long)p->requests);
+    else if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+             (rlim_t)p->connections + 16 > rl.rlim_cur)
+        TH_FAULT(err, 0, "%u connections exceed the open-file limit %llu", p->connections,
+                 (unsigned long long)rl.rlim_cur);
+    else
+        return 0;
+    return -1;
+}
+
+static int resolve(struct engine *e, struct th_error *err)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+    struct addrinfo *ai = NULL;
+    char port[8];
+    snprintf(port, sizeof(port), "%u", e->p->port);
+    int rc = getaddrinfo(e->p->host, port, &hints, &ai);
+    if (rc != 0 || !ai || ai->ai_addrlen > sizeof(e->addr)) {
+        TH_RAISE(err, TH_IO_ERROR, rc, "cannot resolve %s: %s", e->p->host,
+                 rc ? gai_strerror(rc) : "no address");
+        if (ai)
+            freeaddrinfo(ai);
+        return -1;
+    }
+    memcpy(&e->addr, ai->ai_addr, ai->ai_addrlen);
+    e->addrlen = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    return 0;
+}
+
+/* The request, built once: every request of the run sends the same bytes. */
+static void build_request(struct engine *e)
+{
+    const struct th_loadgen_params *p = e->p;
+    const char *path = p->path ? p->path : "/";
+    char host[300];
+    if (p->host_header)
+        th_strlcpy(host, p->host_header, sizeof(host));
+    else
+        snprintf(host, sizeof(host), strchr(p->host, ':') ? "[%s]:%u" : "%s:%u", p->host, p->port);
+    e->req = th_xasprintf("GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: tlsharness\r\n"
+                          "Accept: */*\r\n%s\r\n",
+                          path, host, p->new_connection_per_request ? "Connection: close\r\n" : "");
+    e->req_len = strlen(e->req);
+    e->check = bytes_path(path, &e->want_len);
+}
+
+static void engine_free(struct engine *e)
+{
+    for (unsigned i = 0; e->slots && i < e->n; i++) {
+        struct slot *s = &e->slots[i];
+        conn_close(e, s, s->state != SL_CONNECT && s->state != SL_HANDSHAKE);
+        if (s->sess)
+            e->b->session_free(s->sess);
+    }
+    free(e->slots);
+    free(e->req);
+    if (e->ep >= 0)
+        close(e->ep);
+    free(e);
+}
+
+int th_loadgen_run(const struct th_backend *b, struct th_ctx *cctx,
+                   const struct th_loadgen_params *p, struct th_loadgen_stats *out,
+                   struct th_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (check_params(b, p, err) != 0)
+        return -1;
+    struct engine *e = th_xcalloc(1, sizeof(*e));
+    *e = (struct engine){.b = b, .ctx = cctx, .p = p, .st = out, .n = p->connections, .ep = -1};
+    if (resolve(e, err) != 0 || (e->ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+        if (e->ep < 0 && e->addrlen)
+            TH_FAULT(err, errno, "epoll_create1: %s", strerror(errno));
+        engine_free(e);
+        return -1;
+    }
+    build_request(e);
+    /* calloc: the slots' head buffers stay untouched pages until used */
+    e->slots = th_xcalloc(e->n, sizeof(*e->slots));
+    for (unsigned i = 0; i < e->n; i++) {
+        e->slots[i].index = i;
+        e->slots[i].tcp.fd = -1;
+    }
+    if (p->requests) {
+        e->lat_cap = (size_t)p->requests;
+        out->latency_ns = th_xmalloc(e->lat_cap * sizeof(uint64_t));
+    }
+    e->timeout_ns = (uint64_t)((p->timeout_s > 0 ? p->timeout_s : DEFAULT_TIMEOUT_S) * 1e9);
+    uint64_t cpu0 = th_thread_cpu_ns();
+    e->t0 = e->last_ns = th_now_ns();
+    double limit = p->requests ? p->max_seconds : p->seconds;
+    if (limit > 0)
+        e->end_ns = e->t0 + (uint64_t)(limit * 1e9);
+    event_loop(e);
+    out->cpu_ns = th_thread_cpu_ns() - cpu0;
+    out->wall_ns = (out->requests ? e->last_ns : th_now_ns()) - e->t0;
+    engine_free(e);
+    return 0;
+}
+
+void th_loadgen_stats_free(struct th_loadgen_stats *s)
+{
+    free(s->latency_ns);
+    free(s->connect_ns);
+    free(s->tls_ns);
+    free(s->first_byte_ns);
+    memset(s, 0, sizeof(*s));
+}

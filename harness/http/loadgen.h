@@ -1,0 +1,63 @@
+/* Load generation (kind "load"): HTTPS/1.1 GETs over C connections against one
+ * host:port, driven by one thread with non-blocking sockets and epoll, through a
+ * client backend's driver-owned I/O. Every connection's handshake is verified
+ * (what it negotiated, and whether it resumed, against what was asked: load tools
+ * resume silently) and every response is checked; only verified requests count. */
+#ifndef TH_LOADGEN_H
+#define TH_LOADGEN_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backends/backend.h"
+#include "harness/vocab/outcome.h"
+#include "harness/vocab/util.h"
+
+struct th_loadgen_params {
+    const char *host; /* numeric address or name to connect to */
+    uint16_t port;
+    const char *host_header;        /* Host: header value; NULL: host */
+    const char *path;               /* "/" by default; "/bytes/N" bodies are checked byte for byte
+                                       against th_pattern_fill(0, 0, N) */
+    uint64_t requests;              /* stop after this many verified responses; 0: by time */
+    double seconds;                 /* stop after this long when requests is 0 */
+    double max_seconds;             /* with requests: give up after this long, reporting what was
+                                       done (0: no limit but the per-request timeouts and the
+                                       error cap of loadgen.c) */
+    double timeout_s;               /* one request's limit (connect to last byte) */
+    unsigned connections;           /* concurrent connections, >= 1 */
+    int new_connection_per_request; /* else keep-alive */
+    enum th_resume resume;          /* new connections after a slot's first offer its session */
+    /* What every handshake must have negotiated; 0: anything. */
+    uint16_t want_version, want_suite, want_group;
+    volatile sig_atomic_t *interrupt; /* set: stop early (still reports what was done) */
+};
+
+/* Latency samples and phase times, in nanoseconds. */
+struct th_loadgen_stats {
+    uint64_t requests;                 /* verified responses */
+    uint64_t connections;              /* verified handshakes */
+    uint64_t resumed;                  /* of which resumed */
+    uint64_t errors[TH_OUTCOME_COUNT]; /* failed requests by class */
+    struct th_error first_error;       /* the first failure, in the library's words */
+    uint64_t wall_ns;                  /* from the first connect to the last response */
+    uint64_t cpu_ns;                   /* this thread's CPU over the run */
+    uint64_t *latency_ns;              /* per verified request: send of the request's
+                                          first byte (or connect, for a new connection)
+                                          to the last byte of its response; malloc'd */
+    size_t n_latency;
+    uint64_t *connect_ns, *tls_ns, *first_byte_ns; /* per verified connection; malloc'd */
+    size_t n_phase;      /* connections whose first response was verified (<= connections) */
+    uint64_t body_bytes; /* response body bytes checked */
+};
+
+/* Run the load with client backend b and its client context cctx. 0 when the run
+ * went through (errors are counted, not fatal); -1 with err when it could not start
+ * (e.g. the backend has no driver I/O). Free stats with th_loadgen_stats_free. */
+int th_loadgen_run(const struct th_backend *b, struct th_ctx *cctx,
+                   const struct th_loadgen_params *p, struct th_loadgen_stats *out,
+                   struct th_error *err) TH_MUST_CHECK;
+void th_loadgen_stats_free(struct th_loadgen_stats *s);
+
+#endif

@@ -1,0 +1,63 @@
+/* The kinds' table and the one entry point: th_run_case looks the case's kind up
+ * and runs it, making both ends' contexts first for the kinds that run on them. */
+#include "kinds.h"
+
+#include <string.h>
+
+#include "harness/run/endpoint.h"
+#include "kinds_int.h"
+
+/* Every enum th_kind, in its order. The kinds run on contexts made here, except
+ * handshake: it finds its server first (a fixture, a target), then makes its own. */
+static const struct th_kind_entry kinds[] = {
+    [TH_KIND_HANDSHAKE] = {th_run_handshake, 0}, /* handshake.c */
+    [TH_KIND_BULK] = {th_run_bulk, 1},           /* bulk.c */
+    [TH_KIND_HANDSHAKE_RATE] = {th_run_rate, 1}, /* rate.c, rate_tcp.c */
+    [TH_KIND_MEMORY] = {th_run_memory, 1},       /* memory.c */
+    [TH_KIND_INTEGRITY] = {th_run_integrity, 1}, /* integrity.c */
+    [TH_KIND_LOAD] = {th_run_load, 1},           /* load.c */
+};
+
+const struct th_kind_entry *th_kind_entry(enum th_kind k, struct th_error *err)
+{
+    if ((unsigned)k >= TH_ARRAY_LEN(kinds) || !kinds[k].run) {
+        TH_FAULT(err, 0, "kind %s (%d) has no entry in the kinds table", th_kind_name(k), (int)k);
+        return NULL;
+    }
+    return &kinds[k];
+}
+
+void th_kind_error(struct th_case_result *r, const struct th_error *err)
+{
+    r->status = TH_ERROR;
+    th_strlcpy(r->reason, err->text, sizeof(r->reason));
+}
+
+unsigned th_kind_reps(const struct th_case *k, const struct th_runner_opts *o)
+{
+    if (o->quick)
+        return 1;
+    return o->repeat ? o->repeat : k->repeat ? k->repeat : 3;
+}
+
+void th_run_case(const struct th_case *c, const struct th_runner_opts *o, struct th_case_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->c = c;
+    uint64_t t0 = th_now_ns();
+    if (c->skip) {
+        r->status = TH_SKIP;
+        th_strlcpy(r->reason, c->skip, sizeof(r->reason));
+        return;
+    }
+    struct th_error err = {0};
+    struct th_ctx *cctx = NULL, *sctx = NULL;
+    const struct th_kind_entry *k = th_kind_entry(c->kind, &err);
+    if (!k || (k->make_ctxs && th_endpoint_ctxs(c, o->pki_dir, &cctx, &sctx, &err) != 0)) {
+        th_kind_error(r, &err);
+    } else {
+        k->run(c, o, cctx, sctx, r);
+        th_endpoint_ctxs_free(c, cctx, sctx);
+    }
+    r->duration_s = (double)(th_now_ns() - t0) / 1e9;
+}

@@ -1,0 +1,61 @@
+/* Internal to the kinds: each kind's run function (the table in kinds.c names
+ * them), the server a case runs against (target.c), and what the kinds share. */
+#ifndef TH_KINDS_INT_H
+#define TH_KINDS_INT_H
+
+#include <stdint.h>
+
+#include "kinds.h"
+
+struct th_fixture;
+
+/* ---- the kinds (kinds.c's table) ---- */
+
+void th_run_handshake(const struct th_case *c, const struct th_runner_opts *o, struct th_ctx *cctx,
+                      struct th_ctx *sctx, struct th_case_result *r);
+void th_run_bulk(const struct th_case *c, const struct th_runner_opts *o, struct th_ctx *cctx,
+                 struct th_ctx *sctx, struct th_case_result *r);
+void th_run_integrity(const struct th_case *c, const struct th_runner_opts *o, struct th_ctx *cctx,
+                      struct th_ctx *sctx, struct th_case_result *r);
+void th_run_rate(const struct th_case *c, const struct th_runner_opts *o, struct th_ctx *cctx,
+                 struct th_ctx *sctx, struct th_case_result *r);
+void th_run_memory(const struct th_case *c, const struct th_runner_opts *o, struct th_ctx *cctx,
+                   struct th_ctx *sctx, struct th_case_result *r);
+void th_run_load(const struct th_case *c, const struct th_runner_opts *o, struct th_ctx *cctx,
+                 struct th_ctx *sctx, struct th_case_result *r);
+
+/* One repetition of handshake_rate over TCP (rate_tcp.c): count handshakes, or as
+ * many as fit in `seconds` when count is 0. -1 with err saying why. */
+int th_rate_tcp_rep(const struct th_case *k, struct th_ctx *cctx, struct th_ctx *sctx,
+                    struct th_session *sess, uint64_t count, double seconds, double *per_s,
+                    double *client_us, double *server_us, struct th_error *err) TH_MUST_CHECK;
+
+/* ---- the server a case runs against (target.c) ---- */
+
+/* Where the client connects when the harness does not run the server in-process. */
+struct th_target {
+    const char *host;
+    uint16_t port;
+    struct th_fixture *fixture; /* the running fixture, owned by the pool; or NULL */
+};
+
+/* The running fixture for c (started on first use, kept by o->fixtures). -1 with
+ * err in the server's own words. */
+int th_target_fixture(const struct th_case *c, const struct th_runner_opts *o,
+                      struct th_fixture **out, struct th_error *err) TH_MUST_CHECK;
+/* c's server when it is not one of ours: the external target as given, or a
+ * fixture on loopback. Nothing to do (0, t zeroed) when the harness runs c's
+ * server itself. */
+int th_target_locate(const struct th_case *c, const struct th_runner_opts *o, struct th_target *t,
+                     struct th_error *err) TH_MUST_CHECK;
+/* A failing case against a fixture carries the end of the server's error log. */
+void th_target_add_log(const struct th_fixture *f, struct th_case_result *r);
+
+/* ---- shared ---- */
+
+/* r is status error, err's text its reason. */
+void th_kind_error(struct th_case_result *r, const struct th_error *err);
+/* Measured repetitions: 1 with --quick, else --repeat, the case's, or 3. */
+unsigned th_kind_reps(const struct th_case *k, const struct th_runner_opts *o);
+
+#endif

@@ -1,0 +1,231 @@
+/* The "client" and "server" blocks of a scenario: one handler per key, each
+ * replacing one field of the side, so that a variant's block overrides only what it
+ * names. A key of the other side is refused by name. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness/pki/pki.h"
+#include "scenario_int.h"
+
+static const char *const resume_names[] = {"none", "ticket", "session_id", NULL};
+
+void th_spec_defaults(struct th_endpoint_spec *sp, unsigned who)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->versions = TH_VBIT(TH_TLS12) | TH_VBIT(TH_TLS13);
+    if (who == WHO_CLIENT) {
+        sp->ca = th_xstrdup("pki:root");
+        sp->hostname = th_xstrdup("localhost");
+        sp->verify = 1;
+    } else {
+        sp->cert = th_xstrdup("pki:rsa2048");
+        sp->prefer_server_order = 1;
+        sp->tickets = 1;
+        sp->session_cache = 1;
+    }
+}
+
+static int alpn_item(struct cursor *cur, json_t *it, void *ctx)
+{
+    struct th_endpoint_spec *sp = ctx;
+    const char *s;
+    TH_GUARD(th_alpn_value(cur, it, &s));
+    sp->alpn[sp->n_alpn++] = th_xstrdup(s);
+    return 0;
+}
+
+static int k_versions(struct cursor *cur, json_t *v, struct side *sd)
+{
+    unsigned set = 0;
+    TH_GUARD(th_each(cur, v, 4, th_version_item, &set));
+    if (!set)
+        return perr(cur, "empty list: name at least one version");
+    sd->sp.versions = set;
+    return 0;
+}
+
+static int k_ciphers(struct cursor *cur, json_t *v, struct side *sd)
+{
+    struct th_ids o = {sd->sp.suites, &sd->sp.n_suites};
+    if (cur->foreach == FE_SUITE)
+        return kerr(cur, "not allowed with \"foreach\": \"suite\" (each case sets it)");
+    sd->sp.n_suites = 0;
+    sd->ciphers_from = cur->variant;
+    return th_each(cur, v, TH_MAX_SUITES, th_suite_item, &o);
+}
+
+static int k_groups(struct cursor *cur, json_t *v, struct side *sd)
+{
+    struct th_ids o = {sd->sp.groups, &sd->sp.n_groups};
+    if (cur->foreach == FE_GROUP)
+        return kerr(cur, "not allowed with \"foreach\": \"group\" (each case sets it)");
+    sd->sp.n_groups = 0;
+    return th_each(cur, v, TH_MAX_GROUPS, th_group_item, &o);
+}
+
+static int k_alpn(struct cursor *cur, json_t *v, struct side *sd)
+{
+    for (size_t i = 0; i < sd->sp.n_alpn; i++)
+        free(sd->sp.alpn[i]);
+    sd->sp.n_alpn = 0;
+    return th_each(cur, v, TH_MAX_ALPN, alpn_item, &sd->sp);
+}
+
+static const char *use_name(enum th_pki_use use)
+{
+    return use == TH_PKI_CA    ? "a trust anchor"
+           : use == TH_PKI_CRL ? "a CRL"
+                               : "a server certificate";
+}
+
+/* "pki:NAME" checked against the PKI, or a file path (relative to the scenario's
+ * folder) that must exist; stored absolute. */
+static int pki_or_file(struct cursor *cur, json_t *v, enum th_pki_use use, int files, char **out)
+{
+    const char *s;
+    struct stat st;
+    TH_GUARD(th_get_str(cur, v, &s));
+    if (strncmp(s, "pki:", 4) == 0) {
+        if (!th_pki_known(s + 4, use))
+            return perr(cur, "unknown pki object \"%s\" for %s (see scenarios/README.md)", s,
+                        use_name(use));
+        *out = th_xstrdup(s);
+        return 0;
+    }
+    if (!files)
+        return perr(cur, "expected \"pki:NAME\" naming a leaf, got \"%s\"", s);
+    if (!*s)
+        return perr(cur, "empty path");
+    char *abs = s[0] == '/' ? th_xstrdup(s) : th_xasprintf("%s/%s", cur->dir, s);
+    if (stat(abs, &st) < 0 || !S_ISREG(st.st_mode)) {
+        perr(cur, "file not found: %s (a path is relative to the scenario's folder)", abs);
+        free(abs);
+        return -1;
+    }
+    *out = abs;
+    return 0;
+}
+
+static int k_ref(struct cursor *cur, json_t *v, char **field, enum th_pki_use use, int files)
+{
+    char *val = NULL;
+    if (!json_is_null(v) || use == TH_PKI_CHAIN)
+        TH_GUARD(pki_or_file(cur, v, use, files, &val));
+    free(*field);
+    *field = val;
+    return 0;
+}
+
+static int k_ca(struct cursor *cur, json_t *v, struct side *sd)
+{
+    return k_ref(cur, v, &sd->sp.ca, TH_PKI_CA, 1);
+}
+static int k_crl(struct cursor *cur, json_t *v, struct side *sd)
+{
+    return k_ref(cur, v, &sd->sp.crl, TH_PKI_CRL, 1);
+}
+static int k_cert(struct cursor *cur, json_t *v, struct side *sd)
+{
+    return k_ref(cur, v, &sd->sp.cert, TH_PKI_CHAIN, 0);
+}
+static int k_hostname(struct cursor *cur, json_t *v, struct side *sd)
+{
+    return th_get_opt_str(cur, v, &sd->sp.hostname);
+}
+static int k_verify(struct cursor *cur, json_t *v, struct side *sd)
+{
+    return th_get_bool(cur, v, &sd->sp.verify);
+}
+static int k_prefer(struct cursor *cur, json_t *v, struct side *sd)
+{
+    return th_get_bool(cur, v, &sd->sp.prefer_server_order);
+}
+static int k_tickets(struct cursor *cur, json_t *v, struct side *sd)
+{
+    return th_get_bool(cur, v, &sd->sp.tickets);
+}
+static int k_cache(struct cursor *cur, json_t *v, struct side *sd)
+{
+    return th_get_bool(cur, v, &sd->sp.session_cache);
+}
+
+static int k_sni(struct cursor *cur, json_t *v, struct side *sd)
+{
+    sd->sni_set = 1;
+    return th_get_opt_str(cur, v, &sd->sp.sni);
+}
+
+static int k_resume(struct cursor *cur, json_t *v, struct side *sd)
+{
+    int r;
+    if (cur->kind == TH_KIND_HANDSHAKE_RATE)
+        return kerr(cur, "not used by kind handshake_rate: \"handshakes\": {\"resume\": ...} says "
+                         "how the measured handshakes resume");
+    if (cur->kind == TH_KIND_LOAD)
+        return kerr(cur, "not used by kind load: \"load\": {\"resume\": ...} says how "
+                         "reconnections resume");
+    TH_GUARD(th_get_enum(cur, v, resume_names, &r));
+    sd->sp.resume = (enum th_resume)r;
+    return 0;
+}
+
+typedef int (*side_fn)(struct cursor *, json_t *, struct side *);
+static const struct side_key {
+    const char *name;
+    unsigned who;
+    side_fn fn;
+} side_keys[] = {
+    {"versions", WHO_CLIENT | WHO_SERVER, k_versions},
+    {"ciphers", WHO_CLIENT | WHO_SERVER, k_ciphers},
+    {"groups", WHO_CLIENT | WHO_SERVER, k_groups},
+    {"alpn", WHO_CLIENT | WHO_SERVER, k_alpn},
+    {"ca", WHO_CLIENT, k_ca},
+    {"crl", WHO_CLIENT, k_crl},
+    {"hostname", WHO_CLIENT, k_hostname},
+    {"sni", WHO_CLIENT, k_sni},
+    {"verify", WHO_CLIENT, k_verify},
+    {"resume", WHO_CLIENT, k_resume},
+    {"cert", WHO_SERVER, k_cert},
+    {"prefer_server_order", WHO_SERVER, k_prefer},
+    {"tickets", WHO_SERVER, k_tickets},
+    {"session_cache", WHO_SERVER, k_cache},
+};
+
+static int side_key_err(struct cursor *cur, const char *key, unsigned who)
+{
+    const char *names[TH_ARRAY_LEN(side_keys) + 1];
+    char known[512];
+    size_t n = 0;
+    const char *me = who == WHO_CLIENT ? "client" : "server";
+    for (size_t i = 0; i < TH_ARRAY_LEN(side_keys); i++) {
+        if (strcmp(side_keys[i].name, key) == 0)
+            return kerr(cur, "\"%s\" is a %s key, not allowed in %s", key,
+                        who == WHO_CLIENT ? "server" : "client", me);
+        if (side_keys[i].who & who)
+            names[n++] = side_keys[i].name;
+    }
+    names[n] = NULL;
+    th_join(names, known, sizeof known);
+    return kerr(cur, "unknown key (%s keys: %s)", me, known);
+}
+
+int th_parse_side(struct cursor *cur, json_t *obj, struct side *sd, unsigned who)
+{
+    const char *key;
+    json_t *v;
+    int rc = 0;
+    TH_GUARD(th_want(cur, obj, json_is_object(obj), "an object"));
+    json_object_foreach(obj, key, v)
+    {
+        const struct side_key *k = NULL;
+        for (size_t i = 0; i < TH_ARRAY_LEN(side_keys) && !k; i++)
+            if (strcmp(side_keys[i].name, key) == 0 && (side_keys[i].who & who))
+                k = &side_keys[i];
+        push_key(cur, key);
+        if ((k ? k->fn(cur, v, sd) : side_key_err(cur, key, who)) < 0)
+            rc = -1;
+        pop(cur);
+    }
+    return rc;
+}

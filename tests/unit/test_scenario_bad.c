@@ -1,0 +1,278 @@
+/* The scenario reader on bad input: every file of tests/data/bad/ is refused with
+ * one error (two-errors.json: two) naming FILE:LINE:COL, pointing at the offending
+ * text, and saying why. */
+#include "scenario_helpers.h"
+
+/* ---- bad inputs: tests/data/bad/ ---- */
+
+struct bad {
+    const char *file;
+    int line, col;
+    const char *at;   /* the text found at line:col */
+    const char *frag; /* part of the message */
+};
+
+static const struct bad bads[] = {
+    {"syntax.json", 4, 22, "]", "unexpected token"},
+    {"missing-name.json", 1, 1, "{", "missing required key \"name\""},
+    {"missing-kind.json", 1, 1, "{", "missing required key \"kind\""},
+    {"unknown-top-key.json", 4, 3, "\"clinets\"",
+     "clinets: unknown key (top-level keys: name, kind,"},
+    {"unknown-client-key.json", 4, 36, "\"verfy\"",
+     "client.verfy: unknown key (client keys: versions, ciphers"},
+    {"server-key-in-client.json", 5, 5, "\"cert\"",
+     "client.cert: \"cert\" is a server key, not allowed in client"},
+    {"client-key-in-server.json", 4, 38, "\"hostname\"",
+     "server.hostname: \"hostname\" is a client key, not allowed in server"},
+    {"versions-string.json", 4, 27, "\"1.3\"", "client.versions: expected an array, got a string"},
+    {"unknown-version.json", 6, 18, "\"1.4\"",
+     "client.versions[1]: unknown TLS version \"1.4\" (known: 1.0, 1.1, 1.2, 1.3)"},
+    {"duplicate-version.json", 4, 42, "\"1.3\"", "server.versions[2]: TLS 1.3 listed twice"},
+    {"unknown-suite.json", 4, 53, "\"TLS_AES_128_GCM_SHA257\"",
+     "server.ciphers[1]: unknown cipher suite \"TLS_AES_128_GCM_SHA257\""},
+    {"unknown-group.json", 4, 26, "\"x25520\"", "client.groups[0]: unknown group \"x25520\""},
+    {"unknown-outcome.json", 4, 41, "\"expird\"",
+     "expect.outcome[1]: unknown outcome \"expird\" (known: ok, expired,"},
+    {"empty-outcome-list.json", 4, 26, "[]", "expect.outcome: empty list"},
+    {"expect-version.json", 4, 43, "\"1.5\"", "expect.version: unknown TLS version \"1.5\""},
+    {"expect-unknown-key.json", 4, 15, "\"outcomes\"",
+     "expect.outcomes: unknown key (expect keys: outcome,"},
+    {"bad-transport.json", 4, 16, "\"udp\"",
+     "transport: unknown value \"udp\" (known: memory, tcp)"},
+    {"bad-timeout.json", 4, 16, "0",
+     "timeout_s: 0 out of range: more than 0 and at most 300 seconds"},
+    {"timeout-too-long.json", 4, 16, "300.5", "timeout_s: 300.5 out of range"},
+    {"timeout-string.json", 4, 16, "\"5\"",
+     "timeout_s: expected a number of seconds, got a string"},
+    {"unknown-pki.json", 4, 23, "\"pki:rsa4096\"",
+     "server.cert: unknown pki object \"pki:rsa4096\" for a server certificate"},
+    {"cert-not-pki.json", 4, 23, "\"server.pem\"",
+     "server.cert: expected \"pki:NAME\" naming a leaf"},
+    {"crl-not-crl.json", 4, 22, "\"pki:root\"",
+     "client.crl: unknown pki object \"pki:root\" for a CRL"},
+    {"ca-missing.json", 4, 21, "\"no-such-ca.pem\"", "client.ca: file not found: /"},
+    {"deviation-no-why.json", 6, 5, "{", "deviations[1]: missing required key \"why\""},
+    {"deviation-empty-why.json", 4, 70, "\"\"",
+     "deviations[0].why: empty: say why this backend differs"},
+    {"deviation-no-side.json", 4, 18, "{", "deviations[0]: needs \"client\" or \"server\""},
+    {"deviation-no-outcome.json", 4, 18, "{", "deviations[0]: missing required key \"outcome\""},
+    {"duplicate-variant.json", 7, 15, "\"a\"",
+     "variants[2].name: variant \"a\" is defined twice (also variants[0])"},
+    {"variant-bad-name.json", 4, 26, "\"Tls 1.2\"",
+     "variants[0].name: \"Tls 1.2\" must match [a-z0-9._-]+"},
+    {"variant-no-name.json", 4, 16, "{ \"client\"", "variants[0]: missing required key \"name\""},
+    {"variant-unknown-key.json", 4, 31, "\"servers\"",
+     "variants[0].servers: unknown key (variant keys:"},
+    {"variant-bad-client.json", 6, 42, "\"psk\"",
+     "variants[1].client.resume: unknown value \"psk\" (known: none, ticket, session_id)"},
+    {"url-no-port.json", 4, 15, "\"https://example.com\"",
+     "servers[0]: external target \"https://example.com\" needs a port: https://HOST:PORT"},
+    {"url-port-0.json", 4, 23, "\"https://example.com:0\"",
+     "servers[1]: external target \"https://example.com:0\": port 0 out of range 1-65535"},
+    {"url-port-70000.json", 4, 15, "\"https://127.0.0.1:70000\"",
+     "port 70000 out of range 1-65535"},
+    {"url-http.json", 4, 15, "\"http://example.com:80\"",
+     "servers[0]: external targets use https://"},
+    {"url-path.json", 4, 15, "\"https://example.com:443/index.html\"",
+     "port must be a number 1-65535, with no path"},
+    {"url-bad-ipv6.json", 4, 15, "\"https://[::g]:443\"", "bad IPv6 address"},
+    {"fixture-unknown.json", 4, 15, "\"fixture:apache\"",
+     "servers[0]: unknown fixture 'apache' (known: nginx, "},
+    {"fixture-bulk.json", 4, 23, "\"fixture:nginx\"",
+     "servers[1]: kind bulk needs both ends in the harness; external targets and fixtures "
+     "are for kinds handshake and load"},
+    {"deviation-bad-fixture.json", 4, 29, "\"fixture:\"", "is not a backend or fixture name"},
+    {"load-unknown-key.json", 4, 28, "\"conections\"", "load.conections: unknown key (load keys: "},
+    {"load-requests-and-seconds.json", 4, 28, "\"seconds\"",
+     "give \"requests\" or \"seconds\", not both"},
+    {"load-bad-path.json", 4, 20, "\"bytes/1024\"", "is not an absolute path"},
+    {"load-path-space.json", 4, 20, "\"/a b\"", "path has a space"},
+    {"load-connections-zero.json", 4, 27, "0", "0 out of range 1-10000"},
+    {"load-client-resume.json", 4, 14, "\"resume\"", "not used by kind load"},
+    {"load-new-connection-string.json", 4, 42, "\"yes\"", "expected true or false, got a string"},
+    {"load-bad-resume.json", 4, 22, "\"psk\"", "unknown value \"psk\""},
+    {"load-in-handshake.json", 4, 3, "\"load\"",
+     "only for kind load (this scenario is kind handshake)"},
+    {"unknown-backend.json", 4, 23, "\"wolfssl\"",
+     "clients[1]: unknown backend 'wolfssl' (compiled in: full, tls12only, curl-fake)"},
+    {"backend-role.json", 4, 15, "\"curl-fake\"",
+     "servers[0]: backend 'curl-fake' cannot be a server"},
+    {"clients-empty.json", 4, 14, "[]", "clients: empty list"},
+    {"duplicate-key.json", 4, 8, "\": \"handshake\"", "duplicate object key"},
+    {"foreach-group-groups.json", 5, 15, "\"groups\"",
+     "server.groups: not allowed with \"foreach\": \"group\""},
+    {"foreach-suite-cipher.json", 4, 15, "\"cipher\"",
+     "expect.cipher: not allowed with \"foreach\": \"suite\""},
+    {"foreach-bad.json", 4, 14, "\"version\"",
+     "foreach: unknown value \"version\" (known: suite, group)"},
+    {"suite-filter-no-foreach.json", 4, 3, "\"suite_filter\"",
+     "suite_filter: only allowed with \"foreach\": \"suite\""},
+    {"suite-filter-bad-kx.json", 5, 37, "\"ECDH\"",
+     "suite_filter.kx[1]: unknown value \"ECDH\" (known: TLS13, ECDHE, DHE, RSA)"},
+    {"suite-filter-bad-cipher.json", 5, 47, "\"AES128GCM\"",
+     "suite_filter.cipher[1]: unknown cipher \"AES128GCM\""},
+    {"suite-needs-version.json", 6, 17, "\"TLS_AES_128_GCM_SHA256\"",
+     "client.ciphers[0]: TLS_AES_128_GCM_SHA256 needs TLS 1.3, not in client.versions"},
+    {"variant-suite-needs-version.json", 4, 27, "\"TLS_AES_128_GCM_SHA256\"",
+     "server.ciphers[0]: TLS_AES_128_GCM_SHA256 needs TLS 1.3, not in server.versions of variant "
+     "\"tls12\""},
+    {"empty.json", 1, 1, "", "empty file: expected a JSON object"},
+    {"blank.json", 1, 1, "", "empty file: expected a JSON object"},
+    {"top-array.json", 1, 1, "[", "the top level must be a JSON object, got an array"},
+    {"kind-unknown.json", 3, 11, "\"handshaek\"",
+     "kind: unknown value \"handshaek\" (known: handshake, bulk, handshake_rate, memory, "
+     "integrity, load)"},
+    {"bad-name.json", 2, 11, "\"Cert/Expired\"", "name: \"Cert/Expired\" must match [a-z0-9._/-]+"},
+    {"verify-string.json", 4, 25, "\"yes\"", "client.verify: expected true or false, got a string"},
+    {"alpn-empty.json", 4, 30, "\"\"", "client.alpn[1]: an ALPN protocol name is 1 to 255 bytes"},
+    {"hostname-empty.json", 4, 27, "\"\"", "client.hostname: empty string (use null for none)"},
+    {"resume-bad.json", 4, 25, "\"psk\"", "client.resume: unknown value \"psk\""},
+    {"client-not-object.json", 4, 13, "[", "client: expected an object, got an array"},
+    {"two-errors.json", 4, 16, "\"udp\"", "transport: unknown value"},
+    {"bad-utf8.json", 3, 15, "d", "unable to decode byte 0xff"},
+    /* the kinds' blocks */
+    {"block-wrong-kind.json", 4, 3, "\"bulk\"",
+     "bulk: only for kind bulk (this scenario is kind handshake)"},
+    {"block-wrong-kind-variant.json", 4, 32, "\"handshakes\"",
+     "variants[0].handshakes: only for kind handshake_rate (this scenario is kind bulk)"},
+    {"bulk-bytes-and-seconds.json", 4, 31, "\"seconds\"",
+     "bulk.seconds: give \"bytes\" or \"seconds\", not both"},
+    {"bulk-bytes-zero.json", 4, 22, "0", "bulk.bytes: 0 out of range 1-1099511627776"},
+    {"bulk-bytes-negative.json", 4, 22, "-1048576",
+     "bulk.bytes: -1048576 out of range 1-1099511627776"},
+    {"bulk-bytes-huge.json", 4, 22, "1099511627777",
+     "bulk.bytes: 1099511627777 out of range 1-1099511627776"},
+    {"bulk-bytes-real.json", 4, 22, "1.5e6", "bulk.bytes: expected a whole number, got 1.5e+06"},
+    {"bulk-bytes-string.json", 4, 22, "\"1M\"",
+     "bulk.bytes: expected a whole number, got a string"},
+    {"bulk-seconds-zero.json", 4, 24, "0",
+     "bulk.seconds: 0 out of range: more than 0 and at most 600 seconds"},
+    {"bulk-seconds-too-long.json", 4, 24, "600.5", "bulk.seconds: 600.5 out of range"},
+    {"bulk-write-size-huge.json", 4, 27, "1048577",
+     "bulk.write_size: 1048577 out of range 1-1048576"},
+    {"bulk-not-object.json", 4, 11, "1048576", "bulk: expected an object, got a number"},
+    {"bulk-unknown-key.json", 4, 31, "\"record_size\"",
+     "bulk.record_size: unknown key (bulk keys: bytes, seconds, write_size, direction)"},
+    {"bulk-bad-direction.json", 4, 26, "\"up\"",
+     "bulk.direction: unknown value \"up\" (known: c2s, s2c, both)"},
+    {"rate-count-and-seconds.json", 4, 33, "\"count\"",
+     "handshakes.count: give \"count\" or \"seconds\", not both"},
+    {"rate-count-zero.json", 4, 28, "0", "handshakes.count: 0 out of range 1-10000000"},
+    {"rate-count-huge.json", 4, 28, "10000001", "handshakes.count: 10000001 out of range"},
+    {"rate-bad-resume.json", 4, 29, "\"psk\"",
+     "handshakes.resume: unknown value \"psk\" (known: none, ticket, session_id)"},
+    {"rate-concurrency-memory.json", 4, 49, "4",
+     "handshakes.concurrency: 4 concurrent handshakes need \"transport\": \"tcp\""},
+    {"rate-concurrency-huge.json", 5, 34, "65", "handshakes.concurrency: 65 out of range 1-64"},
+    {"rate-client-resume.json", 4, 15, "\"resume\"",
+     "client.resume: not used by kind handshake_rate: \"handshakes\": {\"resume\": ...}"},
+    {"memory-tcp.json", 4, 16, "\"tcp\"", "transport: kind memory needs \"transport\": \"memory\""},
+    {"memory-connections-zero.json", 4, 30, "0", "memory.connections: 0 out of range 1-100000"},
+    {"memory-unknown-key.json", 4, 15, "\"conns\"",
+     "memory.conns: unknown key (memory keys: connections)"},
+    {"integrity-tcp.json", 4, 16, "\"tcp\"",
+     "transport: kind integrity needs \"transport\": \"memory\": faults are injected into the "
+     "in-memory channel"},
+    {"integrity-bad-fault.json", 4, 27, "\"bitflip\"",
+     "integrity.fault: unknown value \"bitflip\" (known: flip_bit, drop, duplicate, reorder, "
+     "truncate, key_update)"},
+    {"integrity-no-fault.json", 4, 16, "{",
+     "integrity: missing required key \"fault\" (one of: flip_bit, drop,"},
+    {"integrity-no-block.json", 1, 1, "{",
+     "kind integrity needs \"integrity\": {\"fault\": ...} (one of: flip_bit,"},
+    {"integrity-variant-no-fault.json", 5, 17, "{ \"name\": \"none\"",
+     "variants[1]: kind integrity needs \"integrity\": {\"fault\": ...}"},
+    {"integrity-both.json", 4, 48, "\"both\"",
+     "integrity.direction: \"both\" is not possible here"},
+    {"integrity-too-few-bytes.json", 4, 44, "65535",
+     "integrity.bytes: too few bytes for record 3: 65535 bytes, and (record + 1) x write_size "
+     "is 65536"},
+    {"integrity-record-too-far.json", 4, 48, "16",
+     "integrity.record: too few bytes for record 16: 262144 bytes, and (record + 1) x "
+     "write_size is 278528"},
+    {"integrity-variant-too-few.json", 6, 60, "100",
+     "variants[1].integrity.record: too few bytes for record 100: 100000 bytes, and (record + "
+     "1) x write_size is 101000"},
+    {"integrity-record-zero.json", 4, 45, "0", "integrity.record: 0 out of range 1-1000"},
+    {"integrity-key-update-tls12.json", 4, 27, "\"key_update\"",
+     "integrity.fault: key_update needs TLS 1.3 in client.versions and server.versions"},
+    {"repeat-handshake.json", 4, 3, "\"repeat\"",
+     "repeat: only for the benchmark kinds bulk, handshake_rate, memory and load (this scenario is "
+     "kind handshake)"},
+    {"repeat-integrity.json", 5, 3, "\"repeat\"", "(this scenario is kind integrity)"},
+    {"repeat-zero.json", 4, 13, "0", "repeat: 0 out of range 1-1000"},
+    {"repeat-huge.json", 4, 13, "1001", "repeat: 1001 out of range 1-1000"},
+    {"repeat-string.json", 4, 13, "\"5\"", "repeat: expected a whole number, got a string"},
+    {"repeat-in-variant.json", 4, 32, "\"repeat\"",
+     "variants[0].repeat: unknown key (variant keys: name, description, client, server, expect, "
+     "deviations, bulk)"},
+    {"external-bulk.json", 4, 23, "\"https://example.com:443\"",
+     "servers[1]: kind bulk needs both ends in the harness; external targets and fixtures "
+     "are for kinds handshake and load"},
+    {"external-handshake-rate.json", 4, 15, "\"https://example.com:443\"",
+     "servers[0]: kind handshake_rate needs both ends in the harness"},
+};
+
+static char data_dir[PATH_MAX];
+
+/* The text at line:col (columns in characters) of file. */
+static const char *text_at(const char *text, int line, int col)
+{
+    const char *p = text;
+    for (int l = 1; l < line && p; l++)
+        p = (p = strchr(p, '\n')) ? p + 1 : NULL;
+    for (int c = 1; p && *p && c < col; c++)
+        do
+            p++;
+        while ((*p & 0xC0) == 0x80);
+    return p ? p : "";
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    static char buf[8192];
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+static void test_bad(const struct bad *b)
+{
+    struct th_plan p;
+    struct diags ds;
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", data_dir, b->file);
+    int rc = read_opts(&p, path, NULL, NULL, &ds);
+    int two = strcmp(b->file, "two-errors.json") == 0;
+    is_int(rc, two ? 2 : 1, "%s: error count", b->file);
+    is_int(p.n, 0, "%s: no cases", b->file);
+    th_plan_free(&p);
+    if (!ds.n)
+        return;
+    const struct th_diag *d = &ds.d[0];
+    char where[PATH_MAX + 128];
+    snprintf(where, sizeof where, "%s:%d:%d", path, b->line, b->col);
+    char got[PATH_MAX + 128];
+    snprintf(got, sizeof got, "%s:%d:%d", d->file, d->line, d->col);
+    is_str(got, where, "%s: FILE:LINE:COL", b->file);
+    if (!ok(contains(d->msg, b->frag), "%s: message says '%s'", b->file, b->frag))
+        printf("#   message: %s\n", d->msg);
+    const char *at = text_at(slurp(path), d->line, d->col);
+    if (!ok(strncmp(at, b->at, strlen(b->at)) == 0, "%s: points at %s", b->file, b->at))
+        printf("#   points at: %.20s\n", at);
+}
+
+int main(void)
+{
+    const char *here = __FILE__, *cut = strstr(here, "unit/test_scenario_bad.c");
+    snprintf(data_dir, sizeof data_dir, "%.*sdata/bad", (int)(cut ? cut - here : 0), here);
+    if (tmp_setup("test_scenario_bad") < 0)
+        return 1;
+    for (size_t i = 0; i < TH_ARRAY_LEN(bads); i++)
+        test_bad(&bads[i]);
+    tmp_cleanup();
+    return done_testing();
+}
