@@ -180,8 +180,8 @@ struct th_backend {
     void (*session_free)(struct th_session *s);
 
     /* socket-owning clients: one HTTPS GET of https://host:port/path */
-    int (*fetch)(const struct th_tls_config *cfg, const char *host, uint16_t port, const char *path,
-                 double timeout_s, struct th_fetch_result *out);
+    TH_MUST_CHECK int (*fetch)(const struct th_tls_config *cfg, const char *host, uint16_t port,
+                               const char *path, double timeout_s, struct th_fetch_result *out);
 
     /* data path (optional) */
     /* Ask for a TLS 1.3 KeyUpdate that also asks the peer to update (update_requested).

@@ -588,11 +588,14 @@ static void run_fetch(struct conn_run *cr, const char *pki_dir, const unsigned c
         cr->target.host = "127.0.0.1";
         cr->target.port = port;
     }
-    c->client->fetch(&rc.cfg, cr->target.host, cr->target.port, "/", c->timeout_s, &fr);
+    int fetched =
+        c->client->fetch(&rc.cfg, cr->target.host, cr->target.port, "/", c->timeout_s, &fr);
     if (threaded) {
         shutdown(st.lfd, SHUT_RDWR);
         pthread_join(tid, NULL);
     }
+    if (fetched != 0 && fr.err.outcome == TH_OK) /* a backend that failed without saying why */
+        TH_FAULT(&fr.err, 0, "%s: fetch failed and gave no reason", c->client->name);
     cr->cl.failed = fr.err.outcome != TH_OK;
     cr->cl.err = fr.err;
     cr->cl.neg = fr.neg;
