@@ -96,22 +96,6 @@ static int cmd_resolve(const struct cmd_opts *o, char *chain, char *key, size_t 
     return th_pki_path(abs_dir, o->cert, TH_PKI_KEY, key, cap, err);
 }
 
-/* The tail of the server's error log on one line, for a reason. */
-static void log_tail(const struct th_fixture *f, char *out, size_t cap)
-{
-    char tail[600];
-    size_t n = th_fixture_log_tail(f, tail, sizeof(tail));
-    while (n && (tail[n - 1] == '\n' || tail[n - 1] == '\r'))
-        tail[--n] = '\0';
-    char *start = tail;
-    if (n == sizeof(tail) - 1 && strchr(tail, '\n'))
-        start = strchr(tail, '\n') + 1; /* drop a cut first line */
-    for (char *p = start; *p; p++)
-        if (*p == '\n')
-            *p = '|';
-    snprintf(out, cap, "%s", *start ? start : "(its log is empty)");
-}
-
 /* Until a signal, the time limit, or the server's own end (an error: exit 3). */
 static int cmd_wait(struct th_fixture *f, const struct th_fixture_def *d, double seconds)
 {
@@ -121,7 +105,7 @@ static int cmd_wait(struct th_fixture *f, const struct th_fixture_def *d, double
         if (!th_fixture_alive(f)) {
             char tail[640];
             struct th_error err;
-            log_tail(f, tail, sizeof(tail));
+            th_fixture_log_line(f, tail, sizeof(tail));
             th_error_set(&err, TH_INTERNAL_ERROR, 0, "%s stopped by itself: %s", d->name, tail);
             return th_cli_fail(&err, "fixture");
         }

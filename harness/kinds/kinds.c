@@ -27,10 +27,12 @@ const struct th_kind_entry *th_kind_entry(enum th_kind k, struct th_error *err)
     return &kinds[k];
 }
 
+/* The reason keeps the native code, and the place for a harness fault, so an error
+ * status says where to look. */
 void th_kind_error(struct th_case_result *r, const struct th_error *err)
 {
     r->status = TH_ERROR;
-    th_strlcpy(r->reason, err->text, sizeof(r->reason));
+    th_error_str(err, r->reason, sizeof(r->reason));
 }
 
 unsigned th_kind_reps(const struct th_case *k, const struct th_runner_opts *o)

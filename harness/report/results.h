@@ -22,7 +22,7 @@ struct th_metric {
 /* What one connection attempt showed, from both ends when the harness runs both. */
 struct th_observed {
     int ran;                    /* a connection was attempted */
-    enum th_outcome outcome;    /* the case's outcome: see runner.c for how it is chosen */
+    enum th_outcome outcome;    /* the case's outcome: th_decide_outcome (run/judge.h) */
     struct th_negotiated neg;   /* the client's view (resumption: the last connection) */
     int have_neg;               /* neg is filled in (a handshake completed) */
     const char *native_side;    /* "client" or "server": whose error decided outcome */
