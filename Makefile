@@ -1,6 +1,7 @@
 # tlsharness — one non-recursive Makefile.
 #   make            build ./tlsharness
-#   make run        install what is missing, build, run the shipped scenarios
+#   make run        install what is missing, build, run the shipped scenarios (quick sizes)
+#   make run-full   the same with the benchmark kinds at full size
 #   make check      install what is missing, build, run every test (TAP, under prove)
 #   make deps       install the Debian packages the project needs
 #   make SANITIZE=address,undefined check    the sanitizer build, in its own folder
@@ -111,7 +112,7 @@ ifneq ($(BUILD),build)
 BIN := $(BUILD)/tlsharness
 endif
 
-.PHONY: all run check check-only deps test-bins clean install format format-check fuzz bench bench-load
+.PHONY: all run run-full check check-only deps test-bins clean install format format-check fuzz bench bench-load
 all: $(BIN)
 
 $(BIN): $(LIB_OBJ) $(CLI_OBJ)
@@ -174,10 +175,18 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_OBJ)
 deps:
 	$(Q)sh ci/deps.sh
 
-run:
+# make run is the first answer, in a few minutes: every conformance case on every pair
+# and fixture, the benchmark kinds at --quick size (enough to see that each case runs).
+# make run-full is everything at full size: the benchmark figures worth comparing.
+RUN_CMD = ./$(BIN) run $(if $(filter run,$@),--quick )-o results/latest.json \
+    --junit results/latest.xml --html results/latest.html scenarios/
+run run-full:
 	$(Q)sh ci/deps.sh --quiet
 	$(Q)$(MAKE) --no-print-directory all
-	./tlsharness run -o results/latest.json --junit results/latest.xml scenarios/
+	@echo '$(RUN_CMD)'
+	$(Q)rc=0; $(RUN_CMD) || rc=$$?; \
+	$(if $(filter run,$@),echo "benchmarks ran at quick size; at full size (about 12 minutes on 2 cores): make run-full";) \
+	exit $$rc
 
 check:
 	$(Q)sh ci/deps.sh --quiet
@@ -195,10 +204,18 @@ bench: all
 bench-load: all
 	tests/bench/load.sh $(or $(BENCH_ROUNDS),5)
 
+# The program, the shipped scenarios and the fixture templates it finds beside itself
+# (PREFIX/share/tlsharness), and the man page. The scenarios folder is replaced whole:
+# a scenario removed from the tree is gone from the installed set too.
+SHARE := $(DESTDIR)$(PREFIX)/share/tlsharness
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tlsharness
-	install -d $(DESTDIR)$(PREFIX)/share/tlsharness/fixtures
-	install -m 0644 harness/fixture/templates/* $(DESTDIR)$(PREFIX)/share/tlsharness/fixtures/
+	install -d $(SHARE)/fixtures
+	install -m 0644 harness/fixture/templates/* $(SHARE)/fixtures/
+	rm -rf $(SHARE)/scenarios
+	find scenarios -type f \( -name '*.json' -o -name README.md \) \
+	    -exec install -D -m 0644 {} $(SHARE)/{} \;
+	install -D -m 0644 harness/cli/tlsharness.1 $(DESTDIR)$(PREFIX)/share/man/man1/tlsharness.1
 
 format:
 	clang-format -i harness/*/*.[ch] backends/*.[ch] tests/unit/*.c tests/tools/*.c tests/fuzz/*.c tests/*.h

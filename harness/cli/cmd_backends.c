@@ -116,9 +116,19 @@ static void print_fixtures(void)
 
 int th_cmd_backends(int argc, char **argv)
 {
-    int as_json = argc > 1 && strcmp(argv[1], "--json") == 0;
-    if (argc > 1 && !as_json)
-        return th_cli_usage_error("backends: unknown argument '%s'", argv[1]);
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0},
+    };
+    int as_json = 0, ch;
+    optind = 0;
+    while ((ch = th_cli_getopt(argc, argv, "", longopts)) != -1) {
+        if (ch != 'j')
+            return TH_EXIT_USAGE; /* th_cli_getopt said why */
+        as_json = 1;
+    }
+    if (optind < argc)
+        return th_cli_usage_error("backends: unknown argument '%s'", argv[optind]);
     json_t *all = json_array();
     for (size_t i = 0; th_backends[i]; i++)
         json_array_append_new(all, caps_json(th_backends[i]));

@@ -30,10 +30,9 @@ int th_cmd_compare(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct th_compare_opts o = TH_COMPARE_OPTS_INIT;
-    optind = 1;
-    opterr = 0;
+    optind = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((ch = th_cli_getopt(argc, argv, "", longopts)) != -1) {
         switch (ch) {
         case CMP_JSON: o.json = 1; break;
         case CMP_THRESHOLD:
@@ -44,9 +43,7 @@ int th_cmd_compare(int argc, char **argv)
                                           optarg);
             break;
         }
-        default:
-            return th_cli_usage_error("compare: unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
+        default: return TH_EXIT_USAGE; /* th_cli_getopt said why */
         }
     }
     if (argc - optind != 2)

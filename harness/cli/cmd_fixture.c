@@ -39,11 +39,10 @@ static int cmd_parse(int argc, char **argv, struct cmd_opts *o)
         {NULL, 0, NULL, 0},
     };
     *o = (struct cmd_opts){.cert = "rsa2048", .pki_dir = th_cli_pki_dir()};
-    optind = 1;
-    opterr = 0;
+    optind = 0;
     int ch;
     char *end;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((ch = th_cli_getopt(argc, argv, "", longopts)) != -1) {
         switch (ch) {
         case O_CERT: o->cert = optarg; break;
         case O_PKI: o->pki_dir = optarg; break;
@@ -54,9 +53,7 @@ static int cmd_parse(int argc, char **argv, struct cmd_opts *o)
                 return th_cli_usage_error("fixture: --seconds: '%s' is not a duration in seconds",
                                           optarg);
             break;
-        default:
-            return th_cli_usage_error("fixture: unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
+        default: return TH_EXIT_USAGE; /* th_cli_getopt said why */
         }
     }
     if (optind != argc - 1)

@@ -6,9 +6,12 @@
 
 int th_cmd_pki(int argc, char **argv)
 {
-    if (argc > 2)
-        return th_cli_usage_error("pki: too many arguments (%s)", argv[2]);
-    const char *dir = argc > 1 ? argv[1] : th_cli_pki_dir();
+    optind = 0;
+    if (th_cli_getopt(argc, argv, "", NULL) != -1)
+        return TH_EXIT_USAGE; /* th_cli_getopt said why: nothing is written */
+    if (argc - optind > 1)
+        return th_cli_usage_error("pki: too many arguments (%s)", argv[optind + 1]);
+    const char *dir = optind < argc ? argv[optind] : th_cli_pki_dir();
     struct th_error err;
     if (th_pki_generate(dir, &err) != 0)
         return th_cli_fail(&err, "pki");

@@ -69,10 +69,9 @@ static int parse_args(int argc, char **argv, struct probe_args *a)
         {NULL, 0, NULL, 0},
     };
     *a = (struct probe_args){.probe.timeout_s = TH_PROBE_TIMEOUT_S};
-    optind = 1;
-    opterr = 0;
+    optind = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, "b:", longopts, NULL)) != -1) {
+    while ((ch = th_cli_getopt(argc, argv, "b:", longopts)) != -1) {
         switch (ch) {
         case PR_JSON: a->json = 1; break;
         case PR_CA: a->probe.ca = optarg; break;
@@ -82,7 +81,7 @@ static int parse_args(int argc, char **argv, struct probe_args *a)
             if (parse_timeout(optarg, &a->probe.timeout_s) != 0)
                 return TH_EXIT_USAGE;
             break;
-        default: return usage_fail("unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return TH_EXIT_USAGE; /* th_cli_getopt said why */
         }
     }
     return check_args(argc, argv, a);

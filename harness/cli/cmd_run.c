@@ -13,14 +13,23 @@
 #include "harness/fixture/fixture.h"
 #include "harness/kinds/kinds.h"
 #include "harness/pki/pki.h"
+#include "harness/report/progress.h"
+#include "harness/report/html.h"
 #include "harness/report/results.h"
+#include "harness/report/summary.h"
+#include "harness/report/term.h"
 #include "harness/scenario/order.h"
 
 #ifndef TH_BUILD_FLAGS
 #define TH_BUILD_FLAGS ""
 #endif
 
-#define DEFAULT_OUT "results/latest.json"
+/* results/latest.json in a checkout, else under the data folder (cli.h) */
+#define DEFAULT_OUT th_cli_default_out()
+
+/* Off a terminal, a reason is cut to this many columns (the results file keeps it
+ * whole): a CI log stays readable. */
+#define LOG_WIDTH 160
 
 /* Fixtures kept running between cases: all seven, for a scenario that lists
  * "fixture:*" runs each pair's cases one server after the other. */
@@ -51,12 +60,24 @@ static int by_case(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void print_progress(const struct th_case_result *r, int verbose)
+/* What the terminal gets: colour, widths, and the progress line's kind. */
+struct term {
+    int color, width;
+    enum th_progress_mode progress;
+};
+
+static struct term term_of(const struct th_cli_opts *o)
 {
-    if (verbose || (r->status != TH_PASS && r->status != TH_SKIP && r->status != TH_XFAIL))
-        printf("%-5s %s (%.3f s)%s%s\n", th_status_name(r->status), r->c->id, r->duration_s,
-               r->status == TH_PASS ? "" : ": ", r->status == TH_PASS ? "" : r->reason);
-    fflush(stdout);
+    struct term t = {.color = th_color_wanted((enum th_color_when)o->color, STDOUT_FILENO)};
+    int cols = th_term_columns(STDOUT_FILENO);
+    t.width = cols ? cols : LOG_WIDTH;
+    if (o->quiet)
+        t.progress = TH_PROGRESS_OFF;
+    else if (isatty(STDERR_FILENO) && th_term_capable())
+        t.progress = TH_PROGRESS_LIVE;
+    else
+        t.progress = TH_PROGRESS_PERIODIC;
+    return t;
 }
 
 /* 0, or the exit status of the last output that could not be written. */
@@ -67,13 +88,17 @@ static int write_outputs(const struct th_cli_opts *o, const struct th_run *run)
     int rc = 0;
     if (th_results_write_json(out, run, &err) != 0)
         rc = th_cli_fail(&err, NULL);
-    else
+    else if (!o->quiet)
         printf("results: %s\n", out);
     if (o->junit && th_results_write_junit(o->junit, run, &err) != 0) {
         rc = th_cli_fail(&err, NULL);
-    } else if (o->junit) {
+    } else if (o->junit && !o->quiet) {
         printf("junit:   %s\n", o->junit);
     }
+    if (o->html && rc == 0 && th_report_html(o->html, out, NULL, &err) != 0)
+        rc = th_cli_fail(&err, NULL);
+    else if (o->html && rc == 0 && !o->quiet)
+        printf("report:  %s\n", o->html);
     return rc;
 }
 
@@ -86,33 +111,88 @@ static int run_exit_status(const struct th_run *run)
     return 0;
 }
 
+static int in_play(const struct th_cli_opts *o, const struct th_plan *plan,
+                   const struct th_backend *b)
+{
+    for (size_t i = 0; i < plan->n; i++)
+        if ((plan->cases[i].client == b || plan->cases[i].server == b) && th_cli_in_shard(o, i))
+            return 1;
+    return 0;
+}
+
+/* The servers the backends do not cover, each once: fixtures by name, then targets. */
+static void print_servers(const struct th_cli_opts *o, const struct th_plan *plan, int fixtures)
+{
+    const char **seen = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < plan->n; i++) {
+        const struct th_case *c = &plan->cases[i];
+        if (c->server || !c->server_name || !c->fixture != !fixtures || !th_cli_in_shard(o, i))
+            continue;
+        const char *name = c->fixture ? c->fixture->name : c->server_name;
+        size_t j = 0;
+        while (j < n && strcmp(seen[j], name) != 0)
+            j++;
+        if (j < n)
+            continue;
+        seen = th_xrealloc(seen, (n + 1) * sizeof(*seen));
+        seen[n++] = name;
+        printf("%s %s", n == 1 ? (fixtures ? "; fixtures:" : "; targets:") : ",", name);
+    }
+    free(seen);
+}
+
+/* The backends in play (those of the cases that will run), not every one compiled in. */
 static void print_banner(const struct th_cli_opts *o, const struct th_plan *plan)
 {
     printf("tlsharness %s: %zu cases%s%s; backends:", th_cli_version, th_cli_shard_size(o, plan),
            o->shard ? " in shard " : "", o->shard ? o->shard : "");
+    int any = 0;
     for (size_t i = 0; th_backends[i]; i++)
-        printf(" %s (%s)", th_backends[i]->name, th_backends[i]->version());
+        if (in_play(o, plan, th_backends[i])) {
+            printf("%s %s (%s)", any++ ? "," : "", th_backends[i]->name, th_backends[i]->version());
+        }
+    if (!any)
+        printf(" none");
+    print_servers(o, plan, 1);
+    print_servers(o, plan, 0);
     printf("\n");
     fflush(stdout);
 }
 
 /* The cases of the shard, in the order that saves fixture starts, until a signal;
  * results in the plan's order, whatever order they ran in. */
-static void run_cases(const struct th_cli_opts *o, const struct th_plan *plan, struct th_run *run)
+static void run_cases(const struct th_cli_opts *o, const struct th_plan *plan, const struct term *t,
+                      struct th_run *run)
 {
     struct th_runner_opts ro = {.pki_dir = o->pki_dir,
                                 .interrupt = &th_cli_interrupted,
                                 .repeat = (unsigned)o->repeat,
                                 .quick = o->quick,
                                 .fixtures = th_fixture_pool_new(NULL, FIXTURES_RUNNING)};
+    struct th_progress_opts po = {.mode = t->progress,
+                                  .fd = STDERR_FILENO,
+                                  .out = stdout,
+                                  .verbose = o->verbose,
+                                  .quiet = o->quiet,
+                                  .color = t->color,
+                                  .width = t->width,
+                                  .quick = o->quick};
+    struct th_progress *progress = th_progress_new(&po, th_cli_shard_size(o, plan));
     size_t *order = th_run_order(plan);
+    for (size_t i = 0; i < plan->n; i++)
+        if (th_cli_in_shard(o, i))
+            th_progress_plan(progress, &plan->cases[i]);
+    th_progress_start(progress);
     for (size_t k = 0; k < plan->n && !th_cli_interrupted; k++) {
         size_t i = order[k];
         if (!th_cli_in_shard(o, i))
             continue;
+        th_progress_begin(progress, &plan->cases[i]);
         th_run_case(&plan->cases[i], &ro, &run->results[run->n]);
-        print_progress(&run->results[run->n++], o->verbose);
+        th_progress_end(progress, &run->results[run->n++]);
     }
+    th_progress_stop(progress);
     free(order);
     th_fixture_pool_free(ro.fixtures);
     qsort(run->results, run->n, sizeof(*run->results), by_case);
@@ -134,13 +214,21 @@ static int run_plan(struct th_cli_opts *o, const struct th_plan *plan)
         .started_at = th_wall_clock(),
         .results = th_xcalloc(plan->n ? plan->n : 1, sizeof(struct th_case_result)),
     };
-    print_banner(o, plan);
-    run_cases(o, plan, &run);
+    struct term t = term_of(o);
+    if (!o->quiet)
+        print_banner(o, plan);
+    run_cases(o, plan, &t, &run);
     run.finished_at = th_wall_clock();
-    th_results_print_summary(stdout, &run, isatty(STDOUT_FILENO));
+    struct th_summary_opts so = {.color = t.color,
+                                 .verbose = o->verbose,
+                                 .quiet = o->quiet,
+                                 .width = t.width,
+                                 .results_path = o->out ? o->out : DEFAULT_OUT};
+    th_summary_print(stdout, &run, &so);
     if (run.interrupted)
         printf("interrupted after %zu of %zu cases\n", run.n, th_cli_shard_size(o, plan));
-    printf("wall time: %.2f s\n", run.finished_at - run.started_at);
+    if (!o->quiet)
+        printf("wall time: %.2f s\n", run.finished_at - run.started_at);
     int rc = write_outputs(o, &run);
     if (rc == 0)
         rc = run_exit_status(&run);
@@ -157,7 +245,7 @@ int th_cmd_run(int argc, char **argv)
     if (rc)
         return rc;
     if (check_writable(o.out ? o.out : DEFAULT_OUT, &err) != 0 ||
-        check_writable(o.junit, &err) != 0)
+        check_writable(o.junit, &err) != 0 || check_writable(o.html, &err) != 0)
         return th_cli_fail(&err, NULL);
     /* from here on a signal stops the run between cases, never mid-write */
     th_cli_catch_signals();

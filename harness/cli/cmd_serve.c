@@ -30,11 +30,10 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
         {NULL, 0, NULL, 0},
     };
     *o = (struct serve_opts){.cert = "rsa2048", .host = "127.0.0.1", .pki_dir = th_cli_pki_dir()};
-    optind = 1;
-    opterr = 0;
+    optind = 0;
     int ch;
     char *end;
-    while ((ch = getopt_long(argc, argv, "b:p:", longopts, NULL)) != -1) {
+    while ((ch = th_cli_getopt(argc, argv, "b:p:", longopts)) != -1) {
         switch (ch) {
         case 'b': o->backend = optarg; break;
         case SV_CERT: o->cert = optarg; break;
@@ -53,8 +52,7 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
                 return th_cli_usage_error("serve: --seconds: '%s' is not a duration in seconds",
                                           optarg);
             break;
-        default:
-            return th_cli_usage_error("serve: unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return TH_EXIT_USAGE; /* th_cli_getopt said why */
         }
     }
     if (optind < argc)

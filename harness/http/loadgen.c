@@ -8,9 +8,10 @@
  *
  * The engine must cost as little as the thing it measures allows: in steady state
  * nothing is allocated per request (the latency array is sized up front, or grows
- * geometrically when running by time), the request bytes are built once, bodies
- * are checked as they stream past a single shared read buffer, and the CPU clock
- * (microseconds per call on some VMs) is read only at the start and the end.
+ * geometrically when running by time or by a very large count), the request bytes
+ * are built once, bodies are checked as they stream past a single shared read
+ * buffer, and the CPU clock (microseconds per call on some VMs) is read only at the
+ * start and the end.
  *
  * Rules the engine applies, beyond loadgen.h:
  *  - A failed request is counted in errors[outcome], the first kept in first_error,
@@ -54,6 +55,10 @@
 #define ERRORS_FLOOR 100
 #define ERRORS_PER_REQUEST 10
 #define MAX_EVENTS 256
+/* Latency samples allocated up front when running by count: the whole count up to
+ * this many (8 MiB); a larger count grows the array as it fills, not 8 bytes times
+ * a billion before the first request. */
+#define LATENCY_PREALLOC ((size_t)1 << 20)
 
 /* ---- the engine ---- */
 
@@ -159,7 +164,7 @@ static void push3(struct engine *e, uint64_t a, uint64_t b, uint64_t c)
 static void push_latency(struct engine *e, uint64_t ns)
 {
     struct th_loadgen_stats *st = e->st;
-    if (st->n_latency == e->lat_cap) { /* by time only: by count it is sized exactly */
+    if (st->n_latency == e->lat_cap) { /* by time, or by a count above LATENCY_PREALLOC */
         e->lat_cap = e->lat_cap ? 2 * e->lat_cap : 4096;
         st->latency_ns = th_xrealloc(st->latency_ns, e->lat_cap * sizeof(uint64_t));
     }
@@ -338,6 +343,10 @@ static enum th_step step_handshake(struct engine *e, struct slot *s)
     e->b->negotiated(s->tls, &n);
     if (verify(e, s, &n) != 0)
         return TH_STEP_FAILED;
+    if (!e->st->have_neg) {
+        e->st->neg = n;
+        e->st->have_neg = 1;
+    }
     e->st->connections++;
     e->st->resumed += n.resumed != 0;
     s->state = SL_SEND;
@@ -610,7 +619,7 @@ int th_loadgen_run(const struct th_backend *b, struct th_ctx *cctx,
         e->slots[i].tcp.fd = -1;
     }
     if (p->requests) {
-        e->lat_cap = (size_t)p->requests;
+        e->lat_cap = p->requests < LATENCY_PREALLOC ? (size_t)p->requests : LATENCY_PREALLOC;
         out->latency_ns = th_xmalloc(e->lat_cap * sizeof(uint64_t));
     }
     e->timeout_ns = (uint64_t)((p->timeout_s > 0 ? p->timeout_s : DEFAULT_TIMEOUT_S) * 1e9);

@@ -39,6 +39,8 @@ struct th_loadgen_stats {
     uint64_t requests;                 /* verified responses */
     uint64_t connections;              /* verified handshakes */
     uint64_t resumed;                  /* of which resumed */
+    struct th_negotiated neg;          /* what the first verified handshake negotiated */
+    int have_neg;                      /* neg is set: a handshake was verified */
     uint64_t errors[TH_OUTCOME_COUNT]; /* failed requests by class */
     struct th_error first_error;       /* the first failure, in the library's words */
     uint64_t wall_ns;                  /* from the first connect to the last response */

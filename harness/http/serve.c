@@ -487,7 +487,8 @@ int th_serve(const struct th_backend *b, const char *host, uint16_t port, const 
         TH_FAULT(err, errno, "cannot listen on %s:%u: %s", host, port, strerror(errno));
         return -1;
     }
-    int rc = th_serve_fd(b, lfd, cert, pki_dir, 0, max_seconds, stop, log, err);
+    /* resumption on, as real servers have it: a client may measure it */
+    int rc = th_serve_fd(b, lfd, cert, pki_dir, 1, max_seconds, stop, log, err);
     close(lfd);
     return rc;
 }

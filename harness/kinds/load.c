@@ -91,13 +91,30 @@ static double median_ms(uint64_t *v, size_t n)
     return n % 2 ? (double)v[n / 2] / 1e6 : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2e6;
 }
 
-enum { F_RPS, F_CPS, F_P50, F_P90, F_P99, F_MAX, F_CONN, F_TLS, F_FB, F_CPU, F_MIBS, F_COUNT };
+/* The figures of one repetition, in the order the results list them. */
+enum {
+    F_RPS,
+    F_CPS,
+    F_P50,
+    F_P90,
+    F_P99,
+    F_P999,
+    F_P9999,
+    F_MAX,
+    F_CONN,
+    F_TLS,
+    F_FB,
+    F_CPU,
+    F_MIBS,
+    F_COUNT
+};
 static const struct {
     const char *name, *unit;
 } fig_names[F_COUNT] = {
     [F_RPS] = {"requests_per_s", "1/s"},      [F_CPS] = {"connections_per_s", "1/s"},
     [F_P50] = {"latency_ms_p50", "ms"},       [F_P90] = {"latency_ms_p90", "ms"},
-    [F_P99] = {"latency_ms_p99", "ms"},       [F_MAX] = {"latency_ms_max", "ms"},
+    [F_P99] = {"latency_ms_p99", "ms"},       [F_P999] = {"latency_ms_p99_9", "ms"},
+    [F_P9999] = {"latency_ms_p99_99", "ms"},  [F_MAX] = {"latency_ms_max", "ms"},
     [F_CONN] = {"connect_ms", "ms"},          [F_TLS] = {"tls_ms", "ms"},
     [F_FB] = {"first_byte_ms", "ms"},         [F_CPU] = {"client_us_per_request", "us"},
     [F_MIBS] = {"throughput_mib_s", "MiB/s"},
@@ -120,6 +137,8 @@ static void figures(struct th_loadgen_stats *st, double f[F_COUNT])
         f[F_P50] = quantile_ms(st->latency_ns, st->n_latency, 0.50);
         f[F_P90] = quantile_ms(st->latency_ns, st->n_latency, 0.90);
         f[F_P99] = quantile_ms(st->latency_ns, st->n_latency, 0.99);
+        f[F_P999] = quantile_ms(st->latency_ns, st->n_latency, 0.999);
+        f[F_P9999] = quantile_ms(st->latency_ns, st->n_latency, 0.9999);
         f[F_MAX] = (double)st->latency_ns[st->n_latency - 1] / 1e6;
     }
     if (st->n_phase) {
@@ -162,7 +181,7 @@ static void load_params(const struct th_case *c, const struct th_runner_opts *o,
         .want_suite = c->expect.suite,
         .want_group = c->expect.group,
         .interrupt = o->interrupt,
-        .max_seconds = MAX_RUN_S,
+        .max_seconds = ls->max_seconds > 0 ? ls->max_seconds : MAX_RUN_S,
     };
     if (o->quick) {
         if (p->requests)
@@ -220,6 +239,27 @@ static void observe_load(struct th_case_result *r, const struct th_error *first,
     }
 }
 
+/* One repetition into the case's totals: counts, the latency of every verified
+ * request, and what the first verified handshake negotiated (resumed: whether any
+ * of the run's handshakes did). */
+static void tally(const struct th_loadgen_stats *st, struct th_case_result *r)
+{
+    struct th_load_tally *t = &r->load;
+    t->ran = 1;
+    t->requests += st->requests;
+    t->connections += st->connections;
+    t->resumed += st->resumed;
+    t->body_bytes += st->body_bytes;
+    t->wall_s += (double)st->wall_ns / 1e9;
+    for (size_t i = 0; i < st->n_latency; i++)
+        th_lathist_add(&t->latency, st->latency_ns[i]);
+    if (st->have_neg && !r->obs.have_neg) {
+        r->obs.neg = st->neg;
+        r->obs.have_neg = 1;
+    }
+    r->obs.neg.resumed = t->resumed > 0;
+}
+
 static int run_reps(const struct th_case *c, const struct th_runner_opts *o, struct th_ctx *cctx,
                     const struct th_loadgen_params *p, struct th_case_result *r)
 {
@@ -240,6 +280,7 @@ static int run_reps(const struct th_case *c, const struct th_runner_opts *o, str
         if (!first.text[0] && st.first_error.text[0])
             first = st.first_error;
         done += st.requests;
+        tally(&st, r);
         figures(&st, fig[k]);
         th_loadgen_stats_free(&st);
     }
@@ -249,7 +290,8 @@ static int run_reps(const struct th_case *c, const struct th_runner_opts *o, str
         r->obs.outcome = TH_TIMEOUT;
         th_error_set(&r->obs.client_err, TH_TIMEOUT, 0,
                      "%llu of %llu requests verified within %.0f s per repetition",
-                     (unsigned long long)done, (unsigned long long)(p->requests * k), MAX_RUN_S);
+                     (unsigned long long)done, (unsigned long long)(p->requests * k),
+                     p->max_seconds);
     }
     th_judge(c, r);
     if (r->status == TH_PASS || r->status == TH_XFAIL)

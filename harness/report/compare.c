@@ -381,7 +381,7 @@ static int direction(const char *name)
     static const char *const lower_exact[] = {"bytes_per_connection", "connect_ms", "tls_ms",
                                               "first_byte_ms"};
     static const char *const lower_suffix[] = {"_ns_per_byte", "_us_per_handshake",
-                                               "_us_per_request"};
+                                               "_us_per_request", "_bytes_per_connection"};
     size_t len = strlen(name);
     for (size_t i = 0; i < TH_ARRAY_LEN(higher); i++)
         if (strcmp(name, higher[i]) == 0)
@@ -708,13 +708,16 @@ static void print_json(FILE *out, const struct judge *j)
     json_decref(r);
 }
 
+/* The judgement printed on out, or kept in *report (the HTML report draws it). */
 static int judge_and_report(const struct cmp_file *base, const struct cmp_file *new_,
-                            const struct th_compare_opts *o, FILE *out)
+                            const struct th_compare_opts *o, FILE *out, json_t **report)
 {
     struct judge j = {o, base, new_, json_array(), json_array(), json_array(), 0, 0, 0};
     judge_env(&j);
     judge_cases(&j);
-    if (o->json)
+    if (report)
+        *report = report_json(&j);
+    else if (o->json)
         print_json(out, &j);
     else
         print_readable(out, &j);
@@ -724,9 +727,9 @@ static int judge_and_report(const struct cmp_file *base, const struct cmp_file *
     return j.regressions + j.cases_regressed ? TH_COMPARE_REGRESSION : TH_COMPARE_SAME;
 }
 
-int th_compare_texts(const char *base_name, const char *base_text, size_t base_len,
-                     const char *new_name, const char *new_text, size_t new_len,
-                     const struct th_compare_opts *o, FILE *out, FILE *errout)
+static int compare_texts(const char *base_name, const char *base_text, size_t base_len,
+                         const char *new_name, const char *new_text, size_t new_len,
+                         const struct th_compare_opts *o, FILE *out, json_t **report, FILE *errout)
 {
     static const struct th_compare_opts defaults = TH_COMPARE_OPTS_INIT;
     struct th_compare_opts opts = o ? *o : defaults;
@@ -738,9 +741,34 @@ int th_compare_texts(const char *base_name, const char *base_text, size_t base_l
         opts.threshold = -1; /* from the spread; NaN too */
     /* both files, so that both report */
     int bad_b = load(&b) < 0, bad_n = load(&n) < 0;
-    int rc = bad_b || bad_n ? TH_COMPARE_BAD_INPUT : judge_and_report(&b, &n, &opts, out);
+    int rc = bad_b || bad_n ? TH_COMPARE_BAD_INPUT : judge_and_report(&b, &n, &opts, out, report);
     unload(&b);
     unload(&n);
+    return rc;
+}
+
+int th_compare_texts(const char *base_name, const char *base_text, size_t base_len,
+                     const char *new_name, const char *new_text, size_t new_len,
+                     const struct th_compare_opts *o, FILE *out, FILE *errout)
+{
+    return compare_texts(base_name, base_text, base_len, new_name, new_text, new_len, o, out, NULL,
+                         errout);
+}
+
+int th_compare_judge_texts(const char *base_name, const char *base_text, size_t base_len,
+                           const char *new_name, const char *new_text, size_t new_len,
+                           const struct th_compare_opts *o, json_t **report, FILE *errout)
+{
+    *report = NULL;
+    return compare_texts(base_name, base_text, base_len, new_name, new_text, new_len, o, NULL,
+                         report, errout);
+}
+
+int th_compare_check_text(const char *name, const char *text, size_t len, FILE *errout)
+{
+    struct cmp_file f = {.name = name, .text = text, .len = len, .err = errout};
+    int rc = load(&f) < 0 ? TH_COMPARE_BAD_INPUT : TH_COMPARE_SAME;
+    unload(&f);
     return rc;
 }
 

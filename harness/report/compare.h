@@ -45,4 +45,18 @@ int th_compare_texts(const char *base_name, const char *base_text, size_t base_l
                      const char *new_name, const char *new_text, size_t new_len,
                      const struct th_compare_opts *o, FILE *out, FILE *errout) TH_MUST_CHECK;
 
+/* The same judgement as data, for a caller that draws it (the HTML report): *report
+ * is the --json document above (the caller json_decref's it), or NULL after bad
+ * input was reported on errout. Returns a TH_COMPARE_* status. */
+struct json_t;
+int th_compare_judge_texts(const char *base_name, const char *base_text, size_t base_len,
+                           const char *new_name, const char *new_text, size_t new_len,
+                           const struct th_compare_opts *o, struct json_t **report,
+                           FILE *errout) TH_MUST_CHECK;
+
+/* Read one results file as compare reads it: TH_COMPARE_SAME when it is a good one,
+ * or TH_COMPARE_BAD_INPUT after saying why on errout ("FILE:LINE:COL: where: why"). */
+int th_compare_check_text(const char *name, const char *text, size_t len,
+                          FILE *errout) TH_MUST_CHECK;
+
 #endif

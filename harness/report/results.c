@@ -222,6 +222,19 @@ static json_t *metrics_json(const struct th_case_result *r)
     return o;
 }
 
+/* Kind load's totals over its repetitions, and the latency of every verified request. */
+static json_t *load_json(const struct th_load_tally *t)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "requests", json_integer((json_int_t)t->requests));
+    json_object_set_new(o, "connections", json_integer((json_int_t)t->connections));
+    json_object_set_new(o, "resumed", json_integer((json_int_t)t->resumed));
+    json_object_set_new(o, "body_bytes", json_integer((json_int_t)t->body_bytes));
+    json_object_set_new(o, "wall_s", jnum(t->wall_s));
+    json_object_set_new(o, "latency_histogram", th_lathist_json(&t->latency));
+    return o;
+}
+
 static json_t *case_json(const struct th_case_result *r)
 {
     const struct th_case *c = r->c;
@@ -247,6 +260,8 @@ static json_t *case_json(const struct th_case_result *r)
         json_object_set_new(o, "errors", errs);
     else
         json_decref(errs);
+    if (r->load.ran)
+        json_object_set_new(o, "load", load_json(&r->load));
     json_object_set_new(o, "duration_s", jnum(r->duration_s));
     return o;
 }

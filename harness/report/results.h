@@ -9,6 +9,7 @@
 #include "harness/vocab/outcome.h"
 #include "harness/scenario/case.h"
 #include "harness/vocab/util.h"
+#include "lathist.h"
 
 #define TH_MAX_METRICS 16
 
@@ -31,6 +32,16 @@ struct th_observed {
     int server_seen; /* the harness ran the server side */
 };
 
+/* Kind load: what its repetitions did, summed over them (written as "load" when ran
+ * is set): verified requests and handshakes, the resumed among those, the body
+ * bytes checked, and the latency of every verified request. */
+struct th_load_tally {
+    int ran;
+    uint64_t requests, connections, resumed, body_bytes;
+    double wall_s; /* first connect to last response, summed */
+    struct th_lathist latency;
+};
+
 struct th_case_result {
     const struct th_case *c;
     enum th_status status;
@@ -40,6 +51,7 @@ struct th_case_result {
     size_t n_metrics;
     /* kind load: failed requests by class (outcome); written as "errors" when any */
     uint64_t errors[TH_OUTCOME_COUNT];
+    struct th_load_tally load; /* kind load */
     double duration_s;
 };
 

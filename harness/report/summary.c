@@ -1,11 +1,16 @@
-/* The terminal summary: a table of client-vs-server pairs by status, the client x
- * server matrix when more than one backend ran, each failing case with its reason,
- * known deviations (which stay visible), and skips grouped by reason. */
+/* The terminal summary (summary.h): the benchmark tables, a table of client-vs-server
+ * pairs by status, the client x server matrix when more than one backend ran, each
+ * failing case with its reason, known deviations (which stay visible), and skips
+ * grouped by reason. A reason is cut to the line's width: the results file keeps it
+ * whole. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "results.h"
+#include "summary.h"
+#include "table.h"
+#include "term.h"
 
 static const char *client_name(const struct th_case *c)
 {
@@ -120,9 +125,20 @@ static void print_status_word(FILE *out, enum th_status s, int color)
         fprintf(out, "%-6s", name);
 }
 
-static void print_failures(FILE *out, const struct th_run *run, int color)
+/* "  PREFIX: reason" cut to the width; 1 when the reason was cut. */
+static int print_reason(FILE *out, const char *prefix, const char *reason, int width)
 {
-    int header = 0;
+    char *line = th_xasprintf("%s: %s", prefix, reason);
+    int cut = th_put_cut(out, line, width > 2 ? width - 2 : width);
+    fputc('\n', out);
+    free(line);
+    return cut;
+}
+
+/* Returns 1 when a reason was cut. */
+static int print_failures(FILE *out, const struct th_run *run, const struct th_summary_opts *o)
+{
+    int header = 0, cut = 0;
     for (size_t i = 0; i < run->n; i++) {
         const struct th_case_result *r = &run->results[i];
         if (!is_problem(r->status))
@@ -130,29 +146,33 @@ static void print_failures(FILE *out, const struct th_run *run, int color)
         if (!header++)
             fputs("\nFailures:\n", out);
         fputs("  ", out);
-        print_status_word(out, r->status, color);
-        fprintf(out, "%s: %s\n", r->c->id, reason_of(r));
+        print_status_word(out, r->status, o->color);
+        /* the status word took 6 columns of the line */
+        cut |= print_reason(out, r->c->id, reason_of(r), o->width > 6 ? o->width - 6 : o->width);
     }
+    return cut;
 }
 
 /* A library accepting what it should refuse is a known deviation, not a pass: list
- * each one so it stays in sight. */
-static void print_xfails(FILE *out, const struct th_run *run, int color)
+ * each one so it stays in sight. Returns 1 when a reason was cut. */
+static int print_xfails(FILE *out, const struct th_run *run, const struct th_summary_opts *o)
 {
-    int header = 0;
+    int header = 0, cut = 0;
     for (size_t i = 0; i < run->n; i++) {
         const struct th_case_result *r = &run->results[i];
         if (r->status != TH_XFAIL)
             continue;
         if (!header++)
-            fprintf(out, "\nKnown deviations (%sxfail%s):\n", color ? status_colour(TH_XFAIL) : "",
-                    color ? "\033[0m" : "");
-        fprintf(out, "  %s: %s\n", r->c->id, reason_of(r));
+            fprintf(out, "\nKnown deviations (%sxfail%s):\n",
+                    o->color ? status_colour(TH_XFAIL) : "", o->color ? "\033[0m" : "");
+        fputs("  ", out);
+        cut |= print_reason(out, r->c->id, reason_of(r), o->width);
     }
+    return cut;
 }
 
 /* Skips by reason: a missing capability skips many cases for one cause. */
-static void print_skips(FILE *out, const struct th_run *run, int color)
+static void print_skips(FILE *out, const struct th_run *run, int color, int width)
 {
     const char **reasons = NULL;
     size_t *counts = NULL, n = 0;
@@ -178,7 +198,9 @@ static void print_skips(FILE *out, const struct th_run *run, int color)
             snprintf(num, sizeof(num), "%zu", counts[j]);
             fputs("  ", out);
             put_cell(out, num, 5, TH_SKIP, color);
-            fprintf(out, "  %s\n", reasons[j]);
+            fputs("  ", out);
+            th_put_cut(out, reasons[j], width > 9 ? width - 9 : width);
+            fputc('\n', out);
         }
     }
     free(reasons);
@@ -208,19 +230,10 @@ struct matrix_cell {
     size_t good, ran, bad;
 };
 
-static void print_matrix_cell(FILE *out, const struct matrix_cell *m, int width, int color)
-{
-    char text[48];
-    if (!m->ran)
-        snprintf(text, sizeof(text), "-");
-    else
-        snprintf(text, sizeof(text), "%zu/%zu%s", m->good, m->ran, m->bad ? " !" : "");
-    put_cell(out, text, width, m->bad ? TH_FAIL : TH_PASS, color && m->ran);
-}
-
 /* Cells read "good/ran": pass and xfail over the cases that ran (skips are not
- * counted); "!" marks a cell with a fail, xpass or error. */
-static void print_matrix(FILE *out, const struct th_run *run, int color)
+ * counted); "!" marks a cell with a fail, xpass or error; "-" a pair that ran
+ * nothing. Many servers (the fixtures) wrap into blocks that fit the width. */
+static void print_matrix(FILE *out, const struct th_run *run, const struct th_summary_opts *o)
 {
     struct names cl = {0}, sv = {0};
     for (size_t i = 0; i < run->n; i++) {
@@ -229,7 +242,6 @@ static void print_matrix(FILE *out, const struct th_run *run, int color)
     }
     if (cl.n > 1 || sv.n > 1) {
         struct matrix_cell *m = th_xcalloc(cl.n * sv.n, sizeof(*m));
-        int w0 = (int)strlen("client \\ server"), w = 10;
         for (size_t i = 0; i < run->n; i++) {
             const struct th_case_result *r = &run->results[i];
             struct matrix_cell *c =
@@ -239,20 +251,25 @@ static void print_matrix(FILE *out, const struct th_run *run, int color)
             c->good += r->status == TH_PASS || r->status == TH_XFAIL;
             c->bad += is_problem(r->status);
         }
-        for (size_t j = 0; j < cl.n; j++)
-            w0 = (int)strlen(cl.v[j]) > w0 ? (int)strlen(cl.v[j]) : w0;
-        for (size_t j = 0; j < sv.n; j++)
-            w = (int)strlen(sv.v[j]) + 2 > w ? (int)strlen(sv.v[j]) + 2 : w;
-        fprintf(out, "\n%-*s", w0, "client \\ server");
-        for (size_t j = 0; j < sv.n; j++)
-            fprintf(out, "%*s", w, sv.v[j]);
-        fputc('\n', out);
+        struct th_table *t = th_table_new("client \\ server");
+        for (size_t b = 0; b < sv.n; b++)
+            th_table_col(t, sv.v[b]);
         for (size_t a = 0; a < cl.n; a++) {
-            fprintf(out, "%-*s", w0, cl.v[a]);
-            for (size_t b = 0; b < sv.n; b++)
-                print_matrix_cell(out, &m[a * sv.n + b], w, color);
-            fputc('\n', out);
+            size_t row = th_table_row(t, cl.v[a]);
+            for (size_t b = 0; b < sv.n; b++) {
+                const struct matrix_cell *x = &m[a * sv.n + b];
+                if (!x->ran) {
+                    th_table_set(t, row, b, "-");
+                    continue;
+                }
+                th_table_set(t, row, b, "%zu/%zu%s", x->good, x->ran, x->bad ? " !" : "");
+                if (o->color)
+                    th_table_paint(t, row, b, status_colour(x->bad ? TH_FAIL : TH_PASS));
+            }
         }
+        fputc('\n', out);
+        th_table_print(out, t, 0, o->width);
+        th_table_free(t);
         free(m);
     }
     free(cl.v);
@@ -279,18 +296,42 @@ static void print_measurements(FILE *out, const struct th_run *run)
     }
 }
 
-void th_results_print_summary(FILE *out, const struct th_run *run, int color)
+static void print_totals(FILE *out, const struct th_run *run)
 {
-    print_measurements(out, run);
-    print_table(out, run, color);
-    print_matrix(out, run, color);
-    print_failures(out, run, color);
-    print_xfails(out, run, color);
-    print_skips(out, run, color);
-    if (run->interrupted)
-        fputs("\nInterrupted: the run stopped early; these results are partial.\n", out);
     size_t c[TH_STATUS_COUNT];
     th_run_counts(run, c);
-    fprintf(out, "\ntotals: pass %zu, fail %zu, xfail %zu, xpass %zu, skip %zu, error %zu\n",
+    fprintf(out, "totals: pass %zu, fail %zu, xfail %zu, xpass %zu, skip %zu, error %zu\n",
             c[TH_PASS], c[TH_FAIL], c[TH_XFAIL], c[TH_XPASS], c[TH_SKIP], c[TH_ERROR]);
+}
+
+void th_summary_print(FILE *out, const struct th_run *run, const struct th_summary_opts *o)
+{
+    if (o->quiet) {
+        print_failures(out, run, o);
+        if (run->interrupted)
+            fputs("Interrupted: the run stopped early; these results are partial.\n", out);
+        print_totals(out, run);
+        return;
+    }
+    if (o->verbose)
+        print_measurements(out, run);
+    th_summary_bench_tables(out, run, o->width);
+    fputc('\n', out);
+    print_table(out, run, o->color);
+    print_matrix(out, run, o);
+    int cut = print_failures(out, run, o);
+    cut |= print_xfails(out, run, o);
+    if (cut && o->results_path)
+        fprintf(out, "  (reasons cut to the line; whole in %s)\n", o->results_path);
+    print_skips(out, run, o->color, o->width);
+    if (run->interrupted)
+        fputs("\nInterrupted: the run stopped early; these results are partial.\n", out);
+    fputc('\n', out);
+    print_totals(out, run);
+}
+
+void th_results_print_summary(FILE *out, const struct th_run *run, int color)
+{
+    struct th_summary_opts o = {.color = color, .verbose = 1};
+    th_summary_print(out, run, &o);
 }

@@ -96,10 +96,12 @@ int th_endpoint_ctxs(const struct th_case *c, const char *pki_dir, struct th_ctx
         th_error_prefix(err, "cannot resolve the case's files");
         return -1;
     }
-    /* handshake_rate says how its measured handshakes resume in its own block; the
-     * client's context must be ready for it */
+    /* handshake_rate and load say how their handshakes resume in their own blocks;
+     * the client's context must be ready for it (by session ID: no ticket offered) */
     if (c->kind == TH_KIND_HANDSHAKE_RATE)
         rc.cfg.resume = c->rate.resume;
+    else if (c->kind == TH_KIND_LOAD)
+        rc.cfg.resume = c->load.resume;
     if (c->client->ctx_new && c->client->ctx_new(&rc.cfg, cctx, &e) != 0) {
         *cctx = NULL;
         return refused(err, "client", c->client, &e);

@@ -80,6 +80,8 @@ struct th_load_spec {
     char path[256];       /* default "/" */
     int new_connection_per_request;
     enum th_resume resume; /* reconnections resume this way; default none */
+    double max_seconds;    /* by count: give up after this long (not a scenario key:
+                              `tlsharness load -n` sets it); 0: kind load's default */
 };
 
 /* One side as the scenario describes it, names already turned into IANA ids.

@@ -206,22 +206,49 @@ static void check_backends_opt(struct reader *rd)
     }
 }
 
+static void reader_init(struct reader *rd, struct th_plan *plan, const struct th_read_opts *opts,
+                        th_diag_fn diag, void *arg)
+{
+    static const struct th_read_opts none;
+    *rd = (struct reader){.opts = opts ? opts : &none, .diag = diag, .arg = arg, .plan = plan};
+    rd->reg = rd->opts->registry ? rd->opts->registry : th_backends;
+    check_backends_opt(rd);
+}
+
+/* The reader's own allocations; its error count. */
+static int reader_done(struct reader *rd)
+{
+    for (size_t i = 0; i < rd->n_names; i++) {
+        free(rd->names[i]);
+        free(rd->name_files[i]);
+    }
+    free(rd->names);
+    free(rd->name_files);
+    return rd->errors;
+}
+
 int th_plan_read(struct th_plan *plan, const char *const *paths, size_t n_paths,
                  const struct th_read_opts *opts, th_diag_fn diag, void *arg)
 {
-    static const struct th_read_opts none;
-    struct reader rd = {.opts = opts ? opts : &none, .diag = diag, .arg = arg, .plan = plan};
-    rd.reg = rd.opts->registry ? rd.opts->registry : th_backends;
-    check_backends_opt(&rd);
+    struct reader rd;
+    reader_init(&rd, plan, opts, diag, arg);
     for (size_t i = 0; i < n_paths; i++)
         read_path(&rd, paths[i]);
-    for (size_t i = 0; i < rd.n_names; i++) {
-        free(rd.names[i]);
-        free(rd.name_files[i]);
-    }
-    free(rd.names);
-    free(rd.name_files);
-    return rd.errors;
+    return reader_done(&rd);
+}
+
+int th_plan_read_text(struct th_plan *plan, const char *name, const char *text, size_t len,
+                      const struct th_read_opts *opts, th_diag_fn diag, void *arg)
+{
+    struct reader rd;
+    reader_init(&rd, plan, opts, diag, arg);
+    struct cursor cur = {.rd = &rd, .file = name, .text = text, .len = len, .variant = -1};
+    cur.dir = realpath(".", NULL);
+    if (!cur.dir)
+        cur.dir = th_xstrdup(".");
+    read_and_expand(&cur);
+    free(cur.dir);
+    return reader_done(&rd);
 }
 
 void th_plan_free(struct th_plan *plan)

@@ -41,6 +41,12 @@ struct th_read_opts {
  * what could be read). */
 int th_plan_read(struct th_plan *plan, const char *const *paths, size_t n_paths,
                  const struct th_read_opts *opts, th_diag_fn diag, void *arg) TH_MUST_CHECK;
+/* The same for one scenario held in memory (text[0..len), not NUL-terminated):
+ * name stands for the file in diagnostics and in the cases' "file", and relative
+ * paths in it start from the current folder. For a scenario a command builds from
+ * its options (`tlsharness load`). */
+int th_plan_read_text(struct th_plan *plan, const char *name, const char *text, size_t len,
+                      const struct th_read_opts *opts, th_diag_fn diag, void *arg) TH_MUST_CHECK;
 void th_plan_free(struct th_plan *plan);
 
 #endif

@@ -4,7 +4,9 @@
  * test_compare.c, which includes this file (or by replay.c, like fuzz_scenario.c).
  * Beyond not crashing it checks what every input must keep: a file compared with
  * itself never regresses, bad input is always reported and only then, every message
- * names its file, and the --json report is JSON. */
+ * names its file, and the --json report is JSON. The HTML report reads the same files:
+ * each input is drawn too, and is either a whole page without a script or bad input
+ * with nothing written. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "harness/report/compare.h"
+#include "harness/report/html.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -70,9 +73,29 @@ static void fuzz_one(const char *a, size_t alen, const char *b, size_t blen, int
     free(err);
 }
 
+static void fuzz_report(const char *a, size_t alen, const char *base, size_t blen)
+{
+    char *out = NULL;
+    size_t outlen = 0;
+    struct th_error e;
+    FILE *outf = open_memstream(&out, &outlen);
+    if (!outf)
+        abort();
+    int rc = th_report_html_texts(outf, "new", a, alen, "base", base, blen, &e);
+    fclose(outf);
+    if (rc == 0 && (outlen < 16 || strncmp(out, "<!DOCTYPE html>", 15) != 0 ||
+                    strcmp(out + outlen - 8, "</html>\n") != 0 || strstr(out, "<script")))
+        abort();
+    if (rc != 0 && (rc != -1 || !e.input || outlen))
+        abort();
+    free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *d = (const char *)data;
+    fuzz_report(d, size, NULL, 0);
+    fuzz_report(d, size, fuzz_good, sizeof fuzz_good - 1);
     fuzz_one(d, size, d, size, (int)(size & 1), 1);
     fuzz_one(fuzz_good, sizeof fuzz_good - 1, d, size, 0, 0);
     fuzz_one(d, size, fuzz_good, sizeof fuzz_good - 1, 1, 0);

@@ -339,6 +339,8 @@ static void test_directions(void)
                                         "client_us_per_handshake",
                                         "server_us_per_handshake",
                                         "bytes_per_connection",
+                                        "client_bytes_per_connection",
+                                        "server_bytes_per_connection",
                                         "latency_ms_p50",
                                         "latency_ms_p90",
                                         "latency_ms_p99",
@@ -348,8 +350,9 @@ static void test_directions(void)
                                         "first_byte_ms",
                                         "client_us_per_request",
                                         "x_ns_per_byte"};
-    static const char *const unknown[] = {"frobs", "latency_ms_", "_ns_per_byte",
-                                          "throughput_mib_s_2", "requests"};
+    static const char *const unknown[] = {
+        "frobs",   "latency_ms_", "_ns_per_byte", "_bytes_per_connection", "throughput_mib_s_2",
+        "requests"};
     for (size_t i = 0; i < TH_ARRAY_LEN(higher); i++)
         direction(higher[i], "improvement");
     for (size_t i = 0; i < TH_ARRAY_LEN(lower); i++)
