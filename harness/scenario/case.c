@@ -63,6 +63,7 @@ void th_dev_copy(struct th_deviation *d, const struct th_deviation *s)
     d->server = th_dup_or_null(s->server);
     d->outcomes = s->outcomes;
     d->why = th_dup_or_null(s->why);
+    d->intermittent = s->intermittent;
 }
 
 void th_dev_free(struct th_deviation *d)

@@ -123,6 +123,7 @@ struct th_deviation {
     char *server;
     th_outcome_set outcomes; /* what this backend honestly does instead */
     char *why;
+    int intermittent; /* it happens only sometimes: the expected outcome is a pass */
 };
 
 struct th_case {

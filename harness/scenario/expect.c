@@ -112,7 +112,9 @@ static int dev_key(struct cursor *cur, const char *key, json_t *v, struct th_dev
         d->why = th_xstrdup(s);
         return 0;
     }
-    return kerr(cur, "unknown key (deviation keys: client, server, outcome, why)");
+    if (strcmp(key, "intermittent") == 0)
+        return th_get_bool(cur, v, &d->intermittent);
+    return kerr(cur, "unknown key (deviation keys: client, server, outcome, why, intermittent)");
 }
 
 static int parse_dev(struct cursor *cur, json_t *obj, void *ctx)

@@ -633,6 +633,69 @@ static void test_deviation_pairs(void)
     th_plan_free(&p);
 }
 
+/* "intermittent" on a deviation: read as a boolean, false when absent, carried
+ * into the case (a variant's deviation too); anything but true or false is an
+ * error at its value. */
+static void test_deviation_intermittent(void)
+{
+    struct th_plan p;
+    struct diags ds;
+    if (read_text(&p, "di.json",
+                  "{\"name\": \"di\", \"kind\": \"handshake\",\n"
+                  " \"clients\": [\"full\", \"tls12only\"], \"servers\": [\"full\"],\n"
+                  " \"deviations\": [\n"
+                  "  {\"client\": \"full\", \"outcome\": \"timeout\", \"intermittent\": true,\n"
+                  "   \"why\": \"sometimes\"},\n"
+                  "  {\"client\": \"tls12only\", \"outcome\": \"timeout\", \"why\": \"always\"}],\n"
+                  " \"variants\": [{\"name\": \"a\"},\n"
+                  "  {\"name\": \"b\", \"deviations\": [{\"client\": \"tls12only\", \"outcome\": "
+                  "\"io_error\",\n"
+                  "   \"intermittent\": false, \"why\": \"said false\"}, {\"client\": \"full\", "
+                  "\"outcome\": \"io_error\", \"intermittent\": true, \"why\": \"v\"}]}]}\n",
+                  NULL, NULL) == 0) {
+        const struct th_case *a1 = find(&p, "di@a/full-vs-full"),
+                             *a2 = find(&p, "di@a/tls12only-vs-full"),
+                             *b1 = find(&p, "di@b/full-vs-full"),
+                             *b2 = find(&p, "di@b/tls12only-vs-full");
+        if (ok(a1 && a2 && b1 && b2, "four cases")) {
+            ok(a1->has_deviation && a1->deviation.intermittent == 1,
+               "\"intermittent\": true is read into the case");
+            ok(a2->has_deviation && a2->deviation.intermittent == 0,
+               "without \"intermittent\": false");
+            ok(b1->has_deviation && b1->deviation.intermittent == 1 &&
+                   strcmp(b1->deviation.why, "v") == 0,
+               "a variant's intermittent deviation");
+            ok(b2->has_deviation && b2->deviation.intermittent == 0 &&
+                   strcmp(b2->deviation.why, "said false") == 0,
+               "\"intermittent\": false read as false");
+        }
+    }
+    th_plan_free(&p);
+    const char *path = tmp_file("dib.json", "{\"name\": \"dib\", \"kind\": \"handshake\",\n"
+                                            " \"deviations\": [{\"client\": \"full\", "
+                                            "\"outcome\": \"timeout\",\n"
+                                            "   \"intermittent\": 1, \"why\": \"w\"}]}\n");
+    is_int(read_opts(&p, path, NULL, NULL, &ds), 1, "\"intermittent\": 1 is an error");
+    is_int(p.n, 0, "and gives no case");
+    if (ok(ds.n == 1, "one error")) {
+        is_int(ds.d[0].line, 3, "at the value's line");
+        is_int(ds.d[0].col, 20, "and column");
+        ok(contains(ds.d[0].file, "dib.json"), "in the file: %s", ds.d[0].file);
+        ok(contains(ds.d[0].msg,
+                    "deviations[0].intermittent: expected true or false, got a number"),
+           "message: %s", ds.d[0].msg);
+    }
+    th_plan_free(&p);
+    path = tmp_file("dik.json", "{\"name\": \"dik\", \"kind\": \"handshake\",\n"
+                                " \"deviations\": [{\"client\": \"full\", \"outcome\": "
+                                "\"timeout\", \"why\": \"w\", \"intermitent\": true}]}\n");
+    is_int(read_opts(&p, path, NULL, NULL, &ds), 1, "a misspelt key is an error");
+    ok(ds.n == 1 && contains(ds.d[0].msg, "(deviation keys: client, server, outcome, why, "
+                                          "intermittent)"),
+       "which lists intermittent among the deviation keys: %s", ds.n ? ds.d[0].msg : "");
+    th_plan_free(&p);
+}
+
 /* ---- --backends ---- */
 
 static void test_backends_opt(void)
@@ -672,6 +735,7 @@ int main(void)
     test_skip_reasons();
     test_foreach_more();
     test_deviation_pairs();
+    test_deviation_intermittent();
     test_backends_opt();
     tmp_cleanup();
     return done_testing();

@@ -108,6 +108,45 @@ static void test_deviations(void)
     is_int(r.status, TH_FAIL, "neither expected nor the deviation: fail");
 }
 
+/* An intermittent deviation: the library does it only sometimes, so the expected
+ * outcome is a pass with a reason that says so, not an xpass. */
+static void test_intermittent(void)
+{
+    struct th_case c = make_case(TH_OUTCOME_BIT(TH_OK));
+    c.has_deviation = 1;
+    c.deviation.outcomes = TH_OUTCOME_BIT(TH_INTERNAL_ERROR);
+    c.deviation.why = "refuses about half of the session IDs under load";
+    c.deviation.intermittent = 1;
+    struct th_case_result r = observe(TH_INTERNAL_ERROR);
+    th_judge(&c, &r);
+    is_int(r.status, TH_XFAIL, "intermittent, and it happened: xfail");
+    ok(strstr(r.reason, "known deviation: observed internal_error") &&
+           strstr(r.reason, "half of the session IDs"),
+       "xfail reason as for any deviation: %s", r.reason);
+    r = observe(TH_OK);
+    th_judge(&c, &r);
+    is_int(r.status, TH_PASS, "intermittent, and it did not happen: pass, not xpass");
+    ok(strstr(r.reason, "passed; the declared intermittent deviation did not happen this time: "
+                        "refuses about half of the session IDs under load") != NULL,
+       "the pass says the deviation did not show this time: %s", r.reason);
+    r = observe(TH_TIMEOUT);
+    th_judge(&c, &r);
+    is_int(r.status, TH_FAIL, "intermittent, neither expected nor the deviation: fail");
+    ok(strstr(r.reason, "expected outcome ok, observed timeout") != NULL, "fail reason: %s",
+       r.reason);
+    r = observe(TH_OK);
+    r.obs.neg.version = TH_TLS12;
+    c.expect.version = TH_TLS13;
+    th_judge(&c, &r);
+    is_int(r.status, TH_FAIL, "intermittent, ok but a pinned detail differs: fail");
+    c.expect.version = 0;
+    c.deviation.intermittent = 0;
+    r = observe(TH_OK);
+    th_judge(&c, &r);
+    is_int(r.status, TH_XPASS, "not intermittent, the deviation did not happen: xpass as before");
+    ok(strstr(r.reason, "declared deviation did not happen") != NULL, "xpass reason: %s", r.reason);
+}
+
 static void test_decide(void)
 {
     struct th_error cl = {0}, sv = {0};
@@ -136,6 +175,7 @@ int main(void)
     test_status();
     test_details();
     test_deviations();
+    test_intermittent();
     test_decide();
     return done_testing();
 }

@@ -56,6 +56,8 @@ static const struct bad bads[] = {
      "deviations[0].why: empty: say why this backend differs"},
     {"deviation-no-side.json", 4, 18, "{", "deviations[0]: needs \"client\" or \"server\""},
     {"deviation-no-outcome.json", 4, 18, "{", "deviations[0]: missing required key \"outcome\""},
+    {"deviation-intermittent-number.json", 4, 79, "1",
+     "deviations[0].intermittent: expected true or false, got a number"},
     {"duplicate-variant.json", 7, 15, "\"a\"",
      "variants[2].name: variant \"a\" is defined twice (also variants[0])"},
     {"variant-bad-name.json", 4, 26, "\"Tls 1.2\"",
