@@ -8,8 +8,11 @@
 out=$TMP/r.json
 clients=$("$TH_BIN" backends --json | jq -r '.[] | select(.roles | index("client")) | .name' | paste -sd,)
 # The fixtures' folders go under $TMP/fx, so the servers of this run are told from any
-# other on the machine by their command lines.
+# other on the machine by their command lines. nginx's workers run as nobody when the
+# test runs as root: they must be able to pass through $TMP (711: not list it).
 mkdir -p "$TMP/fx"
+chmod 711 "$TMP"
+chmod 755 "$TMP/fx"
 servers() { pgrep -f "$TMP/fx" | wc -l; }
 TMPDIR="$TMP/fx" "$TH_BIN" run -b "$clients,openssl,gnutls,mbedtls,fixture:*" -o "$out" \
     scenarios/handshake scenarios/cert scenarios/cipher > "$TMP/out.txt" 2>&1
