@@ -116,6 +116,17 @@ static double family_max(const struct th_page *p, const size_t *idx, size_t n,
 
 typedef void (*caption_fn)(FILE *f, const struct th_hcase *first);
 
+/* Whether any case of idx measured the metric: a variant whose cases were all
+ * skipped gets no empty chart (its skips are counted under the tables). */
+static int any_measured(const struct th_page *p, const size_t *idx, size_t n, const char *metric)
+{
+    struct th_hmetric m;
+    for (size_t i = 0; i < n; i++)
+        if (th_html_metric(&p->cases[idx[i]], metric, &m))
+            return 1;
+    return 0;
+}
+
 /* One figure per variant of the family, all on the axis of the family's largest. */
 static void multiples(struct th_page *p, const size_t *idx, size_t n, const struct chart_spec *s,
                       caption_fn caption)
@@ -126,6 +137,10 @@ static void multiples(struct th_page *p, const size_t *idx, size_t n, const stru
     fprintf(p->f, "<div class=\"multiples\">\n");
     for (size_t v = 0; v < nv; v++) {
         size_t k, *sel = having(p, idx, n, scenario_key, variants[v], &k);
+        if (!any_measured(p, sel, k, s->metric)) {
+            free(sel);
+            continue;
+        }
         fputs("<figure><figcaption>", p->f);
         caption(p->f, &p->cases[sel[0]]);
         fputs("</figcaption>\n", p->f);
