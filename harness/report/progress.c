@@ -287,17 +287,6 @@ void th_progress_begin(struct th_progress *p, const struct th_case *c)
     pthread_mutex_unlock(&p->lock);
 }
 
-static const char *status_colour(enum th_status s)
-{
-    switch (s) {
-    case TH_PASS: return "\033[32m";
-    case TH_XFAIL:
-    case TH_XPASS: return "\033[33m";
-    case TH_SKIP: return "\033[2m";
-    default: return "\033[31m";
-    }
-}
-
 /* Under lock: "[  12/345] fail  ID (0.012 s): reason", the reason cut to the width. */
 static void print_case(struct th_progress *p, const struct th_case_result *r)
 {
@@ -307,7 +296,8 @@ static void print_case(struct th_progress *p, const struct th_case_result *r)
     clear_live(p);
     fprintf(out, "[%*zu/%zu] ", digits, p->done, p->total);
     if (p->o.color)
-        fprintf(out, "%s%s\033[0m%*s", status_colour(r->status), name, 6 - (int)strlen(name), "");
+        fprintf(out, "%s%s\033[0m%*s", th_status_colour(r->status), name, 6 - (int)strlen(name),
+                "");
     else
         fprintf(out, "%-6s", name);
     char *rest =

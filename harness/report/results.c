@@ -25,36 +25,6 @@ void th_run_counts(const struct th_run *run, size_t counts[TH_STATUS_COUNT])
 
 /* ---- text from libraries and peers: not always valid UTF-8 ---- */
 
-/* Length (1..4) of the well-formed UTF-8 sequence at s, with its code point in *cp;
- * 0 when s does not start one. Stops at a NUL, so it never reads past the string. */
-static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-    unsigned c = s[0];
-    size_t n;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2, v = c & 0x1F, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 3, v = c & 0x0F, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 4, v = c & 0x07, min = 0x10000;
-    else
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = v << 6 | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return n;
-}
-
 /* A copy of s with every byte that is not part of valid UTF-8 replaced by '?'. */
 static char *utf8_clean(const char *s)
 {
@@ -62,7 +32,7 @@ static char *utf8_clean(const char *s)
     unsigned char *p = (unsigned char *)out;
     while (*p) {
         uint32_t cp;
-        size_t n = utf8_decode(p, &cp);
+        size_t n = th_utf8_decode(p, &cp);
         if (!n) {
             *p = '?';
             n = 1;
@@ -403,7 +373,7 @@ static void xml_put(FILE *f, const char *s, int attr)
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     while (*p) {
         uint32_t cp;
-        size_t n = utf8_decode(p, &cp);
+        size_t n = th_utf8_decode(p, &cp);
         if (!n) {
             fputc('?', f);
             p++;

@@ -17,23 +17,12 @@ static const char *client_name(const struct th_case *c)
     return c->client ? c->client->name : "?";
 }
 
-static const char *status_colour(enum th_status s)
-{
-    switch (s) {
-    case TH_PASS: return "\033[32m";
-    case TH_XFAIL:
-    case TH_XPASS: return "\033[33m";
-    case TH_SKIP: return "\033[2m";
-    default: return "\033[31m";
-    }
-}
-
 /* text right-aligned in width columns, coloured as status s when colour is on. */
 static void put_cell(FILE *out, const char *text, int width, enum th_status s, int color)
 {
     fprintf(out, "%*s", width - (int)strlen(text), "");
     if (color)
-        fprintf(out, "%s%s\033[0m", status_colour(s), text);
+        fprintf(out, "%s%s\033[0m", th_status_colour(s), text);
     else
         fputs(text, out);
 }
@@ -120,7 +109,7 @@ static void print_status_word(FILE *out, enum th_status s, int color)
 {
     const char *name = th_status_name(s);
     if (color)
-        fprintf(out, "%s%s\033[0m%*s", status_colour(s), name, 6 - (int)strlen(name), "");
+        fprintf(out, "%s%s\033[0m%*s", th_status_colour(s), name, 6 - (int)strlen(name), "");
     else
         fprintf(out, "%-6s", name);
 }
@@ -164,7 +153,7 @@ static int print_xfails(FILE *out, const struct th_run *run, const struct th_sum
             continue;
         if (!header++)
             fprintf(out, "\nKnown deviations (%sxfail%s):\n",
-                    o->color ? status_colour(TH_XFAIL) : "", o->color ? "\033[0m" : "");
+                    o->color ? th_status_colour(TH_XFAIL) : "", o->color ? "\033[0m" : "");
         fputs("  ", out);
         cut |= print_reason(out, r->c->id, reason_of(r), o->width);
     }
@@ -264,7 +253,7 @@ static void print_matrix(FILE *out, const struct th_run *run, const struct th_su
                 }
                 th_table_set(t, row, b, "%zu/%zu%s", x->good, x->ran, x->bad ? " !" : "");
                 if (o->color)
-                    th_table_paint(t, row, b, status_colour(x->bad ? TH_FAIL : TH_PASS));
+                    th_table_paint(t, row, b, th_status_colour(x->bad ? TH_FAIL : TH_PASS));
             }
         }
         fputc('\n', out);

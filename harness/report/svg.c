@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "harness/vocab/util.h"
+
 #define CHAR_W 6.6   /* average width of a character of the 11 px labels */
 #define ROW_H 18.0   /* one bar */
 #define GROUP_H 22.0 /* a group heading above bars */
@@ -21,36 +23,11 @@ static const char *const palette[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759"
 
 /* ---- text ---- */
 
-/* Length (1..4) of the well-formed UTF-8 sequence at s, 0 when s does not start one;
- * stops at a NUL. */
-static size_t utf8_len(const unsigned char *s)
-{
-    unsigned c = s[0];
-    size_t n;
-    uint32_t v, min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2, v = c & 0x1F, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 3, v = c & 0x0F, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 4, v = c & 0x07, min = 0x10000;
-    else
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = v << 6 | (s[i] & 0x3F);
-    }
-    return v >= min && v <= 0x10FFFF && !(v >= 0xD800 && v <= 0xDFFF) ? n : 0;
-}
-
 static size_t char_count(const char *s)
 {
     size_t n = 0;
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; n++) {
-        size_t k = utf8_len(p);
+        size_t k = th_utf8_decode(p, NULL);
         p += k ? k : 1;
     }
     return n;
@@ -61,7 +38,7 @@ void th_svg_escape_cut(FILE *f, const char *s, size_t max_chars)
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     size_t total = char_count(s), shown = 0;
     for (; *p && shown < max_chars; shown++) {
-        size_t n = utf8_len(p);
+        size_t n = th_utf8_decode(p, NULL);
         if (total > max_chars && shown + 1 == max_chars) {
             fputs("…", f);
             break;

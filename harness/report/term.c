@@ -103,3 +103,14 @@ int th_put_cut(FILE *out, const char *s, int columns)
     free(buf);
     return cut;
 }
+
+const char *th_status_colour(enum th_status s)
+{
+    switch (s) {
+    case TH_PASS: return "\033[32m";
+    case TH_XFAIL:
+    case TH_XPASS: return "\033[33m";
+    case TH_SKIP: return "\033[2m";
+    default: return "\033[31m";
+    }
+}

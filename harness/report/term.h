@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "harness/vocab/error.h"
+#include "harness/vocab/outcome.h"
 
 enum th_color_when { TH_COLOR_AUTO = 0, TH_COLOR_ALWAYS, TH_COLOR_NEVER };
 
@@ -35,5 +36,9 @@ int th_put_cut(FILE *out, const char *s, int columns);
 
 /* The same into buf (cap bytes, always terminated): 1 when it was cut. */
 int th_cut(char *buf, size_t cap, const char *s, int columns);
+
+/* The escape sequence that colours a status word (green pass, yellow xfail and
+ * xpass, dim skip, red the rest); the caller resets with "\033[0m". */
+const char *th_status_colour(enum th_status s);
 
 #endif

@@ -37,4 +37,9 @@ int th_mkdirs(const char *path) TH_MUST_CHECK;
 uint64_t th_hash64(const char *s);
 void th_pattern_fill(uint64_t seed, uint64_t offset, void *buf, size_t len);
 
+/* Length (1..4) of the well-formed UTF-8 sequence at s, with its code point in *cp
+ * (when cp is not NULL); 0 when s does not start one. Stops at a NUL, so it never
+ * reads past the string. */
+size_t th_utf8_decode(const unsigned char *s, uint32_t *cp);
+
 #endif

@@ -146,6 +146,22 @@ static void test_hash_time(void)
     ok(th_wall_clock() > 1.6e9, "the wall clock is seconds since the epoch");
 }
 
+static void test_utf8(void)
+{
+    uint32_t cp = 0;
+    ok(th_utf8_decode((const unsigned char *)"A", &cp) == 1 && cp == 'A', "ASCII: one byte");
+    ok(th_utf8_decode((const unsigned char *)"\xc3\xa9", &cp) == 2 && cp == 0xE9, "é: two bytes");
+    ok(th_utf8_decode((const unsigned char *)"\xe2\x80\xa6", NULL) == 3,
+       "…: three, cp may be NULL");
+    ok(th_utf8_decode((const unsigned char *)"\xf0\x9f\x94\x92", &cp) == 4 && cp == 0x1F512,
+       "a four-byte code point");
+    ok(th_utf8_decode((const unsigned char *)"\xc0\xaf", &cp) == 0, "overlong: refused");
+    ok(th_utf8_decode((const unsigned char *)"\xed\xa0\x80", &cp) == 0, "a surrogate: refused");
+    ok(th_utf8_decode((const unsigned char *)"\xe2\x80", &cp) == 0, "cut at the NUL: refused");
+    ok(th_utf8_decode((const unsigned char *)"\x80", &cp) == 0,
+       "a lone continuation byte: refused");
+}
+
 int main(void)
 {
     snprintf(root, sizeof(root), "/tmp/th-util-XXXXXX");
@@ -158,6 +174,7 @@ int main(void)
     test_mkdirs();
     test_pattern();
     test_hash_time();
+    test_utf8();
     char *cmd = th_xasprintf("rm -rf '%s'", root);
     ok(system(cmd) == 0, "cleanup");
     free(cmd);
