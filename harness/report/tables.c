@@ -188,6 +188,11 @@ static void load_tables(FILE *out, const struct th_run *run, int width)
         struct th_table *t = th_table_new(corner);
         for (size_t c = 0; c < TH_ARRAY_LEN(cols); c++)
             th_table_col(t, cols[c].header);
+        int tallied = 0; /* results from before the tally have no counts */
+        for (size_t k = 0; k < g->n; k++)
+            tallied |= g->r[k]->load.ran;
+        size_t requests_col = tallied ? th_table_col(t, "verified") : 0;
+        size_t bytes_col = tallied ? th_table_col(t, "body MiB") : 0;
         size_t errors_col = th_table_col(t, "errors");
         for (size_t k = 0; k < g->n; k++) {
             const struct th_case_result *r = g->r[k];
@@ -197,6 +202,11 @@ static void load_tables(FILE *out, const struct th_run *run, int width)
                 th_table_num(num, sizeof(num), m ? m->median : NAN);
                 if (m)
                     th_table_set(t, row, c, "%s", num);
+            }
+            if (r->load.ran) { /* summed over the repetitions */
+                th_table_set(t, row, requests_col, "%llu", (unsigned long long)r->load.requests);
+                th_table_num(num, sizeof(num), (double)r->load.body_bytes / (1024.0 * 1024.0));
+                th_table_set(t, row, bytes_col, "%s", num);
             }
             uint64_t errors = 0;
             for (size_t o = 0; o < TH_OUTCOME_COUNT; o++)
