@@ -67,6 +67,10 @@ struct th_caps {
     size_t n_groups;
 };
 
+/* The default bound on an HTTP response body a client reads (scenario key
+ * client.max_body_bytes): above the largest file a fixture serves (16 MiB). */
+#define TH_MAX_BODY_DEFAULT (UINT64_C(64) << 20)
+
 /* One endpoint's configuration, already resolved to files and IANA ids by the
  * driver. Lists are in preference order; an empty list means the library default
  * (which the backend must keep within `versions`). */
@@ -86,6 +90,8 @@ struct th_tls_config {
     const char *sni;       /* server_name sent; NULL: none */
     int verify;            /* 0: accept any certificate (still reports it) */
     enum th_resume resume; /* what the client asks for on its second connection */
+    uint64_t max_body;     /* ->fetch: a longer response body fails the fetch at once
+                            * (internal_error); 0: TH_MAX_BODY_DEFAULT */
     /* server */
     const char *cert_file;   /* PEM chain as served: leaf first, then intermediates */
     const char *key_file;    /* PEM private key of the leaf */

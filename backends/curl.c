@@ -49,7 +49,9 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
     struct th_curl_body *b = arg;
     size_t len = size * n;
-    if (b->len + len > TH_CURL_MAX_BODY) {
+    /* A chunked or close-delimited body has no length to refuse up front
+     * (CURLOPT_MAXFILESIZE_LARGE does that): it is cut here, as it arrives. */
+    if (b->len + len > b->max) {
         b->too_big = 1;
         return 0; /* curl stops with CURLE_WRITE_ERROR */
     }
@@ -57,6 +59,8 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
         size_t cap = b->cap ? b->cap : 16384;
         while (cap < b->len + len)
             cap *= 2;
+        if (cap > b->max)
+            cap = (size_t)b->max; /* never more memory than the bound */
         b->data = th_xrealloc(b->data, cap);
         b->cap = cap;
     }
@@ -357,6 +361,10 @@ TH_MUST_CHECK static int configure(struct th_curl_fetch *fx, const char *host, u
     SET(fx, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     SET(fx, CURLOPT_WRITEFUNCTION, on_body);
     SET(fx, CURLOPT_WRITEDATA, &fx->body);
+    /* The body bound: a Content-Length over it fails before a byte of the body is
+     * read (CURLE_FILESIZE_EXCEEDED), any other body in on_body. */
+    fx->body.max = fx->cfg->max_body ? fx->cfg->max_body : TH_MAX_BODY_DEFAULT;
+    SET(fx, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)fx->body.max);
     SET(fx, CURLOPT_HEADERFUNCTION, on_header);
     SET(fx, CURLOPT_HEADERDATA, fx);
     TH_GUARD(set_target(fx, host, port, path, err));

@@ -202,9 +202,9 @@ void th_curl_set_error(struct th_curl_fetch *fx, CURLcode rc, int which, struct 
 {
     struct th_error d;
     code_error(fx, rc, &d);
-    if (fx->body.too_big)
-        snprintf(d.text, sizeof(d.text), "; body over %llu bytes",
-                 (unsigned long long)TH_CURL_MAX_BODY);
+    if (fx->body.too_big || rc == CURLE_FILESIZE_EXCEEDED)
+        snprintf(d.text, sizeof(d.text), "; body over the bound of %llu bytes",
+                 (unsigned long long)fx->body.max);
     th_error_set(err, d.outcome, rc, "%s%s (%d): %s%s", which ? "second connection: " : "",
                  fx->f->api.easy_strerror(rc), (int)rc, fx->errbuf[0] ? fx->errbuf : "no detail",
                  d.text);

@@ -11,12 +11,10 @@
 
 #include "curl_lib.h"
 
-/* Largest body kept: what `tlsharness serve` sends at most, plus room for a page. */
-#define TH_CURL_MAX_BODY ((1ull << 30) + 65536)
-
 struct th_curl_body {
     unsigned char *data;
     size_t len, cap;
+    uint64_t max; /* largest body kept: the case's client.max_body_bytes */
     int too_big;
 };
 

@@ -5,14 +5,15 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backends/backend.h"
 #include "harness/fixture/fixture.h"
-#include "harness/report/merge.h"
 #include "harness/report/term.h"
+#include "harness/vocab/text.h"
 
 /* ---- saying what is wrong ---- */
 
@@ -185,12 +186,39 @@ int th_cli_check_backends(const char *list)
 
 /* ---- run, list and validate ---- */
 
+/* One number of a shard: digits only (no sign, space or "+"), at most UINT32_MAX;
+ * the text after it in *s. */
+static int shard_number(const char **s, unsigned *out)
+{
+    unsigned long long v = 0;
+    const char *p = *s;
+    if (*p < '0' || *p > '9')
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++)
+        if ((v = v * 10 + (unsigned)(*p - '0')) > UINT32_MAX)
+            return -1; /* checked per digit: no wrap, however long */
+    *out = (unsigned)v;
+    *s = p;
+    return 0;
+}
+
+int th_cli_shard_parse(const char *s, unsigned *index, unsigned *count)
+{
+    unsigned i, n;
+    if (shard_number(&s, &i) != 0 || *s++ != '/' || shard_number(&s, &n) != 0 || *s || n < 1 ||
+        i < 1 || i > n)
+        return -1;
+    *index = i;
+    *count = n;
+    return 0;
+}
+
 /* --shard I/N: the cases whose position in the expanded plan is I-1 modulo N, so
  * N machines given 1/N .. N/N run every case once between them. */
 int th_cli_in_shard(const struct th_cli_opts *o, size_t i)
 {
     unsigned index, count;
-    if (!o->shard || th_shard_parse(o->shard, &index, &count) != 0)
+    if (!o->shard || th_cli_shard_parse(o->shard, &index, &count) != 0)
         return 1;
     return i % count == index - 1;
 }
@@ -262,7 +290,17 @@ int th_cli_read_plan(const struct th_cli_opts *o, struct th_plan *plan)
     return errors;
 }
 
-enum { OPT_JUNIT = 256, OPT_REPEAT, OPT_QUICK, OPT_PKI, OPT_JSON, OPT_SHARD, OPT_COLOR, OPT_HTML };
+enum {
+    OPT_JUNIT = 256,
+    OPT_REPEAT,
+    OPT_QUICK,
+    OPT_PKI,
+    OPT_JSON,
+    OPT_SHARD,
+    OPT_COLOR,
+    OPT_HTML,
+    OPT_JOBS
+};
 
 /* One getopt loop for run, list and validate: they take the same options, so a
  * scenario option means the same to each. */
@@ -282,13 +320,14 @@ int th_cli_parse_opts(int argc, char **argv, struct th_cli_opts *o)
         {"shard", required_argument, NULL, OPT_SHARD},
         {"quiet", no_argument, NULL, 'q'},
         {"color", required_argument, NULL, OPT_COLOR},
+        {"jobs", required_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
     o->pki_dir = th_cli_pki_dir();
     optind = 0;
     int ch;
-    while ((ch = th_cli_getopt(argc, argv, "b:o:f:vq", longopts)) != -1) {
+    while ((ch = th_cli_getopt(argc, argv, "b:o:f:j:vq", longopts)) != -1) {
         switch (ch) {
         case 'b': o->backends = optarg; break;
         case 'o': o->out = optarg; break;
@@ -309,9 +348,21 @@ int th_cli_parse_opts(int argc, char **argv, struct th_cli_opts *o)
         case OPT_JSON: o->json = 1; break;
         case OPT_SHARD: {
             unsigned i, n;
-            if (th_shard_parse(optarg, &i, &n) != 0)
-                return th_cli_usage_error("--shard: '%s' is not I/N with 1 <= I <= N", optarg);
+            char safe[64];
+            if (th_cli_shard_parse(optarg, &i, &n) != 0)
+                return th_cli_usage_error("--shard: '%s' is not I/N with 1 <= I <= N <= "
+                                          "4294967295",
+                                          th_text_safe(safe, sizeof safe, optarg));
             o->shard = optarg;
+            break;
+        }
+        case 'j': {
+            char *end;
+            errno = 0;
+            long j = strtol(optarg, &end, 10);
+            if (errno || *end || end == optarg || j < 1 || j > 256)
+                return th_cli_usage_error("-j: '%s' is not a count from 1 to 256", optarg);
+            o->jobs = (unsigned)j;
             break;
         }
         case OPT_REPEAT: {

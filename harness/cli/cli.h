@@ -99,8 +99,9 @@ void th_cli_print_diag(const struct th_diag *d, void *arg);
  * each unknown one on stderr. NULL is every backend. */
 int th_cli_check_backends(const char *list) TH_MUST_CHECK;
 
-/* Set by SIGINT or SIGTERM once th_cli_catch_signals ran: run and serve stop between
- * cases or connections; a second signal ends the process at once. SIGPIPE is
+/* The signal number, once SIGINT, SIGTERM or SIGHUP arrived after
+ * th_cli_catch_signals: run stops the running cases at once, serve and load stop
+ * between connections; a second signal ends the process at once. SIGPIPE is
  * ignored: a peer gone is an error on that write. */
 extern volatile sig_atomic_t th_cli_interrupted;
 void th_cli_catch_signals(void);
@@ -111,7 +112,8 @@ struct th_cli_opts {
     const char *backends, *filter, *out, *junit, *pki_dir, *shard;
     /* --html: the report page, written after the results */
     const char *html;
-    long repeat; /* 0: the scenario's */
+    long repeat;   /* 0: the scenario's */
+    unsigned jobs; /* -j: conformance cases at once; 0: one per core */
     int quick, verbose, json;
     int quiet; /* -q: only the failures and the totals */
     int color; /* --color: enum th_color_when (harness/report/term.h), auto by default */
@@ -130,5 +132,8 @@ int th_cli_read_plan(const struct th_cli_opts *o, struct th_plan *plan) TH_MUST_
 /* --shard I/N: is the plan's case i in it, and how many are. */
 int th_cli_in_shard(const struct th_cli_opts *o, size_t i);
 size_t th_cli_shard_size(const struct th_cli_opts *o, const struct th_plan *plan);
+/* "I/N" into its numbers: 0, or -1 unless it is digits/digits with
+ * 1 <= I <= N <= UINT32_MAX (no sign, no space, no wrap past 32 bits). */
+int th_cli_shard_parse(const char *s, unsigned *index, unsigned *count) TH_MUST_CHECK;
 
 #endif

@@ -1,5 +1,5 @@
 /* `tlsharness compare BASE NEW`: the regression verdict between two results files
- * (report/compare.c), exit 1 when NEW regressed. */
+ * (report/compare.c), exit 1 when NEW regressed or is incomplete. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -22,11 +22,12 @@ static double parse_pct(const char *s)
 
 int th_cmd_compare(int argc, char **argv)
 {
-    enum { CMP_THRESHOLD = 256, CMP_FLOOR, CMP_JSON };
+    enum { CMP_THRESHOLD = 256, CMP_FLOOR, CMP_JSON, CMP_ALLOW_MISSING };
     static const struct option longopts[] = {
         {"threshold", required_argument, NULL, CMP_THRESHOLD},
         {"floor", required_argument, NULL, CMP_FLOOR},
         {"json", no_argument, NULL, CMP_JSON},
+        {"allow-missing", no_argument, NULL, CMP_ALLOW_MISSING},
         {NULL, 0, NULL, 0},
     };
     struct th_compare_opts o = TH_COMPARE_OPTS_INIT;
@@ -35,6 +36,7 @@ int th_cmd_compare(int argc, char **argv)
     while ((ch = th_cli_getopt(argc, argv, "", longopts)) != -1) {
         switch (ch) {
         case CMP_JSON: o.json = 1; break;
+        case CMP_ALLOW_MISSING: o.allow_missing = 1; break;
         case CMP_THRESHOLD:
         case CMP_FLOOR: {
             double *dst = ch == CMP_THRESHOLD ? &o.threshold : &o.floor;

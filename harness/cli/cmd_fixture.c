@@ -146,6 +146,7 @@ int th_cmd_fixture(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     struct th_fixture *f;
+    th_fixture_sweep(NULL); /* what a killed run left behind */
     if (th_fixture_start(d, &cfg, NULL, 15, &f, &err) != 0)
         return th_cli_fail(&err, "fixture");
     printf("serving https://127.0.0.1:%u/ with %s (pid %d, folder %s)\n",

@@ -347,15 +347,8 @@ static int read_case(const struct load_args *a, const char *cmdline, struct th_p
 /* The results file must be writable before anything is measured. */
 static int check_out(const char *path)
 {
-    char *dir = th_xstrdup(path), *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = '\0';
-    const char *d = slash ? (*dir ? dir : "/") : ".";
-    int rc = th_mkdirs(d) != 0 || access(d, W_OK) != 0
-                 ? usage("-o: cannot write results to %s: %s", path, strerror(errno))
-                 : 0;
-    free(dir);
-    return rc;
+    struct th_error err;
+    return th_output_check(path, &err) != 0 ? th_cli_fail(&err, NULL) : 0;
 }
 
 static int exit_status(const struct th_run *run)
@@ -393,7 +386,7 @@ static int run_case(const struct th_case *k, const char *out)
     th_run_case(k, &ro, r);
     run.finished_at = th_wall_clock();
     run.n = 1;
-    run.interrupted = th_cli_interrupted;
+    run.interrupted = th_cli_interrupted != 0;
     th_loadsum_print(stdout, r);
     if (run.interrupted)
         printf("%-13s%s\n", "interrupted",

@@ -41,7 +41,7 @@ int th_cmd_report(int argc, char **argv)
     char *page = out ? th_xstrdup(out) : default_out(results);
     struct th_error err;
     int rc = 0;
-    if (th_report_html(page, results, base, &err) != 0)
+    if (th_output_check(page, &err) != 0 || th_report_html(page, results, base, &err) != 0)
         rc = th_cli_fail(&err, NULL);
     else
         printf("report: %s\n", page);

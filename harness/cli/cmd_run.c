@@ -2,6 +2,7 @@
  * order that saves fixture starts, print progress and the summary, write the results
  * (JSON, and JUnit with --junit). */
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,15 +11,14 @@
 
 #include "backends/backend.h"
 #include "cli.h"
+#include "run_cases.h"
 #include "harness/fixture/fixture.h"
-#include "harness/kinds/kinds.h"
 #include "harness/pki/pki.h"
 #include "harness/report/progress.h"
 #include "harness/report/html.h"
 #include "harness/report/results.h"
 #include "harness/report/summary.h"
 #include "harness/report/term.h"
-#include "harness/scenario/order.h"
 
 #ifndef TH_BUILD_FLAGS
 #define TH_BUILD_FLAGS ""
@@ -31,34 +31,9 @@
  * whole): a CI log stays readable. */
 #define LOG_WIDTH 160
 
-/* Fixtures kept running between cases: all seven, for a scenario that lists
- * "fixture:*" runs each pair's cases one server after the other. */
-#define FIXTURES_RUNNING 8
-
-/* An output that cannot be written is bad input: say so before measuring anything. */
-static int check_writable(const char *path, struct th_error *err)
-{
-    if (!path)
-        return 0;
-    char *dir = th_xstrdup(path), *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = '\0';
-    const char *d = slash ? (*dir ? dir : "/") : ".";
-    int rc = 0;
-    if (th_mkdirs(d) != 0 || access(d, W_OK) != 0) {
-        TH_INPUT(err, "cannot write results to %s: %s", path, strerror(errno));
-        rc = -1;
-    }
-    free(dir);
-    return rc;
-}
-
-static int by_case(const void *a, const void *b)
-{
-    const struct th_case *x = ((const struct th_case_result *)a)->c,
-                         *y = ((const struct th_case_result *)b)->c;
-    return (x > y) - (x < y);
-}
+/* The results file is rewritten at most this often while the run goes on (and after
+ * every benchmark case): a kill loses at most this much. */
+#define CHECKPOINT_S 2.0
 
 /* What the terminal gets: colour, widths, and the progress line's kind. */
 struct term {
@@ -102,11 +77,15 @@ static int write_outputs(const struct th_cli_opts *o, const struct th_run *run)
     return rc;
 }
 
+/* 128 + the signal that stopped the run (130 SIGINT, 143 SIGTERM, 129 SIGHUP), 1 for
+ * a case that failed, else 0. */
 static int run_exit_status(const struct th_run *run)
 {
     size_t counts[TH_STATUS_COUNT];
     th_run_counts(run, counts);
-    if (run->interrupted || counts[TH_FAIL] || counts[TH_XPASS] || counts[TH_ERROR])
+    if (run->interrupted)
+        return 128 + (th_cli_interrupted > 1 ? (int)th_cli_interrupted : SIGINT);
+    if (counts[TH_FAIL] || counts[TH_XPASS] || counts[TH_ERROR])
         return TH_EXIT_FAILED;
     return 0;
 }
@@ -160,45 +139,6 @@ static void print_banner(const struct th_cli_opts *o, const struct th_plan *plan
     fflush(stdout);
 }
 
-/* The cases of the shard, in the order that saves fixture starts, until a signal;
- * results in the plan's order, whatever order they ran in. */
-static void run_cases(const struct th_cli_opts *o, const struct th_plan *plan, const struct term *t,
-                      struct th_run *run)
-{
-    struct th_runner_opts ro = {.pki_dir = o->pki_dir,
-                                .interrupt = &th_cli_interrupted,
-                                .repeat = (unsigned)o->repeat,
-                                .quick = o->quick,
-                                .fixtures = th_fixture_pool_new(NULL, FIXTURES_RUNNING)};
-    struct th_progress_opts po = {.mode = t->progress,
-                                  .fd = STDERR_FILENO,
-                                  .out = stdout,
-                                  .verbose = o->verbose,
-                                  .quiet = o->quiet,
-                                  .color = t->color,
-                                  .width = t->width,
-                                  .quick = o->quick};
-    struct th_progress *progress = th_progress_new(&po, th_cli_shard_size(o, plan));
-    size_t *order = th_run_order(plan);
-    for (size_t i = 0; i < plan->n; i++)
-        if (th_cli_in_shard(o, i))
-            th_progress_plan(progress, &plan->cases[i]);
-    th_progress_start(progress);
-    for (size_t k = 0; k < plan->n && !th_cli_interrupted; k++) {
-        size_t i = order[k];
-        if (!th_cli_in_shard(o, i))
-            continue;
-        th_progress_begin(progress, &plan->cases[i]);
-        th_run_case(&plan->cases[i], &ro, &run->results[run->n]);
-        th_progress_end(progress, &run->results[run->n++]);
-    }
-    th_progress_stop(progress);
-    free(order);
-    th_fixture_pool_free(ro.fixtures);
-    qsort(run->results, run->n, sizeof(*run->results), by_case);
-    run->interrupted = th_cli_interrupted;
-}
-
 static int run_plan(struct th_cli_opts *o, const struct th_plan *plan)
 {
     struct th_error err;
@@ -217,7 +157,21 @@ static int run_plan(struct th_cli_opts *o, const struct th_plan *plan)
     struct term t = term_of(o);
     if (!o->quiet)
         print_banner(o, plan);
-    run_cases(o, plan, &t, &run);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    struct th_run_cases_opts rco = {.jobs = o->jobs     ? o->jobs
+                                            : cores > 0 ? (unsigned)(cores < 64 ? cores : 64)
+                                                        : 1,
+                                    .checkpoint = o->out ? o->out : DEFAULT_OUT,
+                                    .checkpoint_period_s = CHECKPOINT_S,
+                                    .progress = {.mode = t.progress,
+                                                 .fd = STDERR_FILENO,
+                                                 .out = stdout,
+                                                 .verbose = o->verbose,
+                                                 .quiet = o->quiet,
+                                                 .color = t.color,
+                                                 .width = t.width,
+                                                 .quick = o->quick}};
+    th_run_cases(o, &rco, plan, &run);
     run.finished_at = th_wall_clock();
     struct th_summary_opts so = {.color = t.color,
                                  .verbose = o->verbose,
@@ -244,15 +198,23 @@ int th_cmd_run(int argc, char **argv)
     int rc = th_cli_parse_opts(argc, argv, &o);
     if (rc)
         return rc;
-    if (check_writable(o.out ? o.out : DEFAULT_OUT, &err) != 0 ||
-        check_writable(o.junit, &err) != 0 || check_writable(o.html, &err) != 0)
-        return th_cli_fail(&err, NULL);
+    /* an output that cannot be written is bad input: said before measuring anything */
+    const char *outs[] = {o.out ? o.out : DEFAULT_OUT, o.junit, o.html};
+    for (size_t i = 0; i < TH_ARRAY_LEN(outs); i++)
+        if (outs[i] && th_output_check(outs[i], &err) != 0)
+            return th_cli_fail(&err, NULL);
     /* from here on a signal stops the run between cases, never mid-write */
     th_cli_catch_signals();
-    if (th_cli_read_plan(&o, &plan) != 0)
+    th_fixture_sweep(NULL); /* what a killed run left behind */
+    if (th_cli_read_plan(&o, &plan) != 0) {
         rc = TH_EXIT_USAGE;
-    else
+    } else if (th_cli_shard_size(&o, &plan) == 0) {
+        fprintf(stderr, "tlsharness: --shard %s holds none of the %zu cases: nothing to run\n",
+                o.shard, plan.n);
+        rc = TH_EXIT_USAGE;
+    } else {
         rc = run_plan(&o, &plan);
+    }
     th_plan_free(&plan);
     return rc;
 }

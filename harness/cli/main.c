@@ -77,7 +77,8 @@ static const struct command commands[] = {
      "compare BASE NEW       regression verdict between two results files (exit 1: regressed)",
      "      --threshold PCT       fixed threshold in percent (default: from the recorded spread)\n"
      "      --floor PCT           least threshold the spread gives (default 5)\n"
-     "      --json                the verdict as a JSON document\n"},
+     "      --json                the verdict as a JSON document\n"
+     "      --allow-missing       cases of BASE that NEW lacks are a note, not exit 1\n"},
     {"report", th_cmd_report,
      "report RESULTS         one self-contained HTML page of a results file: verdict, matrix,",
      "                         charts of the benchmarks, environment\n"
@@ -262,7 +263,7 @@ volatile sig_atomic_t th_cli_interrupted;
 
 static void on_signal(int sig)
 {
-    th_cli_interrupted = 1;
+    th_cli_interrupted = sig;
     signal(sig, SIG_DFL); /* a second one ends the process at once */
 }
 
@@ -270,6 +271,7 @@ void th_cli_catch_signals(void)
 {
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
     signal(SIGPIPE, SIG_IGN);
 }
 

@@ -1,12 +1,15 @@
 /* The HTTP/1.1 response reader and the payload check (response.h), for the load
- * generator (loadgen.c): a response is read as it streams past, its head copied,
- * its body compared with the pattern without a copy. */
+ * generator (loadgen.c) and the in-process clients of kind handshake: a response is
+ * read as it streams past, its head copied, its body compared with the pattern (or
+ * the bytes expected) without a copy. */
 #include "response.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include "harness/vocab/text.h"
 
 /* ---- the payload check ---- */
 
@@ -67,10 +70,21 @@ __attribute__((format(printf, 2, 3))) static enum th_http_result bad(struct th_h
     return TH_HTTP_BAD;
 }
 
+/* What a reason quotes of the peer's bytes: escaped (a status line may carry a
+ * terminal's escape sequences) and cut to a readable length. */
+#define QUOTE_MAX 80
+static const char *quote(char *dst, const char *p, const char *end)
+{
+    return th_text_safe_n(dst, QUOTE_MAX, p, (size_t)(end - p));
+}
+
 void th_http_resp_start(struct th_http_resp *r, int check, uint64_t want_len)
 {
     r->check = check;
     r->want_len = want_len;
+    r->want_body = NULL;
+    r->max_body = 0;
+    r->until_close = 0;
     r->phase = TH_HTTP_HEAD;
     r->status = r->close = r->chunked = r->has_length = r->seen_cr = 0;
     r->content_length = r->body = r->chunk_left = 0;
@@ -101,11 +115,12 @@ static int has_token(const char *v, const char *end, const char *token)
 static enum th_http_result parse_length(struct th_http_resp *r, const char *v, const char *end)
 {
     uint64_t n = 0;
+    char q[QUOTE_MAX];
     if (v == end)
         return bad(r, "empty Content-Length");
     for (const char *c = v; c < end; c++) {
         if (*c < '0' || *c > '9' || n > (UINT64_MAX >> 4))
-            return bad(r, "bad Content-Length '%.*s'", (int)(end - v), v);
+            return bad(r, "bad Content-Length '%s'", quote(q, v, end));
         n = n * 10 + (uint64_t)(*c - '0');
     }
     if (r->has_length && n != r->content_length)
@@ -119,8 +134,9 @@ static enum th_http_result parse_length(struct th_http_resp *r, const char *v, c
 static enum th_http_result parse_header(struct th_http_resp *r, const char *l, const char *end)
 {
     const char *colon = memchr(l, ':', (size_t)(end - l));
+    char q[QUOTE_MAX];
     if (!colon || colon == l)
-        return bad(r, "malformed header line '%.*s'", (int)(end - l > 60 ? 60 : end - l), l);
+        return bad(r, "malformed header line '%s'", quote(q, l, end));
     const char *v = colon + 1;
     while (v < end && (*v == ' ' || *v == '\t'))
         v++;
@@ -131,7 +147,7 @@ static enum th_http_result parse_header(struct th_http_resp *r, const char *l, c
         return parse_length(r, v, end);
     if (nl == 17 && strncasecmp(l, "Transfer-Encoding", 17) == 0) {
         if (!has_token(v, end, "chunked") || (size_t)(end - v) != 7)
-            return bad(r, "Transfer-Encoding '%.*s' not supported", (int)(end - v), v);
+            return bad(r, "Transfer-Encoding '%s' not supported", quote(q, v, end));
         r->chunked = 1;
     } else if (nl == 10 && strncasecmp(l, "Connection", 10) == 0) {
         if (has_token(v, end, "close"))
@@ -147,8 +163,10 @@ static enum th_http_result parse_status(struct th_http_resp *r, const char *l, c
 {
     if (end - l < 12 || strncmp(l, "HTTP/1.", 7) != 0 || (l[7] != '0' && l[7] != '1') ||
         l[8] != ' ' || l[9] < '1' || l[9] > '5' || l[10] < '0' || l[10] > '9' || l[11] < '0' ||
-        l[11] > '9' || (end - l > 12 && l[12] != ' '))
-        return bad(r, "bad status line '%.*s'", (int)(end - l > 60 ? 60 : end - l), l);
+        l[11] > '9' || (end - l > 12 && l[12] != ' ')) {
+        char q[QUOTE_MAX];
+        return bad(r, "bad status line '%s'", quote(q, l, end));
+    }
     r->status = (l[9] - '0') * 100 + (l[10] - '0') * 10 + (l[11] - '0');
     r->close = l[7] == '0';
     if (r->status < 200 || r->status > 299)
@@ -183,10 +201,15 @@ static enum th_http_result parse_head(struct th_http_resp *r)
     } else if (r->chunked) { /* chunked overrides a Content-Length (RFC 9112, 6.3) */
         r->phase = TH_HTTP_CHUNK_SIZE;
     } else if (!r->has_length) {
-        return bad(r, "response has neither a Content-Length nor chunked coding");
+        if (!r->until_close)
+            return bad(r, "response has neither a Content-Length nor chunked coding");
+        r->phase = TH_HTTP_UNTIL_CLOSE;
     } else if (r->check && r->content_length != r->want_len) {
         return bad(r, "Content-Length %llu, asked for %llu bytes",
                    (unsigned long long)r->content_length, (unsigned long long)r->want_len);
+    } else if (r->max_body && r->content_length > r->max_body) {
+        return bad(r, "Content-Length %llu over the bound of %llu bytes",
+                   (unsigned long long)r->content_length, (unsigned long long)r->max_body);
     } else {
         r->phase = r->content_length ? TH_HTTP_BODY : TH_HTTP_END;
     }
@@ -227,16 +250,29 @@ static enum th_http_result feed_head(struct th_http_resp *r, const unsigned char
     return parse_head(r);
 }
 
+/* Where the bytes at body offset `off` first differ from what is expected. */
+static size_t mismatch(const struct th_http_resp *r, uint64_t off, const unsigned char *p, size_t n)
+{
+    if (!r->want_body)
+        return th_pattern_mismatch(off, p, n);
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != r->want_body[off + i])
+            return i;
+    return n;
+}
+
 static enum th_http_result body_bytes(struct th_http_resp *r, const unsigned char *p, size_t n)
 {
     if (r->check) {
         if (r->body + n > r->want_len)
             return bad(r, "body longer than the %llu bytes asked for",
                        (unsigned long long)r->want_len);
-        size_t at = th_pattern_mismatch(r->body, p, n);
+        size_t at = mismatch(r, r->body, p, n);
         if (at < n)
             return bad(r, "body differs at byte %llu", (unsigned long long)(r->body + at));
     }
+    if (r->max_body && r->body + n > r->max_body)
+        return bad(r, "body over the bound of %llu bytes", (unsigned long long)r->max_body);
     r->body += n;
     return TH_HTTP_MORE;
 }
@@ -282,13 +318,19 @@ static enum th_http_result chunk_byte(struct th_http_resp *r, unsigned char c)
             r->chunk_left = r->chunk_left * 16 + (uint64_t)hex_value(c);
         } else if (c == ';' || c == ' ' || c == '\t') {
             r->phase = TH_HTTP_CHUNK_EXT;
+            r->line_len = 0;
         } else if (c == '\n') {
             return end_size_line(r);
         } else if (c != '\r') {
             return bad(r, "bad chunk size line");
         }
         return TH_HTTP_MORE;
-    case TH_HTTP_CHUNK_EXT: return c == '\n' ? end_size_line(r) : TH_HTTP_MORE;
+    case TH_HTTP_CHUNK_EXT:
+        if (c == '\n')
+            return end_size_line(r);
+        if (++r->line_len > TH_HTTP_HEAD_MAX) /* extensions are read, never kept: bound them */
+            return bad(r, "chunk size line longer than %d bytes", TH_HTTP_HEAD_MAX);
+        return TH_HTTP_MORE;
     case TH_HTTP_CHUNK_CRLF:
         if (c == '\r' && !r->seen_cr) {
             r->seen_cr = 1;
@@ -347,6 +389,10 @@ enum th_http_result th_http_resp_feed(struct th_http_resp *r, const unsigned cha
         case TH_HTTP_HEAD: res = feed_head(r, p + i, n - i, &used); break;
         case TH_HTTP_BODY: res = feed_body(r, p + i, n - i, &used); break;
         case TH_HTTP_CHUNK_DATA: res = feed_chunk_data(r, p + i, n - i, &used); break;
+        case TH_HTTP_UNTIL_CLOSE:
+            used = n - i;
+            res = body_bytes(r, p + i, used);
+            break;
         default: res = chunk_byte(r, p[i]); break;
         }
         if (res == TH_HTTP_BAD)
@@ -354,4 +400,17 @@ enum th_http_result th_http_resp_feed(struct th_http_resp *r, const unsigned cha
         i += used;
     }
     return r->phase == TH_HTTP_END ? finish(r, n - i) : TH_HTTP_MORE;
+}
+
+enum th_http_result th_http_resp_eof(struct th_http_resp *r)
+{
+    switch (r->phase) {
+    case TH_HTTP_UNTIL_CLOSE: return finish(r, 0);
+    case TH_HTTP_END: return TH_HTTP_DONE;
+    case TH_HTTP_HEAD:
+        return r->head_len ? bad(r, "closed within the response head (%zu bytes)", r->head_len)
+                           : bad(r, "closed before any response");
+    default:
+        return bad(r, "closed after %llu body bytes of the response", (unsigned long long)r->body);
+    }
 }

@@ -1,6 +1,9 @@
-/* The HTTP/1.1 response reader and the payload check of the load generator
- * (loadgen.c), apart so its test feeds them bytes directly. Neither allocates: the
- * reader copies only the response head, and checks the body as it streams past. */
+/* The HTTP/1.1 response reader and the payload check: the one parser of every
+ * response the harness reads itself, the load generator's (loadgen.c) and the
+ * in-process clients' GET of kind handshake (kinds/handshake.c), apart so its test
+ * feeds them bytes directly. Neither allocates: the reader copies only the response
+ * head, and checks the body as it streams past. Every reason it gives (r->why) is
+ * one line without control bytes: what it quotes of the peer is escaped. */
 #ifndef TH_HTTP_RESPONSE_H
 #define TH_HTTP_RESPONSE_H
 
@@ -18,8 +21,9 @@ enum th_http_phase {
     TH_HTTP_CHUNK_SIZE, /* a chunk's hex size */
     TH_HTTP_CHUNK_EXT,  /* the rest of the size line (extensions) */
     TH_HTTP_CHUNK_DATA,
-    TH_HTTP_CHUNK_CRLF, /* the CRLF after a chunk's data */
-    TH_HTTP_TRAILER,    /* trailer lines up to the empty one */
+    TH_HTTP_CHUNK_CRLF,  /* the CRLF after a chunk's data */
+    TH_HTTP_TRAILER,     /* trailer lines up to the empty one */
+    TH_HTTP_UNTIL_CLOSE, /* no length: the body ends when the peer closes (until_close) */
     TH_HTTP_END,
 };
 
@@ -29,6 +33,14 @@ struct th_http_resp {
     /* what is asked of the body */
     int check;         /* compare with th_pattern_fill(0, 0, want_len) */
     uint64_t want_len; /* with check: the exact body length */
+    /* Set after th_http_resp_start, which clears them: */
+    const unsigned char *want_body; /* with check: compare with these want_len bytes
+                                     * instead of the pattern */
+    uint64_t max_body;              /* a longer body is refused, at its Content-Length
+                                     * or as it streams; 0: no bound */
+    int until_close;                /* a body with neither Content-Length nor chunked
+                                     * coding runs to the peer's close (HTTP/1.0 style,
+                                     * see th_http_resp_eof); 0: such a response is bad */
     /* what was read */
     enum th_http_phase phase;
     int status;  /* e.g. 200 */
@@ -55,6 +67,11 @@ void th_http_resp_start(struct th_http_resp *r, int check, uint64_t want_len);
  * the response...), with r->why. */
 enum th_http_result th_http_resp_feed(struct th_http_resp *r, const unsigned char *p,
                                       size_t n) TH_MUST_CHECK;
+
+/* The peer closed the stream: TH_HTTP_DONE when that ends the response (a body
+ * read until the close, with until_close); else TH_HTTP_BAD with r->why saying how
+ * far the response had come (the caller reports it as truncated). */
+enum th_http_result th_http_resp_eof(struct th_http_resp *r) TH_MUST_CHECK;
 
 /* Where buf first differs from th_pattern_fill(0, offset, ..., len); len when it does
  * not. Compares eight bytes at a time instead of filling a copy. */

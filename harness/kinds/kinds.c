@@ -42,6 +42,23 @@ unsigned th_kind_reps(const struct th_case *k, const struct th_runner_opts *o)
     return o->repeat ? o->repeat : k->repeat ? k->repeat : 3;
 }
 
+int th_case_prepare(const struct th_case *c, const struct th_runner_opts *o,
+                    struct th_fixture **fixture, struct th_case_result *r)
+{
+    *fixture = NULL;
+    if (c->skip || !c->fixture)
+        return 0;
+    struct th_error err = {0};
+    uint64_t t0 = th_now_ns();
+    if (th_target_fixture(c, o, fixture, &err) == 0)
+        return 0;
+    memset(r, 0, sizeof(*r));
+    r->c = c;
+    th_kind_error(r, &err);
+    r->duration_s = (double)(th_now_ns() - t0) / 1e9;
+    return -1;
+}
+
 void th_run_case(const struct th_case *c, const struct th_runner_opts *o, struct th_case_result *r)
 {
     memset(r, 0, sizeof(*r));

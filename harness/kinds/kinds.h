@@ -12,6 +12,7 @@
 #include "harness/vocab/error.h"
 
 struct th_fixture_pool;
+struct th_fixture;
 
 struct th_runner_opts {
     const char *pki_dir;              /* the generated test PKI */
@@ -20,6 +21,13 @@ struct th_runner_opts {
     int quick;                        /* --quick: scaled-down sizes */
     struct th_fixture_pool *fixtures; /* running fixtures, kept across cases */
 };
+
+/* Before a case runs in a process of its own: start what must outlive that process
+ * (its fixture, which the pool keeps for the next cases). 0 with *fixture (NULL when
+ * it has none), or -1 with r filled in as the case's result (status error, as the
+ * case itself would have said). */
+int th_case_prepare(const struct th_case *c, const struct th_runner_opts *o,
+                    struct th_fixture **fixture, struct th_case_result *r) TH_MUST_CHECK;
 
 /* Run one case; never fails as a function: problems become status error. */
 void th_run_case(const struct th_case *c, const struct th_runner_opts *o, struct th_case_result *r);

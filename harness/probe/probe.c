@@ -15,8 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/vocab/iana.h"
 #include "harness/io/transport.h"
+#include "harness/vocab/iana.h"
+#include "harness/vocab/text.h"
 #include "probe_int.h"
 
 #define SCHEMA "tlsharness.probe/1"
@@ -239,15 +240,16 @@ static size_t read_head(struct live *l, char *buf, size_t cap, uint64_t *first, 
     return got;
 }
 
-/* The status line as text: up to the first CRLF, non-printable bytes as '?'. */
+/* The status line as text: up to the first CR or LF, at most 255 bytes of it, made
+ * printable (vocab/text.h: a control byte or broken UTF-8 as \xNN), so the JSON
+ * holds it as the text report prints it. */
 static json_t *status_line_json(const char *buf, size_t got)
 {
-    char line[256];
+    char line[4 * 255 + 1];
     size_t n = 0;
-    for (size_t i = 0; i < got && buf[i] != '\r' && buf[i] != '\n' && n < sizeof(line) - 1; i++)
-        line[n++] = (buf[i] >= ' ' && buf[i] < 0x7f) ? buf[i] : '?';
-    line[n] = '\0';
-    return json_string(line);
+    while (n < got && n < 255 && buf[n] != '\r' && buf[n] != '\n')
+        n++;
+    return json_string(th_text_safe_n(line, sizeof(line), buf, n));
 }
 
 static void first_byte(struct th_probe *p, struct live *l, json_t *r)

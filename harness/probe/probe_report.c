@@ -18,6 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include "harness/vocab/iana.h"
+#include "harness/vocab/text.h"
 #include "probe_int.h"
 
 /* ---- the certificate chain, read with libcrypto ---- */
@@ -149,6 +150,25 @@ json_t *th_probe_chain_json(const unsigned char *der, size_t len)
 
 /* ---- readable output ---- */
 
+/* Text from the report (a certificate's names, a library's error, the peer's status
+ * line) made printable (vocab/text.h: a control byte as \xNN) for the terminal. The
+ * result lives in one of RING buffers used in turn: enough for every argument of one
+ * print, and the probe prints from one thread. A text longer than a buffer is cut. */
+#define RING 8
+static const char *safe(const char *s)
+{
+    static char ring[RING][4096];
+    static unsigned next;
+    char *b = ring[next++ % RING];
+    return s ? th_text_safe(b, sizeof(ring[0]), s) : NULL;
+}
+
+/* The member key of o (a string), or dflt, made printable. */
+static const char *str(const json_t *o, const char *key, const char *dflt)
+{
+    return safe(th_probe_str_or(o, key, dflt));
+}
+
 static void print_ms(FILE *out, const char *label, const json_t *v, const char *rest)
 {
     if (json_is_number(v))
@@ -161,18 +181,18 @@ static void print_ms(FILE *out, const char *label, const json_t *v, const char *
 static void print_tls(FILE *out, const json_t *t)
 {
     char line[512];
-    if (strcmp(th_probe_str_or(t, "outcome", "?"), "ok") != 0) {
-        snprintf(line, sizeof(line), "failed: %s (%s: %s)", th_probe_str_or(t, "outcome", "?"),
-                 th_probe_str_or(t, "backend", "?"), th_probe_str_or(t, "text", ""));
+    if (strcmp(str(t, "outcome", "?"), "ok") != 0) {
+        snprintf(line, sizeof(line), "failed: %s (%s: %s)", str(t, "outcome", "?"),
+                 str(t, "backend", "?"), str(t, "text", ""));
         print_ms(out, "handshake", NULL, line);
         return;
     }
     snprintf(line, sizeof(line), "TLS %s %s, group %s  (%s, verification off)",
-             th_probe_str_or(t, "version", "?"), th_probe_str_or(t, "suite", "?"),
-             th_probe_str_or(t, "group", "none"), th_probe_str_or(t, "backend", "?"));
+             str(t, "version", "?"), str(t, "suite", "?"), str(t, "group", "none"),
+             str(t, "backend", "?"));
     print_ms(out, "handshake", json_object_get(t, "handshake_ms"), line);
-    fprintf(out, "%-13s%s, server signature %s\n", "key exchange",
-            th_probe_str_or(t, "key_exchange", "?"), th_probe_str_or(t, "signature", "none"));
+    fprintf(out, "%-13s%s, server signature %s\n", "key exchange", str(t, "key_exchange", "?"),
+            str(t, "signature", "none"));
 }
 
 static void print_list_line(FILE *out, const char *label, const json_t *a, const char *empty)
@@ -180,27 +200,26 @@ static void print_list_line(FILE *out, const char *label, const json_t *a, const
     size_t i;
     json_t *v;
     fprintf(out, "%s", label);
-    json_array_foreach(a, i, v) fprintf(out, "%s%s", i ? ", " : "", json_string_value(v));
+    json_array_foreach(a, i, v) fprintf(out, "%s%s", i ? ", " : "", safe(json_string_value(v)));
     fprintf(out, "%s\n", json_array_size(a) ? "" : empty);
 }
 
 static void print_cert(FILE *out, size_t i, const json_t *c)
 {
     if (json_object_get(c, "error")) {
-        fprintf(out, "  [%zu] %s\n", i, th_probe_str_or(c, "error", ""));
+        fprintf(out, "  [%zu] %s\n", i, str(c, "error", ""));
         return;
     }
-    fprintf(out, "  [%zu] subject   %s\n", i, th_probe_str_or(c, "subject", "?"));
-    fprintf(out, "      issuer    %s\n", th_probe_str_or(c, "issuer", "?"));
-    fprintf(out, "      valid     %s .. %s%s\n", th_probe_str_or(c, "not_before", "?"),
-            th_probe_str_or(c, "not_after", "?"),
+    fprintf(out, "  [%zu] subject   %s\n", i, str(c, "subject", "?"));
+    fprintf(out, "      issuer    %s\n", str(c, "issuer", "?"));
+    fprintf(out, "      valid     %s .. %s%s\n", str(c, "not_before", "?"),
+            str(c, "not_after", "?"),
             json_is_false(json_object_get(c, "valid_now")) ? "  (not valid now)" : "");
     print_list_line(out, "      names     ", json_object_get(c, "sans"), "(none)");
     const json_t *curve = json_object_get(c, "key_curve");
-    fprintf(out, "      key       %s %lld bits%s%s, signed %s\n",
-            th_probe_str_or(c, "key_type", "?"),
+    fprintf(out, "      key       %s %lld bits%s%s, signed %s\n", str(c, "key_type", "?"),
             (long long)json_integer_value(json_object_get(c, "key_bits")), curve ? " " : "",
-            curve ? json_string_value(curve) : "", th_probe_str_or(c, "signature", "?"));
+            curve ? safe(json_string_value(curve)) : "", str(c, "signature", "?"));
 }
 
 static void print_chain(FILE *out, const json_t *chain)
@@ -215,13 +234,12 @@ static void print_verification(FILE *out, const json_t *r)
 {
     size_t i;
     json_t *v;
-    fprintf(out, "verification against %s, name %s\n", th_probe_str_or(r, "ca", "(no CA)"),
-            th_probe_str_or(r, "name_checked", "?"));
+    fprintf(out, "verification against %s, name %s\n", str(r, "ca", "(no CA)"),
+            str(r, "name_checked", "?"));
     json_array_foreach(json_object_get(r, "verification"), i, v)
     {
-        const char *text = th_probe_str_or(v, "text", ""), *why = th_probe_str_or(v, "note", NULL);
-        fprintf(out, "  %-13s%s", th_probe_str_or(v, "backend", "?"),
-                th_probe_str_or(v, "outcome", "?"));
+        const char *text = str(v, "text", ""), *why = str(v, "note", NULL);
+        fprintf(out, "  %-13s%s", str(v, "backend", "?"), str(v, "outcome", "?"));
         if (*text)
             fprintf(out, "  %s (code %lld)", text,
                     (long long)json_integer_value(json_object_get(v, "code")));
@@ -236,11 +254,10 @@ static void print_first_byte(FILE *out, const json_t *r)
     const json_t *fb = json_object_get(r, "first_byte_ms");
     char line[512];
     if (json_is_number(fb))
-        snprintf(line, sizeof(line), "%s", th_probe_str_or(r, "status_line", ""));
+        snprintf(line, sizeof(line), "%s", str(r, "status_line", ""));
     else
-        snprintf(
-            line, sizeof(line), "no answer: %s",
-            th_probe_str_or(json_object_get(r, "first_byte_error"), "text", "no TLS connection"));
+        snprintf(line, sizeof(line), "no answer: %s",
+                 str(json_object_get(r, "first_byte_error"), "text", "no TLS connection"));
     print_ms(out, "first byte", fb, line);
 }
 
@@ -255,7 +272,7 @@ static void print_versions(FILE *out, const json_t *r)
         const char *word = json_is_true(v) ? "yes" : json_is_false(v) ? "no" : "untested";
         fprintf(out, "%s%s %s", i ? "  " : "", name, word);
         if (why)
-            fprintf(out, " (%s)", th_probe_str_or(why, "outcome", "?"));
+            fprintf(out, " (%s)", str(why, "outcome", "?"));
     }
     fputc('\n', out);
 }
@@ -286,8 +303,8 @@ static void print_suites(FILE *out, const json_t *r)
         size_t j, n_left = json_array_size(json_object_get(untested, name));
         json_t *s;
         fprintf(out, "suites TLS %s  %zu accepted, server order: %s\n", name, json_array_size(list),
-                order_words(th_probe_str_or(order, name, "n/a")));
-        json_array_foreach(list, j, s) fprintf(out, "  %s\n", json_string_value(s));
+                order_words(str(order, name, "n/a")));
+        json_array_foreach(list, j, s) fprintf(out, "  %s\n", safe(json_string_value(s)));
         if (n_left)
             fprintf(out, "  not tested: %zu suite%s no client here can offer\n", n_left,
                     n_left == 1 ? "" : "s");
@@ -296,12 +313,12 @@ static void print_suites(FILE *out, const json_t *r)
 
 void th_probe_print(FILE *out, const json_t *r)
 {
-    fprintf(out, "probe        %s  (name %s, SNI %s)\n", th_probe_str_or(r, "url", "?"),
-            th_probe_str_or(r, "name_checked", "?"), th_probe_str_or(r, "sni", "none"));
+    fprintf(out, "probe        %s  (name %s, SNI %s)\n", str(r, "url", "?"),
+            str(r, "name_checked", "?"), str(r, "sni", "none"));
     if (json_is_number(json_object_get(r, "connect_ms")))
         print_ms(out, "connect", json_object_get(r, "connect_ms"), "");
     if (json_object_get(r, "error")) {
-        fprintf(out, "%-13s%s\n", "error", th_probe_str_or(r, "error", ""));
+        fprintf(out, "%-13s%s\n", "error", str(r, "error", ""));
         return;
     }
     print_tls(out, json_object_get(r, "tls"));
@@ -316,5 +333,5 @@ void th_probe_print(FILE *out, const json_t *r)
     size_t i;
     json_t *n;
     json_array_foreach(json_object_get(r, "notes"), i, n)
-        fprintf(out, "note: %s\n", json_string_value(n));
+        fprintf(out, "note: %s\n", safe(json_string_value(n)));
 }

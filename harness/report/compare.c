@@ -4,361 +4,49 @@
  * and the readable report is rendered from that same data. */
 #include "compare.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/vocab/jsonpos.h"
-
-#define SCHEMA_PREFIX "tlsharness.results/"
-#define SCHEMA_MAJOR 1
-#define MAX_DEPTH 5 /* cases[i].metrics.NAME.FIELD */
-
-/* ---- reading a results file ---- */
-
-struct cmp_case {
-    const char *id, *status, *reason;
-    json_t *metrics; /* checked: every value reads with read_metric */
-    size_t index;    /* in the file's cases array */
-};
-
-struct cmp_file {
-    const char *name;
-    const char *text;
-    size_t len;
-    json_t *root, *env, *backends; /* env, backends: NULL when absent */
-    struct cmp_case *cases;
-    size_t n;
-    struct cmp_case **by_id; /* sorted by id, for matching and duplicates */
-    FILE *err;
-};
-
-struct cmp_metric {
-    const char *unit; /* NULL: none recorded */
-    double median, min, max;
-    json_int_t n;
-    int has_median, has_spread;
-};
-
-static const char *const statuses[] = {"pass", "fail", "xfail", "xpass", "skip", "error"};
-
-static const char *jtype(const json_t *v)
-{
-    static const char *const names[] = {
-        [JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array", [JSON_STRING] = "a string",
-        [JSON_INTEGER] = "a number", [JSON_REAL] = "a number",  [JSON_TRUE] = "a boolean",
-        [JSON_FALSE] = "a boolean",  [JSON_NULL] = "null"};
-    return names[json_typeof(v)];
-}
-
-static void path_str(const struct th_jpath *p, size_t n, char *buf, size_t cap)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < n && len < cap; i++) {
-        int k = p[i].key ? snprintf(buf + len, cap - len, "%s%s", i ? "." : "", p[i].key)
-                         : snprintf(buf + len, cap - len, "[%zu]", p[i].index);
-        len += k > 0 ? (size_t)k : 0;
-    }
-}
-
-/* "FILE:LINE:COL: PATH: why" for the value at path p. Returns -1. */
-TH_PRINTF(4, 5)
-static int bad(const struct cmp_file *f, const struct th_jpath *p, size_t n, const char *fmt, ...)
-{
-    char where[512], why[512];
-    int line = 0, col = 0;
-    va_list ap;
-    th_jsonpos_near(f->text, f->len, p, n, 0, &line, &col);
-    path_str(p, n, where, sizeof where);
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof why, fmt, ap);
-    va_end(ap);
-    fprintf(f->err, "%s:%d:%d: %s%s%s\n", f->name, line, col, where, *where ? ": " : "", why);
-    return -1;
-}
-
-/* A number or null (*has 0) at obj[key]; absent is null unless required. */
-static int opt_number(const struct cmp_file *f, struct th_jpath *p, size_t n, json_t *obj,
-                      const char *key, int required, double *out, int *has)
-{
-    json_t *v = json_object_get(obj, key);
-    p[n] = (struct th_jpath){key, 0};
-    *has = v && json_is_number(v);
-    *out = *has ? json_number_value(v) : 0;
-    if (!v && required)
-        return bad(f, p, n, "missing \"%s\"", key);
-    if (v && !json_is_number(v) && !json_is_null(v))
-        return bad(f, p, n + 1, "expected a number, got %s", jtype(v));
-    return 0;
-}
-
-/* One metric {median, min, max, n, unit}; p/n is the path to it. */
-static int read_metric(const struct cmp_file *f, struct th_jpath *p, size_t n, json_t *v,
-                       struct cmp_metric *m)
-{
-    int has_min, has_max;
-    memset(m, 0, sizeof *m);
-    if (!json_is_object(v))
-        return bad(f, p, n, "expected an object {median, min, max, n, unit}, got %s", jtype(v));
-    if (opt_number(f, p, n, v, "median", 1, &m->median, &m->has_median) < 0 ||
-        opt_number(f, p, n, v, "min", 0, &m->min, &has_min) < 0 ||
-        opt_number(f, p, n, v, "max", 0, &m->max, &has_max) < 0)
-        return -1;
-    json_t *cnt = json_object_get(v, "n"), *unit = json_object_get(v, "unit");
-    p[n] = (struct th_jpath){"n", 0};
-    if (cnt && (!json_is_integer(cnt) || json_integer_value(cnt) < 0))
-        return json_is_integer(cnt)
-                   ? bad(f, p, n + 1, "expected a count (an integer >= 0), got %lld",
-                         (long long)json_integer_value(cnt))
-                   : bad(f, p, n + 1, "expected a count, got %s", jtype(cnt));
-    m->n = cnt ? json_integer_value(cnt) : 0;
-    p[n] = (struct th_jpath){"unit", 0};
-    if (unit && !json_is_string(unit) && !json_is_null(unit))
-        return bad(f, p, n + 1, "expected a string, got %s", jtype(unit));
-    m->unit = json_string_value(unit);
-    m->has_spread = m->n >= 2 && has_min && has_max;
-    return 0;
-}
-
-static int read_metrics(const struct cmp_file *f, struct th_jpath *p, json_t *obj)
-{
-    const char *key;
-    json_t *v;
-    struct cmp_metric m;
-    if (!json_is_object(obj))
-        return bad(f, p, 3, "expected an object (name: {median, min, max, n, unit}), got %s",
-                   jtype(obj));
-    json_object_foreach(obj, key, v)
-    {
-        p[3] = (struct th_jpath){key, 0};
-        if (read_metric(f, p, 4, v, &m) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* A string member; NULL allowed (absent or null) unless required. */
-static int str_member(const struct cmp_file *f, struct th_jpath *p, size_t n, json_t *obj,
-                      const char *key, int required, const char **out)
-{
-    json_t *v = json_object_get(obj, key);
-    *out = json_string_value(v);
-    p[n] = (struct th_jpath){key, 0};
-    if (!v && required)
-        return bad(f, p, n, "missing \"%s\"", key);
-    if (v && !json_is_string(v) && (required || !json_is_null(v)))
-        return bad(f, p, n + 1, "expected a string, got %s", jtype(v));
-    return 0;
-}
-
-static int known_status(const char *s)
-{
-    for (size_t i = 0; i < TH_ARRAY_LEN(statuses); i++)
-        if (strcmp(s, statuses[i]) == 0)
-            return 1;
-    return 0;
-}
-
-static int read_case(const struct cmp_file *f, size_t i, json_t *v, struct cmp_case *c)
-{
-    struct th_jpath p[MAX_DEPTH] = {{"cases", 0}, {NULL, i}};
-    c->index = i;
-    if (!json_is_object(v))
-        return bad(f, p, 2, "expected a case object, got %s", jtype(v));
-    if (str_member(f, p, 2, v, "id", 1, &c->id) < 0 ||
-        str_member(f, p, 2, v, "status", 1, &c->status) < 0 ||
-        str_member(f, p, 2, v, "reason", 0, &c->reason) < 0)
-        return -1;
-    p[2] = (struct th_jpath){"id", 0};
-    if (!*c->id)
-        return bad(f, p, 3, "the case id is empty");
-    p[2] = (struct th_jpath){"status", 0};
-    if (!known_status(c->status))
-        return bad(f, p, 3,
-                   "unknown status \"%s\" (expected pass, fail, xfail, xpass, skip or error)",
-                   c->status);
-    p[2] = (struct th_jpath){"metrics", 0};
-    c->metrics = json_object_get(v, "metrics");
-    if (c->metrics && !json_is_null(c->metrics) && read_metrics(f, p, c->metrics) < 0)
-        return -1;
-    return 0;
-}
-
-static int by_id_cmp(const void *a, const void *b)
-{
-    const struct cmp_case *x = *(const struct cmp_case *const *)a;
-    const struct cmp_case *y = *(const struct cmp_case *const *)b;
-    int d = strcmp(x->id, y->id);
-    return d ? d : (x->index > y->index) - (x->index < y->index);
-}
-
-/* Sort the cases by id; two cases with one id make the file ambiguous. */
-static int index_ids(struct cmp_file *f)
-{
-    f->by_id = th_xcalloc(f->n, sizeof *f->by_id);
-    for (size_t i = 0; i < f->n; i++)
-        f->by_id[i] = &f->cases[i];
-    qsort(f->by_id, f->n, sizeof *f->by_id, by_id_cmp);
-    for (size_t i = 1; i < f->n; i++) {
-        const struct cmp_case *a = f->by_id[i - 1], *b = f->by_id[i];
-        struct th_jpath p[] = {{"cases", 0}, {NULL, b->index}, {"id", 0}};
-        if (strcmp(a->id, b->id) == 0)
-            return bad(f, p, 3, "duplicate case id \"%s\" (first at cases[%zu])", b->id, a->index);
-    }
-    return 0;
-}
-
-static int read_cases(struct cmp_file *f)
-{
-    struct th_jpath p[] = {{"cases", 0}};
-    json_t *cases = json_object_get(f->root, "cases"), *v;
-    size_t i;
-    if (!cases)
-        return bad(f, NULL, 0, "missing \"cases\"");
-    if (!json_is_array(cases))
-        return bad(f, p, 1, "expected an array of cases, got %s", jtype(cases));
-    f->n = json_array_size(cases);
-    f->cases = th_xcalloc(f->n, sizeof *f->cases);
-    json_array_foreach(cases, i, v)
-    {
-        if (read_case(f, i, v, &f->cases[i]) < 0)
-            return -1;
-    }
-    return index_ids(f);
-}
-
-static int digits(const char *s)
-{
-    return strspn(s, "0123456789") == strlen(s);
-}
-
-/* "tlsharness.results/MAJOR[.MINOR]": a newer minor version only adds keys. */
-static int check_schema(const struct cmp_file *f)
-{
-    struct th_jpath p[] = {{"schema", 0}};
-    json_t *v = json_object_get(f->root, "schema");
-    const char *s = json_string_value(v);
-    char *end;
-    if (!v)
-        return bad(f, NULL, 0, "missing \"schema\": not a tlsharness results file");
-    if (!s)
-        return bad(f, p, 1, "expected a string, got %s", jtype(v));
-    if (strncmp(s, SCHEMA_PREFIX, strlen(SCHEMA_PREFIX)) != 0)
-        return bad(f, p, 1, "\"%s\" is not a tlsharness results schema (expected %s%d)", s,
-                   SCHEMA_PREFIX, SCHEMA_MAJOR);
-    const char *ver = s + strlen(SCHEMA_PREFIX);
-    errno = 0;
-    long major = *ver >= '0' && *ver <= '9' ? strtol(ver, &end, 10) : -1;
-    if (major < 0 || errno || (*end && (*end != '.' || !end[1] || !digits(end + 1))))
-        return bad(f, p, 1, "\"%s\" is not a tlsharness results schema (expected %s%d)", s,
-                   SCHEMA_PREFIX, SCHEMA_MAJOR);
-    if (major != SCHEMA_MAJOR)
-        return bad(f, p, 1, "%s is not supported: this tlsharness reads %s%d", s, SCHEMA_PREFIX,
-                   SCHEMA_MAJOR);
-    return 0;
-}
-
-/* "environment" is an object, "backends" an array of {name, version}; either may be
- * absent (a hand-made file). */
-static int read_env(struct cmp_file *f)
-{
-    struct th_jpath p[MAX_DEPTH] = {{"environment", 0}};
-    json_t *v;
-    size_t i;
-    const char *s;
-    f->env = json_object_get(f->root, "environment");
-    if (f->env && !json_is_object(f->env))
-        return bad(f, p, 1, "expected an object, got %s", jtype(f->env));
-    f->backends = json_object_get(f->root, "backends");
-    p[0].key = "backends";
-    if (f->backends && !json_is_array(f->backends))
-        return bad(f, p, 1, "expected an array of {name, version}, got %s", jtype(f->backends));
-    json_array_foreach(f->backends, i, v)
-    {
-        p[1] = (struct th_jpath){NULL, i};
-        if (!json_is_object(v))
-            return bad(f, p, 2, "expected an object {name, version}, got %s", jtype(v));
-        if (str_member(f, p, 2, v, "name", 1, &s) < 0 ||
-            str_member(f, p, 2, v, "version", 0, &s) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int blank(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!s[i] || !strchr(" \t\r\n", s[i]))
-            return 0;
-    return 1;
-}
-
-static int load(struct cmp_file *f)
-{
-    json_error_t je;
-    if (blank(f->text, f->len)) {
-        fprintf(f->err, "%s:1:1: empty file: expected a results JSON object\n", f->name);
-        return -1;
-    }
-    f->root = json_loadb(f->text, f->len, JSON_REJECT_DUPLICATES, &je);
-    if (!f->root) {
-        fprintf(f->err, "%s:%d:%d: %s\n", f->name, je.line > 0 ? je.line : 0,
-                je.column > 0 ? je.column : 0, je.text);
-        return -1;
-    }
-    if (!json_is_object(f->root))
-        return bad(f, NULL, 0, "the top level must be a JSON object, got %s", jtype(f->root));
-    if (check_schema(f) < 0 || read_env(f) < 0 || read_cases(f) < 0)
-        return -1;
-    return 0;
-}
-
-static void unload(struct cmp_file *f)
-{
-    json_decref(f->root);
-    free(f->cases);
-    free(f->by_id);
-}
-
-static const struct cmp_case *find_case(const struct cmp_file *f, const char *id)
-{
-    size_t lo = 0, hi = f->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int d = strcmp(f->by_id[mid]->id, id);
-        if (d == 0)
-            return f->by_id[mid];
-        if (d < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
-}
+#include "harness/vocab/text.h"
+#include "resread.h"
 
 /* ---- judging ---- */
 
 struct judge {
     const struct th_compare_opts *o;
-    const struct cmp_file *base, *new_;
+    const struct th_res *base, *new_;
     json_t *warnings, *metrics, *cases;
+    json_t *notes, *incomplete; /* the gate: what NEW lacks (see judge_coverage) */
     size_t regressions, improvements, cases_regressed;
+    size_t common, missing, extra; /* cases in both, only in BASE, only in NEW */
 };
+
+TH_PRINTF(2, 0) static void vappend(json_t *list, const char *fmt, va_list ap)
+{
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    json_array_append_new(list, json_string(s ? s : "(out of memory)"));
+    free(s);
+}
 
 TH_PRINTF(2, 3) static void warn(struct judge *j, const char *fmt, ...)
 {
-    char *s = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
+    vappend(j->warnings, fmt, ap);
     va_end(ap);
-    json_array_append_new(j->warnings, json_string(s ? s : "(out of memory)"));
-    free(s);
+}
+
+TH_PRINTF(2, 3) static void append(json_t *list, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vappend(list, fmt, ap);
+    va_end(ap);
 }
 
 /* JSON has no NaN or infinity. */
@@ -398,7 +86,7 @@ static int direction(const char *name)
 }
 
 /* The run-to-run spread one file records for a metric, as a fraction of its median. */
-static double noise(const struct cmp_metric *m)
+static double noise(const struct th_res_metric *m)
 {
     if (!m->has_spread || m->median == 0)
         return 0;
@@ -406,8 +94,8 @@ static double noise(const struct cmp_metric *m)
     return isfinite(d) ? d : 0;
 }
 
-static double threshold(const struct judge *j, const struct cmp_metric *b,
-                        const struct cmp_metric *n)
+static double threshold(const struct judge *j, const struct th_res_metric *b,
+                        const struct th_res_metric *n)
 {
     if (j->o->threshold >= 0)
         return j->o->threshold;
@@ -430,8 +118,8 @@ static const char *verdict(struct judge *j, int dir, double change, double thr)
     return "within noise";
 }
 
-static int comparable(struct judge *j, const char *id, const char *name, const struct cmp_metric *b,
-                      const struct cmp_metric *n)
+static int comparable(struct judge *j, const char *id, const char *name,
+                      const struct th_res_metric *b, const struct th_res_metric *n)
 {
     const char *bu = b->unit ? b->unit : "", *nu = n->unit ? n->unit : "";
     if (strcmp(bu, nu) != 0)
@@ -447,7 +135,7 @@ static int comparable(struct judge *j, const char *id, const char *name, const s
 }
 
 static void judge_metric(struct judge *j, const char *id, const char *name,
-                         const struct cmp_metric *b, const struct cmp_metric *n)
+                         const struct th_res_metric *b, const struct th_res_metric *n)
 {
     if (!comparable(j, id, name, b, n))
         return;
@@ -469,11 +157,10 @@ static void judge_metric(struct judge *j, const char *id, const char *name,
     json_array_append_new(j->metrics, m);
 }
 
-/* Both files were checked by read_metric, so reading again cannot fail. */
-static void judge_metrics(struct judge *j, const struct cmp_case *b, const struct cmp_case *n)
+/* Both files were checked whole by the reader, so every metric reads. */
+static void judge_metrics(struct judge *j, const struct th_res_case *b, const struct th_res_case *n)
 {
-    struct th_jpath p[MAX_DEPTH];
-    struct cmp_metric bm, nm;
+    struct th_res_metric bm, nm;
     const char *key;
     json_t *bv, *nv;
     json_object_foreach(b->metrics, key, bv)
@@ -483,8 +170,9 @@ static void judge_metrics(struct judge *j, const struct cmp_case *b, const struc
             warn(j, "%s %s: missing from NEW", b->id, key);
             continue;
         }
-        if (read_metric(j->base, p, 0, bv, &bm) == 0 && read_metric(j->new_, p, 0, nv, &nm) == 0)
-            judge_metric(j, b->id, key, &bm, &nm);
+        th_res_metric(bv, &bm);
+        th_res_metric(nv, &nm);
+        judge_metric(j, b->id, key, &bm, &nm);
     }
     json_object_foreach(n->metrics, key, nv)
     {
@@ -511,7 +199,7 @@ static void add_case(struct judge *j, const char *id, const char *bs, const char
     json_array_append_new(j->cases, c);
 }
 
-static void judge_status(struct judge *j, const struct cmp_case *b, const struct cmp_case *n)
+static void judge_status(struct judge *j, const struct th_res_case *b, const struct th_res_case *n)
 {
     const char *bs = b->status, *ns = n->status, *v;
     if (strcmp(bs, ns) == 0)
@@ -531,20 +219,86 @@ static void judge_status(struct judge *j, const struct cmp_case *b, const struct
 static void judge_cases(struct judge *j)
 {
     for (size_t i = 0; i < j->base->n; i++) {
-        const struct cmp_case *b = &j->base->cases[i], *n = find_case(j->new_, b->id);
+        const struct th_res_case *b = &j->base->cases[i], *n = th_res_find(j->new_, b->id);
         if (!n) {
-            warn(j, "%s: missing from NEW", b->id);
+            j->missing++;
             add_case(j, b->id, b->status, NULL, "missing from NEW", NULL);
             continue;
         }
+        j->common++;
         judge_status(j, b, n);
         if (strcmp(b->status, "skip") != 0 && strcmp(n->status, "skip") != 0)
             judge_metrics(j, b, n);
     }
     for (size_t i = 0; i < j->new_->n; i++) {
-        const struct cmp_case *n = &j->new_->cases[i];
-        if (!find_case(j->base, n->id))
+        const struct th_res_case *n = &j->new_->cases[i];
+        if (!th_res_find(j->base, n->id)) {
+            j->extra++;
             add_case(j, n->id, NULL, n->status, "only in NEW", n->reason);
+        }
+    }
+}
+
+/* "a, b, c, d, e, ...": the first few ids of the cases with this verdict. */
+static char *some_ids(const struct judge *j, const char *verdict_)
+{
+    enum { SHOWN = 5 };
+    char *s = th_xstrdup(""), *t;
+    size_t k = 0, i;
+    json_t *c;
+    json_array_foreach(j->cases, i, c)
+    {
+        if (strcmp(json_string_value(json_object_get(c, "verdict")), verdict_) != 0)
+            continue;
+        t = k == SHOWN ? th_xasprintf("%s, ...", s)
+                       : th_xasprintf("%s%s%s", s, k ? ", " : "",
+                                      json_string_value(json_object_get(c, "id")));
+        free(s);
+        s = t;
+        if (k++ == SHOWN)
+            break;
+    }
+    return s;
+}
+
+/* The gate judges NEW only where it has data: a NEW that stopped early (or is a
+ * checkpoint of a run still going), that shares no case with BASE, or that lacks
+ * cases BASE has (an empty run, another shard, a narrower filter) fails however
+ * good the cases it has look. --allow-missing makes the last a note, for a NEW
+ * that is a deliberate subset; the others stay failures, since then the gate would
+ * pass on data it never saw. Cases only in NEW are a note: nothing to judge them
+ * against. */
+static void judge_coverage(struct judge *j)
+{
+    const struct th_res *b = j->base, *n = j->new_;
+    if (n->interrupted)
+        append(j->incomplete, "NEW was interrupted: the run stopped before its end (or is still "
+                              "going), so cases may be missing and the last one cut short");
+    if (b->interrupted)
+        warn(j, "BASE was interrupted: the cases it lacks are not gated");
+    if (!j->common) {
+        if (!n->n)
+            append(j->incomplete, "NEW has no cases: nothing was compared");
+        else if (!b->n)
+            append(j->incomplete, "BASE has no cases: nothing was compared");
+        else
+            append(j->incomplete,
+                   "NEW has none of BASE's %zu cases (another shard, filter or scenario set?): "
+                   "nothing was compared",
+                   b->n);
+    } else if (j->missing) {
+        char *ids = some_ids(j, "missing from NEW");
+        append(j->o->allow_missing ? j->notes : j->incomplete,
+               "NEW lacks %zu of BASE's %zu cases%s: %s", j->missing, b->n,
+               j->o->allow_missing ? " (not gated: --allow-missing)"
+                                   : " (--allow-missing gates on the cases both have)",
+               ids);
+        free(ids);
+    }
+    if (j->extra) {
+        char *ids = some_ids(j, "only in NEW");
+        append(j->notes, "NEW has %zu cases BASE lacks (not gated): %s", j->extra, ids);
+        free(ids);
     }
 }
 
@@ -636,20 +390,34 @@ static json_t *policy_json(const struct th_compare_opts *o)
     return json_pack("{s:s, s:o}", "mode", "spread", "floor", jnum(o->floor));
 }
 
+static int failed(const struct judge *j)
+{
+    return j->regressions + j->cases_regressed || json_array_size(j->incomplete);
+}
+
 static json_t *report_json(const struct judge *j)
 {
     json_t *r = json_object();
     json_object_set_new(r, "base", json_string(j->base->name));
     json_object_set_new(r, "new", json_string(j->new_->name));
     json_object_set_new(r, "threshold_policy", policy_json(j->o));
+    json_object_set_new(r, "allow_missing", json_boolean(j->o->allow_missing));
     json_object_set(r, "warnings", j->warnings);
+    json_object_set(r, "notes", j->notes);
+    json_object_set(r, "incomplete", j->incomplete);
     json_object_set(r, "metrics", j->metrics);
     json_object_set(r, "cases", j->cases);
+    json_object_set_new(r, "new_interrupted", json_boolean(j->new_->interrupted));
+    json_object_set_new(r, "cases_compared", json_integer((json_int_t)j->common));
+    json_object_set_new(r, "cases_missing", json_integer((json_int_t)j->missing));
+    json_object_set_new(r, "cases_only_in_new", json_integer((json_int_t)j->extra));
     json_object_set_new(r, "metric_regressions", json_integer((json_int_t)j->regressions));
     json_object_set_new(r, "improvements", json_integer((json_int_t)j->improvements));
     json_object_set_new(r, "cases_regressed", json_integer((json_int_t)j->cases_regressed));
     json_object_set_new(r, "regressions",
                         json_integer((json_int_t)(j->regressions + j->cases_regressed)));
+    json_object_set_new(r, "exit_status",
+                        json_integer(failed(j) ? TH_COMPARE_REGRESSION : TH_COMPARE_SAME));
     return r;
 }
 
@@ -664,38 +432,58 @@ static double pct(const json_t *o, const char *key)
     return 100 * json_number_value(json_object_get(o, key));
 }
 
+/* One line of the readable report. Ids, reasons, metric names and environment
+ * values come from the two files: the line is printed escaped (vocab/text.h), so a
+ * file cannot move the cursor, set a title or split a line. */
+TH_PRINTF(2, 3) static void put(FILE *out, const char *fmt, ...)
+{
+    char *s = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    th_text_fputs(out, s ? s : "(out of memory)");
+    fputc('\n', out);
+    free(s);
+}
+
 static void print_metric(FILE *out, const json_t *m)
 {
     const char *unit = sval(m, "unit");
-    fprintf(out, "%s %s: %g → %g%s%s, %+.1f%% (threshold %.1f%%): %s\n", sval(m, "id"),
-            sval(m, "metric"), json_number_value(json_object_get(m, "base")),
-            json_number_value(json_object_get(m, "new")), *unit ? " " : "", unit, pct(m, "change"),
-            pct(m, "threshold"), sval(m, "verdict"));
+    put(out, "%s %s: %g → %g%s%s, %+.1f%% (threshold %.1f%%): %s", sval(m, "id"), sval(m, "metric"),
+        json_number_value(json_object_get(m, "base")), json_number_value(json_object_get(m, "new")),
+        *unit ? " " : "", unit, pct(m, "change"), pct(m, "threshold"), sval(m, "verdict"));
 }
 
 static void print_case(FILE *out, const json_t *c)
 {
     const char *v = sval(c, "verdict"), *reason = sval(c, "reason");
-    if (strcmp(v, "missing from NEW") == 0)
-        return; /* already a warning */
-    if (strcmp(v, "only in NEW") == 0) {
-        fprintf(out, "note: %s: only in NEW (%s)\n", sval(c, "id"), sval(c, "new_status"));
-        return;
-    }
-    fprintf(out, "%s: case %s: %s → %s%s%s\n", sval(c, "id"), v, sval(c, "base_status"),
-            sval(c, "new_status"), *reason ? ": " : "", reason);
+    if (strcmp(v, "missing from NEW") == 0 || strcmp(v, "only in NEW") == 0)
+        return; /* counted, with a few ids, in a note or an incomplete line */
+    put(out, "%s: case %s: %s → %s%s%s", sval(c, "id"), v, sval(c, "base_status"),
+        sval(c, "new_status"), *reason ? ": " : "", reason);
 }
 
 static void print_readable(FILE *out, const struct judge *j)
 {
-    size_t i;
+    size_t i, regs = j->regressions + j->cases_regressed;
     json_t *v;
-    json_array_foreach(j->warnings, i, v) fprintf(out, "warning: %s\n", json_string_value(v));
+    json_array_foreach(j->warnings, i, v) put(out, "warning: %s", json_string_value(v));
     json_array_foreach(j->metrics, i, v) print_metric(out, v);
     json_array_foreach(j->cases, i, v) print_case(out, v);
-    fprintf(out, "compare: %zu metrics, %zu regressions, %zu improvements; %zu cases regressed\n",
-            json_array_size(j->metrics), j->regressions, j->improvements, j->cases_regressed);
-    fputs(j->regressions + j->cases_regressed ? "regression\n" : "no regression\n", out);
+    json_array_foreach(j->notes, i, v) put(out, "note: %s", json_string_value(v));
+    json_array_foreach(j->incomplete, i, v) put(out, "incomplete: %s", json_string_value(v));
+    put(out,
+        "compare: %zu metrics, %zu regressions, %zu improvements; %zu cases regressed; %zu of %zu "
+        "cases compared",
+        json_array_size(j->metrics), j->regressions, j->improvements, j->cases_regressed, j->common,
+        j->base->n);
+    put(out, "%s",
+        regs && json_array_size(j->incomplete) ? "regression, incomplete"
+        : regs                                 ? "regression"
+        : json_array_size(j->incomplete)       ? "incomplete"
+                                               : "no regression");
 }
 
 static void print_json(FILE *out, const struct judge *j)
@@ -709,44 +497,65 @@ static void print_json(FILE *out, const struct judge *j)
 }
 
 /* The judgement printed on out, or kept in *report (the HTML report draws it). */
-static int judge_and_report(const struct cmp_file *base, const struct cmp_file *new_,
+static int judge_and_report(const struct th_res *base, const struct th_res *new_,
                             const struct th_compare_opts *o, FILE *out, json_t **report)
 {
-    struct judge j = {o, base, new_, json_array(), json_array(), json_array(), 0, 0, 0};
+    struct judge j = {.o = o,
+                      .base = base,
+                      .new_ = new_,
+                      .warnings = json_array(),
+                      .metrics = json_array(),
+                      .cases = json_array(),
+                      .notes = json_array(),
+                      .incomplete = json_array()};
     judge_env(&j);
     judge_cases(&j);
+    judge_coverage(&j);
     if (report)
         *report = report_json(&j);
     else if (o->json)
         print_json(out, &j);
     else
         print_readable(out, &j);
+    int rc = failed(&j) ? TH_COMPARE_REGRESSION : TH_COMPARE_SAME;
     json_decref(j.warnings);
     json_decref(j.metrics);
     json_decref(j.cases);
-    return j.regressions + j.cases_regressed ? TH_COMPARE_REGRESSION : TH_COMPARE_SAME;
+    json_decref(j.notes);
+    json_decref(j.incomplete);
+    return rc;
 }
 
-static int compare_texts(const char *base_name, const char *base_text, size_t base_len,
-                         const char *new_name, const char *new_text, size_t new_len,
-                         const struct th_compare_opts *o, FILE *out, json_t **report, FILE *errout)
+/* Bad input on errout (each file's first fault, one line), or the judgement. */
+static int judge_loaded(const struct th_res *b, int bad_b, const struct th_res *n, int bad_n,
+                        const struct th_compare_opts *o, FILE *out, json_t **report, FILE *errout)
 {
     static const struct th_compare_opts defaults = TH_COMPARE_OPTS_INIT;
     struct th_compare_opts opts = o ? *o : defaults;
-    struct cmp_file b = {.name = base_name, .text = base_text, .len = base_len, .err = errout};
-    struct cmp_file n = {.name = new_name, .text = new_text, .len = new_len, .err = errout};
     if (!(opts.floor >= 0 && isfinite(opts.floor)))
         opts.floor = defaults.floor;
     if (!(opts.threshold >= 0 && isfinite(opts.threshold)))
         opts.threshold = -1; /* from the spread; NaN too */
-    /* both files, so that both report */
-    int bad_b = load(&b) < 0, bad_n = load(&n) < 0;
-    int rc = bad_b || bad_n ? TH_COMPARE_BAD_INPUT : judge_and_report(&b, &n, &opts, out, report);
-    unload(&b);
-    unload(&n);
-    return rc;
+    if (bad_b)
+        fprintf(errout, "%s\n", b->why);
+    if (bad_n)
+        fprintf(errout, "%s\n", n->why);
+    return bad_b || bad_n ? TH_COMPARE_BAD_INPUT : judge_and_report(b, n, &opts, out, report);
 }
 
+/* Both files are read, so that both report. */
+static int compare_texts(const char *base_name, const char *base_text, size_t base_len,
+                         const char *new_name, const char *new_text, size_t new_len,
+                         const struct th_compare_opts *o, FILE *out, json_t **report, FILE *errout)
+{
+    struct th_res b, n;
+    int bad_b = th_res_load(&b, base_name, base_text, base_len) < 0;
+    int bad_n = th_res_load(&n, new_name, new_text, new_len) < 0;
+    int rc = judge_loaded(&b, bad_b, &n, bad_n, o, out, report, errout);
+    th_res_free(&b);
+    th_res_free(&n);
+    return rc;
+}
 int th_compare_texts(const char *base_name, const char *base_text, size_t base_len,
                      const char *new_name, const char *new_text, size_t new_len,
                      const struct th_compare_opts *o, FILE *out, FILE *errout)
@@ -766,27 +575,23 @@ int th_compare_judge_texts(const char *base_name, const char *base_text, size_t 
 
 int th_compare_check_text(const char *name, const char *text, size_t len, FILE *errout)
 {
-    struct cmp_file f = {.name = name, .text = text, .len = len, .err = errout};
-    int rc = load(&f) < 0 ? TH_COMPARE_BAD_INPUT : TH_COMPARE_SAME;
-    unload(&f);
+    struct th_res f;
+    int rc = TH_COMPARE_SAME;
+    if (th_res_load(&f, name, text, len) < 0) {
+        fprintf(errout, "%s\n", f.why);
+        rc = TH_COMPARE_BAD_INPUT;
+    }
+    th_res_free(&f);
     return rc;
 }
 
 int th_compare_files(const char *base, const char *new_, const struct th_compare_opts *o, FILE *out,
                      FILE *errout)
 {
-    size_t blen = 0, nlen = 0;
-    char *bt = th_read_file(base, &blen);
-    int be = errno;
-    char *nt = th_read_file(new_, &nlen);
-    int ne = errno, rc = TH_COMPARE_BAD_INPUT;
-    if (!bt)
-        fprintf(errout, "%s: cannot read: %s\n", base, strerror(be));
-    if (!nt)
-        fprintf(errout, "%s: cannot read: %s\n", new_, strerror(ne));
-    if (bt && nt)
-        rc = th_compare_texts(base, bt, blen, new_, nt, nlen, o, out, errout);
-    free(bt);
-    free(nt);
+    struct th_res b, n;
+    int bad_b = th_res_read(&b, base) < 0, bad_n = th_res_read(&n, new_) < 0;
+    int rc = judge_loaded(&b, bad_b, &n, bad_n, o, out, NULL, errout);
+    th_res_free(&b);
+    th_res_free(&n);
     return rc;
 }

@@ -1,7 +1,9 @@
 /* The HTML report (html.h): the results file is checked whole the way `compare`
  * reads it (compare.h) before anything is written, so bad input never leaves half a
  * page; then it is read once into a table of cases that the sections (html_*.c)
- * draw from. The page is built in memory and written atomically. */
+ * draw from. Every string of the documents read is made printable first
+ * (make_safe), so no section can print a control byte from a peer or a file. The
+ * page is built in memory and written atomically. */
 #include "html.h"
 
 #include <errno.h>
@@ -11,8 +13,17 @@
 #include <sys/stat.h>
 
 #include "compare.h"
+#include "harness/vocab/text.h"
 #include "harness/vocab/util.h"
 #include "html_int.h"
+
+/* len bytes of s made printable (a control byte or a NUL becomes \xNN: four bytes
+ * at most for one), in memory the caller frees. */
+static char *safe_dup(const char *s, size_t len)
+{
+    size_t cap = 4 * len + 1;
+    return th_text_safe_n(th_xmalloc(cap), cap, s, len);
+}
 
 /* ---- printing ---- */
 
@@ -40,6 +51,13 @@ void th_html_status(FILE *f, enum th_status s)
 {
     const char *name = th_status_name(s);
     fprintf(f, "<span class=\"st %s\">%s</span>", name, name);
+}
+
+void th_html_esc(FILE *f, const char *s)
+{
+    char *safe = safe_dup(s ? s : "", s ? strlen(s) : 0);
+    th_svg_escape(f, safe);
+    free(safe);
 }
 
 const char *th_html_str(const json_t *o, const char *key)
@@ -313,6 +331,47 @@ static void write_page(struct th_page *p)
           p->f);
 }
 
+/* Every string of v, keys included, as th_text_safe makes it, in place: the page
+ * shows names, reasons and library versions from a results file, and whatever a peer
+ * or a hand put there reaches a reader's page only as \xNN. */
+static void make_safe(json_t *v)
+{
+    size_t i;
+    json_t *x;
+    const char *key;
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        size_t len = json_string_length(v);
+        if (strlen(s) != len || !th_text_is_safe(s)) {
+            char *safe = safe_dup(s, len);
+            json_string_set(v, safe);
+            free(safe);
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, x) make_safe(x);
+    } else if (json_is_object(v)) {
+        int bad_key = 0;
+        json_object_foreach(v, key, x)
+        {
+            make_safe(x);
+            bad_key |= !th_text_is_safe(key);
+        }
+        if (!bad_key)
+            return;
+        /* rebuilt, since a key cannot be renamed while the object is walked */
+        json_t *fresh = json_object();
+        json_object_foreach(v, key, x)
+        {
+            char *k = safe_dup(key, strlen(key));
+            json_object_set(fresh, k, x);
+            free(k);
+        }
+        json_object_clear(v);
+        json_object_update(v, fresh);
+        json_decref(fresh);
+    }
+}
+
 /* What the checkers said on their stream, as the user's input error. */
 static int bad_input(char *msg, size_t len, struct th_error *err)
 {
@@ -356,6 +415,8 @@ int th_report_html_texts(FILE *out, const char *name, const char *text, size_t l
         TH_FAULT(err, 0, "%s: the results file could not be read again", name);
         return -1;
     }
+    make_safe(p.doc);
+    make_safe(p.cmp);
     read_page(&p);
     write_page(&p);
     free_page(&p);

@@ -173,14 +173,23 @@ void th_html_compare(struct th_page *p)
     const json_t *r = p->cmp;
     size_t regs = count(r, "regressions"), mreg = count(r, "metric_regressions"),
            creg = count(r, "cases_regressed"), impr = count(r, "improvements");
-    size_t nm = json_array_size(json_object_get(r, "metrics"));
+    size_t nm = json_array_size(json_object_get(r, "metrics")), i;
+    const json_t *inc = json_object_get(r, "incomplete"), *v; /* the gate's other failures */
     fputs("<section id=\"compare\"><h2>Against the baseline</h2>\n<div class=\"top\">", f);
-    fprintf(f, "<div class=\"banner %s\"><b>%s</b>", regs ? "bad" : "good",
-            regs ? "REGRESSION" : "NO REGRESSION");
+    fprintf(f, "<div class=\"banner %s\"><b>%s</b>", regs || json_array_size(inc) ? "bad" : "good",
+            regs                   ? "REGRESSION"
+            : json_array_size(inc) ? "INCOMPLETE"
+                                   : "NO REGRESSION");
+    json_array_foreach(inc, i, v)
+    {
+        th_html_esc(f, json_string_value(v));
+        fputs(". ", f);
+    }
     fprintf(f,
             "%zu metric%s and %zu case%s regressed: <code>tlsharness compare</code> exits %d."
             "</div>\n",
-            mreg, mreg == 1 ? "" : "s", creg, creg == 1 ? "" : "s", regs ? 1 : 0);
+            mreg, mreg == 1 ? "" : "s", creg, creg == 1 ? "" : "s",
+            regs || json_array_size(inc) ? 1 : 0);
     fputs("<p class=\"lead\">This run (", f);
     th_html_esc(f, th_html_str(r, "new"));
     fputs(") against the baseline ", f);

@@ -43,7 +43,10 @@ struct th_hmetric {
 
 /* ---- printing ---- */
 
-#define th_html_esc th_svg_escape
+/* s escaped for HTML (th_svg_escape), made printable first (vocab/text.h: a control
+ * byte as \xNN). The results document is made printable as it is read (html.c), so
+ * this guards text from elsewhere: the file names the user gave. */
+void th_html_esc(FILE *f, const char *s);
 /* A number for a table: thousands grouped above 10^4, else 4 significant digits;
  * "–" when it is not finite. Returns buf (32 bytes at least). */
 const char *th_html_num(double v, char *buf, size_t cap);

@@ -1,11 +1,15 @@
 /* The summary `tlsharness load` prints (loadsum.h): one labelled line per subject,
- * labels in a column of their own so the numbers line up, then the histogram. */
+ * labels in a column of their own so the numbers line up, then the histogram.
+ * Text from outside (the target's name and path, a library's version and error
+ * text, the peer's ALPN, the reason) goes out through th_text_fputs (vocab/text.h):
+ * no control byte reaches the terminal. */
 #include "loadsum.h"
 
 #include <math.h>
 #include <string.h>
 
 #include "harness/vocab/iana.h"
+#include "harness/vocab/text.h"
 
 #define LABEL "%-13s"
 #define HIST_ROWS 12
@@ -65,8 +69,14 @@ static void print_head(FILE *out, const struct th_case_result *r)
     const struct th_case *c = r->c;
     const struct th_load_spec *ls = &c->load;
     const struct th_backend *b = c->client;
-    fprintf(out, LABEL "%s%s  (client %s, %s)\n", "load", c->server_name ? c->server_name : "?",
-            ls->path, b ? b->name : "?", b && b->version ? b->version() : "version unknown");
+    fprintf(out, LABEL, "load");
+    th_text_fputs(out, c->server_name ? c->server_name : "?");
+    th_text_fputs(out, ls->path);
+    fputs("  (client ", out);
+    th_text_fputs(out, b ? b->name : "?");
+    fputs(", ", out);
+    th_text_fputs(out, b && b->version ? b->version() : "version unknown");
+    fputs(")\n", out);
     fprintf(out, LABEL "%u connection%s, ", "settings", ls->connections,
             ls->connections == 1 ? "" : "s");
     if (ls->requests)
@@ -95,15 +105,19 @@ static void print_tls(FILE *out, const struct th_case_result *r)
         const struct th_group_info *g = th_group_by_id(n->group);
         fprintf(out, LABEL "TLS %s, %s, group %s", "TLS", th_version_name(n->version),
                 s ? s->name : "(unknown suite)", g ? g->name : "(none)");
-        if (n->alpn[0])
-            fprintf(out, ", ALPN %s", n->alpn);
+        if (n->alpn[0]) {
+            fputs(", ALPN ", out);
+            th_text_fputs(out, n->alpn);
+        }
         fputc('\n', out);
     }
-    if (sp->verify)
-        fprintf(out, LABEL "verified against %s, name %s%s\n", "certificate",
-                sp->ca ? sp->ca : "(no CA)", sp->hostname ? sp->hostname : "(not checked)",
-                sp->sni ? "" : ", no SNI");
-    else
+    if (sp->verify) {
+        fprintf(out, LABEL "verified against ", "certificate");
+        th_text_fputs(out, sp->ca ? sp->ca : "(no CA)");
+        fputs(", name ", out);
+        th_text_fputs(out, sp->hostname ? sp->hostname : "(not checked)");
+        fprintf(out, "%s\n", sp->sni ? "" : ", no SNI");
+    } else
         fprintf(out, LABEL "not verified (--insecure)\n", "certificate");
 }
 
@@ -123,9 +137,11 @@ static void print_failed(FILE *out, const struct th_case_result *r)
                     th_outcome_name((enum th_outcome)i));
     fputc('\n', out);
     const struct th_error *e = &r->obs.client_err;
-    if (e->outcome != TH_OK && e->text[0])
-        fprintf(out, LABEL "%s: %s (code %ld)\n", "first error", th_outcome_name(e->outcome),
-                e->text, e->code);
+    if (e->outcome != TH_OK && e->text[0]) {
+        fprintf(out, LABEL "%s: ", "first error", th_outcome_name(e->outcome));
+        th_text_fputs(out, e->text);
+        fprintf(out, " (code %ld)\n", e->code);
+    }
 }
 
 static void print_counts(FILE *out, const struct th_case_result *r)
@@ -183,8 +199,9 @@ void th_loadsum_print(FILE *out, const struct th_case_result *r)
     th_loadsum_histogram(out, &r->load.latency, HIST_ROWS, HIST_WIDTH);
     /* a pass's reason only says "observed ok" */
     int why = r->status != TH_PASS && r->reason[0];
-    fprintf(out, LABEL "%s%s%s\n", "verdict", th_status_name(r->status), why ? ": " : "",
-            why ? r->reason : "");
+    fprintf(out, LABEL "%s%s", "verdict", th_status_name(r->status), why ? ": " : "");
+    th_text_fputs(out, why ? r->reason : "");
+    fputc('\n', out);
 }
 
 /* ---- the histogram ---- */

@@ -9,8 +9,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/vocab/text.h"
 #include "harness/vocab/util.h"
 #include "term.h"
+
+/* s made printable (vocab/text.h: a control byte becomes \xNN, at most four bytes
+ * for one), then cut to columns into buf: a case id or a reason can carry a
+ * scenario file's or a peer's bytes, and none may reach the terminal. */
+static int safe_cut(char *buf, size_t cap, const char *s, int columns)
+{
+    size_t safe_cap = 4 * strlen(s) + 1;
+    char *safe = th_text_safe(th_xmalloc(safe_cap), safe_cap, s);
+    int cut = th_cut(buf, cap, safe, columns);
+    free(safe);
+    return cut;
+}
 
 /* ---- the estimate ---- */
 
@@ -119,7 +132,7 @@ void th_progress_format(char *buf, size_t cap, const struct th_progress_state *s
                  s->running ? "; running " : "");
     char *line = th_xasprintf("%s%s", head, s->running ? s->running : "");
     /* live: one column short of the width, so the terminal never wraps the line */
-    th_cut(buf, cap, line, live ? (width > 1 ? width - 1 : 79) : width);
+    safe_cut(buf, cap, line, live ? (width > 1 ? width - 1 : 79) : width);
     free(line);
 }
 
@@ -303,8 +316,12 @@ static void print_case(struct th_progress *p, const struct th_case_result *r)
     char *rest =
         th_xasprintf("%s (%.3f s)%s%s", r->c->id, r->duration_s, r->status == TH_PASS ? "" : ": ",
                      r->status == TH_PASS ? "" : r->reason);
-    int used = 2 * digits + 4 + 6;
-    th_put_cut(out, rest, p->o.width > used ? p->o.width - used : p->o.width);
+    int used = 2 * digits + 4 + 6, columns = p->o.width > used ? p->o.width - used : p->o.width;
+    size_t cap = 4 * strlen(rest) + 4;
+    char *line = th_xmalloc(cap);
+    safe_cut(line, cap, rest, columns);
+    fputs(line, out);
+    free(line);
     free(rest);
     fputc('\n', out);
     fflush(out);

@@ -11,6 +11,7 @@
 
 #include "env.h"
 #include "harness/vocab/iana.h"
+#include "harness/vocab/text.h"
 
 #define SCHEMA "tlsharness.results/1"
 
@@ -366,16 +367,19 @@ static int xml_char_ok(uint32_t cp)
     return cp != 0xFFFE && cp != 0xFFFF;
 }
 
-/* Escaped text; in attributes whitespace is escaped too, since parsers would
- * otherwise fold it into spaces. */
-static void xml_put(FILE *f, const char *s, int attr)
+/* Escaped text. A reason, an id or a library's words can carry a peer's or a file's
+ * bytes, and a control byte is not even legal in XML 1.0: the text is made printable
+ * first (vocab/text.h: a control byte or broken UTF-8 as \xNN, a newline as \n), so
+ * it is one line, legal in an attribute as in an element. */
+static void xml_put(FILE *f, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t cap = 4 * strlen(s ? s : "") + 1;
+    char *safe = th_text_safe(th_xmalloc(cap), cap, s);
+    const unsigned char *p = (const unsigned char *)safe;
     while (*p) {
         uint32_t cp;
         size_t n = th_utf8_decode(p, &cp);
-        if (!n) {
-            fputc('?', f);
+        if (!n) { /* cannot happen after th_text_safe; never loop on it */
             p++;
             continue;
         }
@@ -389,11 +393,22 @@ static void xml_put(FILE *f, const char *s, int attr)
             fputs("&quot;", f);
         else if (cp == '\'')
             fputs("&apos;", f);
-        else if (attr && cp < 0x20 && xml_char_ok(cp))
-            fprintf(f, "&#%u;", (unsigned)cp);
         else if (xml_char_ok(cp))
             fwrite(p, 1, n, f);
         p += n;
+    }
+    free(safe);
+}
+
+/* Lines of text, each escaped on its own (xml_put), the line breaks kept. */
+static void xml_put_lines(FILE *f, char *text)
+{
+    for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        if ((nl = strchr(line, '\n')))
+            *nl = '\0';
+        xml_put(f, line);
+        if (nl)
+            fputc('\n', f);
     }
 }
 
@@ -408,9 +423,12 @@ static const char *client_name(const struct th_case *c)
     return c->client && c->client->name ? c->client->name : "?";
 }
 
+/* The failure's body is lines: outside text in it (th_text_fputs) stays on its line. */
 static void describe_error(FILE *f, const char *label, const struct th_error *e)
 {
-    fprintf(f, "%s: %s (code %ld) %s\n", label, th_outcome_name(e->outcome), e->code, e->text);
+    fprintf(f, "%s: %s (code %ld) ", label, th_outcome_name(e->outcome), e->code);
+    th_text_fputs(f, e->text);
+    fputc('\n', f);
 }
 
 static void describe_expected(FILE *f, const struct th_expect *e)
@@ -429,8 +447,10 @@ static void describe_expected(FILE *f, const struct th_expect *e)
         fprintf(f, ", cipher %s", th_suite_by_id(e->suite) ? th_suite_by_id(e->suite)->name : "?");
     if (e->group)
         fprintf(f, ", group %s", th_group_by_id(e->group) ? th_group_by_id(e->group)->name : "?");
-    if (e->alpn_pinned)
-        fprintf(f, ", alpn %s", e->alpn ? e->alpn : "(none)");
+    if (e->alpn_pinned) {
+        fputs(", alpn ", f);
+        th_text_fputs(f, e->alpn ? e->alpn : "(none)");
+    }
     if (e->resumed >= 0)
         fprintf(f, ", resumed %s", e->resumed ? "yes" : "no");
     fputc('\n', f);
@@ -447,14 +467,18 @@ static void describe_observed(FILE *f, const struct th_observed *obs)
         const struct th_negotiated *n = &obs->neg;
         const struct th_suite_info *s = th_suite_by_id(n->suite);
         const struct th_group_info *g = th_group_by_id(n->group);
-        fprintf(f, ", version %s, cipher %s, group %s, alpn %s, resumed %s",
-                th_version_name(n->version), s ? s->name : "(none)", g ? g->name : "(none)",
-                n->alpn[0] ? n->alpn : "(none)", n->resumed ? "yes" : "no");
+        fprintf(f, ", version %s, cipher %s, group %s, alpn ", th_version_name(n->version),
+                s ? s->name : "(none)", g ? g->name : "(none)");
+        th_text_fputs(f, n->alpn[0] ? n->alpn : "(none)");
+        fprintf(f, ", resumed %s", n->resumed ? "yes" : "no");
     }
     fputc('\n', f);
     const struct th_error *native = deciding_error(obs);
-    if (native)
-        fprintf(f, "native (%s): code %ld: %s\n", obs->native_side, native->code, native->text);
+    if (native) {
+        fprintf(f, "native (%s): code %ld: ", obs->native_side, native->code);
+        th_text_fputs(f, native->text);
+        fputc('\n', f);
+    }
     if (obs->client_err.outcome != TH_OK)
         describe_error(f, "client error", &obs->client_err);
     if (obs->server_seen && obs->server_err.outcome != TH_OK)
@@ -469,7 +493,11 @@ static char *describe_case(const struct th_case_result *r)
     FILE *f = open_memstream(&buf, &len);
     if (!f)
         return th_xstrdup(r->reason);
-    fprintf(f, "case: %s (%s:%d)\n", r->c->id, r->c->file, r->c->line);
+    fputs("case: ", f);
+    th_text_fputs(f, r->c->id);
+    fputs(" (", f);
+    th_text_fputs(f, r->c->file ? r->c->file : "?");
+    fprintf(f, ":%d)\n", r->c->line);
     describe_expected(f, &r->c->expect);
     describe_observed(f, &r->obs);
     fclose(f);
@@ -481,9 +509,9 @@ static void junit_problem(FILE *f, const struct th_case_result *r, const char *e
 {
     char *details = describe_case(r);
     fprintf(f, "      <%s message=\"", elem);
-    xml_put(f, r->reason, 1);
+    xml_put(f, r->reason);
     fprintf(f, "\" type=\"%s\">", type);
-    xml_put(f, details, 0);
+    xml_put_lines(f, details);
     fprintf(f, "</%s>\n", elem);
     free(details);
 }
@@ -491,15 +519,17 @@ static void junit_problem(FILE *f, const struct th_case_result *r, const char *e
 static void junit_case(FILE *f, const struct th_case_result *r)
 {
     const struct th_case *c = r->c;
+    /* a class name is dotted where the scenario's name has folders */
+    char *classname = th_xstrdup(c->scenario ? c->scenario : "");
+    for (char *p = classname; *p; p++)
+        *p = *p == '/' ? '.' : *p;
     fputs("    <testcase classname=\"", f);
-    for (const char *p = c->scenario ? c->scenario : ""; *p; p++) {
-        char one[2] = {*p == '/' ? '.' : *p, '\0'};
-        xml_put(f, one, 1);
-    }
+    xml_put(f, classname);
+    free(classname);
     fputs("\" name=\"", f);
-    xml_put(f, client_name(c), 1);
+    xml_put(f, client_name(c));
     fputs("-vs-", f);
-    xml_put(f, c->server_name, 1);
+    xml_put(f, c->server_name);
     fputs("\" time=\"", f);
     put_time(f, r->duration_s);
     fputs("\"", f);
@@ -512,11 +542,11 @@ static void junit_case(FILE *f, const struct th_case_result *r)
         junit_problem(f, r, "failure", th_status_name(r->status));
     else if (r->status == TH_SKIP) {
         fputs("      <skipped message=\"", f);
-        xml_put(f, r->reason, 1);
+        xml_put(f, r->reason);
         fputs("\"/>\n", f);
     } else if (r->status == TH_XFAIL) {
         fputs("      <system-out>xfail: ", f);
-        xml_put(f, r->reason, 0);
+        xml_put(f, r->reason);
         fputs("</system-out>\n", f);
     } else
         junit_problem(f, r, "error", "error");
@@ -546,7 +576,7 @@ static void junit_suite(FILE *f, const struct th_run *run, size_t first)
         time += isfinite(r->duration_s) && r->duration_s > 0 ? r->duration_s : 0;
     }
     fputs("  <testsuite name=\"", f);
-    xml_put(f, head->file, 1);
+    xml_put(f, head->file);
     fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"", tests,
             failures, errors, skipped);
     put_time(f, time);

@@ -2,7 +2,9 @@
  * pairs by status, the client x server matrix when more than one backend ran, each
  * failing case with its reason, known deviations (which stay visible), and skips
  * grouped by reason. A reason is cut to the line's width: the results file keeps it
- * whole. */
+ * whole. Reasons, case ids and server names can carry a peer's or a file's bytes:
+ * they are printed through th_text_safe (vocab/text.h), so no control byte reaches
+ * the terminal. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +12,16 @@
 #include "results.h"
 #include "summary.h"
 #include "table.h"
+#include "harness/vocab/text.h"
 #include "term.h"
+
+/* s made printable (a control byte becomes \xNN: at most four bytes for one), in
+ * memory the caller frees. */
+static char *safe_dup(const char *s)
+{
+    size_t cap = 4 * strlen(s ? s : "") + 1;
+    return th_text_safe(th_xmalloc(cap), cap, s);
+}
 
 static const char *client_name(const struct th_case *c)
 {
@@ -40,7 +51,10 @@ struct pair_table {
 
 static char *pair_name(const struct th_case *c)
 {
-    return th_xasprintf("%s-vs-%s", client_name(c), c->server_name ? c->server_name : "?");
+    char *raw = th_xasprintf("%s-vs-%s", client_name(c), c->server_name ? c->server_name : "?");
+    char *name = safe_dup(raw);
+    free(raw);
+    return name;
 }
 
 static void pairs_add(struct pair_table *t, const struct th_case_result *r)
@@ -114,11 +128,20 @@ static void print_status_word(FILE *out, enum th_status s, int color)
         fprintf(out, "%-6s", name);
 }
 
+/* s made printable, then cut to columns; 1 when it was cut. */
+static int put_safe_cut(FILE *out, const char *s, int columns)
+{
+    char *safe = safe_dup(s);
+    int cut = th_put_cut(out, safe, columns);
+    free(safe);
+    return cut;
+}
+
 /* "  PREFIX: reason" cut to the width; 1 when the reason was cut. */
 static int print_reason(FILE *out, const char *prefix, const char *reason, int width)
 {
     char *line = th_xasprintf("%s: %s", prefix, reason);
-    int cut = th_put_cut(out, line, width > 2 ? width - 2 : width);
+    int cut = put_safe_cut(out, line, width > 2 ? width - 2 : width);
     fputc('\n', out);
     free(line);
     return cut;
@@ -188,7 +211,7 @@ static void print_skips(FILE *out, const struct th_run *run, int color, int widt
             fputs("  ", out);
             put_cell(out, num, 5, TH_SKIP, color);
             fputs("  ", out);
-            th_put_cut(out, reasons[j], width > 9 ? width - 9 : width);
+            put_safe_cut(out, reasons[j], width > 9 ? width - 9 : width);
             fputc('\n', out);
         }
     }
@@ -276,7 +299,9 @@ static void print_measurements(FILE *out, const struct th_run *run)
             continue;
         if (!header++)
             fputs("\nMeasurements (median, [min, max] over n repetitions):\n", out);
-        fprintf(out, "  %s\n", r->c->id);
+        fputs("  ", out);
+        th_text_fputs(out, r->c->id);
+        fputc('\n', out);
         for (size_t m = 0; m < r->n_metrics; m++) {
             const struct th_metric *x = &r->metrics[m];
             fprintf(out, "      %-28s %12.4g %-6s [%.4g, %.4g] n=%zu\n", x->name, x->median,

@@ -1,4 +1,6 @@
-/* The terminal's text table (table.h). */
+/* The terminal's text table (table.h). Every header, label and cell is kept as
+ * th_text_safe made it (vocab/text.h): a row may be named by a scenario file or a
+ * cell hold a library's words, and no control byte may reach the terminal. */
 #include "table.h"
 
 #include <math.h>
@@ -6,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/vocab/text.h"
 #include "harness/vocab/util.h"
 #include "term.h"
 
@@ -29,10 +32,17 @@ struct th_table {
     size_t *row_len;
 };
 
+/* s made printable (a control byte becomes \xNN: four bytes at most for one). */
+static char *safe_dup(const char *s)
+{
+    size_t cap = 4 * strlen(s ? s : "") + 1;
+    return th_text_safe(th_xmalloc(cap), cap, s);
+}
+
 struct th_table *th_table_new(const char *corner)
 {
     struct th_table *t = th_xcalloc(1, sizeof(*t));
-    t->corner = th_xstrdup(corner ? corner : "");
+    t->corner = safe_dup(corner);
     return t;
 }
 
@@ -56,13 +66,17 @@ void th_table_free(struct th_table *t)
     free(t);
 }
 
+/* Names are compared as kept (made printable): the same name finds the same row. */
 static size_t find_or_add(char ***names, size_t *n, const char *name)
 {
+    char *safe = safe_dup(name);
     for (size_t i = 0; i < *n; i++)
-        if (strcmp((*names)[i], name) == 0)
+        if (strcmp((*names)[i], safe) == 0) {
+            free(safe);
             return i;
+        }
     *names = th_xrealloc(*names, (*n + 1) * sizeof(**names));
-    (*names)[*n] = th_xstrdup(name);
+    (*names)[*n] = safe;
     return (*n)++;
 }
 
@@ -119,7 +133,8 @@ void th_table_set(struct th_table *t, size_t row, size_t col, const char *fmt, .
         text = th_xstrdup("?");
     va_end(ap);
     free(x->text);
-    x->text = text;
+    x->text = safe_dup(text);
+    free(text);
 }
 
 void th_table_paint(struct th_table *t, size_t row, size_t col, const char *sgr)

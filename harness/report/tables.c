@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/vocab/text.h"
 #include "summary.h"
 #include "table.h"
 
@@ -124,9 +125,13 @@ static int bad(enum th_status s)
     return s != TH_PASS && s != TH_XFAIL;
 }
 
+/* The title names a scenario (a file's text): printed through th_text_fputs; the
+ * table keeps its own text printable (table.c). */
 static void print_table(FILE *out, const char *title, struct th_table *t, int width)
 {
-    fprintf(out, "\n%s\n", title);
+    fputc('\n', out);
+    th_text_fputs(out, title);
+    fputc('\n', out);
     th_table_print(out, t, 2, width);
     th_table_free(t);
 }

@@ -101,6 +101,8 @@ struct th_endpoint_spec {
     char *sni;             /* default: hostname when it is a DNS name, else NULL */
     int verify;            /* default 1 */
     enum th_resume resume; /* default none: a second connection resumes when set */
+    uint64_t max_body;     /* kind handshake: the response body's bound; default
+                              TH_MAX_BODY_DEFAULT */
     /* server */
     char *cert;              /* "pki:NAME"; default "pki:rsa2048" */
     int prefer_server_order; /* default 1 */

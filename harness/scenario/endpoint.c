@@ -18,6 +18,7 @@ void th_spec_defaults(struct th_endpoint_spec *sp, unsigned who)
         sp->ca = th_xstrdup("pki:root");
         sp->hostname = th_xstrdup("localhost");
         sp->verify = 1;
+        sp->max_body = TH_MAX_BODY_DEFAULT;
     } else {
         sp->cert = th_xstrdup("pki:rsa2048");
         sp->prefer_server_order = 1;
@@ -129,9 +130,21 @@ static int k_cert(struct cursor *cur, json_t *v, struct side *sd)
 {
     return k_ref(cur, v, &sd->sp.cert, TH_PKI_CHAIN, 0);
 }
+/* A host name the client checks or sends reaches libraries, logs and reports:
+ * only a real DNS name or an IP literal, so no control byte, space or megabyte
+ * string gets that far. */
+static int host_value(struct cursor *cur, json_t *v, char **out, const char *what)
+{
+    char why[96];
+    TH_GUARD(th_get_opt_str(cur, v, out));
+    if (*out && !th_is_hostname(*out, why, sizeof why))
+        return perr(cur, "not a DNS name or IP address for %s: %s", what, why);
+    return 0;
+}
+
 static int k_hostname(struct cursor *cur, json_t *v, struct side *sd)
 {
-    return th_get_opt_str(cur, v, &sd->sp.hostname);
+    return host_value(cur, v, &sd->sp.hostname, "the name checked");
 }
 static int k_verify(struct cursor *cur, json_t *v, struct side *sd)
 {
@@ -153,7 +166,7 @@ static int k_cache(struct cursor *cur, json_t *v, struct side *sd)
 static int k_sni(struct cursor *cur, json_t *v, struct side *sd)
 {
     sd->sni_set = 1;
-    return th_get_opt_str(cur, v, &sd->sp.sni);
+    return host_value(cur, v, &sd->sp.sni, "SNI");
 }
 
 static int k_resume(struct cursor *cur, json_t *v, struct side *sd)
@@ -167,6 +180,24 @@ static int k_resume(struct cursor *cur, json_t *v, struct side *sd)
                          "reconnections resume");
     TH_GUARD(th_get_enum(cur, v, resume_names, &r));
     sd->sp.resume = (enum th_resume)r;
+    return 0;
+}
+
+/* The bound on the body of the GET / a handshake case makes (load checks bodies as
+ * they stream and keeps none). */
+#define MAX_BODY_BOUND (UINT64_C(1) << 32)
+static int k_max_body(struct cursor *cur, json_t *v, struct side *sd)
+{
+    if (cur->kind != TH_KIND_HANDSHAKE)
+        return kerr(cur, "not used by kind %s: only kind handshake keeps a response body",
+                    th_kind_name(cur->kind));
+    if (!json_is_integer(v))
+        return perr(cur, "expected a whole number of bytes, got %s", th_jtype(v));
+    json_int_t n = json_integer_value(v);
+    if (n < 1 || (uint64_t)n > MAX_BODY_BOUND)
+        return perr(cur, "%lld out of range 1-%llu", (long long)n,
+                    (unsigned long long)MAX_BODY_BOUND);
+    sd->sp.max_body = (uint64_t)n;
     return 0;
 }
 
@@ -186,6 +217,7 @@ static const struct side_key {
     {"sni", WHO_CLIENT, k_sni},
     {"verify", WHO_CLIENT, k_verify},
     {"resume", WHO_CLIENT, k_resume},
+    {"max_body_bytes", WHO_CLIENT, k_max_body},
     {"cert", WHO_SERVER, k_cert},
     {"prefer_server_order", WHO_SERVER, k_prefer},
     {"tickets", WHO_SERVER, k_tickets},

@@ -145,12 +145,28 @@ struct devs {
     size_t n;
 };
 
+static int same_name(const char *a, const char *b)
+{
+    return a ? b && strcmp(a, b) == 0 : !b;
+}
+
+/* Two deviations of one list for the same client and server: only the first
+ * could ever apply, so the second is a slip (its outcome belongs in the first's
+ * list). */
 static int dev_item(struct cursor *cur, json_t *it, void *ctx)
 {
     struct devs *ds = ctx;
     ds->v = th_xrealloc(ds->v, (ds->n + 1) * sizeof *ds->v);
     memset(&ds->v[ds->n], 0, sizeof ds->v[0]);
-    return parse_dev(cur, it, &ds->v[ds->n++]);
+    const struct th_deviation *d = &ds->v[ds->n];
+    TH_GUARD(parse_dev(cur, it, &ds->v[ds->n++]));
+    for (size_t i = 0; i + 1 < ds->n; i++)
+        if (same_name(ds->v[i].client, d->client) && same_name(ds->v[i].server, d->server))
+            return perr(cur,
+                        "a second deviation for the same client and server (also [%zu]): "
+                        "list the outcomes in one",
+                        i);
+    return 0;
 }
 
 int th_parse_devs(struct cursor *cur, json_t *v, struct scn *sc)

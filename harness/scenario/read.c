@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "harness/vocab/jsonpos.h"
+#include "harness/vocab/text.h"
 #include "scenario_int.h"
 
 /* ---- diagnostics ---- */
@@ -23,10 +24,12 @@
 static void diag_at(struct reader *rd, const char *file, int line, int col, const char *msg)
 {
     struct th_diag d;
-    th_strlcpy(d.file, file, sizeof d.file);
+    /* one line each, whatever the input held: a file name, a key, a value or
+     * jansson's "near" text may carry a newline or an escape sequence */
+    th_text_safe(d.file, sizeof d.file, file);
     d.line = line;
     d.col = col;
-    th_strlcpy(d.msg, msg, sizeof d.msg);
+    th_text_safe(d.msg, sizeof d.msg, msg);
     rd->errors++;
     if (rd->diag)
         rd->diag(&d, rd->arg);
@@ -110,9 +113,12 @@ static void diag_errno(struct reader *rd, const char *file, const char *what)
 static void read_file_at(struct reader *rd, const char *file)
 {
     struct cursor cur = {.rd = rd, .file = file, .variant = -1};
-    char *text = th_read_file(file, &cur.len);
+    struct th_error err;
+    char *text = th_read_input(file, &cur.len, &err);
     if (!text) {
-        diag_errno(rd, file, "cannot read");
+        /* err.text is "FILE: cannot read: why"; the diagnostic names the file once */
+        const char *why = strstr(err.text, ": cannot read");
+        diag_at(rd, file, 0, 0, why ? why + 2 : err.text);
         return;
     }
     cur.text = text;
@@ -143,8 +149,10 @@ static void walk(struct reader *rd, const char *dir, struct strv *out)
         char *p = th_xasprintf("%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
         if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
             walk(rd, p, out); /* symbolic links to folders are not followed: no loops */
-        } else if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && n > 5 &&
-                   strcmp(e->d_name + n - 5, ".json") == 0) {
+        } else if (n > 5 && strcmp(e->d_name + n - 5, ".json") == 0) {
+            /* every .json is a scenario file: one that is not a regular file (a
+             * FIFO, a device, a dangling link) is said by th_read_input when read,
+             * never skipped in silence nor opened to block */
             out->v = th_xrealloc(out->v, (out->n + 1) * sizeof *out->v);
             out->v[out->n++] = p;
             continue;

@@ -228,6 +228,10 @@ int th_parse_outcomes(struct cursor *cur, json_t *v, th_outcome_set *out) TH_MUS
 int th_chars_in(const char *s, const char *set);
 int th_has_id(const uint16_t *v, size_t n, uint16_t id);
 int th_is_ip(const char *s);
+/* s is an IP literal or a DNS name (labels of 1-63 letters, digits, "-" or "_",
+ * not starting or ending with "-"; at most 253 bytes in all); else 0 with why
+ * (a phrase) said. */
+int th_is_hostname(const char *s, char *why, size_t cap);
 /* "a, b, c" of a NULL-terminated list. */
 void th_join(const char *const *names, char *out, size_t cap);
 /* "1.2, 1.3" of a TH_VBIT set. */

@@ -125,6 +125,58 @@ int th_is_ip(const char *s)
     return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
+/* A string item the same as an earlier one of its list: a slip (the second
+ * changes nothing, or was meant to be something else). Checked once the item's
+ * own reader accepted it, so a bad name is reported as that, and a list whose
+ * reader already refuses repeats in its own words (versions, suites, groups,
+ * outcomes) says it once. */
+static int dup_item(struct cursor *cur, json_t *arr, size_t i)
+{
+    const char *s = json_string_value(json_array_get(arr, i));
+    for (size_t j = 0; s && j < i; j++) {
+        const char *t = json_string_value(json_array_get(arr, j));
+        if (t && strcmp(s, t) == 0)
+            return perr(cur, "\"%s\" listed twice (also [%zu])", s, j);
+    }
+    return 0;
+}
+
+int th_is_hostname(const char *s, char *why, size_t cap)
+{
+    size_t n = strlen(s);
+    if (th_is_ip(s))
+        return 1;
+    if (n > 253) {
+        snprintf(why, cap, "%zu bytes long; a host name is at most 253", n);
+        return 0;
+    }
+    for (const char *p = s, *label = s;; p++) {
+        if (*p == '.' || !*p) {
+            if (p == label) {
+                snprintf(why, cap, "an empty label (\"..\", or a dot at an end)");
+                return 0;
+            }
+            if (*label == '-' || p[-1] == '-') {
+                snprintf(why, cap, "a label starts or ends with \"-\"");
+                return 0;
+            }
+            if (!*p)
+                return 1;
+            label = p + 1;
+            continue;
+        }
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", *p)) {
+            snprintf(why, cap, "byte 0x%02x is not a letter, digit, \"-\" or \"_\"",
+                     (unsigned char)*p);
+            return 0;
+        }
+        if (p - label >= 63) {
+            snprintf(why, cap, "a label is longer than 63 bytes");
+            return 0;
+        }
+    }
+}
+
 int th_each(struct cursor *cur, json_t *v, size_t max, th_item_fn fn, void *ctx)
 {
     size_t i;
@@ -136,7 +188,7 @@ int th_each(struct cursor *cur, json_t *v, size_t max, th_item_fn fn, void *ctx)
     json_array_foreach(v, i, it)
     {
         push_idx(cur, i);
-        if (fn(cur, it, ctx) < 0)
+        if (fn(cur, it, ctx) < 0 || dup_item(cur, v, i) < 0)
             rc = -1;
         pop(cur);
     }

@@ -11,7 +11,10 @@ static size_t printable_len(const unsigned char *s, size_t len)
     unsigned c = s[0];
     if (c < 0x80)
         return (c >= 0x20 && c != 0x7f) ? 1 : 0;
-    size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    size_t n = c >= 0xC2 && c <= 0xDF   ? 2
+               : c >= 0xE0 && c <= 0xEF ? 3
+               : c >= 0xF0 && c <= 0xF4 ? 4
+                                        : 0;
     if (!n || n > len)
         return 0;
     uint32_t v = c & (0x7F >> n);

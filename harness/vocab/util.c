@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "text.h"
+
 static void oom(void)
 {
     fputs("tlsharness: out of memory\n", stderr);
@@ -106,75 +108,314 @@ void th_iso8601(double t, char *out, size_t cap)
     strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int th_write_file_atomic(const char *path, const void *data, size_t len)
+/* ---- whole files: regular files only, bounded ---- */
+
+/* What a non-regular file is, for a message. */
+static const char *file_kind(mode_t m)
 {
-    char *tmp = th_xasprintf("%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        free(tmp);
-        return -1;
-    }
-    const char *p = data;
-    size_t left = len;
-    while (left) {
-        ssize_t n = write(fd, p, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            goto fail;
-        p += n;
-        left -= (size_t)n;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        fd = -1;
-        goto fail;
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        free(tmp);
-        errno = e;
-        return -1;
-    }
-    free(tmp);
-    return 0;
-fail : {
-    int e = errno;
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    free(tmp);
-    errno = e ? e : EIO;
-    return -1;
-}
+    return S_ISDIR(m)    ? "a folder"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+           : S_ISFIFO(m) ? "a FIFO"
+           : S_ISSOCK(m) ? "a socket"
+           : S_ISLNK(m)  ? "a symbolic link"
+                         : "something";
 }
 
-char *th_read_file(const char *path, size_t *len_out)
+/* The errno of a refusal to read or replace a file of mode m. */
+static int refusal(mode_t m)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    return S_ISDIR(m) ? EISDIR : EINVAL;
+}
+
+static void close_keep_errno(int fd)
+{
+    int e = errno;
+    close(fd);
+    errno = e;
+}
+
+/* The file at path, whole. Only a regular file: a FIFO would block forever and a
+ * device (/dev/zero) never end. *mode gets the mode of a file refused for its kind
+ * (else 0). NULL with errno (th_read_file's contract). */
+static char *read_whole(const char *path, size_t *len_out, mode_t *mode)
+{
+    struct stat st;
+    *mode = 0;
+    if (stat(path, &st) != 0)
         return NULL;
-    size_t cap = 4096, len = 0;
+    if (!S_ISREG(st.st_mode)) {
+        *mode = st.st_mode;
+        errno = refusal(st.st_mode);
+        return NULL;
+    }
+    /* O_NONBLOCK: should a FIFO take the file's place after stat, open does not
+     * wait for a writer (and fstat below refuses it) */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    if (fstat(fd, &st) != 0) {
+        close_keep_errno(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size > (off_t)TH_READ_MAX) {
+        *mode = S_ISREG(st.st_mode) ? 0 : st.st_mode;
+        close(fd);
+        errno = *mode ? refusal(*mode) : EFBIG;
+        return NULL;
+    }
+    /* st_size is a hint only: /proc files say 0, and a file may grow while read */
+    size_t cap = (size_t)st.st_size + 2 > 4096 ? (size_t)st.st_size + 2 : 4096, len = 0;
     char *buf = th_xmalloc(cap);
     for (;;) {
         if (len + 1 >= cap)
             buf = th_xrealloc(buf, cap *= 2);
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
+        ssize_t n = read(fd, buf + len, cap - len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 || len + (size_t)(n > 0 ? n : 0) > TH_READ_MAX) {
+            if (n >= 0)
+                errno = EFBIG;
+            close_keep_errno(fd);
+            free(buf);
+            return NULL;
+        }
         if (n == 0)
             break;
+        len += (size_t)n;
     }
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
-        free(buf);
-        errno = EIO;
-        return NULL;
-    }
+    close(fd);
     buf[len] = '\0';
     if (len_out)
         *len_out = len;
     return buf;
+}
+
+char *th_read_file(const char *path, size_t *len_out)
+{
+    mode_t mode;
+    return read_whole(path, len_out, &mode);
+}
+
+char *th_read_input(const char *path, size_t *len_out, struct th_error *err)
+{
+    mode_t mode;
+    char *text = read_whole(path, len_out, &mode);
+    char p[256];
+    if (text)
+        return text;
+    th_text_safe(p, sizeof p, path);
+    if (mode)
+        TH_INPUT(err, "%s: cannot read: it is %s, not a regular file", p, file_kind(mode));
+    else if (errno == EFBIG)
+        TH_INPUT(err, "%s: cannot read: larger than %zu MiB, the limit for an input file", p,
+                 (size_t)TH_READ_MAX >> 20);
+    else
+        TH_INPUT(err, "%s: cannot read: %s", p, strerror(errno));
+    return NULL;
+}
+
+/* The file a link at path names: its text, joined to the link's folder when it is
+ * relative. NULL with errno. */
+static char *link_target(const char *path)
+{
+    size_t cap = 256;
+    for (;;) {
+        char *buf = th_xmalloc(cap);
+        ssize_t n = readlink(path, buf, cap);
+        if (n < 0) {
+            free(buf);
+            return NULL;
+        }
+        if ((size_t)n < cap) {
+            buf[n] = '\0';
+            const char *slash = strrchr(path, '/');
+            if (buf[0] == '/' || !slash)
+                return buf;
+            char *joined = th_xasprintf("%.*s/%s", (int)(slash - path), path, buf);
+            free(buf);
+            return joined;
+        }
+        free(buf);
+        cap *= 2;
+    }
+}
+
+/* Where a write to path lands: path itself, or the file a symbolic link names
+ * (through further links), so that the link stays a link. 0 with *target (to free)
+ * and *mode (0: nothing there yet, the rename makes it). -1 with errno (EISDIR,
+ * EINVAL for another kind, ELOOP, or lstat's); *target is then the offending path
+ * (or NULL) and *mode its kind. */
+static int write_target(const char *path, char **target, mode_t *mode)
+{
+    char *cur = th_xstrdup(path);
+    *mode = 0;
+    for (int hops = 0; hops < 40; hops++) {
+        struct stat st;
+        if (lstat(cur, &st) != 0) {
+            *target = cur;
+            *mode = 0; /* not a link's 0777 passed on to the file made */
+            return errno == ENOENT ? 0 : -1;
+        }
+        *mode = st.st_mode;
+        if (S_ISREG(st.st_mode)) {
+            *target = cur;
+            return 0;
+        }
+        if (!S_ISLNK(st.st_mode)) {
+            *target = cur;
+            errno = refusal(st.st_mode);
+            return -1;
+        }
+        char *next = link_target(cur);
+        if (!next) {
+            *target = cur;
+            return -1;
+        }
+        free(cur);
+        cur = next;
+    }
+    *target = cur;
+    *mode = 0;
+    errno = ELOOP;
+    return -1;
+}
+
+/* A new temporary beside target, opened for writing; never through a link someone
+ * left at its name (O_EXCL | O_NOFOLLOW). NULL with errno. */
+static char *open_temp(const char *target, int *fd)
+{
+    static unsigned counter; /* threads of one process each get their own name */
+    for (int tries = 0; tries < 100; tries++) {
+        unsigned k = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
+        char *tmp = th_xasprintf("%s.tmp.%ld.%u", target, (long)getpid(), k);
+        *fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (*fd >= 0)
+            return tmp;
+        free(tmp);
+        if (errno != EEXIST)
+            return NULL;
+    }
+    return NULL;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Is target still a regular file or nothing, just before the rename: narrows the
+ * window in which something else could take its place since write_target. */
+static int still_replaceable(const char *target)
+{
+    struct stat st;
+    if (lstat(target, &st) != 0)
+        return errno == ENOENT ? 0 : -1;
+    if (S_ISREG(st.st_mode))
+        return 0;
+    errno = refusal(st.st_mode);
+    return -1;
+}
+
+int th_write_file_atomic(const char *path, const void *data, size_t len)
+{
+    char *target, *tmp;
+    mode_t mode;
+    int fd = -1;
+    if (write_target(path, &target, &mode) != 0 || !(tmp = open_temp(target, &fd))) {
+        int e = errno;
+        free(target);
+        errno = e;
+        return -1;
+    }
+    /* a file replaced keeps its permissions (a 0600 results file stays private) */
+    int rc =
+        (mode && fchmod(fd, mode & 0777) != 0) || write_all(fd, data, len) != 0 || fsync(fd) != 0
+            ? -1
+            : 0;
+    if (close(fd) != 0 && rc == 0)
+        rc = -1;
+    if (rc == 0 && (still_replaceable(target) != 0 || rename(tmp, target) != 0))
+        rc = -1;
+    int e = errno;
+    if (rc != 0)
+        unlink(tmp);
+    free(tmp);
+    free(target);
+    errno = e;
+    return rc;
+}
+
+/* The folder path is in: "." for a bare name, "/" for a name at the root. */
+static char *parent_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return th_xstrdup(".");
+    return slash == path ? th_xstrdup("/") : th_xasprintf("%.*s", (int)(slash - path), path);
+}
+
+/* The folder the temporary will be made in: it, or the nearest folder above it
+ * that exists (th_mkdirs makes the rest), must be a folder the caller can write. */
+static int folder_writable(const char *p, const char *target, struct th_error *err)
+{
+    char *dir = parent_of(target), where[256];
+    struct stat st;
+    int rc = 0;
+    while (stat(dir, &st) != 0 && errno == ENOENT && strcmp(dir, ".") != 0 &&
+           strcmp(dir, "/") != 0) {
+        char *up = parent_of(dir);
+        free(dir);
+        dir = up;
+    }
+    th_text_safe(where, sizeof where, dir);
+    if (stat(dir, &st) != 0)
+        TH_INPUT(err, "%s: cannot write in %s: %s", p, where, strerror(errno)), rc = -1;
+    else if (!S_ISDIR(st.st_mode))
+        TH_INPUT(err, "%s: cannot write in %s: it is not a folder", p, where), rc = -1;
+    else if (access(dir, W_OK | X_OK) != 0)
+        TH_INPUT(err, "%s: cannot write in folder %s: %s", p, where, strerror(errno)), rc = -1;
+    free(dir);
+    return rc;
+}
+
+int th_output_check(const char *path, struct th_error *err)
+{
+    char p[256], found[256], *target = NULL;
+    mode_t mode;
+    if (!path || !*path) {
+        TH_INPUT(err, "an empty path names no file to write");
+        return -1;
+    }
+    th_text_safe(p, sizeof p, path);
+    int rc = write_target(path, &target, &mode);
+    int e = errno;
+    th_text_safe(found, sizeof found, target);
+    int via_link = target && strcmp(target, path) != 0;
+    if (rc != 0 && mode && via_link)
+        TH_INPUT(err, "%s: a symbolic link to %s, which is %s, not a regular file", p, found,
+                 file_kind(mode));
+    else if (rc != 0 && mode)
+        TH_INPUT(err, "%s: it is %s, not a regular file", p, file_kind(mode));
+    else if (rc != 0)
+        TH_INPUT(err, "%s: cannot write: %s", p, strerror(e));
+    else
+        rc = folder_writable(p, target, err);
+    free(target);
+    return rc;
 }
 
 int th_mkdirs(const char *path)

@@ -25,10 +25,29 @@ uint64_t th_thread_cpu_ns(void); /* CLOCK_THREAD_CPUTIME_ID */
 double th_wall_clock(void);      /* seconds since the epoch */
 void th_iso8601(double t, char *out, size_t cap);
 
-/* Write a whole file atomically: a temporary beside it, fsync, rename. */
+/* Write a whole file atomically: a temporary beside the target, fsync, rename. Only
+ * a regular file (or nothing) is replaced; a symbolic link is followed to the file
+ * it names, which is replaced while the link stays a link. Anything else is refused
+ * before a byte is written: -1 with errno EISDIR (a folder) or EINVAL (a device, a
+ * FIFO, a socket); else -1 with the errno of the step that failed. A file replaced
+ * keeps its permission bits. */
 int th_write_file_atomic(const char *path, const void *data, size_t len) TH_MUST_CHECK;
-/* Read a whole file; NULL with errno set on failure. */
+/* Before a run: can th_write_file_atomic write path? 0, or -1 with TH_INPUT saying
+ * why in one line ("PATH: it is a character device, not a regular file", a link to
+ * one, a folder that cannot be written). Makes nothing: a missing folder is fine
+ * when the nearest existing one above it is writable (th_mkdirs makes the rest). */
+int th_output_check(const char *path, struct th_error *err) TH_MUST_CHECK;
+
+/* The most th_read_file reads: scenario and results files are far smaller, and a
+ * file past it is a mistake, not input. */
+#define TH_READ_MAX ((size_t)16 << 20)
+/* Read a whole regular file of at most TH_READ_MAX bytes, NUL-terminated; NULL
+ * with errno on failure: EISDIR (a folder), EINVAL (a FIFO, a device, a socket:
+ * refused without blocking or reading), EFBIG (past the limit), or open/read's. */
 char *th_read_file(const char *path, size_t *len_out) TH_MUST_CHECK;
+/* The same for a file the user named: NULL with TH_INPUT saying, in one line, the
+ * file and why (its kind, the limit, or the system's reason). */
+char *th_read_input(const char *path, size_t *len_out, struct th_error *err) TH_MUST_CHECK;
 /* mkdir -p */
 int th_mkdirs(const char *path) TH_MUST_CHECK;
 

@@ -3,7 +3,8 @@
 # (a pseudo-terminal from util-linux's script), none of its carriage returns off one,
 # --quiet, colour by --color, NO_COLOR and TERM, the benchmark tables in place of the
 # per-case metric blocks, the header's backends, and long reasons cut in the
-# terminal but whole in the results file.
+# terminal but whole in the results file; text from peers and files (a reason, a
+# status line) with its control bytes shown as \xNN, in the terminal, JUnit and HTML.
 . "$(dirname "$0")/lib.sh"
 export TERM=xterm
 unset NO_COLOR
@@ -101,4 +102,61 @@ like "$(jq -r '.cases[0].reason' "$TMP/r.json")" "END$" "the results file keeps 
 out=$(on_tty "$TMP/long.json")
 line=$(printf '%s' "$out" | tr -d '\r' | grep '^  test/long-why/openssl-vs-openssl: ')
 ok "$([ "$(printf '%s' "$line" | wc -m)" -le 100 ]; echo $?)" "on a terminal: cut to its width"
+
+# ---- text from peers and files: never a control byte on the terminal ----
+# A deviation's "why" (a scenario file's text) with what a hostile server would send:
+# an OSC title, BEL, a screen clear, the C1 CSI (U+009B) and a newline.
+clean() { # FILE: 0 when it holds no control byte but newline (no DEL, no C1)
+    perl -ne 'BEGIN { $bad = 0 } $bad = 1 if /[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]/; END { exit $bad }' "$1"
+}
+printf 'a\033]0;x\007\n' > "$TMP/dirty"
+ok "$(clean "$TMP/dirty"; echo $((!$?)))" "the check itself: it finds ESC and BEL"
+python3 - "$TMP/hostile.json" <<'PY'
+import json, sys
+why = "peer said \x1b]0;pwned\x07\x1b[2J\u009b31m\nforged line"
+json.dump({"name": "test/hostile", "kind": "handshake", "clients": ["openssl"], "servers": ["openssl"],
+           "expect": {"outcome": "expired"},
+           "deviations": [{"client": "openssl", "server": "openssl", "outcome": "ok", "why": why}]},
+          open(sys.argv[1], "w"))
+PY
+SHOWN='peer said \\x1b]0;pwned\\x07\\x1b\[2J\\xc2\\x9b31m\\nforged line'
+run -v --junit "$TMP/hostile.xml" "$TMP/hostile.json" > "$TMP/o" 2> "$TMP/e"
+is $? 0 "a run whose reason carries control bytes"
+ok "$(clean "$TMP/o" && clean "$TMP/e"; echo $?)" "none reaches the terminal"
+like "$(cat "$TMP/o")" "^\\[1/1\\] xfail test/hostile/openssl-vs-openssl .*: $SHOWN$" "the case's line shows them as \\xNN"
+like "$(cat "$TMP/o")" "^  test/hostile/openssl-vs-openssl: known deviation: .*: $SHOWN$" "so does the summary"
+ok "$(grep -q '^forged line' "$TMP/o"; echo $((!$?)))" "a newline in it forges no line"
+ok "$(clean "$TMP/hostile.xml"; echo $?)" "JUnit: no control byte (none is legal XML 1.0)"
+like "$(cat "$TMP/hostile.xml")" "xfail: known deviation: .*: $SHOWN</system-out>" "JUnit: the reason as \\xNN"
+python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$TMP/hostile.xml"
+is $? 0 "JUnit: well formed"
+is "$(jq -r '.cases[0].reason' "$TMP/r.json" | grep -c $'\033')" 1 "the results file keeps the text as it was"
+"$TH_BIN" report -o "$TMP/hostile.html" "$TMP/r.json" > /dev/null
+is $? 0 "report of those results"
+ok "$(clean "$TMP/hostile.html"; echo $?)" "the page: no control byte"
+like "$(cat "$TMP/hostile.html")" "$SHOWN" "the page: the reason as \\xNN"
+out=$(on_tty --color=always "$TMP/hostile.json")
+ok "$(printf '%s' "$out" | grep -q $'\033]\\|\007\\|\033\\[2J\\|\302\233'; echo $((!$?)))" \
+    "on a terminal, in colour: only the run's own colours are escape sequences"
+
+# probe: the status line of a server that sends escape sequences in it
+if [ -x tests/tools/hostile_server.py ] || [ -f tests/tools/hostile_server.py ]; then
+    "$TH_BIN" pki "$TMP/pki" > /dev/null
+    python3 tests/tools/hostile_server.py --pki "$TMP/pki" --seconds 60 > "$TMP/hs.out" 2> "$TMP/hs.err" &
+    HS_PID=$!
+    for _ in $(seq 100); do grep -q '^ready' "$TMP/hs.out" && break; sleep 0.1; done
+    port=$(awk '$1 == "bad-status" { print $2 }' "$TMP/hs.out")
+    if [ -n "$port" ]; then
+        timeout 60 "$TH_BIN" probe --ca "$TMP/pki/root.pem" "https://127.0.0.1:$port/" > "$TMP/probe.o" 2>&1
+        ok "$(clean "$TMP/probe.o"; echo $?)" "probe: no control byte of the server's reaches the terminal"
+        like "$(cat "$TMP/probe.o")" '^first byte .*HTTP/9.9 999 \\x1b]0;pwned\\x07\\x1b\[2J' \
+            "probe: the status line as \\xNN"
+        timeout 60 "$TH_BIN" probe --json --ca "$TMP/pki/root.pem" "https://127.0.0.1:$port/" > "$TMP/probe.json" 2>&1
+        like "$(jq -r .status_line "$TMP/probe.json")" '^HTTP/9.9 999 \\x1b]0;pwned' "probe --json: the same text"
+    else
+        ok 1 "# SKIP the hostile server did not start: $(head -c 200 "$TMP/hs.err")"
+    fi
+    kill "$HS_PID" 2> /dev/null
+    wait "$HS_PID" 2> /dev/null
+fi
 done_testing

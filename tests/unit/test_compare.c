@@ -72,7 +72,8 @@ static void test_identical(void)
     struct res r = run("base.json", "base.json", -1, 0);
     is_int(r.rc, 0, "identical files: no regression");
     ok(ends(r.out, "no regression\n"), "identical: the last line says so");
-    ok(has(r.out, "compare: 5 metrics, 0 regressions, 0 improvements; 0 cases regressed\n"),
+    ok(has(r.out, "compare: 5 metrics, 0 regressions, 0 improvements; 0 cases regressed; 6 of 6 "
+                  "cases compared\n"),
        "identical: summary line");
     ok(!strstr(r.out, "warning"), "identical: no warnings");
     is_int(r.errlen, 0, "identical: nothing on errout");
@@ -143,7 +144,8 @@ static void test_case_status(void)
     is_int(r.rc, 1, "pass → fail: regression");
     ok(has(r.out, EXPIRED ": case regressed: pass → fail: expected expired, observed ok\n"),
        "pass → fail: the line carries NEW's reason");
-    ok(has(r.out, "0 regressions, 0 improvements; 1 cases regressed\n"), "pass → fail: summary");
+    ok(has(r.out, "0 regressions, 0 improvements; 1 cases regressed; 6 of 6 cases compared\n"),
+       "pass → fail: summary");
     res_free(&r);
 
     r = run("case-fail.json", "base.json", -1, 0);
@@ -152,13 +154,29 @@ static void test_case_status(void)
     res_free(&r);
 
     r = run("base.json", "missing-case.json", -1, 0);
-    is_int(r.rc, 0, "a case missing from NEW: no regression");
-    ok(has(r.out, "warning: " EXPIRED ": missing from NEW\n"), "missing: a warning");
+    is_int(r.rc, 1, "a case missing from NEW: the gate fails");
+    ok(has(r.out, "incomplete: NEW lacks 1 of BASE's 6 cases (--allow-missing gates on the cases "
+                  "both have): " EXPIRED "\n"),
+       "missing: says which, and how many");
+    ok(has(r.out, "; 5 of 6 cases compared\nincomplete\n") && ends(r.out, "incomplete\n"),
+       "missing: the verdict line says incomplete");
+    res_free(&r);
+
+    struct th_compare_opts o = TH_COMPARE_OPTS_INIT;
+    o.allow_missing = 1;
+    r = run_opts("base.json", "missing-case.json", &o);
+    is_int(r.rc, 0, "--allow-missing: a case missing from NEW is no failure");
+    ok(has(r.out,
+           "note: NEW lacks 1 of BASE's 6 cases (not gated: --allow-missing): " EXPIRED "\n"),
+       "--allow-missing: still reported, as a note");
+    ok(ends(r.out, "no regression\n"), "--allow-missing: no regression");
     res_free(&r);
 
     r = run("missing-case.json", "base.json", -1, 0);
     is_int(r.rc, 0, "a case only in NEW: no regression");
-    ok(has(r.out, "note: " EXPIRED ": only in NEW (pass)\n"), "only in NEW: a note");
+    ok(has(r.out, "note: NEW has 1 cases BASE lacks (not gated): " EXPIRED "\n"),
+       "only in NEW: a note");
+    ok(has(r.out, "; 5 of 5 cases compared\n"), "only in NEW: every case of BASE compared");
     res_free(&r);
 }
 
@@ -243,10 +261,12 @@ static void test_json(void)
 static void test_backend_sets(void)
 {
     const char *b = "{\"schema\": \"tlsharness.results/1\", \"backends\": [{\"name\": \"openssl\", "
-                    "\"version\": \"3.0\"}, {\"name\": \"mbedtls\"}], \"cases\": []}";
+                    "\"version\": \"3.0\"}, {\"name\": \"mbedtls\"}], \"cases\": [{\"id\": \"c\", "
+                    "\"status\": \"pass\"}]}";
     const char *n = "{\"schema\": \"tlsharness.results/1\", \"environment\": {\"cpu_flags\": "
                     "[\"aes\"]}, \"backends\": [{\"name\": \"openssl\", \"version\": \"3.0\"}, "
-                    "{\"name\": \"wolfssl\", \"version\": \"5.6\"}], \"cases\": []}";
+                    "{\"name\": \"wolfssl\", \"version\": \"5.6\"}], \"cases\": [{\"id\": \"c\", "
+                    "\"status\": \"pass\"}]}";
     struct res r = {0};
     FILE *out = open_memstream(&r.out, &r.outlen), *err = open_memstream(&r.err, &r.errlen);
     r.rc = th_compare_texts("B", b, strlen(b), "N", n, strlen(n), NULL, out, err);
@@ -453,7 +473,7 @@ static void test_bad(void)
                   "expected a number, got a string\n");
     bad_input("base.json", "bad-n-negative.json",
               DIR "bad-n-negative.json:8:76: cases[0].metrics.throughput_mib_s.n: expected a "
-                  "count (an integer >= 0), got -3\n");
+                  "count (an integer >= 1), got -3\n");
     bad_input("base.json", "bad-duplicate-id.json",
               DIR "bad-duplicate-id.json:6:12: cases[2].id: duplicate case id "
                   "\"cert/expired/openssl-vs-openssl\" (first at cases[0])\n");
@@ -536,6 +556,196 @@ static void test_bad_texts(void)
              "backends an object");
 }
 
+/* ---- the gate: NEW must hold what BASE has ---- */
+
+/* A results document with these cases ("id:status" each, or "" for none). */
+static char *cases_doc(const char *top, const char *const *ids, size_t n)
+{
+    char *cases = th_xstrdup("");
+    for (size_t i = 0; i < n; i++) {
+        char *t = th_xasprintf("%s%s{\"id\": \"%s\", \"status\": \"pass\"}", cases, i ? ", " : "",
+                               ids[i]);
+        free(cases);
+        cases = t;
+    }
+    char *d = th_xasprintf("{\"schema\": \"tlsharness.results/1\"%s, \"cases\": [%s]}", top, cases);
+    free(cases);
+    return d;
+}
+
+static struct res gate(const char *b, const char *n, int allow_missing, int json)
+{
+    struct res r = {0};
+    struct th_compare_opts o = TH_COMPARE_OPTS_INIT;
+    FILE *out = open_memstream(&r.out, &r.outlen), *err = open_memstream(&r.err, &r.errlen);
+    o.allow_missing = allow_missing;
+    o.json = json;
+    r.rc = th_compare_texts("B", b, strlen(b), "N", n, strlen(n), &o, out, err);
+    fclose(out);
+    fclose(err);
+    return r;
+}
+
+/* The same verdict with and without --allow-missing, and the line saying why. */
+static void gate_fails_always(const char *b, const char *n, const char *line, const char *what)
+{
+    for (int allow = 0; allow <= 1; allow++) {
+        struct res r = gate(b, n, allow, 0);
+        is_int(r.rc, 1, "%s%s: exit 1", what, allow ? " (--allow-missing)" : "");
+        ok(has(r.out, line), "%s%s: says why", what, allow ? " (--allow-missing)" : "");
+        ok(ends(r.out, "incomplete\n"), "%s: the verdict line", what);
+        is_int(r.errlen, 0, "%s: not bad input", what);
+        res_free(&r);
+    }
+}
+
+static void test_gate(void)
+{
+    static const char *const all[] = {"a", "b", "c", "d"}, *const odd[] = {"a", "c"},
+                             *const even[] = {"b", "d"};
+    char *full = cases_doc("", all, 4), *empty = cases_doc("", NULL, 0);
+    char *stopped = cases_doc(", \"interrupted\": true", all, 4);
+    char *s1 = cases_doc("", odd, 2), *s2 = cases_doc("", even, 2);
+
+    gate_fails_always(full, empty, "incomplete: NEW has no cases: nothing was compared\n",
+                      "an empty NEW");
+    gate_fails_always(empty, empty, "incomplete: NEW has no cases", "both empty");
+    gate_fails_always(empty, full, "incomplete: BASE has no cases: nothing was compared\n",
+                      "an empty BASE");
+    gate_fails_always(full, stopped, "incomplete: NEW was interrupted: the run stopped before",
+                      "an interrupted NEW with every case");
+    gate_fails_always(stopped, stopped, "incomplete: NEW was interrupted",
+                      "an interrupted file against itself");
+    gate_fails_always(s1, s2,
+                      "incomplete: NEW has none of BASE's 2 cases (another shard, filter or "
+                      "scenario set?): nothing was compared\n",
+                      "a disjoint shard");
+
+    struct res r = gate(full, s1, 0, 0);
+    is_int(r.rc, 1, "one shard of two against the whole run: exit 1");
+    ok(has(r.out, "incomplete: NEW lacks 2 of BASE's 4 cases (--allow-missing gates on the cases "
+                  "both have): b, d\n"),
+       "shard: which cases, and how many");
+    ok(has(r.out, "; 2 of 4 cases compared\n"), "shard: the summary counts what was compared");
+    res_free(&r);
+    r = gate(full, s1, 1, 0);
+    is_int(r.rc, 0, "--allow-missing: the shard gates on the cases it has");
+    ok(has(r.out, "note: NEW lacks 2 of BASE's 4 cases (not gated: --allow-missing): b, d\n"),
+       "--allow-missing: the missing cases are still reported");
+    res_free(&r);
+    r = gate(s1, full, 0, 0);
+    is_int(r.rc, 0, "NEW with more cases than BASE: exit 0");
+    ok(has(r.out, "note: NEW has 2 cases BASE lacks (not gated): b, d\n"), "extra cases: a note");
+    res_free(&r);
+    r = gate(stopped, full, 0, 0);
+    is_int(r.rc, 0, "an interrupted BASE: no failure of NEW's");
+    ok(has(r.out, "warning: BASE was interrupted: the cases it lacks are not gated\n"),
+       "an interrupted BASE: a warning");
+    res_free(&r);
+
+    /* many missing: a few ids, the count, and the order of BASE */
+    static const char *const many[] = {"m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8"};
+    char *big = cases_doc("", many, 8), *one = cases_doc("", many + 7, 1);
+    r = gate(big, one, 0, 0);
+    ok(has(r.out, "NEW lacks 7 of BASE's 8 cases (--allow-missing gates on the cases both have): "
+                  "m1, m2, m3, m4, m5, ...\n"),
+       "many missing: five ids and the count");
+    ok(!strstr(r.out, "m6"), "many missing: not every id");
+    res_free(&r);
+
+    /* a regression and missing cases: both said */
+    char *b2 = th_xasprintf("{\"schema\": \"tlsharness.results/1\", \"cases\": [{\"id\": \"a\", "
+                            "\"status\": \"pass\"}, {\"id\": \"b\", \"status\": \"pass\"}]}");
+    char *n2 = th_xasprintf("{\"schema\": \"tlsharness.results/1\", \"cases\": [{\"id\": \"a\", "
+                            "\"status\": \"fail\"}]}");
+    r = gate(b2, n2, 0, 0);
+    is_int(r.rc, 1, "a regression and a missing case: exit 1");
+    ok(ends(r.out, "regression, incomplete\n"), "both: the verdict line says both");
+    res_free(&r);
+
+    r = gate(full, s1, 0, 1);
+    json_t *doc = json_loadb(r.out, r.outlen, 0, NULL);
+    is_int(json_integer_value(json_object_get(doc, "exit_status")), 1, "json: exit_status");
+    is_int(json_integer_value(json_object_get(doc, "cases_compared")), 2, "json: cases_compared");
+    is_int(json_integer_value(json_object_get(doc, "cases_missing")), 2, "json: cases_missing");
+    is_int(json_integer_value(json_object_get(doc, "regressions")), 0,
+           "json: missing cases are not regressions");
+    is_int(json_array_size(json_object_get(doc, "incomplete")), 1, "json: incomplete[] says why");
+    ok(json_is_false(json_object_get(doc, "allow_missing")), "json: allow_missing");
+    json_decref(doc);
+    res_free(&r);
+    r = gate(s1, stopped, 1, 1);
+    doc = json_loadb(r.out, r.outlen, 0, NULL);
+    ok(json_is_true(json_object_get(doc, "new_interrupted")), "json: new_interrupted");
+    is_int(json_integer_value(json_object_get(doc, "cases_only_in_new")), 2,
+           "json: cases_only_in_new");
+    is_int(json_array_size(json_object_get(doc, "notes")), 1, "json: notes[]");
+    json_decref(doc);
+    res_free(&r);
+
+    /* the HTML report draws the same verdict */
+    char *html = NULL;
+    size_t hlen = 0;
+    struct th_error e;
+    FILE *hf = open_memstream(&html, &hlen);
+    int hrc = th_report_html_texts(hf, "N", s1, strlen(s1), "B", full, strlen(full), &e);
+    fclose(hf);
+    ok(hrc == 0 && strstr(html, ">INCOMPLETE<") && strstr(html, "NEW lacks 2 of BASE") &&
+           strstr(html, "exits 1."),
+       "the HTML report: incomplete, why, and exit 1");
+    free(html);
+
+    free(full), free(empty), free(stopped), free(s1), free(s2), free(big), free(one), free(b2);
+    free(n2);
+}
+
+/* ---- text from the files reaches the terminal escaped ---- */
+
+static int no_control(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 && s[i] != '\n')
+            return 0;
+    return 1;
+}
+
+static void test_escaped(void)
+{
+    const char *b = "{\"schema\": \"tlsharness.results/1\", \"environment\": {\"cpu_model\": "
+                    "\"x\\u001b[2J\"}, \"cases\": [{\"id\": \"c\", \"status\": \"pass\"}, {\"id\": "
+                    "\"gone\\u001b]0;t\\u0007\\nx\", \"status\": \"pass\"}, {\"id\": \"m\", "
+                    "\"status\": \"pass\", \"metrics\": {\"z\\u001b[5m\": {\"median\": 1}}}]}";
+    const char *n =
+        "{\"schema\": \"tlsharness.results/1\", \"cases\": [{\"id\": \"c\", \"status\": "
+        "\"fail\", \"reason\": \"bad status line 'HTTP/9.9 999 \\u001b]0;pwned\\u0007"
+        "\\u001b[2J'\"}, {\"id\": \"m\", \"status\": \"pass\", \"metrics\": "
+        "{\"z\\u001b[5m\": {\"median\": 2}}}]}";
+    struct res r = gate(b, n, 0, 0);
+    is_int(r.rc, 1, "escapes: the verdict stands");
+    ok(no_control(r.out, r.outlen), "escapes: no control byte on out");
+    ok(has(r.out, "c: case regressed: pass → fail: bad status line 'HTTP/9.9 999 "
+                  "\\x1b]0;pwned\\x07\\x1b[2J'\n"),
+       "a reason with ESC and BEL: printed escaped");
+    ok(has(r.out, "): gone\\x1b]0;t\\x07\\nx\n"), "an id with ESC and a newline: one escaped line");
+    ok(has(r.out, "m z\\x1b[5m: 1 → 2"), "a metric name with ESC: escaped");
+    ok(has(r.out, "warning: cpu_model differs: x\\x1b[2J → (unknown)"), "an environment value");
+    res_free(&r);
+    r = gate(b, n, 0, 1);
+    ok(no_control(r.out, r.outlen), "escapes: --json has no control byte either");
+    res_free(&r);
+
+    /* bad input quoting the file: one line, escaped */
+    BAD_TEXT(DOC(", \"cases\": [{\"id\": \"c\", \"status\": \"\\u001b[31mpassed\\n\"}]"),
+             "N:1:68: cases[0].status: unknown status \"\\x1b[31mpassed\\n\" (expected pass, fail, "
+             "xfail, xpass, skip or error)\n",
+             "a status with ESC and a newline");
+    BAD_TEXT("{\"a\": 1\x1b}", "N:1:8: '}' expected near '\\x1b'\n", "jansson's near text");
+    BAD_TEXT(DOC(", \"cases\": [{\"id\": \"c\\nd\", \"status\": \"pass\"}, {\"id\": \"c\\nd\", "
+                 "\"status\": \"pass\"}]"),
+             "N:1:87: cases[1].id: duplicate case id \"c\\nd\" (first at cases[0])\n",
+             "a duplicate id with a newline");
+}
+
 static void test_fuzz_replay(void)
 {
     glob_t g;
@@ -566,6 +776,8 @@ int main(void)
     test_values();
     test_bad();
     test_bad_texts();
+    test_gate();
+    test_escaped();
     test_fuzz_replay();
     return done_testing();
 }

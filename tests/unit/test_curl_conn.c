@@ -15,6 +15,7 @@ enum tsrv_mode {
     TS_ANSWER,   /* a 200 with "tsrv\n", then close_notify */
     TS_TRUNCATE, /* announce 100 bytes, send 5, close */
     TS_SILENT,   /* listen, never accept: the peer a time limit exists for */
+    TS_CHUNKED,  /* a 200 with 16 bytes in two chunks: no length to refuse up front */
 };
 
 #define TS_MAX 4
@@ -87,9 +88,17 @@ static void ts_respond(struct tsrv *s, struct th_conn *c, int fd, uint64_t deadl
     static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\n"
                              "tsrv\n";
     static const char cut[] = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\ntsrv\n";
+    static const char chunked[] =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+        "Connection: close\r\n\r\n8\r\nabcdefgh\r\n8\r\nijklmnop\r\n0\r\n\r\n";
     struct th_error e;
     if (ts_read_head(c, fd, deadline) != 0)
         return;
+    if (s->mode == TS_CHUNKED) {
+        if (ts_write(c, fd, chunked, strlen(chunked), deadline) == 0)
+            (void)SB->shutdown(c, &e);
+        return;
+    }
     if (s->mode == TS_TRUNCATE) {
         (void)ts_write(c, fd, cut, strlen(cut), deadline);
         return; /* closed without close_notify */
@@ -307,6 +316,47 @@ static void test_truncated(const struct th_backend *b)
     result_free(&r);
 }
 
+/* ---- the body bound (cfg.max_body, scenario key client.max_body_bytes) ---- */
+
+static void fetch_bounded(const struct th_backend *b, struct tsrv *s, uint64_t max, int want_ok,
+                          const char *what)
+{
+    struct th_tls_config cfg = client_cfg();
+    struct th_fetch_result r;
+    cfg.max_body = max;
+    int rc = b->fetch(&cfg, "127.0.0.1", s->port, "/", 5, &r);
+    if (want_ok) {
+        ok(rc == 0 && r.err.outcome == TH_OK, "%s %s: fetched ('%s')", b->name, what, r.err.text);
+    } else {
+        char want[64];
+        snprintf(want, sizeof(want), "over the bound of %llu bytes", (unsigned long long)max);
+        fetch_fails(b, &r, rc, TH_INTERNAL_ERROR, what);
+        ok(strstr(r.err.text, want) != NULL, "%s %s: the reason names the bound", b->name, what);
+    }
+    result_free(&r);
+}
+
+/* A Content-Length over the bound fails before the body; a chunked body as it
+ * comes; a body of exactly the bound passes. */
+static void test_body_bound(const struct th_backend *b)
+{
+    struct tsrv s;
+    tsrv_init(&s, "rsa2048");
+    if (tsrv_start(&s) != 0)
+        return;
+    fetch_bounded(b, &s, 4, 0, "Content-Length 5, bound 4");
+    fetch_bounded(b, &s, 5, 1, "Content-Length 5, bound 5");
+    fetch_bounded(b, &s, 0, 1, "no bound given: the default");
+    tsrv_stop(&s);
+    tsrv_init(&s, "rsa2048");
+    s.mode = TS_CHUNKED;
+    if (tsrv_start(&s) != 0)
+        return;
+    fetch_bounded(b, &s, 10, 0, "chunked 16 bytes, bound 10");
+    fetch_bounded(b, &s, 16, 1, "chunked 16 bytes, bound 16");
+    tsrv_stop(&s);
+}
+
 /* ---- transport failures ---- */
 
 static void test_refused(const struct th_backend *b)
@@ -438,6 +488,7 @@ int main(void)
         test_resume(flavours[i], i == 0, i == 0);
         test_old_server(flavours[i]);
         test_truncated(flavours[i]);
+        test_body_bound(flavours[i]);
         test_refused(flavours[i]);
         test_timeout(flavours[i]);
     }

@@ -38,11 +38,10 @@ static void test_star(void)
     if (read_text(&p, "star.json", star_json, NULL, "nothing*") == 0)
         is_int(p.n, 0, "filter matching nothing");
     th_plan_free(&p);
-    if (read_text(
-            &p, "order.json",
-            "{\"name\": \"order\", \"kind\": \"handshake\",\n"
-            " \"clients\": [\"tls12only\", \"*\", \"full\"], \"servers\": [\"full\", \"full\"]}\n",
-            NULL, NULL) == 0) {
+    if (read_text(&p, "order.json",
+                  "{\"name\": \"order\", \"kind\": \"handshake\",\n"
+                  " \"clients\": [\"tls12only\", \"*\", \"full\"], \"servers\": [\"full\"]}\n",
+                  NULL, NULL) == 0) {
         static const char *const o[] = {"order/tls12only-vs-full", "order/full-vs-full",
                                         "order/curl-fake-vs-full", NULL};
         ids_are(&p, o, "listed order, duplicates dropped");

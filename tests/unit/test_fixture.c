@@ -2,6 +2,8 @@
  * template can express, without starting one; a template folder that is missing or
  * names what tlsharness does not fill; the pool of running fixtures. Each installed
  * fixture for real: test_fixture_live.c. */
+#include <sys/wait.h>
+
 #include "fixturedrive.h"
 
 /* ---- the fixtures' descriptions ---- */
@@ -294,6 +296,202 @@ static void test_templates(void)
     is_int(folders_left(), 0, "templates: nothing left behind");
 }
 
+/* ---- sweeping what a killed run left behind ---- */
+
+/* When pid started, as /proc/PID/stat's field 22 says; 0 when gone. */
+static unsigned long long start_of(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    unsigned long long v = 0;
+    for (int field = 2; p && *p && field < 22; p++)
+        field += *p == ' ';
+    return p && sscanf(p, "%llu", &v) == 1 ? v : 0;
+}
+
+/* Gone, or a zombie nobody reaped yet: either way it runs no more. */
+static int stopped(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 1;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    return p && (p[2] == 'Z' || p[2] == 'X');
+}
+
+/* A fixture folder as th_fixture_start makes one: named for pid, its "owner" file
+ * saying "PID START" (no file when start is 0), something inside. */
+static void fake_folder(const char *dir, pid_t pid, unsigned long long start)
+{
+    char path[PATH_MAX + 32];
+    mkdir(dir, 0755);
+    snprintf(path, sizeof(path), "%s/root", dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof(path), "%s/root/index.html", dir);
+    FILE *f = fopen(path, "we");
+    if (f)
+        fclose(f);
+    if (start) {
+        snprintf(path, sizeof(path), "%s/owner", dir);
+        if ((f = fopen(path, "we"))) {
+            fprintf(f, "%d %llu\n", (int)pid, start);
+            fclose(f);
+        }
+    }
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+/* A process that exited: its pid is free. */
+static pid_t dead_pid(void)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    waitpid(pid, NULL, 0);
+    return pid;
+}
+
+/* A "server" started from dir as a fixture is (its own session, its command line
+ * naming the folder) by a process that is gone: the pid written to dir/server.pid. */
+static pid_t orphan_server(const char *dir)
+{
+    int fds[2];
+    pid_t server = 0;
+    if (pipe(fds) != 0)
+        return 0;
+    pid_t mid = fork();
+    if (mid == 0) {
+        pid_t s = fork();
+        if (s == 0) {
+            setsid();
+            char conf[PATH_MAX + 32];
+            snprintf(conf, sizeof(conf), "%s/server.conf", dir);
+            execl("/bin/sh", "sh", "-c", "sleep 30; :", conf, (char *)NULL);
+            _exit(127);
+        }
+        ssize_t w = write(fds[1], &s, sizeof(s));
+        _exit(w == sizeof(s) ? 0 : 1);
+    }
+    close(fds[1]);
+    if (read(fds[0], &server, sizeof(server)) != sizeof(server))
+        server = 0;
+    close(fds[0]);
+    waitpid(mid, NULL, 0);
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/server.pid", dir);
+    FILE *f = fopen(path, "we");
+    if (f) {
+        fprintf(f, "%d\n", (int)server);
+        fclose(f);
+    }
+    /* until it has become sh, its command line is ours */
+    for (int i = 0; i < 200 && start_of(server); i++) {
+        char cmd[64], buf[256] = "";
+        snprintf(cmd, sizeof(cmd), "/proc/%d/cmdline", (int)server);
+        FILE *c = fopen(cmd, "re");
+        size_t n = c ? fread(buf, 1, sizeof(buf) - 1, c) : 0;
+        if (c)
+            fclose(c);
+        if (n && strcmp(buf, "sh") == 0)
+            break;
+        usleep(10000);
+    }
+    return server;
+}
+
+static void test_sweep(void)
+{
+    char root[] = "/tmp/th-sweep-XXXXXX", dir[16][PATH_MAX];
+    if (!mkdtemp(root)) {
+        ok(0, "sweep: mkdtemp");
+        return;
+    }
+    pid_t me = getpid(), dead = dead_pid(), dead2 = dead_pid();
+    unsigned long long my_start = start_of(me);
+    ok(my_start > 0 && start_of(dead) == 0,
+       "sweep: /proc tells a live pid's start from a dead one");
+    const char *what[] = {
+        "dead: swept",
+        "ours, alive: kept",
+        "alive, no owner file yet: kept",
+        "our pid, another start time (a pid reused): swept",
+        "dead, a server still running from it: swept",
+        "dead, its pid file naming a process not running from it: swept",
+        "not a fixture folder: kept",
+        "a name without a pid: kept",
+        "a link named like a dead run's folder: kept",
+    };
+    snprintf(dir[0], PATH_MAX, "%s/tlsharness-fixture-%d-nginx-aaaaaa", root, (int)dead);
+    fake_folder(dir[0], dead, 12345);
+    snprintf(dir[1], PATH_MAX, "%s/tlsharness-fixture-%d-caddy-bbbbbb", root, (int)me);
+    fake_folder(dir[1], me, my_start);
+    snprintf(dir[2], PATH_MAX, "%s/tlsharness-fixture-%d-caddy-cccccc", root, (int)me);
+    fake_folder(dir[2], me, 0);
+    snprintf(dir[3], PATH_MAX, "%s/tlsharness-fixture-%d-nginx-dddddd", root, (int)me);
+    fake_folder(dir[3], me, my_start + 1);
+    snprintf(dir[4], PATH_MAX, "%s/tlsharness-fixture-%d-lighttpd-nss-eeeeee", root, (int)dead2);
+    fake_folder(dir[4], dead2, 777);
+    pid_t server = orphan_server(dir[4]);
+    snprintf(dir[5], PATH_MAX, "%s/tlsharness-fixture-%d-nginx-ffffff", root, (int)dead);
+    fake_folder(dir[5], dead, 0);
+    char pidfile[PATH_MAX + 32];
+    snprintf(pidfile, sizeof(pidfile), "%s/server.pid", dir[5]);
+    FILE *f = fopen(pidfile, "we");
+    if (f) {
+        fprintf(f, "%d\n", (int)me); /* the sweep must not take this for the server */
+        fclose(f);
+    }
+    snprintf(dir[6], PATH_MAX, "%s/th-fixture-nginx-gggggg", root);
+    fake_folder(dir[6], dead, 1);
+    snprintf(dir[7], PATH_MAX, "%s/tlsharness-fixture-x-nginx-hhhhhh", root);
+    fake_folder(dir[7], dead, 1);
+    char target[PATH_MAX + 16];
+    snprintf(target, sizeof(target), "%s/elsewhere", root);
+    fake_folder(target, dead, 1);
+    snprintf(dir[8], PATH_MAX, "%s/tlsharness-fixture-%d-nginx-iiiiii", root, (int)dead);
+    ok(symlink(target, dir[8]) == 0, "sweep: a link made");
+    ok(server > 0 && !stopped(server), "sweep: the leftover server runs (pid %d)", (int)server);
+
+    th_fixture_sweep(root);
+
+    static const int kept[] = {0, 1, 1, 0, 0, 0, 1, 1, 1};
+    for (size_t i = 0; i < TH_ARRAY_LEN(kept); i++)
+        ok(exists(dir[i]) == kept[i], "sweep: %s", what[i]);
+    ok(server > 0 && stopped(server), "sweep: the leftover server was stopped first");
+    ok(exists(target), "sweep: the link's target is untouched");
+    ok(kill(me, 0) == 0, "sweep: a pid file naming another process signals nothing");
+
+    setenv("TMPDIR", root, 1);
+    fake_folder(dir[0], dead, 12345);
+    th_fixture_sweep(NULL);
+    ok(!exists(dir[0]) && exists(dir[1]), "sweep: NULL sweeps $TMPDIR");
+    unsetenv("TMPDIR");
+    th_fixture_sweep(root); /* again: nothing more to do */
+    ok(exists(dir[1]) && exists(dir[2]), "sweep: a second sweep leaves the live ones");
+    snprintf(target, sizeof(target), "%s/nosuch", root);
+    th_fixture_sweep(target);
+    ok(1, "sweep: a root that does not exist is no error");
+    if (server > 0 && !stopped(server))
+        kill(-server, SIGKILL);
+    nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int main(void)
 {
     if (fxd_begin() == 0) {
@@ -308,5 +506,6 @@ int main(void)
         test_pool();
         test_templates();
     }
+    test_sweep();
     return fxd_end();
 }

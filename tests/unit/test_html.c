@@ -154,7 +154,7 @@ static char *hostile(void)
         "cert/x\"><script>/openssl-vs-https://evil.example/x", "status", "fail", "reason",
         "<script>alert(\"x\")</script> & 'more'", "kind", "bulk", "scenario", "cert/x\"><script>",
         "client", "openssl", "server", "https://evil.example/x", "metrics", "throughput_mib_s",
-        "median", json_null(), "n", 0, "id", "load/<svg onload=x>/openssl-vs-openssl", "status",
+        "median", json_null(), "n", 1, "id", "load/<svg onload=x>/openssl-vs-openssl", "status",
         "pass", "reason", "ok", "kind", "load", "scenario", "load/<svg onload=x>", "client",
         "openssl", "server", "openssl", "metrics", "latency_ms_p50", "median", 1.5, "min", 1.0,
         "max", 2.0, "n", 3, "unit", "ms</text>");
@@ -264,11 +264,68 @@ static void test_corpus(void)
     globfree(&g);
 }
 
+/* Nothing a terminal or a copy-paste would act on: no C0 byte but newline, no DEL,
+ * no C1, well-formed UTF-8 only. */
+static int text_safe(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        uint32_t cp;
+        size_t n = th_utf8_decode(p, &cp);
+        if (!n || (cp < 0x20 && cp != '\n') || (cp >= 0x7f && cp <= 0x9f))
+            return 0;
+        p += n;
+    }
+    return 1;
+}
+
+/* Control bytes in every string a results file has (a reason, an id, a server, a
+ * library's version, the environment, a unit): the page shows them as \xNN. */
+static void test_control_bytes(void)
+{
+    json_t *doc = json_pack(
+        "{s:s, s:{s:s, s:s}, s:[{s:s, s:s}], s:[{s:s, s:s, s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, "
+        "s:s, s:s, s:s, s:s, s:s, s:{s:{s:f, s:f, s:f, s:i, s:s}}}]}",
+        "schema", "tlsharness.results/1", "environment", "os", "Linux\033]0;t\007", "odd\033key",
+        "v", "backends", "name", "openssl", "version", "3.0\033[2J", "cases", "id",
+        "cert/x\033[31m/openssl-vs-srv\007\302\233", "status", "fail", "reason",
+        "HTTP/9.9 999 \033]0;pwned\007\302\233"
+        "2J\nforged",
+        "kind", "handshake", "scenario", "cert/x\033[31m", "client", "openssl", "server",
+        "srv\007\302\233", "id", "bulk/y/openssl-vs-srv\007\302\233", "status", "pass", "reason",
+        "ok", "kind", "bulk", "scenario", "bulk/y", "client", "openssl", "server",
+        "srv\007\302\233", "metrics", "throughput_mib_s", "median", 1.5, "min", 1.0, "max", 2.0,
+        "n", 3, "unit", "MiB/s\033[2J");
+    /* a failed bulk case: its reason goes into the chart's caption (svg.h) */
+    json_array_append_new(json_object_get(doc, "cases"),
+                          json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+                                    "bulk/y/openssl-vs-openssl", "status", "fail", "reason",
+                                    "chart\302\233"
+                                    "2J",
+                                    "kind", "bulk", "scenario", "bulk/y", "client", "openssl",
+                                    "server", "openssl"));
+    char *text = json_dumps(doc, 0);
+    json_decref(doc);
+    struct page p = render_texts("r\033[2J.json", text, strlen(text), NULL, NULL);
+    ok(p.rc == 0, "a results file with control bytes renders (%s)", p.err.text);
+    ok(p.html && text_safe(p.html), "no control byte of the file's reaches the page");
+    ok(p.html && strstr(p.html, "HTTP/9.9 999 \\x1b]0;pwned\\x07\\xc2\\x9b2J\\nforged"),
+       "the reason shown with \\xNN");
+    ok(p.html && strstr(p.html, "srv\\x07\\xc2\\x9b"),
+       "the server's name too (the C1 CSI, which a chart's label would keep, included)");
+    ok(p.html && strstr(p.html, "r\\x1b[2J.json"), "the file's name too");
+    ok(p.html && strstr(p.html, "chart\\xc2\\x9b2J") && !strstr(p.html, "chart\302\233"),
+       "a reason drawn in a chart: the C1 CSI as \\xNN");
+    ok(!text_safe("a\033[2J") && !text_safe("a\302\233"), "the check itself catches them");
+    free(p.html);
+    free(text);
+}
+
 int main(void)
 {
     test_sections();
     test_compare();
     test_escaping();
+    test_control_bytes();
     test_bad_input();
     test_files();
     test_corpus();

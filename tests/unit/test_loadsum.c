@@ -150,6 +150,54 @@ static void test_fail(void)
     free(s);
 }
 
+/* Nothing a terminal acts on: no C0 byte but newline, no DEL, no C1, well-formed
+ * UTF-8 only. */
+static int terminal_safe(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        uint32_t cp;
+        size_t n = th_utf8_decode(p, &cp);
+        if (!n || (cp < 0x20 && cp != '\n') || (cp >= 0x7f && cp <= 0x9f))
+            return 0;
+        p += n;
+    }
+    return 1;
+}
+
+/* The target's name and path, the peer's ALPN, a library's version and error text
+ * and the reason can all carry control bytes: each printed as \\xNN. */
+static void test_hostile(void)
+{
+    struct th_case c;
+    struct th_case_result r;
+    make_case(&c, &r);
+    c.server_name = "https://evil\033]0;t\007:1";
+    snprintf(c.load.path, sizeof c.load.path, "/p\033[2J");
+    c.c.hostname = "h\nforged";
+    r.status = TH_FAIL;
+    snprintf(r.reason, sizeof r.reason, "bad status line 'HTTP/9.9 \033]0;pwned\007'");
+    r.obs.ran = 1;
+    r.obs.have_neg = 1;
+    r.obs.neg.version = TH_TLS13;
+    snprintf(r.obs.neg.alpn, sizeof r.obs.neg.alpn, "h2\033[31m");
+    th_error_set(&r.obs.client_err, TH_IO_ERROR, 1,
+                 "peer said \302\233"
+                 "2J");
+    r.errors[TH_IO_ERROR] = 1;
+    char *s = print_to_string(&r);
+    ok(terminal_safe(s), "no control byte reaches the terminal");
+    ok(strstr(s, "load         https://evil\\x1b]0;t\\x07:1/p\\x1b[2J  (client fake") != NULL,
+       "target and path escaped");
+    ok(strstr(s, ", ALPN h2\\x1b[31m\n") != NULL, "the peer's ALPN escaped");
+    ok(strstr(s, "name h\\nforged, no SNI\n") != NULL, "the name on its line");
+    ok(strstr(s, "first error  io_error: peer said \\xc2\\x9b2J (code 1)\n") != NULL,
+       "the library's text escaped");
+    ok(strstr(s, "verdict      fail: bad status line 'HTTP/9.9 \\x1b]0;pwned\\x07'\n") != NULL,
+       "the reason escaped");
+    ok(!terminal_safe(r.reason), "the check itself catches the raw reason");
+    free(s);
+}
+
 static int count_lines(const char *s)
 {
     int n = 0;
@@ -220,6 +268,7 @@ static void test_ms(void)
 
 int main(void)
 {
+    test_hostile();
     test_pass();
     test_fail();
     test_histogram();

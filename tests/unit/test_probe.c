@@ -518,6 +518,54 @@ static void test_print(void)
     free(t);
 }
 
+/* Nothing a terminal acts on: no C0 byte but newline, no DEL, no C1, well-formed
+ * UTF-8 only. */
+static int terminal_safe(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        uint32_t cp;
+        size_t n = th_utf8_decode(p, &cp);
+        if (!n || (cp < 0x20 && cp != '\n') || (cp >= 0x7f && cp <= 0x9f))
+            return 0;
+        p += n;
+    }
+    return 1;
+}
+
+/* A hostile server's words (its certificate's names, its status line) and a library's
+ * text, with control bytes in the report's JSON: printed as \\xNN, each on its line. */
+static void test_print_hostile(void)
+{
+    char *t = render(
+        "{\"url\":\"https://h:1/\",\"name_checked\":\"h\\u001b[2J\",\"sni\":\"h\",\"connect_ms\":1,"
+        "\"tls\":{\"backend\":\"openssl\",\"outcome\":\"ok\",\"version\":\"1.3\"},"
+        "\"chain\":[{\"subject\":\"CN=\\u001b]0;pwned\\u0007\",\"issuer\":\"CN=ca\\nforged\","
+        "\"sans\":[\"DNS:a\\u009b31m\"],\"key_type\":\"EC\",\"key_bits\":256}],"
+        "\"verification\":[{\"backend\":\"openssl\",\"outcome\":\"unknown_ca\",\"code\":1,"
+        "\"text\":\"bad\\u0007\\r\"}],"
+        "\"first_byte_ms\":1.5,\"status_line\":\"HTTP/9.9 999 \\u001b]0;x\\u0007\\u001b[2J\","
+        "\"versions\":{},\"suites\":{},\"notes\":[\"odd\\u001b[31m\"]}");
+    ok(t && terminal_safe(t), "no control byte of the report's reaches the terminal");
+    const char *want[] = {
+        "(name h\\x1b[2J, SNI h)\n",
+        "  [0] subject   CN=\\x1b]0;pwned\\x07\n",
+        "      issuer    CN=ca\\nforged\n",
+        "      names     DNS:a\\xc2\\x9b31m\n",
+        "  openssl      unknown_ca  bad\\x07\\r (code 1)\n",
+        "ms  HTTP/9.9 999 \\x1b]0;x\\x07\\x1b[2J\n",
+        "note: odd\\x1b[31m\n",
+    };
+    for (size_t i = 0; t && i < TH_ARRAY_LEN(want); i++)
+        if (!ok(strstr(t, want[i]) != NULL, "escaped: %.*s", (int)strcspn(want[i], "\n"), want[i]))
+            printf("#   in:\n%s", t);
+    free(t);
+    t = render("{\"url\":\"https://h:1/\",\"error\":\"refused\\u001b[2J\"}");
+    ok(t && terminal_safe(t) && strstr(t, "error        refused\\x1b[2J\n"), "the error line too");
+    free(t);
+    ok(!terminal_safe("a\033[2J") && !terminal_safe("a\302\233") && terminal_safe("a\n"),
+       "the check itself: ESC and C1 caught, a newline passes");
+}
+
 int main(void)
 {
     test_urls();
@@ -530,5 +578,6 @@ int main(void)
         test_peer_info();
     }
     test_print();
+    test_print_hostile();
     return pd_end();
 }

@@ -184,6 +184,59 @@ static void test_case_lines(void)
     free(s);
 }
 
+/* ---- text from peers and files: never a control byte on the terminal ---- */
+
+#define HOSTILE                                                                                    \
+    "HTTP/9.9 999 \033]0;pwned\007\033[2J\302\233"                                                 \
+    "31m\nforged\377"
+
+/* Nothing a terminal acts on: no C0 byte but newline, no DEL, no C1, well-formed
+ * UTF-8 only. */
+static int terminal_safe(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        uint32_t cp;
+        size_t n = th_utf8_decode(p, &cp);
+        if (!n || (cp < 0x20 && cp != '\n') || (cp >= 0x7f && cp <= 0x9f))
+            return 0;
+        p += n;
+    }
+    return 1;
+}
+
+static void test_hostile_text(void)
+{
+    char b[512];
+    ok(!terminal_safe(HOSTILE), "the check itself catches the hostile text");
+    struct th_progress_state st = {.done = 1, .total = 2, .running = "evil\033[2J/a-vs-\007b\n"};
+    th_progress_format(b, sizeof(b), &st, 200, 1);
+    ok(terminal_safe(b) && strstr(b, "| evil\\x1b[2J/a-vs-\\x07b\\n"),
+       "live line: the running case's id with its control bytes as \\xNN (%s)", b);
+    th_progress_format(b, sizeof(b), &st, 0, 0);
+    ok(terminal_safe(b) && strstr(b, "running evil\\x1b[2J"), "periodic line too");
+    th_progress_format(b, sizeof(b), &st, 30, 1);
+    ok(terminal_safe(b) && th_text_columns(b) == 29, "cut to the width after escaping");
+
+    char *text = NULL;
+    size_t len = 0;
+    struct th_progress_opts o = {.mode = TH_PROGRESS_OFF, .verbose = 1};
+    o.out = open_memstream(&text, &len);
+    struct th_case c = mk(TH_KIND_HANDSHAKE, "cert/\033]0;t\007/a-vs-b");
+    struct th_progress *p = th_progress_new(&o, 1);
+    th_progress_plan(p, &c);
+    th_progress_start(p);
+    struct th_case_result r = result(&c, TH_FAIL, HOSTILE);
+    th_progress_begin(p, &c);
+    th_progress_end(p, &r);
+    th_progress_stop(p);
+    fclose(o.out);
+    is_str(text,
+           "[1/1] fail  cert/\\x1b]0;t\\x07/a-vs-b (0.012 s): HTTP/9.9 999 "
+           "\\x1b]0;pwned\\x07\\x1b[2J\\xc2\\x9b31m\\nforged\\xff\n",
+           "a case's line: its id and reason on one line, control bytes as \\xNN");
+    free(text);
+}
+
 /* Everything the drawing thread wrote to the pipe in the next ms milliseconds. */
 static char *drain(int fd, int ms)
 {
@@ -255,6 +308,7 @@ static void test_thread(void)
 
 int main(void)
 {
+    test_hostile_text();
     test_eta();
     test_duration();
     test_format();

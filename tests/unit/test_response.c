@@ -4,6 +4,7 @@
 #include "tap.h"
 
 #include "harness/http/response.h"
+#include "harness/vocab/text.h"
 #include "harness/vocab/util.h"
 
 enum shape { S_CORRUPT, S_CHUNKED, S_CLOSE };
@@ -47,6 +48,13 @@ static void expect_bad(const char *resp, int check, uint64_t want_len, const cha
 {
     th_http_resp_start(&R, check, want_len);
     enum th_http_result res = feed_str(&R, resp, strlen(resp), 7);
+    ok(res == TH_HTTP_BAD && strstr(R.why, text), "reader refuses: '%s'", R.why);
+}
+
+/* Fed in one piece to an already started (and configured) reader. */
+static void expect_bad_fed(const char *resp, const char *text)
+{
+    enum th_http_result res = feed_str(&R, resp, strlen(resp), strlen(resp));
     ok(res == TH_HTTP_BAD && strstr(R.why, text), "reader refuses: '%s'", R.why);
 }
 
@@ -142,6 +150,147 @@ static void test_bad(void)
     expect_bad(trailer, 0, 0, "trailer longer than");
 }
 
+/* What the hostile servers of tests/tools/hostile_server.py send: each refused at
+ * once (not left waiting for more), its reason one line without a control byte. */
+static void expect_hostile(const char *resp, const char *text)
+{
+    th_http_resp_start(&R, 0, 0);
+    R.max_body = 1 << 20;
+    R.until_close = 1; /* as the in-process clients read an external server */
+    enum th_http_result res = feed_str(&R, resp, strlen(resp), strlen(resp));
+    ok(res == TH_HTTP_BAD && strstr(R.why, text) && th_text_is_safe(R.why),
+       "hostile: refused at once, safe reason: '%s'", R.why);
+}
+
+static void test_hostile(void)
+{
+    expect_hostile("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz-not-hex\r\n",
+                   "bad chunk size line");
+    expect_hostile("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "10000000000000000000000\r\n",
+                   "chunk size too large");
+    expect_hostile("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", "bad Content-Length '-1'");
+    expect_hostile("HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551616\r\n\r\n",
+                   "bad Content-Length");
+    expect_hostile("HTTP/9.9 999 \x1b]0;pwned\x07\x1b[2J\x1b[31mred\r\nContent-Length: 2\r\n\r\nok",
+                   "bad status line 'HTTP/9.9 999 \\x1b]0;pwned\\x07\\x1b[2J");
+    expect_hostile("HTTP/1.1 200 OK\r\nX-Evil\x1b[2J\x07 no colon\r\nContent-Length: 2\r\n\r\nok",
+                   "malformed header line 'X-Evil\\x1b[2J\\x07 no colon'");
+    expect_hostile("HTTP/1.1 200 OK\r\nContent-Length: 1\x1b\r\n\r\n", "'1\\x1b'");
+    expect_hostile("HTTP/1.1 200 OK\r\nTransfer-Encoding: \x9b"
+                   "2J\r\n\r\n",
+                   "Transfer-Encoding '\\x9b2J' not supported");
+    expect_hostile("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\nerror",
+                   "HTTP status 500");
+    expect_hostile("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", "HTTP status 404");
+    expect_hostile("HTTP/1.1 200 OK\r\nContent-Length: 1099511627776\r\n\r\n",
+                   "Content-Length 1099511627776 over the bound of 1048576 bytes");
+    /* a quoted line is cut, whatever its length */
+    static char longline[4096];
+    int n = snprintf(longline, sizeof(longline), "HTTP/1.1 200 OK\r\nX");
+    memset(longline + n, '\x1b', 2000);
+    strcpy(longline + n + 2000, "\r\n\r\n");
+    expect_hostile(longline, "malformed header line");
+    ok(strlen(R.why) < sizeof(R.why), "a long quoted line is cut to the reason");
+    /* an endless chunk extension is not read forever */
+    static char ext[TH_HTTP_HEAD_MAX + 256];
+    n = snprintf(ext, sizeof(ext), "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;");
+    memset(ext + n, 'e', sizeof(ext) - (size_t)n - 1);
+    expect_hostile(ext, "chunk size line longer than");
+}
+
+/* max_body: the bound on a body nobody asked the length of; until_close: a body
+ * framed by the peer's close, and th_http_resp_eof. */
+static void test_bounds(void)
+{
+    static unsigned char chunk[70000];
+    memset(chunk, 'y', sizeof(chunk));
+    const char *head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    th_http_resp_start(&R, 0, 0);
+    R.max_body = 100000;
+    enum th_http_result res = feed_str(&R, head, strlen(head), 100);
+    for (int i = 0; i < 4 && res == TH_HTTP_MORE; i++) {
+        char size[32];
+        int k = snprintf(size, sizeof(size), "%zx\r\n", sizeof(chunk));
+        res = th_http_resp_feed(&R, (const unsigned char *)size, (size_t)k);
+        if (res == TH_HTTP_MORE)
+            res = th_http_resp_feed(&R, chunk, sizeof(chunk));
+        if (res == TH_HTTP_MORE)
+            res = th_http_resp_feed(&R, (const unsigned char *)"\r\n", 2);
+    }
+    ok(res == TH_HTTP_BAD && strstr(R.why, "body over the bound of 100000 bytes") &&
+           R.body <= 100000,
+       "chunked past max_body: refused at the bound ('%s', %llu bytes)", R.why,
+       (unsigned long long)R.body);
+    th_http_resp_start(&R, 0, 0);
+    R.max_body = 2;
+    ok(feed_str(&R, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 40, 5) == TH_HTTP_DONE,
+       "a body of exactly max_body passes");
+    th_http_resp_start(&R, 0, 0);
+    R.max_body = 1;
+    expect_bad_fed("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", "over the bound of 1");
+
+    const char *nolen = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nhello";
+    th_http_resp_start(&R, 0, 0);
+    R.until_close = 1;
+    ok(feed_str(&R, nolen, strlen(nolen), 3) == TH_HTTP_MORE && R.phase == TH_HTTP_UNTIL_CLOSE,
+       "no length, until_close: the body runs on");
+    ok(th_http_resp_eof(&R) == TH_HTTP_DONE && R.body == 5, "... and the close ends it: 5 bytes");
+    th_http_resp_start(&R, 0, 0);
+    R.until_close = 1;
+    R.max_body = 4;
+    ok(feed_str(&R, nolen, strlen(nolen), 100) == TH_HTTP_BAD && strstr(R.why, "bound of 4"),
+       "until_close is bounded too");
+    th_http_resp_start(&R, 1, 5);
+    R.until_close = 1;
+    ok(feed_str(&R, nolen, strlen(nolen), 100) == TH_HTTP_BAD && strstr(R.why, "differs at byte 0"),
+       "until_close with a check: the body is still checked ('%s')", R.why);
+
+    th_http_resp_start(&R, 0, 0);
+    ok(th_http_resp_eof(&R) == TH_HTTP_BAD && strstr(R.why, "closed before any response"),
+       "a close before any byte: bad ('%s')", R.why);
+    th_http_resp_start(&R, 0, 0);
+    ok(feed_str(&R, "HTTP/1.1 200", 12, 12) == TH_HTTP_MORE &&
+           th_http_resp_eof(&R) == TH_HTTP_BAD && strstr(R.why, "within the response head"),
+       "a close within the head: bad ('%s')", R.why);
+    th_http_resp_start(&R, 0, 0);
+    ok(feed_str(&R, "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc", 41, 41) == TH_HTTP_MORE &&
+           th_http_resp_eof(&R) == TH_HTTP_BAD && strstr(R.why, "after 3 body bytes"),
+       "a close within a Content-Length body: bad ('%s')", R.why);
+    th_http_resp_start(&R, 0, 0);
+    ok(feed_str(&R, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 38, 38) == TH_HTTP_DONE &&
+           th_http_resp_eof(&R) == TH_HTTP_DONE,
+       "a close after a whole response: done");
+    th_http_resp_start(&R, 0, 0);
+    expect_bad_fed(nolen, "neither a Content-Length nor chunked");
+}
+
+/* want_body: the expected bytes given, rather than the pattern (a server of ours
+ * sends a body seeded by the case). */
+static void test_want_body(void)
+{
+    static const unsigned char want[] = "abcdef";
+    const char *good = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabcdef";
+    const char *differs = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabcXef";
+    th_http_resp_start(&R, 1, 6);
+    R.want_body = want;
+    ok(feed_str(&R, good, strlen(good), 1) == TH_HTTP_DONE, "want_body: the same bytes pass");
+    th_http_resp_start(&R, 1, 6);
+    R.want_body = want;
+    ok(feed_str(&R, differs, strlen(differs), 2) == TH_HTTP_BAD &&
+           strstr(R.why, "body differs at byte 3"),
+       "want_body: a different byte is found ('%s')", R.why);
+    th_http_resp_start(&R, 1, 6);
+    R.want_body = want;
+    const char *shorter = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nabcde";
+    ok(feed_str(&R, shorter, strlen(shorter), 100) == TH_HTTP_BAD &&
+           strstr(R.why, "Content-Length 5, asked for 6"),
+       "want_body: a shorter body is refused at its head");
+    th_http_resp_start(&R, 1, 6);
+    ok(R.want_body == NULL && R.max_body == 0 && R.until_close == 0,
+       "th_http_resp_start clears want_body, max_body and until_close");
+}
+
 static void test_pattern_check(void)
 {
     unsigned char buf[300];
@@ -171,6 +320,9 @@ int main(void)
 {
     test_good();
     test_bad();
+    test_hostile();
+    test_bounds();
+    test_want_body();
     test_pattern_check();
     return done_testing();
 }

@@ -486,12 +486,13 @@ static void test_junit(void)
        "xfail visible in system-out");
     ok(strstr(xml, "classname=\"cert.expired\" name=\"fakebackend-vs-other\"") != NULL,
        "classname uses dots, name is the pair");
-    ok(strstr(xml, "message=\"a &amp; b &lt; c &gt; d &quot;q&quot; &apos;x&apos; bell end\"") !=
-           NULL,
-       "reason escaped, control characters dropped");
+    ok(strstr(xml, "message=\"a &amp; b &lt; c &gt; d &quot;q&quot; &apos;x&apos; \\x01bell\\x02 "
+                   "end\"") != NULL,
+       "reason escaped, control characters shown as \\xNN");
     ok(strstr(xml, "expected: outcome ok, version 1.3") != NULL, "failure body: expected");
-    ok(strstr(xml, "native (server): code 40: alert &lt;handshake failure&gt; &amp; ? bad") != NULL,
-       "failure body: native error, escaped");
+    ok(strstr(xml, "native (server): code 40: alert &lt;handshake failure&gt; &amp; \\xff bad") !=
+           NULL,
+       "failure body: native error, escaped, a byte that is not UTF-8 as \\xNN");
     free(xml);
     free(path);
 }
@@ -653,6 +654,72 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
     return remove(path);
 }
 
+/* Nothing XML 1.0 forbids and nothing a terminal acts on (a CI page's log viewer is
+ * one): no C0 byte but newline, no DEL, no C1, well-formed UTF-8 only. */
+static int text_safe(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        uint32_t cp;
+        size_t n = th_utf8_decode(p, &cp);
+        if (!n || (cp < 0x20 && cp != '\n') || (cp >= 0x7f && cp <= 0x9f))
+            return 0;
+        p += n;
+    }
+    return 1;
+}
+
+#define HOSTILE                                                                                    \
+    "HTTP/9.9 999 \033]0;pwned\007\033[2J\302\233"                                                 \
+    "31m\nforged\377"
+
+/* A reason, a case id, a server name, the peer's ALPN and a library's text with
+ * control bytes: each escaped, each on its line of the failure's body. */
+static void test_junit_hostile(void)
+{
+    set_case(0, "evil/\033[31mred", "scenarios/\007.json", "srv\033]0;t\007", TH_FAIL, HOSTILE);
+    struct th_observed *o = &results[0].obs;
+    ran_with_error(o, "client", &o->client_err, TH_IO_ERROR, 7, "bad status line '" HOSTILE "'");
+    o->have_neg = 1;
+    o->neg = (struct th_negotiated){TH_TLS13, 0x1301, 0x001D, "h\0332", 0};
+    set_case(1, "evil/skip", "scenarios/\007.json", "x", TH_SKIP, HOSTILE);
+    set_case(2, "evil/xfail", "scenarios/\007.json", "x", TH_XFAIL, HOSTILE);
+    struct th_run run = make_run(3);
+    struct th_error err = {0};
+    char *path = tmp_path("junit/hostile.xml");
+    is_int(th_results_write_junit(path, &run, &err), 0, "write JUnit of hostile text (%s)",
+           err.text);
+    char *xml = th_read_file(path, NULL);
+    ok(xml && xml_well_formed(xml), "well formed");
+    ok(xml && text_safe(xml), "no control byte in the XML: none is legal XML 1.0");
+    ok(!text_safe(HOSTILE), "the check itself catches the hostile text");
+    const char *shown = "HTTP/9.9 999 \\x1b]0;pwned\\x07\\x1b[2J\\xc2\\x9b31m\\nforged\\xff";
+    char *msg = th_xasprintf("<failure message=\"%s\" type=\"fail\">", shown);
+    ok(xml && strstr(xml, msg), "the reason in the message attribute, as \\xNN");
+    free(msg);
+    ok(xml &&
+           strstr(xml, "classname=\"evil.\\x1b[31mred\" name=\"fakebackend-vs-srv\\x1b]0;t\\x07\""),
+       "class name and pair escaped");
+    ok(xml && strstr(xml, "<testsuite name=\"scenarios/\\x07.json\""), "the file's name escaped");
+    char *line =
+        th_xasprintf("\nclient error: io_error (code 7) bad status line &apos;%s&apos;\n", shown);
+    ok(xml && strstr(xml, line), "the library's text on one line of the body");
+    free(line);
+    ok(xml && strstr(xml, ", alpn h\\x1b2, "), "the peer's ALPN escaped");
+    ok(xml && strstr(xml, "case: evil/\\x1b[31mred/fakebackend-vs-srv\\x1b]0;t\\x07 "
+                          "(scenarios/\\x07.json:1)\n"),
+       "the case line of the body");
+    char *skip = th_xasprintf("<skipped message=\"%s\"/>", shown);
+    char *xfail = th_xasprintf("<system-out>xfail: %s</system-out>", shown);
+    ok(xml && strstr(xml, skip) && strstr(xml, xfail), "skip and xfail reasons escaped");
+    free(skip);
+    free(xfail);
+    free(xml);
+    free(path);
+    for (int i = 0; i < 3; i++)
+        free(cases[i].id);
+    build_cases();
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir)) {
@@ -671,6 +738,7 @@ int main(void)
     test_summary_empty();
     test_counts();
     test_env();
+    test_junit_hostile();
     for (int i = 0; i < NCASES; i++)
         free(cases[i].id);
     nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);

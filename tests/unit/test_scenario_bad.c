@@ -3,6 +3,10 @@
  * text, and saying why. */
 #include "scenario_helpers.h"
 
+#include <fcntl.h>
+
+#include "harness/vocab/text.h"
+
 /* ---- bad inputs: tests/data/bad/ ---- */
 
 struct bad {
@@ -213,6 +217,27 @@ static const struct bad bads[] = {
      "are for kinds handshake and load"},
     {"external-handshake-rate.json", 4, 15, "\"https://example.com:443\"",
      "servers[0]: kind handshake_rate needs both ends in the harness"},
+    /* a list naming one thing twice */
+    {"alpn-duplicate.json", 4, 42, "\"h2\"", "client.alpn[2]: \"h2\" listed twice (also [0])"},
+    {"clients-duplicate.json", 4, 28, "\"full\"", "clients[2]: \"full\" listed twice (also [0])"},
+    {"servers-duplicate.json", 4, 42, "\"https://example.com:443\"",
+     "servers[1]: \"https://example.com:443\" listed twice (also [0])"},
+    {"suite-filter-duplicate.json", 5, 46, "\"ECDHE\"",
+     "suite_filter.kx[2]: \"ECDHE\" listed twice (also [0])"},
+    {"deviation-duplicate.json", 4, 70, "{ \"client\": \"full\", \"outcome\": \"expired\"",
+     "deviations[1]: a second deviation for the same client and server (also [0])"},
+    /* host names: a DNS name or an IP literal, nothing else */
+    {"hostname-newline.json", 4, 27, "\"local\\nhost\"",
+     "client.hostname: not a DNS name or IP address for the name checked: byte 0x0a"},
+    {"hostname-space.json", 4, 27, "\"local host\"", "byte 0x20 is not a letter, digit"},
+    {"hostname-too-long.json", 4, 27, "\"aaaa", "255 bytes long; a host name is at most 253"},
+    {"hostname-label-too-long.json", 4, 27, "\"aaaa", "a label is longer than 63 bytes"},
+    {"hostname-empty-label.json", 4, 27, "\"a..example\"", "an empty label"},
+    {"hostname-hyphen.json", 4, 27, "\"-a.example\"", "a label starts or ends with \"-\""},
+    {"sni-escape.json", 4, 22, "\"a\\u001b", "client.sni: not a DNS name or IP address for SNI"},
+    /* one line each: what came from the input is escaped in the message */
+    {"key-escape.json", 4, 15, "\"ver\\u001b", "client.ver\\x1b]0;x\\x07sions: unknown key"},
+    {"raw-escape.json", 3, 11, "\x1b[2J", "invalid token near '\\x1b'"},
 };
 
 static char data_dir[PATH_MAX];
@@ -262,9 +287,83 @@ static void test_bad(const struct bad *b)
     is_str(got, where, "%s: FILE:LINE:COL", b->file);
     if (!ok(contains(d->msg, b->frag), "%s: message says '%s'", b->file, b->frag))
         printf("#   message: %s\n", d->msg);
+    ok(th_text_is_safe(d->msg) && th_text_is_safe(d->file), "%s: one line, no control byte",
+       b->file);
     const char *at = text_at(slurp(path), d->line, d->col);
     if (!ok(strncmp(at, b->at, strlen(b->at)) == 0, "%s: points at %s", b->file, b->at))
         printf("#   points at: %.20s\n", at);
+}
+
+/* ---- what is not a regular file, or too big to be a scenario ---- */
+
+static const char good_json[] = "{\"name\": \"good\", \"kind\": \"handshake\"}\n";
+
+/* path read alone: one error, no case, a message holding frag, in one line. */
+static void refused(const char *path, const char *frag, const char *what)
+{
+    struct th_plan p;
+    struct diags ds;
+    uint64_t t0 = th_now_ns();
+    int rc = read_opts(&p, path, NULL, NULL, &ds);
+    ok(th_now_ns() - t0 < 2000000000ull, "%s: answered at once", what);
+    is_int(rc, 1, "%s: one error", what);
+    is_int(p.n, 0, "%s: no cases", what);
+    if (!ok(ds.n == 1 && contains(ds.d[0].msg, frag), "%s: says '%s'", what, frag) && ds.n)
+        printf("#   %s: %s\n", ds.d[0].file, ds.d[0].msg);
+    ok(ds.n >= 1 && th_text_is_safe(ds.d[0].msg) && th_text_is_safe(ds.d[0].file), "%s: one line",
+       what);
+    th_plan_free(&p);
+}
+
+static void test_not_regular(void)
+{
+    char fifo[PATH_MAX], big[PATH_MAX], nl[PATH_MAX], dir[PATH_MAX];
+    snprintf(fifo, sizeof fifo, "%s/pipe.json", tmp);
+    ok(mkfifo(fifo, 0600) == 0, "make a FIFO");
+    /* nothing ever writes to it: reading it must not wait */
+    refused(fifo, "cannot read: it is a FIFO, not a regular file", "a FIFO named");
+    refused("/dev/zero", "cannot read: it is a character device, not a regular file",
+            "/dev/zero named");
+
+    snprintf(big, sizeof big, "%s/big.json", tmp);
+    int fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ok(fd >= 0 && ftruncate(fd, (off_t)TH_READ_MAX + 1) == 0, "a sparse file past the limit");
+    if (fd >= 0)
+        close(fd);
+    refused(big, "larger than 16 MiB, the limit for an input file", "a file past 16 MiB");
+
+    /* a file name with a newline and an escape: the diagnostic stays one line */
+    snprintf(nl, sizeof nl, "%s/a\nb\x1b[2J.json", tmp);
+    fd = open(nl, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ok(fd >= 0 && write(fd, "{", 1) == 1, "a broken file with a newline in its name");
+    if (fd >= 0)
+        close(fd);
+    struct th_plan p;
+    struct diags ds;
+    read_opts(&p, nl, NULL, NULL, &ds);
+    ok(ds.n == 1 && contains(ds.d[0].file, "a\\nb\\x1b[2J.json") && th_text_is_safe(ds.d[0].file),
+       "its name is escaped in the diagnostic");
+    th_plan_free(&p);
+    unlink(nl);
+
+    /* a folder: a FIFO, a dangling link and a folder link named .json are each
+     * said, the good file beside them still read */
+    snprintf(dir, sizeof dir, "%s/dir", tmp);
+    mkdir(dir, 0700);
+    tmp_file("dir/good.json", good_json);
+    char a[PATH_MAX + 16], b[PATH_MAX + 16];
+    snprintf(a, sizeof a, "%s/pipe.json", dir);
+    snprintf(b, sizeof b, "%s/gone.json", dir);
+    ok(mkfifo(a, 0600) == 0 && symlink("no-such-file", b) == 0, "a FIFO and a dangling link");
+    snprintf(a, sizeof a, "%s/notes.txt", dir);
+    ok(mkfifo(a, 0600) == 0, "a FIFO not named .json");
+    int rc = read_opts(&p, dir, NULL, NULL, &ds);
+    is_int(rc, 2, "folder: the FIFO and the dangling link are errors, the .txt FIFO ignored");
+    ok(p.n > 0, "folder: the good file still makes its cases");
+    ok(ds.n == 2 && contains(ds.d[0].file, "gone.json") && contains(ds.d[0].msg, "No such file") &&
+           contains(ds.d[1].file, "pipe.json") && contains(ds.d[1].msg, "it is a FIFO"),
+       "folder: each named, in order, with why");
+    th_plan_free(&p);
 }
 
 int main(void)
@@ -275,6 +374,7 @@ int main(void)
         return 1;
     for (size_t i = 0; i < TH_ARRAY_LEN(bads); i++)
         test_bad(&bads[i]);
+    test_not_regular();
     tmp_cleanup();
     return done_testing();
 }

@@ -227,11 +227,76 @@ static void test_quiet_and_colour(void)
     free(s);
 }
 
+/* ---- text from peers and files: never a control byte on the terminal ---- */
+
+/* A status line a hostile server sends: an OSC title, BEL, a screen clear, the C1 CSI
+ * (U+009B, as UTF-8), a newline that would forge a line of its own, and a byte that is
+ * not UTF-8. */
+#define HOSTILE                                                                                    \
+    "HTTP/9.9 999 \033]0;pwned\007\033[2J\302\233"                                                 \
+    "31m\nforged line\377"
+#define HOSTILE_SHOWN "HTTP/9.9 999 \\x1b]0;pwned\\x07\\x1b[2J\\xc2\\x9b31m\\nforged line\\xff"
+
+/* Nothing a terminal acts on: no C0 byte but the line breaks, no DEL, no C1, and
+ * well-formed UTF-8 only. */
+static int terminal_safe(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        uint32_t cp;
+        size_t n = th_utf8_decode(p, &cp);
+        if (!n || (cp < 0x20 && cp != '\n') || (cp >= 0x7f && cp <= 0x9f))
+            return 0;
+        p += n;
+    }
+    return 1;
+}
+
+static void test_hostile_text(void)
+{
+    free_ids();
+    ok(!terminal_safe(HOSTILE) && terminal_safe("plain\n\xE2\x80\xA6"),
+       "the check itself: it catches the hostile text and passes plain text");
+    struct th_case_result *r =
+        add(TH_KIND_HANDSHAKE, "evil\033[31m", &be_a, NULL, "srv\033]0;x\007", TH_FAIL);
+    th_strlcpy(r->reason, HOSTILE, sizeof(r->reason));
+    r = add(TH_KIND_HANDSHAKE, "evil\033[31m", &be_b, NULL, "srv\033]0;x\007", TH_XFAIL);
+    th_strlcpy(r->reason, HOSTILE, sizeof(r->reason));
+    r = add(TH_KIND_HANDSHAKE, "skipped", &be_a, &be_b, NULL, TH_SKIP);
+    th_strlcpy(r->reason, HOSTILE, sizeof(r->reason));
+    r = add(TH_KIND_BULK, "bulk/\033[2Jtitle", &be_a, NULL, "srv\033]0;x\007", TH_PASS);
+    metric(r, "throughput_mib_s", "MiB/s", 100);
+    struct th_run run = {.results = results, .n = n_cases};
+    static const struct th_summary_opts opts[] = {
+        {.width = 0, .verbose = 1}, {.width = 80}, {.quiet = 1}};
+    for (size_t i = 0; i < TH_ARRAY_LEN(opts); i++) {
+        char *s = summary(&run, opts[i]);
+        if (getenv("SHOW"))
+            fputs(s, stderr);
+        ok(terminal_safe(s), "summary %zu: no control byte reaches the terminal", i);
+        ok(strstr(s, i == 1 ? "\\x1b]0;pwned\\x07" : HOSTILE_SHOWN) != NULL,
+           "summary %zu: the reason shown, its control bytes as \\xNN", i);
+        ok(strstr(s, "evil\\x1b[31m/alpha-vs-srv\\x1b]0;x\\x07") != NULL,
+           "summary %zu: the case id too", i);
+        free(s);
+    }
+    char *s = summary(&run, opts[0]);
+    ok(strstr(s, "\nbulk/\\x1b[2Jtitle: throughput") && strstr(s, "alpha-vs-srv\\x1b]0;x\\x07  "),
+       "the benchmark table's title and rows");
+    ok(strstr(s, "\\x1b]0;x\\x07\n") != NULL, "the matrix's column header");
+    free(s);
+    s = summary(&run, (struct th_summary_opts){.color = 1, .width = 80});
+    ok(!strstr(s, "\033]") && !strstr(s, "\033[2J") && !strstr(s, "\007"),
+       "colour on: only the summary's own colours are escape sequences");
+    free(s);
+    free_ids();
+}
+
 int main(void)
 {
     test_tables();
     test_reasons();
     test_quiet_and_colour();
+    test_hostile_text();
     free_ids();
     return done_testing();
 }

@@ -117,8 +117,29 @@ static void test_print(void)
     th_table_free(t);
 }
 
+/* A header, a row label, a cell and the corner with control bytes: kept as \\xNN (no
+ * byte a terminal acts on), and the same name still finds the same row. */
+static void test_hostile(void)
+{
+    struct th_table *t = th_table_new("c\033[2J");
+    size_t col = th_table_col(t, "srv\033]0;x\007");
+    size_t row = th_table_row(t, "row\nforged");
+    th_table_set(t, row, col, "%s", "v\302\233");
+    is_int(th_table_row(t, "row\nforged"), row, "the same label finds its row");
+    is_int(th_table_rows(t), 1, "and adds none");
+    char *s = printed(t, 0, 0);
+    is_str(s,
+           "c\\x1b[2J     srv\\x1b]0;x\\x07\n"
+           "row\\nforged        v\\xc2\\x9b\n",
+           "every text escaped, the columns aligned to what is printed");
+    ok(!strchr(s, '\033') && !strchr(s, '\007') && !strstr(s, "\302\233"), "no raw control byte");
+    free(s);
+    th_table_free(t);
+}
+
 int main(void)
 {
+    test_hostile();
     test_num();
     test_wrap();
     test_print();

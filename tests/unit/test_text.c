@@ -7,14 +7,20 @@
 static void test_safe(void)
 {
     char b[128];
-    is_str(th_text_safe(b, sizeof(b), "plain text, 100%"), "plain text, 100%", "plain ASCII passes");
+    is_str(th_text_safe(b, sizeof(b), "plain text, 100%"), "plain text, 100%",
+           "plain ASCII passes");
     is_str(th_text_safe(b, sizeof(b), "HTTP/9.9 999 \x1b]0;pwned\a\x1b[2J"),
            "HTTP/9.9 999 \\x1b]0;pwned\\x07\\x1b[2J", "ESC and BEL are escaped");
-    is_str(th_text_safe(b, sizeof(b), "a\nb\rc\td"), "a\\nb\\rc\\td", "one line: newline, return, tab");
+    is_str(th_text_safe(b, sizeof(b), "a\nb\rc\td"), "a\\nb\\rc\\td",
+           "one line: newline, return, tab");
     is_str(th_text_safe(b, sizeof(b), "caf\xc3\xa9 \xe2\x9c\x93"), "caf\xc3\xa9 \xe2\x9c\x93",
            "well-formed UTF-8 is kept");
-    is_str(th_text_safe(b, sizeof(b), "\xc2\x9b" "31m"), "\\xc2\\x9b31m", "a C1 control (CSI) is escaped");
-    is_str(th_text_safe(b, sizeof(b), "\xff\xfe"), "\\xff\\xfe", "bytes that are not UTF-8 are escaped");
+    is_str(th_text_safe(b, sizeof(b),
+                        "\xc2\x9b"
+                        "31m"),
+           "\\xc2\\x9b31m", "a C1 control (CSI) is escaped");
+    is_str(th_text_safe(b, sizeof(b), "\xff\xfe"), "\\xff\\xfe",
+           "bytes that are not UTF-8 are escaped");
     is_str(th_text_safe(b, sizeof(b), "\xe2\x9c"), "\\xe2\\x9c", "a cut-off sequence is escaped");
     is_str(th_text_safe(b, sizeof(b), "\xed\xa0\x80"), "\\xed\\xa0\\x80", "a surrogate is escaped");
     is_str(th_text_safe(b, sizeof(b), "\x7f"), "\\x7f", "DEL is escaped");
@@ -25,15 +31,18 @@ static void test_bounds(void)
 {
     char b[8];
     is_str(th_text_safe(b, sizeof(b), "abcdefghij"), "abcdefg", "cut at cap-1");
-    is_str(th_text_safe(b, sizeof(b), "abcde\x1b"), "abcde", "an escape that does not fit is left out whole");
-    is_str(th_text_safe(b, sizeof(b), "abcde\xc3\xa9z"), "abcde\xc3\xa9", "a character that fits is kept");
+    is_str(th_text_safe(b, sizeof(b), "abcde\x1b"), "abcde",
+           "an escape that does not fit is left out whole");
+    is_str(th_text_safe(b, sizeof(b), "abcde\xc3\xa9z"), "abcde\xc3\xa9",
+           "a character that fits is kept");
     is_str(th_text_safe(b, 7, "abcde\xc3\xa9z"), "abcde", "one that does not is left out whole");
     char one[1] = {'x'};
     th_text_safe(one, 1, "abc");
     ok(one[0] == '\0', "cap 1: empty string");
     char n[32];
     is_str(th_text_safe_n(n, sizeof(n), "a\0b", 3), "a\\x00b", "a NUL in counted bytes is escaped");
-    is_str(th_text_safe_n(n, sizeof(n), "\xc3", 1), "\\xc3", "a lead byte at the end is not read past");
+    is_str(th_text_safe_n(n, sizeof(n), "\xc3", 1), "\\xc3",
+           "a lead byte at the end is not read past");
 }
 
 static void test_is_safe(void)

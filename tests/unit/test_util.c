@@ -5,7 +5,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "harness/vocab/util.h"
@@ -83,6 +85,174 @@ static void test_files(void)
            memcmp(text, big, n) == 0,
        "100 kB round-trips");
     free(text), free(big), free(sub), free(missing), free(path);
+}
+
+/* ---- only regular files are read, and only so much ---- */
+
+static char *at(const char *name)
+{
+    return th_xasprintf("%s/%s", root, name);
+}
+
+static void test_read_limits(void)
+{
+    char *fifo = at("pipe"), *big = at("big"), *edge = at("edge"), *folder = at("rfolder");
+    size_t len = 0;
+    struct th_error err;
+    ok(mkfifo(fifo, 0600) == 0, "make a FIFO nothing writes to");
+    uint64_t t0 = th_now_ns();
+    errno = 0;
+    ok(th_read_file(fifo, &len) == NULL && errno == EINVAL, "a FIFO: NULL, EINVAL");
+    ok(th_now_ns() - t0 < 2000000000ull, "without waiting for a writer");
+    errno = 0;
+    ok(th_read_file("/dev/zero", &len) == NULL && errno == EINVAL,
+       "/dev/zero: NULL, EINVAL, and no memory eaten");
+    ok(th_mkdirs(folder) == 0, "a folder");
+    errno = 0;
+    ok(th_read_file(folder, NULL) == NULL && errno == EISDIR, "a folder: NULL, EISDIR");
+
+    int fd = open(edge, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ok(fd >= 0 && ftruncate(fd, (off_t)TH_READ_MAX) == 0, "a file of exactly the limit");
+    close(fd);
+    char *text = th_read_file(edge, &len);
+    ok(text && len == TH_READ_MAX, "is read whole");
+    free(text);
+    fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ok(fd >= 0 && ftruncate(fd, (off_t)TH_READ_MAX + 1) == 0, "one byte more");
+    close(fd);
+    errno = 0;
+    ok(th_read_file(big, &len) == NULL && errno == EFBIG, "is refused: NULL, EFBIG");
+    ok(th_read_file("/proc/self/status", &len) != NULL && len > 0,
+       "a /proc file (st_size 0) is still read to its end");
+
+    ok(th_read_input(fifo, &len, &err) == NULL && err.input &&
+           strstr(err.text, "/pipe: cannot read: it is a FIFO, not a regular file"),
+       "th_read_input: the FIFO named, and what it is");
+    ok(th_read_input("/dev/zero", &len, &err) == NULL &&
+           strcmp(err.text, "/dev/zero: cannot read: it is a character device, not a regular "
+                            "file") == 0,
+       "th_read_input: the device named, and what it is");
+    ok(th_read_input(big, &len, &err) == NULL &&
+           strstr(err.text, "/big: cannot read: larger than 16 MiB, the limit for an input file"),
+       "th_read_input: the file and the limit");
+    ok(th_read_input(folder, &len, &err) == NULL && strstr(err.text, "it is a folder"),
+       "th_read_input: a folder");
+    ok(th_read_input("/no/such\nfile\x1b[2J", &len, &err) == NULL && err.input &&
+           strcmp(err.text, "/no/such\\nfile\\x1b[2J: cannot read: No such file or directory") == 0,
+       "th_read_input: a missing file, its name escaped to one line");
+    unlink(fifo), unlink(big), unlink(edge), rmdir(folder);
+    free(fifo), free(big), free(edge), free(folder);
+}
+
+/* ---- writes replace a regular file or nothing, through links ---- */
+
+static int is_kind(const char *path, mode_t kind)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == kind;
+}
+
+static int holds(const char *path, const char *want)
+{
+    char *text = th_read_file(path, NULL);
+    int same = text && strcmp(text, want) == 0;
+    free(text);
+    return same;
+}
+
+static void test_write_targets(void)
+{
+    char *w = at("w"), *file = at("w/file"), *link = at("w/link"), *dangling = at("w/dangling"),
+         *fifo = at("w/fifo"), *lfifo = at("w/to-fifo"), *loop = at("w/loop"), *dev = at("w/null"),
+         *sub = at("w/sub"), *rel = at("w/sub/rel");
+    ok(th_mkdirs(sub) == 0, "a folder to write in");
+    ok(th_write_file_atomic(file, "one", 3) == 0 && symlink(file, link) == 0,
+       "a file and a link to it");
+    ok(th_write_file_atomic(link, "two", 3) == 0, "a write through the link");
+    ok(is_kind(link, S_IFLNK) && holds(file, "two"), "replaced the file; the link stays a link");
+    ok(symlink("../file", rel) == 0 && th_write_file_atomic(rel, "three", 5) == 0 &&
+           is_kind(rel, S_IFLNK) && holds(file, "three"),
+       "a relative link is followed from its own folder");
+    ok(symlink("made-by-write", dangling) == 0 && th_write_file_atomic(dangling, "new", 3) == 0,
+       "a link to nothing yet");
+    char *made = at("w/made-by-write");
+    ok(is_kind(dangling, S_IFLNK) && is_kind(made, S_IFREG) && holds(made, "new"),
+       "makes the file it names; the link stays");
+    struct stat st;
+    ok(stat(made, &st) == 0 && !(st.st_mode & (S_IWOTH | S_IXUSR)),
+       "with a new file's permissions, not the link's 0777");
+
+    ok(chmod(file, 0600) == 0 && th_write_file_atomic(file, "four", 4) == 0, "a 0600 file");
+    ok(stat(file, &st) == 0 && (st.st_mode & 0777) == 0600, "keeps its permissions when replaced");
+
+    ok(mkfifo(fifo, 0600) == 0, "a FIFO");
+    errno = 0;
+    ok(th_write_file_atomic(fifo, "x", 1) == -1 && errno == EINVAL && is_kind(fifo, S_IFIFO),
+       "over a FIFO: refused, EINVAL, the FIFO untouched");
+    ok(symlink(fifo, lfifo) == 0, "a link to the FIFO");
+    errno = 0;
+    ok(th_write_file_atomic(lfifo, "x", 1) == -1 && errno == EINVAL && is_kind(lfifo, S_IFLNK) &&
+           is_kind(fifo, S_IFIFO),
+       "through a link to a FIFO: refused, both untouched");
+    errno = 0;
+    ok(th_write_file_atomic(sub, "x", 1) == -1 && errno == EISDIR && is_kind(sub, S_IFDIR),
+       "over a folder: EISDIR");
+    ok(symlink("loop", loop) == 0, "a link to itself");
+    errno = 0;
+    ok(th_write_file_atomic(loop, "x", 1) == -1 && errno == ELOOP && is_kind(loop, S_IFLNK),
+       "a link loop: ELOOP");
+    /* the repro: `mknod X c 1 3; run -o X` left a regular file */
+    if (mknod(dev, S_IFCHR | 0666, makedev(1, 3)) == 0) {
+        errno = 0;
+        ok(th_write_file_atomic(dev, "x", 1) == -1 && errno == EINVAL && is_kind(dev, S_IFCHR),
+           "over a character device: refused, still a device");
+        struct th_error err;
+        ok(th_output_check(dev, &err) == -1 && err.input &&
+               strstr(err.text, "/w/null: it is a character device, not a regular file"),
+           "th_output_check says so before a run");
+        unlink(dev);
+    } else {
+        skip(2, "mknod needs root");
+    }
+    /* file, link, dangling, made-by-write, fifo, to-fifo, loop, sub */
+    is_int(entries(w), 8, "no temporary left in the folder: only what the test made");
+    free(made), free(w), free(file), free(link), free(dangling), free(fifo), free(lfifo);
+    free(loop), free(dev), free(sub), free(rel);
+}
+
+static void test_output_check(void)
+{
+    struct th_error err;
+    char *file = at("w/file"), *lfifo = at("w/to-fifo"), *deep = at("w/new/a/b/r.json"),
+         *under = at("w/file/r.json"), *odd = at("w/fifo\n\x1b[2J");
+    ok(th_output_check(file, &err) == 0, "a regular file: fine");
+    ok(th_output_check(deep, &err) == 0, "a path whose folders are still to make: fine");
+    ok(th_output_check("r.json", &err) == 0, "a bare name in this folder: fine");
+    ok(th_output_check(lfifo, &err) == -1 && err.input &&
+           strstr(err.text, "/w/to-fifo: a symbolic link to ") &&
+           strstr(err.text, "/w/fifo, which is a FIFO, not a regular file"),
+       "a link to a FIFO: refused, saying where it leads");
+    ok(th_output_check(at("w/sub"), &err) == -1 && strstr(err.text, "it is a folder"),
+       "a folder: refused");
+    ok(th_output_check(under, &err) == -1 && err.input && strstr(err.text, "/w/file/r.json") &&
+           strstr(err.text, "Not a directory"),
+       "under a regular file: refused, named");
+    ok(th_output_check("", &err) == -1 && err.input, "an empty path: refused");
+    ok(mkfifo(odd, 0600) == 0, "a FIFO with a newline and an escape in its name");
+    ok(th_output_check(odd, &err) == -1 && strstr(err.text, "/w/fifo\\n\\x1b[2J: it is a FIFO") &&
+           !strchr(err.text, '\n') && !strchr(err.text, '\x1b'),
+       "its name escaped: one line");
+    char *ro = at("w/ro"), *in_ro = at("w/ro/r.json");
+    ok(th_mkdirs(ro) == 0 && chmod(ro, 0500) == 0, "a folder without write permission");
+    if (geteuid() != 0)
+        ok(th_output_check(in_ro, &err) == -1 && strstr(err.text, "cannot write in folder") &&
+               strstr(err.text, "Permission denied"),
+           "a file in it: refused, the folder named");
+    else
+        skip(1, "root writes anywhere");
+    chmod(ro, 0700);
+    unlink(odd);
+    free(file), free(lfifo), free(deep), free(under), free(odd), free(ro), free(in_ro);
 }
 
 static void test_mkdirs(void)
@@ -171,6 +341,9 @@ int main(void)
     }
     test_strlcpy();
     test_files();
+    test_read_limits();
+    test_write_targets();
+    test_output_check();
     test_mkdirs();
     test_pattern();
     test_hash_time();
