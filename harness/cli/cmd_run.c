@@ -84,7 +84,7 @@ static int run_exit_status(const struct th_run *run)
     size_t counts[TH_STATUS_COUNT];
     th_run_counts(run, counts);
     if (run->interrupted)
-        return 128 + (th_cli_interrupted > 1 ? (int)th_cli_interrupted : SIGINT);
+        return 128 + (th_cli_interrupted > 0 ? (int)th_cli_interrupted : SIGINT);
     if (counts[TH_FAIL] || counts[TH_XPASS] || counts[TH_ERROR])
         return TH_EXIT_FAILED;
     return 0;

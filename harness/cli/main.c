@@ -52,6 +52,8 @@ static const struct command commands[] = {
      "          --repeat N        measured repetitions of benchmark kinds\n"
      "          --quick           scaled-down sizes, for smoke runs in CI\n"
      "          --shard I/N       only the I-th of N interleaved parts of the cases\n"
+     "      -j, --jobs N          conformance cases at once (default: one per core);\n"
+     "                            a benchmark case always runs alone\n"
      "          --pki DIR         test PKI folder (default: $TLSHARNESS_PKI, or pki/\n"
      "                            beside the results folder)\n"
      "      -v, --verbose         one line per case as it finishes, with its count,\n"

@@ -40,14 +40,17 @@ sed "s/@PORT@/$HANG_PORT/" > "$TMP/slow.json" <<'J'
   "servers": ["https://127.0.0.1:@PORT@"], "timeout_s": 2, "expect": { "outcome": "timeout" },
   "variants": [ { "name": "a" }, { "name": "b" }, { "name": "c" } ] }
 J
-"$TH_BIN" run -o "$TMP/int.json" "$TMP/slow.json" > "$TMP/out" 2>&1 &
+"$TH_BIN" run -j 1 -o "$TMP/int.json" "$TMP/slow.json" > "$TMP/out" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q 'cases; backends' "$TMP/out" && break; sleep 0.1; done
-sleep 0.5
+sleep 2.7 # the first case's 2 s limit has passed; the second one runs
+t0=$(date +%s%N)
 kill -INT $pid
 wait $pid
 rc=$?
-is "$rc" 1 "an interrupted run exits 1"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+is "$rc" 130 "an interrupted run exits 128 + SIGINT"
+ok "$([ "$ms" -lt 1500 ]; echo $?)" "it stops at once, not after the running case (${ms} ms)"
 is "$(jq -r '.interrupted' "$TMP/int.json")" true "its results file is whole and says interrupted"
 is "$(jq -r '.cases | length' "$TMP/int.json")" 1 "with the case that finished"
 done_testing
