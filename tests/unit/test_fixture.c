@@ -254,6 +254,51 @@ static void test_pool(void)
     ok(pid_gone(pc) && pid_gone(pa3) && folders_left() == 0, "pool: free stops everything");
 }
 
+/* Held instances are never stopped to make room; a worker's copy of the pool
+ * (borrow_only) never starts or stops one; the generation counts starts. */
+static void test_pool_hold(void)
+{
+    const struct th_fixture_def *d = th_fixture_find("lighttpd-openssl");
+    char why[256];
+    struct th_error err = {0};
+    if (th_fixture_missing(d, why, sizeof(why))) {
+        printf("ok %d # skip pool hold: %s\n", ++tap_n, why);
+        return;
+    }
+    struct th_fixture_pool *p = th_fixture_pool_new(fxroot, 1);
+    struct th_tls_config a = server_cfg(d, rsa_chain, rsa_key), b = a, c = a;
+    b.tickets = 0;
+    c.versions = V12;
+    struct th_fixture *fa, *fb, *fc, *f;
+    is_int((int)th_fixture_pool_generation(p), 0, "hold: a new pool has started nothing");
+    ok(th_fixture_pool_get(p, d, &a, 10, &fa, &err) == 0, "hold: a starts");
+    th_fixture_pool_hold(p, fa, +1);
+    ok(th_fixture_pool_get(p, d, &b, 10, &fb, &err) == 0 && th_fixture_pool_running(p) == 2 &&
+           th_fixture_alive(fa),
+       "hold: with max_running 1, a held instance is kept and the pool runs over the limit");
+    is_int((int)th_fixture_pool_generation(p), 2, "hold: the generation counts the starts");
+    th_fixture_pool_hold(p, fa, -1);
+    pid_t pa = th_fixture_pid(fa);
+    ok(th_fixture_pool_get(p, d, &c, 10, &fc, &err) == 0 && th_fixture_pool_running(p) == 2,
+       "hold: once released, a is fair game again ...");
+    usleep(50000);
+    ok(pid_gone(pa), "hold: ... and is the one stopped (least recently used)");
+    th_fixture_pool_borrow_only(p);
+    ok(th_fixture_pool_get(p, d, &c, 10, &f, &err) == 0 && f == fc,
+       "borrow_only: a running instance is lent");
+    ok(th_fixture_pool_get(p, d, &a, 10, &f, &err) == -1 && f == NULL &&
+           strstr(err.text, "no running instance") != NULL,
+       "borrow_only: a configuration not running is an error, not a start (%s)", err.text);
+    is_int((int)th_fixture_pool_generation(p), 3, "borrow_only: nothing was started");
+    kill(th_fixture_pid(fc), SIGKILL);
+    for (int i = 0; i < 200 && th_fixture_alive(fc); i++)
+        usleep(10000);
+    ok(th_fixture_pool_get(p, d, &c, 10, &f, &err) == -1 && th_fixture_pool_generation(p) == 3,
+       "borrow_only: a dead instance is not restarted");
+    th_fixture_pool_free(p);
+    ok(folders_left() == 0, "hold: free stops everything");
+}
+
 /* ---- templates ---- */
 
 static void copy_file(const char *from, const char *to)
@@ -504,6 +549,7 @@ int main(void)
         test_expressible_leaves();
         test_expressible_top();
         test_pool();
+    test_pool_hold();
         test_templates();
     }
     test_sweep();

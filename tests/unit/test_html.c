@@ -14,6 +14,8 @@
 #include "harness/vocab/util.h"
 #include "tap.h"
 
+#include "safe_text.h"
+
 #define DIR "tests/data/results/"
 
 struct page {
@@ -262,20 +264,6 @@ static void test_corpus(void)
     ok(!odd && pages >= 10 && refused >= 10, "%zu pages, %zu refused, of %zu files", pages, refused,
        g.gl_pathc);
     globfree(&g);
-}
-
-/* Nothing a terminal or a copy-paste would act on: no C0 byte but newline, no DEL,
- * no C1, well-formed UTF-8 only. */
-static int text_safe(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        uint32_t cp;
-        size_t n = th_utf8_decode(p, &cp);
-        if (!n || (cp < 0x20 && cp != '\n') || (cp >= 0x7f && cp <= 0x9f))
-            return 0;
-        p += n;
-    }
-    return 1;
 }
 
 /* Control bytes in every string a results file has (a reason, an id, a server, a

@@ -10,6 +10,8 @@
 #include "harness/vocab/iana.h"
 #include "tap.h"
 
+#include "safe_text.h"
+
 static const char *fake_version(void)
 {
     return "FakeTLS 1.0";
@@ -150,20 +152,6 @@ static void test_fail(void)
     free(s);
 }
 
-/* Nothing a terminal acts on: no C0 byte but newline, no DEL, no C1, well-formed
- * UTF-8 only. */
-static int terminal_safe(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        uint32_t cp;
-        size_t n = th_utf8_decode(p, &cp);
-        if (!n || (cp < 0x20 && cp != '\n') || (cp >= 0x7f && cp <= 0x9f))
-            return 0;
-        p += n;
-    }
-    return 1;
-}
-
 /* The target's name and path, the peer's ALPN, a library's version and error text
  * and the reason can all carry control bytes: each printed as \\xNN. */
 static void test_hostile(void)
@@ -185,7 +173,7 @@ static void test_hostile(void)
                  "2J");
     r.errors[TH_IO_ERROR] = 1;
     char *s = print_to_string(&r);
-    ok(terminal_safe(s), "no control byte reaches the terminal");
+    ok(text_safe(s), "no control byte reaches the terminal");
     ok(strstr(s, "load         https://evil\\x1b]0;t\\x07:1/p\\x1b[2J  (client fake") != NULL,
        "target and path escaped");
     ok(strstr(s, ", ALPN h2\\x1b[31m\n") != NULL, "the peer's ALPN escaped");
@@ -194,7 +182,7 @@ static void test_hostile(void)
        "the library's text escaped");
     ok(strstr(s, "verdict      fail: bad status line 'HTTP/9.9 \\x1b]0;pwned\\x07'\n") != NULL,
        "the reason escaped");
-    ok(!terminal_safe(r.reason), "the check itself catches the raw reason");
+    ok(!text_safe(r.reason), "the check itself catches the raw reason");
     free(s);
 }
 

@@ -3,6 +3,7 @@
  * server that is not there, the chain read with libcrypto, the readable report; and
  * the backends' peer_info op on real handshakes over the in-memory pair. */
 #include "pairdrive.h"
+#include "safe_text.h"
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -518,20 +519,6 @@ static void test_print(void)
     free(t);
 }
 
-/* Nothing a terminal acts on: no C0 byte but newline, no DEL, no C1, well-formed
- * UTF-8 only. */
-static int terminal_safe(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        uint32_t cp;
-        size_t n = th_utf8_decode(p, &cp);
-        if (!n || (cp < 0x20 && cp != '\n') || (cp >= 0x7f && cp <= 0x9f))
-            return 0;
-        p += n;
-    }
-    return 1;
-}
-
 /* A hostile server's words (its certificate's names, its status line) and a library's
  * text, with control bytes in the report's JSON: printed as \\xNN, each on its line. */
 static void test_print_hostile(void)
@@ -545,7 +532,7 @@ static void test_print_hostile(void)
         "\"text\":\"bad\\u0007\\r\"}],"
         "\"first_byte_ms\":1.5,\"status_line\":\"HTTP/9.9 999 \\u001b]0;x\\u0007\\u001b[2J\","
         "\"versions\":{},\"suites\":{},\"notes\":[\"odd\\u001b[31m\"]}");
-    ok(t && terminal_safe(t), "no control byte of the report's reaches the terminal");
+    ok(t && text_safe(t), "no control byte of the report's reaches the terminal");
     const char *want[] = {
         "(name h\\x1b[2J, SNI h)\n",
         "  [0] subject   CN=\\x1b]0;pwned\\x07\n",
@@ -560,9 +547,9 @@ static void test_print_hostile(void)
             printf("#   in:\n%s", t);
     free(t);
     t = render("{\"url\":\"https://h:1/\",\"error\":\"refused\\u001b[2J\"}");
-    ok(t && terminal_safe(t) && strstr(t, "error        refused\\x1b[2J\n"), "the error line too");
+    ok(t && text_safe(t) && strstr(t, "error        refused\\x1b[2J\n"), "the error line too");
     free(t);
-    ok(!terminal_safe("a\033[2J") && !terminal_safe("a\302\233") && terminal_safe("a\n"),
+    ok(!text_safe("a\033[2J") && !text_safe("a\302\233") && text_safe("a\n"),
        "the check itself: ESC and C1 caught, a newline passes");
 }
 

@@ -12,6 +12,8 @@
 #include "harness/report/term.h"
 #include "tap.h"
 
+#include "safe_text.h"
+
 #define ELL "\xE2\x80\xA6"
 
 static struct th_case mk(enum th_kind kind, const char *id)
@@ -190,32 +192,18 @@ static void test_case_lines(void)
     "HTTP/9.9 999 \033]0;pwned\007\033[2J\302\233"                                                 \
     "31m\nforged\377"
 
-/* Nothing a terminal acts on: no C0 byte but newline, no DEL, no C1, well-formed
- * UTF-8 only. */
-static int terminal_safe(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        uint32_t cp;
-        size_t n = th_utf8_decode(p, &cp);
-        if (!n || (cp < 0x20 && cp != '\n') || (cp >= 0x7f && cp <= 0x9f))
-            return 0;
-        p += n;
-    }
-    return 1;
-}
-
 static void test_hostile_text(void)
 {
     char b[512];
-    ok(!terminal_safe(HOSTILE), "the check itself catches the hostile text");
+    ok(!text_safe(HOSTILE), "the check itself catches the hostile text");
     struct th_progress_state st = {.done = 1, .total = 2, .running = "evil\033[2J/a-vs-\007b\n"};
     th_progress_format(b, sizeof(b), &st, 200, 1);
-    ok(terminal_safe(b) && strstr(b, "| evil\\x1b[2J/a-vs-\\x07b\\n"),
+    ok(text_safe(b) && strstr(b, "| evil\\x1b[2J/a-vs-\\x07b\\n"),
        "live line: the running case's id with its control bytes as \\xNN (%s)", b);
     th_progress_format(b, sizeof(b), &st, 0, 0);
-    ok(terminal_safe(b) && strstr(b, "running evil\\x1b[2J"), "periodic line too");
+    ok(text_safe(b) && strstr(b, "running evil\\x1b[2J"), "periodic line too");
     th_progress_format(b, sizeof(b), &st, 30, 1);
-    ok(terminal_safe(b) && th_text_columns(b) == 29, "cut to the width after escaping");
+    ok(text_safe(b) && th_text_columns(b) == 29, "cut to the width after escaping");
 
     char *text = NULL;
     size_t len = 0;

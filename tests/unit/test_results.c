@@ -16,6 +16,8 @@
 #include "harness/report/results.h"
 #include "tap.h"
 
+#include "safe_text.h"
+
 static const char *fake_version(void)
 {
     return "9.9.9-fake";
@@ -652,20 +654,6 @@ static void test_env(void)
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     return remove(path);
-}
-
-/* Nothing XML 1.0 forbids and nothing a terminal acts on (a CI page's log viewer is
- * one): no C0 byte but newline, no DEL, no C1, well-formed UTF-8 only. */
-static int text_safe(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        uint32_t cp;
-        size_t n = th_utf8_decode(p, &cp);
-        if (!n || (cp < 0x20 && cp != '\n') || (cp >= 0x7f && cp <= 0x9f))
-            return 0;
-        p += n;
-    }
-    return 1;
 }
 
 #define HOSTILE                                                                                    \

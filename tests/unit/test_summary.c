@@ -8,6 +8,8 @@
 #include "harness/report/term.h"
 #include "tap.h"
 
+#include "safe_text.h"
+
 #define ELL "\xE2\x80\xA6"
 
 static const struct th_backend be_a = {.name = "alpha"}, be_b = {.name = "beta"};
@@ -237,24 +239,10 @@ static void test_quiet_and_colour(void)
     "31m\nforged line\377"
 #define HOSTILE_SHOWN "HTTP/9.9 999 \\x1b]0;pwned\\x07\\x1b[2J\\xc2\\x9b31m\\nforged line\\xff"
 
-/* Nothing a terminal acts on: no C0 byte but the line breaks, no DEL, no C1, and
- * well-formed UTF-8 only. */
-static int terminal_safe(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        uint32_t cp;
-        size_t n = th_utf8_decode(p, &cp);
-        if (!n || (cp < 0x20 && cp != '\n') || (cp >= 0x7f && cp <= 0x9f))
-            return 0;
-        p += n;
-    }
-    return 1;
-}
-
 static void test_hostile_text(void)
 {
     free_ids();
-    ok(!terminal_safe(HOSTILE) && terminal_safe("plain\n\xE2\x80\xA6"),
+    ok(!text_safe(HOSTILE) && text_safe("plain\n\xE2\x80\xA6"),
        "the check itself: it catches the hostile text and passes plain text");
     struct th_case_result *r =
         add(TH_KIND_HANDSHAKE, "evil\033[31m", &be_a, NULL, "srv\033]0;x\007", TH_FAIL);
@@ -272,7 +260,7 @@ static void test_hostile_text(void)
         char *s = summary(&run, opts[i]);
         if (getenv("SHOW"))
             fputs(s, stderr);
-        ok(terminal_safe(s), "summary %zu: no control byte reaches the terminal", i);
+        ok(text_safe(s), "summary %zu: no control byte reaches the terminal", i);
         ok(strstr(s, i == 1 ? "\\x1b]0;pwned\\x07" : HOSTILE_SHOWN) != NULL,
            "summary %zu: the reason shown, its control bytes as \\xNN", i);
         ok(strstr(s, "evil\\x1b[31m/alpha-vs-srv\\x1b]0;x\\x07") != NULL,
