@@ -56,6 +56,8 @@ enum {
     TH_CAP_TRUNCATION = 1u << 12,       /* reads a close without close_notify as truncated */
 };
 
+#define TH_MAX_DEFAULTS_CHANGED 4
+
 struct th_caps {
     unsigned roles;                 /* TH_ROLE_* */
     unsigned versions;              /* TH_VBIT set of versions the library can negotiate */
@@ -65,6 +67,11 @@ struct th_caps {
     size_t n_suites;
     uint16_t groups[TH_MAX_GROUPS]; /* IANA ids */
     size_t n_groups;
+    /* Every library default the backend changes, one line each ("security level 0
+     * for the handshake when TLS 1.0 or 1.1 is allowed; certificate checks keep
+     * level 2"): `tlsharness backends` lists them and the results' backends block
+     * records them. Unused entries NULL. */
+    const char *defaults_changed[TH_MAX_DEFAULTS_CHANGED];
 };
 
 /* The default bound on an HTTP response body a client reads (scenario key

@@ -64,6 +64,9 @@ static json_t *caps_json_of(const char *name, const char *library, const char *v
     for (unsigned i = 0; i < TH_ARRAY_LEN(feature_names); i++)
         if (caps.features & (1u << i))
             json_array_append_new(a, json_string(feature_names[i]));
+    json_object_set_new(o, "defaults_changed", a = json_array());
+    for (unsigned i = 0; i < TH_MAX_DEFAULTS_CHANGED && caps.defaults_changed[i]; i++)
+        json_array_append_new(a, json_string(caps.defaults_changed[i]));
     return o;
 }
 
@@ -90,6 +93,10 @@ static void print_caps(const json_t *b, const char *suites_note)
     print_list("groups", json_object_get(b, "groups"));
     print_list("resumption", json_object_get(b, "resumption"));
     print_list("features", json_object_get(b, "features"));
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(b, "defaults_changed"), i, v)
+        printf("  %-11s%s\n", i ? "" : "changes", json_string_value(v));
     printf("  %-11s%zu%s\n", "suites", json_array_size(json_object_get(b, "suites")), suites_note);
 }
 

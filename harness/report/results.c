@@ -251,6 +251,19 @@ static json_t *roles_json(const struct th_backend *b)
     return a;
 }
 
+/* The library defaults the backend changes (struct th_caps): [] when none. */
+static json_t *defaults_changed_json(const struct th_backend *b)
+{
+    struct th_caps caps;
+    memset(&caps, 0, sizeof(caps));
+    if (b->caps)
+        b->caps(&caps);
+    json_t *a = json_array();
+    for (size_t i = 0; i < TH_MAX_DEFAULTS_CHANGED && caps.defaults_changed[i]; i++)
+        json_array_append_new(a, jstr(caps.defaults_changed[i]));
+    return a;
+}
+
 static json_t *backends_json(void)
 {
     json_t *a = json_array();
@@ -261,6 +274,7 @@ static json_t *backends_json(void)
         json_object_set_new(o, "library", jstr(b->library));
         json_object_set_new(o, "version", b->version ? jstr(b->version()) : json_null());
         json_object_set_new(o, "roles", roles_json(b));
+        json_object_set_new(o, "defaults_changed", defaults_changed_json(b));
         json_array_append_new(a, o);
     }
     return a;

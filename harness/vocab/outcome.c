@@ -18,6 +18,15 @@ static const char *const outcome_names[TH_OUTCOME_COUNT] = {
     [TH_WEAK_KEY] = "weak_key",
     [TH_WEAK_SIGNATURE] = "weak_signature",
     [TH_REVOKED] = "revoked",
+    [TH_NAME_CONSTRAINTS] = "name_constraints",
+    [TH_PATH_LENGTH] = "path_length",
+    [TH_INVALID_CA] = "invalid_ca",
+    [TH_UNKNOWN_CRITICAL_EXTENSION] = "unknown_critical_extension",
+    [TH_BAD_CERTIFICATE] = "bad_certificate",
+    [TH_ANCHOR_UNUSABLE] = "anchor_unusable",
+    [TH_OCSP_MISSING] = "ocsp_missing",
+    [TH_OCSP_INVALID] = "ocsp_invalid",
+    [TH_CERTIFICATE_REQUIRED] = "certificate_required",
     [TH_NO_SHARED_CIPHER] = "no_shared_cipher",
     [TH_PROTOCOL_VERSION] = "protocol_version",
     [TH_HANDSHAKE_FAILURE] = "handshake_failure",
@@ -46,7 +55,7 @@ int th_outcome_parse(const char *name, enum th_outcome *out)
 
 int th_outcome_is_certificate(enum th_outcome o)
 {
-    return o >= TH_EXPIRED && o <= TH_REVOKED;
+    return o >= TH_EXPIRED && o <= TH_OCSP_INVALID;
 }
 
 enum th_outcome th_outcome_from_alert(int alert)
@@ -61,6 +70,7 @@ enum th_outcome th_outcome_from_alert(int alert)
     case 70: /* protocol_version */ return TH_PROTOCOL_VERSION;
     case 71: /* insufficient_security */ return TH_NO_SHARED_CIPHER;
     case 80: /* internal_error */ return TH_INTERNAL_ERROR;
+    case 116: /* certificate_required (TLS 1.3) */ return TH_CERTIFICATE_REQUIRED;
     default: /* handshake_failure (40) and every other alert */ return TH_HANDSHAKE_FAILURE;
     }
 }

@@ -20,6 +20,15 @@ enum th_outcome {
     TH_WEAK_KEY,
     TH_WEAK_SIGNATURE,
     TH_REVOKED,
+    TH_NAME_CONSTRAINTS,            /* a name outside an issuer's permitted subtrees */
+    TH_PATH_LENGTH,                 /* a chain longer than an issuer's pathLenConstraint */
+    TH_INVALID_CA,                  /* an issuer that is not a CA (CA:FALSE, no basicConstraints) */
+    TH_UNKNOWN_CRITICAL_EXTENSION,  /* a critical extension the library does not know */
+    TH_BAD_CERTIFICATE,             /* malformed or unparseable */
+    TH_ANCHOR_UNUSABLE,             /* the client library refused to load a trust anchor or CRL */
+    TH_OCSP_MISSING,                /* a required staple absent */
+    TH_OCSP_INVALID,                /* a staple stale, unverifiable or for another certificate */
+    TH_CERTIFICATE_REQUIRED,        /* a server wanted a client certificate */
     TH_NO_SHARED_CIPHER,
     TH_PROTOCOL_VERSION,
     TH_HANDSHAKE_FAILURE,
@@ -39,7 +48,8 @@ const char *th_outcome_name(enum th_outcome o);
 /* 0 and *out set when name is in the vocabulary, -1 otherwise. */
 /* (TH_MUST_CHECK spelled out: error.h, which defines it, includes this header.) */
 int th_outcome_parse(const char *name, enum th_outcome *out) __attribute__((warn_unused_result));
-/* True for outcomes that say the peer's certificate was refused. */
+/* True for outcomes that say the peer's certificate (or its chain, trust anchor or
+ * staple) was refused. */
 int th_outcome_is_certificate(enum th_outcome o);
 /* Map a TLS alert description (RFC 8446 section 6) received from or sent to the peer. */
 enum th_outcome th_outcome_from_alert(int alert);

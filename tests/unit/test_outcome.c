@@ -19,6 +19,15 @@ static void test_outcomes(void)
         "weak_key",
         "weak_signature",
         "revoked",
+        "name_constraints",
+        "path_length",
+        "invalid_ca",
+        "unknown_critical_extension",
+        "bad_certificate",
+        "anchor_unusable",
+        "ocsp_missing",
+        "ocsp_invalid",
+        "certificate_required",
         "no_shared_cipher",
         "protocol_version",
         "handshake_failure",
@@ -53,6 +62,10 @@ static void test_alerts(void)
     is_int(th_outcome_from_alert(48), TH_UNKNOWN_CA, "alert 48 unknown_ca");
     is_int(th_outcome_from_alert(70), TH_PROTOCOL_VERSION, "alert 70 protocol_version");
     is_int(th_outcome_from_alert(42), TH_HANDSHAKE_FAILURE, "alert 42 bad_certificate is generic");
+    is_int(th_outcome_from_alert(116), TH_CERTIFICATE_REQUIRED, "alert 116 certificate_required");
+    ok(th_outcome_is_certificate(TH_ANCHOR_UNUSABLE) && th_outcome_is_certificate(TH_OCSP_INVALID) &&
+           !th_outcome_is_certificate(TH_CERTIFICATE_REQUIRED),
+       "the new certificate outcomes are certificate outcomes; a missing client certificate is not");
     is_int(th_outcome_from_alert(255), TH_HANDSHAKE_FAILURE, "unknown alert is handshake_failure");
 }
 
@@ -76,7 +89,7 @@ static void test_more_alerts(void)
     int all = 1;
     for (int o = 0; o < TH_OUTCOME_COUNT; o++)
         all &=
-            th_outcome_is_certificate((enum th_outcome)o) == (o >= TH_EXPIRED && o <= TH_REVOKED);
+            th_outcome_is_certificate((enum th_outcome)o) == (o >= TH_EXPIRED && o <= TH_OCSP_INVALID);
     ok(all, "exactly expired..revoked are certificate outcomes");
     ok(!th_outcome_is_certificate(TH_OK), "ok is not a certificate outcome");
 }
