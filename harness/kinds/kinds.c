@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "harness/run/endpoint.h"
+#include "harness/run/judge.h"
 #include "kinds_int.h"
 
 /* Every enum th_kind, in its order. The kinds run on contexts made here, except
@@ -28,9 +29,19 @@ const struct th_kind_entry *th_kind_entry(enum th_kind k, struct th_error *err)
 }
 
 /* The reason keeps the native code, and the place for a harness fault, so an error
- * status says where to look. */
+ * status says where to look. One exception: a client library that refused to load
+ * its trust anchor or CRL (its context could not be made) has given a verdict about
+ * a certificate, not failed to run: the case is judged on outcome anchor_unusable. */
 void th_kind_error(struct th_case_result *r, const struct th_error *err)
 {
+    if (err->outcome == TH_ANCHOR_UNUSABLE && r->c) {
+        r->obs.ran = 1;
+        r->obs.outcome = TH_ANCHOR_UNUSABLE;
+        r->obs.client_err = *err;
+        r->obs.native_side = "client";
+        th_judge(r->c, r);
+        return;
+    }
     r->status = TH_ERROR;
     th_error_str(err, r->reason, sizeof(r->reason));
 }

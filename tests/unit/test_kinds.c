@@ -84,6 +84,42 @@ static void test_run_case(const struct th_backend *b)
     ok(r.status == TH_ERROR && strstr(r.reason, "no fixture pool"), "no pool: error: %s", r.reason);
 }
 
+/* A client library that will not load its trust anchor: ctx_new fails with
+ * anchor_unusable (as mbedTLS does for a root with name constraints). */
+static int refuse_anchor(const struct th_tls_config *cfg, struct th_ctx **out, struct th_error *err)
+{
+    (void)cfg;
+    *out = NULL;
+    th_error_set(err, TH_ANCHOR_UNUSABLE, -0x2562, "X509 - The CRT/CRL/CSR format is invalid");
+    return -1;
+}
+
+/* Such a refusal is the library's verdict on a certificate: the case is judged on it,
+ * never status error, whatever the kind; the native code and text stay. */
+static void test_anchor_unusable(const struct th_backend *b)
+{
+    struct th_backend fake = *b;
+    fake.name = "fake-anchor";
+    fake.ctx_new = refuse_anchor;
+    struct th_runner_opts o = {.pki_dir = pkidir, .quick = 1};
+    struct th_case_result r;
+    enum th_kind kinds[] = {TH_KIND_HANDSHAKE, TH_KIND_BULK};
+    for (size_t i = 0; i < TH_ARRAY_LEN(kinds); i++) {
+        struct th_case c = tc_case(kinds[i], "t/kinds/anchor", &fake, b);
+        c.expect.outcomes = TH_OUTCOME_BIT(TH_ANCHOR_UNUSABLE);
+        th_run_case(&c, &o, &r);
+        ok(r.status == TH_PASS && r.obs.outcome == TH_ANCHOR_UNUSABLE,
+           "%s: a refused anchor is the outcome anchor_unusable: %s", th_kind_name(kinds[i]),
+           r.reason);
+        ok(r.obs.client_err.code == -0x2562 && strstr(r.obs.client_err.text, "format is invalid"),
+           "%s: with the library's code and text", th_kind_name(kinds[i]));
+        c.expect.outcomes = TH_OUTCOME_BIT(TH_OK);
+        th_run_case(&c, &o, &r);
+        ok(r.status == TH_FAIL && strstr(r.reason, "anchor_unusable"),
+           "%s: expected ok, it fails (not error): %s", th_kind_name(kinds[i]), r.reason);
+    }
+}
+
 int main(void)
 {
     test_table();
@@ -92,7 +128,9 @@ int main(void)
         skip(1, "no OpenSSL backend in this build");
         return done_testing();
     }
-    if (pd_begin("kinds") == 0)
+    if (pd_begin("kinds") == 0) {
         test_run_case(b);
+        test_anchor_unusable(b);
+    }
     return pd_end();
 }
