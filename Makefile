@@ -213,7 +213,7 @@ install: $(BIN)
 	install -d $(SHARE)/fixtures
 	install -m 0644 harness/fixture/templates/* $(SHARE)/fixtures/
 	rm -rf $(SHARE)/scenarios
-	find scenarios -type f \( -name '*.json' -o -name README.md \) \
+	find scenarios -type f \( -name '*.json' -o -name '*.pem' -o -name README.md \) \
 	    -exec install -D -m 0644 {} $(SHARE)/{} \;
 	install -D -m 0644 harness/cli/tlsharness.1 $(DESTDIR)$(PREFIX)/share/man/man1/tlsharness.1
 

@@ -91,6 +91,36 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
     return size * n;
 }
 
+/* The GnuTLS flavour's copy of the chain as the server sent it, for a refused
+ * certificate's reason. libcurl-gnutls 7.88's CURLOPT_CERTINFO fails the whole
+ * transfer with "Out of memory" (27) for most Ed25519 leaves (its ASN.1 reader
+ * takes the raw 32-byte key for a DER element), so the chain is read from the
+ * session instead: curl writes its first line about the handshake ("SSL connection
+ * using ...") once GnuTLS holds the server's chain and before checking it, and the
+ * session is reachable then through CURLINFO_TLS_SSL_PTR. Until the chain is seen
+ * each line of text costs one getinfo. */
+static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
+{
+    struct th_curl_fetch *fx = arg;
+    struct curl_tlssessioninfo *info = NULL;
+    unsigned n = 0;
+    (void)data;
+    (void)size;
+    if (type != CURLINFO_TEXT || fx->n_chain)
+        return 0;
+    if (fx->f->api.easy_getinfo(h, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || !info ||
+        !info->internals || info->backend != CURLSSLBACKEND_GNUTLS)
+        return 0;
+    const gnutls_datum_t *certs = gnutls_certificate_get_peers(info->internals, &n);
+    for (unsigned i = 0; certs && i < n && i < TH_CURL_MAX_CHAIN; i++) {
+        fx->chain[i].data = th_xmalloc(certs[i].size ? certs[i].size : 1);
+        memcpy(fx->chain[i].data, certs[i].data, certs[i].size);
+        fx->chain[i].size = certs[i].size;
+        fx->n_chain++;
+    }
+    return 0;
+}
+
 /* Records the first failure of the chain check with the depth and certificate it
  * happened on: CURLINFO_SSL_VERIFYRESULT keeps only the code, and
  * X509_V_ERR_INVALID_PURPOSE needs the certificate to tell EKU from key usage.
@@ -106,6 +136,8 @@ static int on_verify(int ok, X509_STORE_CTX *store)
         fx->verify_err = X509_STORE_CTX_get_error(store);
         fx->verify_depth = X509_STORE_CTX_get_error_depth(store);
         fx->verify_cert = X509_STORE_CTX_get_current_cert(store);
+        STACK_OF(X509) *sent = X509_STORE_CTX_get0_untrusted(store);
+        fx->verify_sent = sent ? sk_X509_num(sent) : -1;
         if (fx->verify_cert)
             X509_up_ref(fx->verify_cert);
     }
@@ -123,9 +155,11 @@ static CURLcode on_ssl_ctx(CURL *h, void *sslctx, void *arg)
     fx->prev_verify = SSL_CTX_get_verify_callback(ctx);
     SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), on_verify);
     /* TLS 1.0/1.1 sign the handshake with MD5+SHA1/SHA1, which OpenSSL 3 refuses
-     * above level 0; the OpenSSL backend lowers it the same way. */
-    if (fx->seclevel0)
-        SSL_CTX_set_security_level(ctx, 0);
+     * above level 0. The level also sets how strong a certificate the chain check
+     * takes, so the chain check keeps the library's default level (as the OpenSSL
+     * backend does): a 1024-bit or SHA-1 leaf is refused as without TLS 1.0. */
+    if (fx->seclevel0 && th_ossl_lower_security_level(ctx, 0) != 0)
+        return CURLE_SSL_CERTPROBLEM;
     /* curl refuses an empty CURLOPT_SSL_CIPHER_LIST; OpenSSL installs the empty
      * list, then returns 0 (SSL_R_NO_CIPHER_MATCH) - which is what was asked. */
     if (fx->no_tls12_suites)
@@ -275,10 +309,13 @@ TH_MUST_CHECK static int set_tls_gnutls(struct th_curl_fetch *fx, struct th_erro
                            " (libcurl-gnutls has no CURLOPT_SSL_EC_CURVES)");
     TH_GUARD(ssl_version(fx->cfg->versions, &sv, err));
     SET(fx, CURLOPT_SSLVERSION, sv);
-    /* The chain, kept for a refused certificate: curl-gnutls collects it before its
-     * check (self-signed or not, key size). */
-    if (fx->cfg->verify)
-        SET(fx, CURLOPT_CERTINFO, 1L);
+    /* The chain, kept for a refused certificate's reason (self-signed or not, key
+     * size, a missing intermediate): see on_debug. */
+    if (fx->cfg->verify) {
+        SET(fx, CURLOPT_DEBUGFUNCTION, on_debug);
+        SET(fx, CURLOPT_DEBUGDATA, fx);
+        SET(fx, CURLOPT_VERBOSE, 1L);
+    }
     return 0;
 }
 
@@ -391,6 +428,7 @@ static void reset_transfer(struct th_curl_fetch *fx)
     fx->verify_err = 0;
     X509_free(fx->verify_cert);
     fx->verify_cert = NULL;
+    th_curl_chain_free(fx);
 }
 
 /* One GET within the deadline. which: 0 the first connection, 1 the resumed one. */
@@ -421,6 +459,7 @@ static void fetch_free(struct th_curl_fetch *fx)
     if (fx->hosts)
         fx->f->api.slist_free_all(fx->hosts);
     X509_free(fx->verify_cert);
+    th_curl_chain_free(fx);
     free(fx->body.data);
 }
 
@@ -532,6 +571,11 @@ static void caps_openssl(struct th_caps *out)
     if (!th_curl_ready(&th_curl_flavour_openssl))
         return;
     th_backend_openssl.caps(out);
+    memset(out->defaults_changed, 0, sizeof(out->defaults_changed)); /* the backend's own */
+    out->defaults_changed[0] =
+        "security level 0 for the handshake when TLS 1.0 or 1.1 is allowed (their MD5+SHA1 "
+        "and SHA-1 handshake signatures); the chain check keeps the library's default level "
+        "(X509_VERIFY_PARAM auth level)";
     caps_common(out);
     out->resume |= TH_RESUME_BIT(TH_RESUME_TICKET);
     out->features |= TH_CAP_RESTRICT_SUITES | TH_CAP_RESTRICT_GROUPS;

@@ -2,6 +2,7 @@
 #include "curl_map.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gnutls/gnutls.h>
@@ -47,6 +48,10 @@ static const int gnutls_codes[] = {
     GNUTLS_E_PULL_ERROR,
     GNUTLS_E_KEY_USAGE_VIOLATION,
     GNUTLS_E_TIMEDOUT,
+    /* a certificate GnuTLS could not parse, before any status bit */
+    GNUTLS_E_X509_DUPLICATE_EXTENSION,
+    GNUTLS_E_X509_UNSUPPORTED_CRITICAL_EXTENSION,
+    GNUTLS_E_ASN1_DER_ERROR,
 };
 
 /* curl-gnutls writes "gnutls_handshake() failed: " and the name of a received
@@ -79,39 +84,26 @@ static int tls_text_outcome(const struct th_curl_fetch *fx, enum th_outcome *out
     return gnutls_text_outcome(fx->errbuf, out);
 }
 
-/* The leaf curl-gnutls recorded (CURLOPT_CERTINFO) and how many certificates the
- * server sent; NULL when there is none. */
-static gnutls_x509_crt_t certinfo_leaf(const struct th_curl_fetch *fx, int *n_certs)
+void th_curl_chain_free(struct th_curl_fetch *fx)
 {
-    struct curl_certinfo *ci = NULL;
-    *n_certs = 0;
-    if (fx->f->api.easy_getinfo(fx->h, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci ||
-        ci->num_of_certs < 1)
-        return NULL;
-    *n_certs = ci->num_of_certs;
-    for (struct curl_slist *l = ci->certinfo[0]; l; l = l->next) {
-        gnutls_x509_crt_t crt;
-        if (strncmp(l->data, "Cert:", 5) != 0 || gnutls_x509_crt_init(&crt) < 0)
-            continue;
-        gnutls_datum_t pem = {(unsigned char *)l->data + 5, (unsigned)strlen(l->data + 5)};
-        if (gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM) >= 0)
-            return crt;
-        gnutls_x509_crt_deinit(crt);
-    }
-    return NULL;
+    for (unsigned i = 0; i < fx->n_chain; i++)
+        free(fx->chain[i].data);
+    fx->n_chain = 0;
 }
 
 /* The bits of gnutls_certificate_status_t, as the GnuTLS backend maps them, with
- * the leaf curl-gnutls recorded. libcurl-gnutls checks the chain with
- * gnutls_certificate_verify_peers2 (no host name, no purpose) and the host name
- * itself, so PURPOSE_MISMATCH and UNEXPECTED_OWNER never come from it. */
+ * the chain curl-gnutls was sent and the anchors of the CA file it was given.
+ * libcurl-gnutls checks the chain with gnutls_certificate_verify_peers2 (no host
+ * name, no purpose) and the host name itself, so PURPOSE_MISMATCH and
+ * UNEXPECTED_OWNER never come from it. */
 static enum th_outcome gnutls_status_outcome(const struct th_curl_fetch *fx, unsigned st)
 {
-    int n = 0;
-    gnutls_x509_crt_t leaf = certinfo_leaf(fx, &n);
-    enum th_outcome o = th_gnutls_status_outcome(st, leaf, (unsigned)n);
-    if (leaf)
-        gnutls_x509_crt_deinit(leaf);
+    gnutls_x509_trust_list_t anchors = NULL;
+    if (th_gnutls_anchors_from_file(fx->cfg->ca_file, &anchors) != 0)
+        anchors = NULL;
+    enum th_outcome o = th_gnutls_chain_outcome(st, fx->chain, fx->n_chain, anchors);
+    if (anchors)
+        gnutls_x509_trust_list_deinit(anchors, 1);
     return o;
 }
 
@@ -123,9 +115,9 @@ static enum th_outcome gnutls_status_outcome(const struct th_curl_fetch *fx, uns
 static void ossl_verify_error(const struct th_curl_fetch *fx, long res, struct th_error *d)
 {
     if (fx->verify_err)
-        th_error_set(d, th_ossl_verify_outcome(fx->verify_err, fx->verify_cert), fx->verify_err,
-                     "; X509 verify error %d at depth %d: %s", fx->verify_err, fx->verify_depth,
-                     X509_verify_cert_error_string(fx->verify_err));
+        th_error_set(d, th_ossl_chain_outcome(fx->verify_err, fx->verify_cert, fx->verify_sent),
+                     fx->verify_err, "; X509 verify error %d at depth %d: %s", fx->verify_err,
+                     fx->verify_depth, X509_verify_cert_error_string(fx->verify_err));
     else if (strstr(fx->errbuf, "host name"))
         th_error_set(d, TH_HOSTNAME_MISMATCH, res, "%s", "");
     else
@@ -169,6 +161,9 @@ static enum th_outcome code_outcome(CURLcode rc)
     case CURLE_GOT_NOTHING:
     case CURLE_WEIRD_SERVER_REPLY: return TH_IO_ERROR;
     case CURLE_PARTIAL_FILE: return TH_TRUNCATED;
+    /* the TLS library would not load the trust anchors or the CRL it was given */
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CRL_BADFILE: return TH_ANCHOR_UNUSABLE;
     default: return TH_INTERNAL_ERROR;
     }
 }

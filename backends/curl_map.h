@@ -6,6 +6,7 @@
 #ifndef TH_CURL_MAP_H
 #define TH_CURL_MAP_H
 
+#include <gnutls/gnutls.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -17,6 +18,8 @@ struct th_curl_body {
     uint64_t max; /* largest body kept: the case's client.max_body_bytes */
     int too_big;
 };
+
+#define TH_CURL_MAX_CHAIN 16
 
 struct th_curl_fetch {
     struct th_curl_flavour *f;
@@ -33,8 +36,16 @@ struct th_curl_fetch {
     SSL_verify_cb prev_verify;
     int verify_err; /* first failure of the chain check; 0: none */
     int verify_depth;
+    int verify_sent;   /* certificates the server sent, its leaf included; -1: unknown */
     X509 *verify_cert; /* the certificate it failed on (a reference) */
+    /* GnuTLS flavour: the chain as the server sent it (DER copies, leaf first),
+     * taken while curl checks it (curl.c, on_debug); n_chain 0: none seen */
+    gnutls_datum_t chain[TH_CURL_MAX_CHAIN];
+    unsigned n_chain;
 };
+
+/* Frees the GnuTLS flavour's copy of the chain. */
+void th_curl_chain_free(struct th_curl_fetch *fx);
 
 /* The failure of a transfer (rc not CURLE_OK) in err: the outcome, rc as the code, and
  * curl's text for it with the error buffer and, for a refused certificate, the TLS

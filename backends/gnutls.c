@@ -107,38 +107,36 @@ static int fail_ctx(struct th_error *err, int ret, const char *what)
     return -1;
 }
 
-/* The peer's leaf and the length of its chain; NULL when it sent none or the leaf
- * does not parse. */
-static gnutls_x509_crt_t peer_leaf(gnutls_session_t s, unsigned *n)
+static int fail_anchor(struct th_error *err, int ret, const char *file)
 {
-    const gnutls_datum_t *certs = gnutls_certificate_get_peers(s, n);
-    gnutls_x509_crt_t crt;
-    if (!certs || *n == 0 || gnutls_x509_crt_init(&crt) < 0)
-        return NULL;
-    if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) >= 0)
-        return crt;
-    gnutls_x509_crt_deinit(crt);
-    return NULL;
+    if (ret == GNUTLS_E_FILE_ERROR)
+        return fail_ctx(err, ret, file);
+    th_error_set(err, TH_ANCHOR_UNUSABLE, ret, "%s: %s", file, gnutls_strerror(ret));
+    return -1;
 }
 
-static enum th_outcome status_outcome(gnutls_session_t s, unsigned st)
+/* The status bits read with the chain as the peer sent it and our trust anchors
+ * (gnutls_map.c). */
+static enum th_outcome status_outcome(struct th_conn *c, unsigned st)
 {
     unsigned n = 0;
-    gnutls_x509_crt_t leaf = peer_leaf(s, &n);
-    enum th_outcome o = th_gnutls_status_outcome(st, leaf, n);
-    if (leaf)
-        gnutls_x509_crt_deinit(leaf);
-    return o;
+    const gnutls_datum_t *certs = gnutls_certificate_get_peers(c->s, &n);
+    gnutls_x509_trust_list_t anchors = NULL;
+    gnutls_certificate_get_trust_list(c->ctx->cred, &anchors);
+    return th_gnutls_chain_outcome(st, certs, certs ? n : 0, anchors);
 }
 
-/* The handshake stopped on our own certificate check: code is the status bitmask. */
+/* The handshake stopped on our own certificate check: code is the status bitmask,
+ * or GnuTLS's error code when no bit is set. */
 static void verify_failure(struct th_conn *c, int ret, struct th_error *err)
 {
     unsigned st = gnutls_session_get_verify_cert_status(c->s);
     gnutls_datum_t out = {NULL, 0};
     if (gnutls_certificate_verification_status_print(st, GNUTLS_CRT_X509, &out, 0) < 0)
         out.data = NULL;
-    th_error_set(err, status_outcome(c->s, st), (long)st, "%s: %s", gnutls_strerror(ret),
+    /* no bit: the check could not run (a chain GnuTLS cannot parse); its code says why */
+    enum th_outcome o = st ? status_outcome(c, st) : th_gnutls_error_outcome(ret);
+    th_error_set(err, o, st ? (long)st : ret, "%s: %s", gnutls_strerror(ret),
                  out.data ? (const char *)out.data : "no status text");
     gnutls_free(out.data);
 }
@@ -340,17 +338,20 @@ TH_MUST_CHECK static int setup_client(struct th_ctx *t, const struct th_tls_conf
                                       struct th_error *err)
 {
     int ret;
+    /* A file GnuTLS refuses to read anchors or CRLs from is a fact about the library
+     * (anchor_unusable), unless the file itself could not be read. */
     if (cfg->ca_file) {
         ret = gnutls_certificate_set_x509_trust_file(t->cred, cfg->ca_file, GNUTLS_X509_FMT_PEM);
         if (ret <= 0)
-            return fail_ctx(err, ret ? ret : GNUTLS_E_NO_CERTIFICATE_FOUND, cfg->ca_file);
+            return fail_anchor(err, ret ? ret : GNUTLS_E_NO_CERTIFICATE_FOUND, cfg->ca_file);
     }
     /* CRLs join the trust list, which checks them against every certificate of
      * the chain; every CRL in the file counts (the PKI's holds one per CA). */
     if (cfg->crl_file) {
         ret = gnutls_certificate_set_x509_crl_file(t->cred, cfg->crl_file, GNUTLS_X509_FMT_PEM);
         if (ret <= 0)
-            return fail_ctx(err, ret ? ret : GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE, cfg->crl_file);
+            return fail_anchor(err, ret ? ret : GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE,
+                               cfg->crl_file);
     }
     t->verify = cfg->verify;
     /* Asking for session-id resumption: offer no ticket, so a 1.2 server that
@@ -711,6 +712,9 @@ static void gtls_caps(struct th_caps *out)
         if (th_gnutls_suite_usable(all[i]))
             out->suites[out->n_suites++] = all[i];
     out->n_groups = th_gnutls_groups(out->groups, TH_MAX_GROUPS);
+    out->defaults_changed[0] =
+        "client: the chain check also asks for the serverAuth key purpose "
+        "(GNUTLS_KP_TLS_WWW_SERVER), which GnuTLS's plain peer check does not";
 }
 
 const struct th_backend th_backend_gnutls = {

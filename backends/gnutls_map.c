@@ -168,26 +168,145 @@ static enum th_outcome insecure_outcome(gnutls_x509_crt_t leaf)
     return TH_WEAK_SIGNATURE;
 }
 
-/* Several bits may be set; the most specific reason wins. */
-enum th_outcome th_gnutls_status_outcome(unsigned st, gnutls_x509_crt_t leaf, unsigned n_certs)
+/* The chain as sent, parsed: at most MAX_CHAIN certificates, NULL where one does
+ * not parse. */
+#define MAX_CHAIN 16
+struct parsed {
+    gnutls_x509_crt_t crt[MAX_CHAIN];
+    unsigned n;
+    gnutls_x509_crt_t anchor; /* the trust anchor that issued the last one, or NULL */
+};
+
+static void parse_chain(struct parsed *p, const gnutls_datum_t *certs, unsigned n,
+                        gnutls_x509_trust_list_t anchors)
 {
+    memset(p, 0, sizeof(*p));
+    for (unsigned i = 0; certs && i < n && i < MAX_CHAIN; i++, p->n++) {
+        if (gnutls_x509_crt_init(&p->crt[i]) < 0) {
+            p->crt[i] = NULL;
+            continue;
+        }
+        if (gnutls_x509_crt_import(p->crt[i], &certs[i], GNUTLS_X509_FMT_DER) < 0) {
+            gnutls_x509_crt_deinit(p->crt[i]);
+            p->crt[i] = NULL;
+        }
+    }
+    /* GNUTLS_TL_GET_COPY: the copy is ours to free, whatever the list does */
+    if (anchors && p->n && p->crt[p->n - 1] &&
+        gnutls_x509_trust_list_get_issuer(anchors, p->crt[p->n - 1], &p->anchor,
+                                          GNUTLS_TL_GET_COPY) < 0)
+        p->anchor = NULL;
+}
+
+static void parsed_free(struct parsed *p)
+{
+    for (unsigned i = 0; i < p->n; i++)
+        if (p->crt[i])
+            gnutls_x509_crt_deinit(p->crt[i]);
+    if (p->anchor)
+        gnutls_x509_crt_deinit(p->anchor);
+}
+
+static int has_name_constraints(gnutls_x509_crt_t ca)
+{
+    gnutls_x509_name_constraints_t nc;
+    unsigned critical = 0;
+    if (!ca || gnutls_x509_name_constraints_init(&nc) < 0)
+        return 0;
+    int has = gnutls_x509_crt_get_name_constraints(ca, nc, 0, &critical) >= 0;
+    gnutls_x509_name_constraints_deinit(nc);
+    return has;
+}
+
+/* A CA whose pathLenConstraint is smaller than the number of CAs below it. */
+static int path_too_long(gnutls_x509_crt_t ca, unsigned cas_below)
+{
+    unsigned critical = 0, is_ca = 0;
+    int pathlen = -1;
+    if (!ca || gnutls_x509_crt_get_basic_constraints(ca, &critical, &is_ca, &pathlen) < 0)
+        return 0;
+    return is_ca && pathlen >= 0 && cas_below > (unsigned)pathlen;
+}
+
+/* SIGNER_CONSTRAINTS_FAILURE is GnuTLS's one reason for three checks: an issuer's
+ * name constraints, its pathLenConstraint, and its key usage (no keyCertSign). The
+ * code keeps the umbrella; the outcome names the check the chain can have failed:
+ * an issuer (sent, or the anchor) with name constraints, else one whose path length
+ * the chain exceeds, else the key usage of an issuer that may not sign
+ * certificates, which is invalid_ca. */
+static enum th_outcome constraints_outcome(const struct parsed *p)
+{
+    for (unsigned i = 1; i < p->n; i++)
+        if (has_name_constraints(p->crt[i]))
+            return TH_NAME_CONSTRAINTS;
+    if (has_name_constraints(p->anchor))
+        return TH_NAME_CONSTRAINTS;
+    for (unsigned i = 1; i < p->n; i++)
+        if (path_too_long(p->crt[i], i - 1))
+            return TH_PATH_LENGTH;
+    if (p->n && path_too_long(p->anchor, p->n - 1))
+        return TH_PATH_LENGTH;
+    return TH_INVALID_CA;
+}
+
+/* SIGNER_NOT_FOUND: a lone certificate naming itself as issuer is self-signed; a
+ * lone leaf whose issuer is no trust anchor came without the intermediate that
+ * links it (what the chain as sent can say: a leaf straight under an untrusted
+ * root, sent alone, reads the same); anything else is an unknown CA. */
+static enum th_outcome not_found_outcome(const struct parsed *p)
+{
+    gnutls_x509_crt_t leaf = p->n ? p->crt[0] : NULL;
+    if (!leaf || p->n != 1)
+        return TH_UNKNOWN_CA;
+    if (self_issued(leaf))
+        return TH_SELF_SIGNED;
+    return p->anchor ? TH_UNKNOWN_CA : TH_INCOMPLETE_CHAIN;
+}
+
+/* Several bits may be set; the most specific reason wins. */
+enum th_outcome th_gnutls_chain_outcome(unsigned st, const gnutls_datum_t *certs, unsigned n,
+                                        gnutls_x509_trust_list_t anchors)
+{
+    struct parsed p;
+    enum th_outcome o = TH_HANDSHAKE_FAILURE;
+    parse_chain(&p, certs, n, anchors);
     if (st & GNUTLS_CERT_REVOKED)
-        return TH_REVOKED;
-    if (st & GNUTLS_CERT_EXPIRED)
-        return TH_EXPIRED;
-    if (st & GNUTLS_CERT_NOT_ACTIVATED)
-        return TH_NOT_YET_VALID;
-    if (st & GNUTLS_CERT_SIGNATURE_FAILURE)
-        return TH_BAD_SIGNATURE;
-    if (st & GNUTLS_CERT_INSECURE_ALGORITHM)
-        return insecure_outcome(leaf);
-    if (st & GNUTLS_CERT_SIGNER_NOT_FOUND)
-        return leaf && n_certs == 1 && self_issued(leaf) ? TH_SELF_SIGNED : TH_UNKNOWN_CA;
-    if (st & GNUTLS_CERT_PURPOSE_MISMATCH)
-        return TH_BAD_EKU;
-    if (st & GNUTLS_CERT_UNEXPECTED_OWNER)
-        return TH_HOSTNAME_MISMATCH;
-    return TH_HANDSHAKE_FAILURE;
+        o = TH_REVOKED;
+    else if (st & GNUTLS_CERT_EXPIRED)
+        o = TH_EXPIRED;
+    else if (st & GNUTLS_CERT_NOT_ACTIVATED)
+        o = TH_NOT_YET_VALID;
+    else if (st & GNUTLS_CERT_SIGNATURE_FAILURE)
+        o = TH_BAD_SIGNATURE;
+    else if (st & GNUTLS_CERT_INSECURE_ALGORITHM)
+        o = insecure_outcome(p.n ? p.crt[0] : NULL);
+    else if (st & GNUTLS_CERT_UNKNOWN_CRIT_EXTENSIONS)
+        o = TH_UNKNOWN_CRITICAL_EXTENSION;
+    else if (st & GNUTLS_CERT_SIGNER_NOT_CA)
+        o = TH_INVALID_CA;
+    else if (st & GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE)
+        o = constraints_outcome(&p);
+    else if (st & GNUTLS_CERT_SIGNER_NOT_FOUND)
+        o = not_found_outcome(&p);
+    else if (st & GNUTLS_CERT_PURPOSE_MISMATCH)
+        o = TH_BAD_EKU;
+    else if (st & GNUTLS_CERT_UNEXPECTED_OWNER)
+        o = TH_HOSTNAME_MISMATCH;
+    parsed_free(&p);
+    return o;
+}
+
+int th_gnutls_anchors_from_file(const char *ca_file, gnutls_x509_trust_list_t *out)
+{
+    *out = NULL;
+    if (!ca_file || gnutls_x509_trust_list_init(out, 0) < 0)
+        return -1;
+    if (gnutls_x509_trust_list_add_trust_file(*out, ca_file, NULL, GNUTLS_X509_FMT_PEM, 0, 0) < 0) {
+        gnutls_x509_trust_list_deinit(*out, 1);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 enum th_outcome th_gnutls_error_outcome(int ret)
@@ -206,6 +325,16 @@ enum th_outcome th_gnutls_error_outcome(int ret)
     case GNUTLS_E_PUSH_ERROR:
     case GNUTLS_E_PULL_ERROR: return TH_IO_ERROR;
     case GNUTLS_E_KEY_USAGE_VIOLATION: return TH_BAD_KEY_USAGE;
+    /* a certificate GnuTLS cannot parse, before any status bit */
+    case GNUTLS_E_X509_DUPLICATE_EXTENSION:
+    case GNUTLS_E_ASN1_DER_ERROR:
+    case GNUTLS_E_ASN1_DER_OVERFLOW:
+    case GNUTLS_E_ASN1_TAG_ERROR:
+    case GNUTLS_E_ASN1_GENERIC_ERROR:
+    case GNUTLS_E_ASN1_VALUE_NOT_VALID:
+    case GNUTLS_E_CERTIFICATE_ERROR:
+    case GNUTLS_E_X509_UNSUPPORTED_EXTENSION: return TH_BAD_CERTIFICATE;
+    case GNUTLS_E_X509_UNSUPPORTED_CRITICAL_EXTENSION: return TH_UNKNOWN_CRITICAL_EXTENSION;
     case GNUTLS_E_TIMEDOUT: return TH_TIMEOUT;
     case GNUTLS_E_INTERNAL_ERROR:
     case GNUTLS_E_MEMORY_ERROR: return TH_INTERNAL_ERROR;

@@ -37,10 +37,19 @@ size_t th_gnutls_groups(uint16_t *out, size_t cap);
 const char *th_gnutls_version_keyword(uint16_t iana);
 
 /* A refused chain's gnutls_certificate_status_t bits, the most specific reason
- * first. leaf (or NULL when it could not be read) and n_certs, the length of the
- * chain the server sent, tell a short key from a weak hash and a lone self-signed
- * certificate from an unknown issuer. */
-enum th_outcome th_gnutls_status_outcome(unsigned status, gnutls_x509_crt_t leaf, unsigned n_certs);
+ * first. certs/n: the chain as the server sent it (DER, leaf first; NULL/0 when
+ * unknown) and anchors: the client's trust anchors (NULL when unknown) tell a short
+ * key from a weak hash, a lone self-signed certificate or a lone leaf whose issuer
+ * is no anchor (incomplete_chain) from an unknown CA, and which of the signer's
+ * constraints the umbrella SIGNER_CONSTRAINTS_FAILURE stands for (name
+ * constraints, path length, or an issuer's key usage: invalid_ca). */
+enum th_outcome th_gnutls_chain_outcome(unsigned status, const gnutls_datum_t *certs, unsigned n,
+                                        gnutls_x509_trust_list_t anchors);
+
+/* A trust list of the roots in a PEM file (for a client that keeps none GnuTLS
+ * can lend, as libcurl-gnutls): 0, or -1 when it cannot be read. Free with
+ * gnutls_x509_trust_list_deinit(list, 1). */
+TH_MUST_CHECK int th_gnutls_anchors_from_file(const char *ca_file, gnutls_x509_trust_list_t *out);
 
 /* A GNUTLS_E_* code. */
 enum th_outcome th_gnutls_error_outcome(int code);

@@ -88,6 +88,8 @@ struct th_conn {
     struct th_error err;
     /* the chain check, as the verify callback saw it */
     struct th_mbedtls_chain chain;
+    const mbedtls_x509_crt *top; /* the top of the chain built: valid during the check */
+    uint32_t top_flags;
 };
 
 struct th_session {
@@ -177,7 +179,8 @@ static int fail_ctx(struct th_error *err, int ret, const char *what)
 }
 
 /* The client's own certificate check, when it is what stopped the handshake. The
- * code is the verification flags; the text names the error and every flag. */
+ * code is the verification flags; the text names the error and every flag, and for
+ * NOT_TRUSTED the chain lengths the outcome was told apart by. */
 static int verify_failure(struct th_conn *c, int ret, struct th_error *err)
 {
     if (c->ctx->role != TH_ROLE_CLIENT || !c->ctx->verify)
@@ -188,8 +191,12 @@ static int verify_failure(struct th_conn *c, int ret, struct th_error *err)
     char what[128], why[160];
     mbedtls_strerror(ret, what, sizeof(what));
     th_mbedtls_flags_text(flags, why, sizeof(why));
-    th_error_set(err, th_mbedtls_flags_outcome(flags, &c->chain), (long)flags, "%s: flags 0x%x: %s",
-                 what, (unsigned)flags, why);
+    enum th_outcome o = th_mbedtls_flags_outcome(flags, &c->chain);
+    if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
+        th_error_set(err, o, (long)flags, "%s: flags 0x%x: %s (chain built %d, sent %d)", what,
+                     (unsigned)flags, why, c->chain.len, c->chain.sent);
+    else
+        th_error_set(err, o, (long)flags, "%s: flags 0x%x: %s", what, (unsigned)flags, why);
     return 1;
 }
 
@@ -238,15 +245,26 @@ static enum th_step repeat_failure(struct th_conn *c, struct th_error *err)
     return TH_STEP_FAILED;
 }
 
-/* Records the chain as mbedTLS built it (called from the root down to the leaf),
- * which tells a bad signature and a self-signed leaf from an unknown CA. */
+/* Records the chain as mbedTLS built it (called from its top down to the leaf) and as
+ * the peer sent it, which tells a bad signature, a self-signed leaf, a missing
+ * intermediate and an issuer mbedTLS passed over from an unknown CA. */
 static int verify_cb(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
     struct th_conn *c = p;
-    if (depth + 1 > c->chain.len)
+    if (depth + 1 > c->chain.len) { /* the first call: the top */
         c->chain.len = depth + 1;
+        c->top = crt;
+        c->top_flags = *flags;
+    }
     if (depth != 0)
         return 0;
+    /* the leaf heads the list of what the peer sent */
+    c->chain.sent = 0;
+    for (const mbedtls_x509_crt *s = crt; s && s->raw.len; s = s->next)
+        c->chain.sent++;
+    c->chain.issuer_why = TH_OK;
+    if (c->top_flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
+        c->chain.issuer_why = th_mbedtls_issuer_refused(c->top, c->chain.len, crt, &c->ctx->ca);
     c->chain.leaf_flags = *flags;
     c->chain.leaf_self_issued =
         crt->subject_raw.len == crt->issuer_raw.len &&
@@ -382,11 +400,19 @@ TH_MUST_CHECK static int setup_client(struct th_ctx *t, const struct th_tls_conf
                                       struct th_error *err)
 {
     int ret;
-    if (cfg->ca_file && (ret = mbedtls_x509_crt_parse_file(&t->ca, cfg->ca_file)) != 0)
-        return fail_ctx(err, ret < 0 ? ret : MBEDTLS_ERR_X509_INVALID_FORMAT, cfg->ca_file);
+    /* An anchor or CRL mbedTLS refuses (a critical extension it has no parser for,
+     * name constraints among them; a DSA key) is a verdict on the library, outcome
+     * anchor_unusable; an unreadable file is not (th_mbedtls_anchor_error). Any one
+     * refused refuses the file, as OpenSSL does. */
+    if (cfg->ca_file && (ret = mbedtls_x509_crt_parse_file(&t->ca, cfg->ca_file)) != 0) {
+        th_mbedtls_anchor_error(err, ret, cfg->ca_file, 0);
+        return -1;
+    }
     /* every CRL in the file: the PKI's holds one per CA */
-    if (cfg->crl_file && (ret = mbedtls_x509_crl_parse_file(&t->crl, cfg->crl_file)) != 0)
-        return fail_ctx(err, ret < 0 ? ret : MBEDTLS_ERR_X509_INVALID_FORMAT, cfg->crl_file);
+    if (cfg->crl_file && (ret = mbedtls_x509_crl_parse_file(&t->crl, cfg->crl_file)) != 0) {
+        th_mbedtls_anchor_error(err, ret, cfg->crl_file, 1);
+        return -1;
+    }
     if (cfg->ca_file)
         mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, cfg->crl_file ? &t->crl : NULL);
     /* verify 0: OPTIONAL still checks and keeps the result, but goes on. */
@@ -672,6 +698,9 @@ static void mb_caps(struct th_caps *out)
          ci->grp_id != MBEDTLS_ECP_DP_NONE && out->n_groups < TH_MAX_GROUPS; ci++)
         if (th_group_by_id(ci->tls_id))
             out->groups[out->n_groups++] = ci->tls_id;
+    /* The one default changed behind the configuration's back (setup_server). */
+    out->defaults_changed[0] = "server: DHE suites use the RFC 7919 ffdhe2048 group, not the "
+                               "library's default RFC 3526 2048-bit MODP group";
 }
 
 const struct th_backend th_backend_mbedtls = {

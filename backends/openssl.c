@@ -20,6 +20,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include "harness/vocab/util.h"
 #include "openssl_aead.h"
@@ -76,6 +77,7 @@ struct th_conn {
     int failed;     /* a step failed: the connection is dead */
     int verify_err; /* first failing X509 verify error; 0: none */
     int verify_depth;
+    int verify_sent;   /* how many certificates the peer sent, its leaf included */
     X509 *verify_cert; /* the certificate it failed on (a reference) */
 };
 
@@ -147,11 +149,16 @@ static int fail_ctx(struct th_error *err, const char *what)
     return -1;
 }
 
-static void set_verify_error(int code, int depth, X509 *cert, struct th_error *err)
+/* The chain as sent goes into the text too: it is half of the incomplete_chain
+ * verdict (th_ossl_chain_outcome), as is OpenSSL's own flag on a certificate it
+ * found invalid. */
+static void set_verify_error(int code, int depth, X509 *cert, int sent, struct th_error *err)
 {
-    th_error_set(err, th_ossl_verify_outcome(code, cert), code,
-                 "X509 verify error %d at depth %d: %s", code, depth,
-                 X509_verify_cert_error_string(code));
+    int invalid = cert && (X509_get_extension_flags(cert) & EXFLAG_INVALID);
+    th_error_set(err, th_ossl_chain_outcome(code, cert, sent), code,
+                 "X509 verify error %d at depth %d: %s (the server sent %d certificate%s)%s", code,
+                 depth, X509_verify_cert_error_string(code), sent, sent == 1 ? "" : "s",
+                 invalid ? "; OpenSSL flags the certificate invalid (EXFLAG_INVALID)" : "");
 }
 
 /* The client's own certificate check, when it is what stopped the handshake: the
@@ -161,13 +168,14 @@ static int verify_failure(struct th_conn *c, struct th_error *err)
     if (c->ctx->role != TH_ROLE_CLIENT || !c->ctx->verify)
         return 0;
     if (c->verify_err) {
-        set_verify_error(c->verify_err, c->verify_depth, c->verify_cert, err);
+        set_verify_error(c->verify_err, c->verify_depth, c->verify_cert, c->verify_sent, err);
         return 1;
     }
     long res = SSL_get_verify_result(c->ssl);
     if (res == X509_V_OK)
         return 0;
-    set_verify_error((int)res, -1, NULL, err);
+    STACK_OF(X509) *sent = SSL_get_peer_cert_chain(c->ssl);
+    set_verify_error((int)res, -1, NULL, sent ? sk_X509_num(sent) : -1, err);
     return 1;
 }
 
@@ -229,6 +237,9 @@ static int verify_cb(int preverify_ok, X509_STORE_CTX *store)
         c->verify_err = X509_STORE_CTX_get_error(store);
         c->verify_depth = X509_STORE_CTX_get_error_depth(store);
         c->verify_cert = X509_STORE_CTX_get_current_cert(store);
+        /* libssl hands the chain as sent, leaf first, as the untrusted set */
+        STACK_OF(X509) *sent = X509_STORE_CTX_get0_untrusted(store);
+        c->verify_sent = sent ? sk_X509_num(sent) : -1;
         if (c->verify_cert)
             X509_up_ref(c->verify_cert);
     }
@@ -391,14 +402,22 @@ TH_MUST_CHECK static int setup_client(struct th_ctx *t, const struct th_tls_conf
                                       struct th_error *err)
 {
     SSL_CTX *ctx = t->ssl;
-    if (cfg->ca_file && SSL_CTX_load_verify_locations(ctx, cfg->ca_file, NULL) != 1)
-        return fail_ctx(err, cfg->ca_file);
+    /* An anchor or CRL OpenSSL will not load is its verdict, not a harness fault:
+     * anchor_unusable, which the run core judges like any outcome. */
+    if (cfg->ca_file && SSL_CTX_load_verify_locations(ctx, cfg->ca_file, NULL) != 1) {
+        th_ossl_anchor_error(err, cfg->ca_file);
+        return -1;
+    }
     if (cfg->crl_file) {
         X509_STORE *store = SSL_CTX_get_cert_store(ctx);
         X509_LOOKUP *lu = X509_STORE_add_lookup(store, X509_LOOKUP_file());
         /* every CRL in the file: the PKI's holds one per CA */
-        if (!lu || X509_load_crl_file(lu, cfg->crl_file, X509_FILETYPE_PEM) < 1)
-            return fail_ctx(err, cfg->crl_file);
+        if (!lu)
+            return fail_ctx(err, "X509_STORE_add_lookup");
+        if (X509_load_crl_file(lu, cfg->crl_file, X509_FILETYPE_PEM) < 1) {
+            th_ossl_anchor_error(err, cfg->crl_file);
+            return -1;
+        }
         X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
     }
     t->verify = cfg->verify;
@@ -425,7 +444,9 @@ TH_MUST_CHECK static int setup_client(struct th_ctx *t, const struct th_tls_conf
     return 0;
 }
 
-/* The security level each role runs at; -1: the library's default (Debian: 2). */
+/* The security level each role's handshake runs at; -1: the library's default
+ * (Debian: 2). Certificate checks stay at the default either way
+ * (th_ossl_lower_security_level): listed in the caps' defaults_changed. */
 static int security_level(const struct th_tls_config *cfg)
 {
     /* The test server must be able to serve every certificate of the test PKI
@@ -454,8 +475,10 @@ TH_MUST_CHECK static int configure(struct th_ctx *t, const struct th_tls_config 
                                    struct th_error *err)
 {
     int seclevel = security_level(cfg);
-    if (seclevel >= 0)
-        SSL_CTX_set_security_level(t->ssl, seclevel);
+    if (seclevel >= 0 && th_ossl_lower_security_level(t->ssl, seclevel) != 0) {
+        TH_FAULT(err, 0, "the library's default security level could not be read");
+        return -1;
+    }
     /* its top version needs a suite in the list (see th_versions_effective) */
     TH_GUARD(set_versions(t->ssl, th_versions_effective(cfg->versions, cfg->suites, cfg->n_suites),
                           err));
@@ -692,6 +715,32 @@ static int suite_usable(uint16_t id)
     return auth && kx && strcmp(s->cipher, "None") != 0;
 }
 
+/* What security_level() changes, with the default it leaves the certificate checks
+ * at, read from the library (built once: the caps keep pointers to it). */
+static char changed_client[200], changed_server[200];
+
+static void changed_build(void)
+{
+    int def = th_ossl_default_security_level();
+    snprintf(changed_client, sizeof(changed_client),
+             "client: security level 0 instead of %d for the handshake when client.versions "
+             "include 1.0 or 1.1 (their MD5+SHA1 and SHA-1 signatures); certificate checks "
+             "keep level %d",
+             def, def);
+    snprintf(changed_server, sizeof(changed_server),
+             "server: security level 0 instead of %d, so it can serve every certificate of the "
+             "test PKI (rsa1024, sha1); certificate checks keep level %d",
+             def, def);
+}
+
+static void defaults_changed(struct th_caps *out)
+{
+    static pthread_once_t changed_once = PTHREAD_ONCE_INIT;
+    pthread_once(&changed_once, changed_build);
+    out->defaults_changed[0] = changed_client;
+    out->defaults_changed[1] = changed_server;
+}
+
 static void ossl_caps(struct th_caps *out)
 {
     static const uint16_t groups[] = {0x001D, 0x001E, 0x0017, 0x0018, 0x0019,
@@ -711,6 +760,7 @@ static void ossl_caps(struct th_caps *out)
             out->suites[out->n_suites++] = all[i];
     memcpy(out->groups, groups, sizeof(groups));
     out->n_groups = TH_ARRAY_LEN(groups);
+    defaults_changed(out);
 }
 
 const struct th_backend th_backend_openssl = {

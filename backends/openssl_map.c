@@ -5,6 +5,7 @@
  * these, so the two cannot drift apart. */
 #include "openssl_map.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include <openssl/obj_mac.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
 #include "harness/vocab/util.h"
@@ -128,6 +130,52 @@ void th_ossl_queued_error(struct th_error *err, const char *what)
     ERR_clear_error();
 }
 
+/* A trust anchor or CRL file the library would not load: anchor_unusable, with
+ * OpenSSL's first queued error (PEM, X509, ASN1: its verdict on the contents). A
+ * file that could not even be opened (ERR_LIB_SYS) is the harness's problem, not a
+ * fact about the library: internal_error, as th_ossl_queued_error says. */
+void th_ossl_anchor_error(struct th_error *err, const char *what)
+{
+    unsigned long e = ERR_peek_error();
+    th_ossl_queued_error(err, what);
+    if (err && e && ERR_GET_LIB(e) != ERR_LIB_SYS)
+        err->outcome = TH_ANCHOR_UNUSABLE;
+}
+
+/* ---- security levels ---- */
+
+static pthread_once_t level_once = PTHREAD_ONCE_INIT;
+static int default_level = -1;
+
+static void read_default_level(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_method());
+    if (ctx)
+        default_level = SSL_CTX_get_security_level(ctx);
+    SSL_CTX_free(ctx);
+    ERR_clear_error();
+}
+
+int th_ossl_default_security_level(void)
+{
+    pthread_once(&level_once, read_default_level);
+    return default_level;
+}
+
+/* libssl sets the chain check's auth level from the SSL's security level, then
+ * lets a level set on the SSL's own verify parameters override it
+ * (ssl_verify_cert_chain): pinning it on the context's parameters (which every SSL
+ * copies) keeps the certificate checks where the library has them by default. */
+int th_ossl_lower_security_level(SSL_CTX *ctx, int level)
+{
+    int def = th_ossl_default_security_level();
+    if (def < 0)
+        return -1;
+    SSL_CTX_set_security_level(ctx, level);
+    X509_VERIFY_PARAM_set_auth_level(SSL_CTX_get0_param(ctx), def);
+    return 0;
+}
+
 /* INVALID_PURPOSE says only "not for a TLS server": an EKU without serverAuth is
  * bad_eku; otherwise it was the key usage bits. */
 static enum th_outcome purpose_outcome(X509 *cert)
@@ -141,6 +189,47 @@ static enum th_outcome purpose_outcome(X509 *cert)
 enum th_outcome th_ossl_verify_outcome(int code, X509 *cert)
 {
     switch (code) {
+    /* name constraints: a violated subtree, or a constraint or name form OpenSSL
+     * cannot check (it fails closed) */
+    case X509_V_ERR_PERMITTED_VIOLATION:
+    case X509_V_ERR_EXCLUDED_VIOLATION:
+    case X509_V_ERR_SUBTREE_MINMAX:
+    case X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE:
+    case X509_V_ERR_UNSUPPORTED_CONSTRAINT_SYNTAX:
+    case X509_V_ERR_UNSUPPORTED_NAME_SYNTAX: return TH_NAME_CONSTRAINTS;
+    case X509_V_ERR_PATH_LENGTH_EXCEEDED:
+    case X509_V_ERR_PROXY_PATH_LENGTH_EXCEEDED: return TH_PATH_LENGTH;
+    /* an issuer with CA:FALSE or without basicConstraints. (24 is
+     * NO_ISSUER_PUBLIC_KEY since OpenSSL 1.1.0; 1.0.x used it for INVALID_CA.) */
+    case X509_V_ERR_INVALID_CA: return TH_INVALID_CA;
+    case X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION: return TH_UNKNOWN_CRITICAL_EXTENSION;
+    /* malformed: an extension that does not decode or appears twice (EXFLAG_INVALID),
+     * bad time fields, a key or signature algorithm that does not decode or
+     * disagrees with itself, and the RFC 5280 profile checks of X509_V_FLAG_X509_STRICT
+     * (80-94; this backend does not set it, a caller of the map may). */
+    case X509_V_ERR_INVALID_EXTENSION:
+    case X509_V_ERR_INVALID_POLICY_EXTENSION:
+    case X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD:
+    case X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD:
+    case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
+    case X509_V_ERR_NO_ISSUER_PUBLIC_KEY:
+    case X509_V_ERR_SIGNATURE_ALGORITHM_MISMATCH:
+    case X509_V_ERR_SIGNATURE_ALGORITHM_INCONSISTENCY:
+    case X509_V_ERR_PATHLEN_INVALID_FOR_NON_CA:
+    case X509_V_ERR_PATHLEN_WITHOUT_KU_KEY_CERT_SIGN:
+    case X509_V_ERR_KU_KEY_CERT_SIGN_INVALID_FOR_NON_CA:
+    case X509_V_ERR_ISSUER_NAME_EMPTY:
+    case X509_V_ERR_SUBJECT_NAME_EMPTY:
+    case X509_V_ERR_MISSING_AUTHORITY_KEY_IDENTIFIER:
+    case X509_V_ERR_MISSING_SUBJECT_KEY_IDENTIFIER:
+    case X509_V_ERR_EMPTY_SUBJECT_ALT_NAME:
+    case X509_V_ERR_EMPTY_SUBJECT_SAN_NOT_CRITICAL:
+    case X509_V_ERR_CA_BCONS_NOT_CRITICAL:
+    case X509_V_ERR_AUTHORITY_KEY_IDENTIFIER_CRITICAL:
+    case X509_V_ERR_SUBJECT_KEY_IDENTIFIER_CRITICAL:
+    case X509_V_ERR_CA_CERT_MISSING_KEY_USAGE:
+    case X509_V_ERR_EXTENSIONS_REQUIRE_VERSION_3:
+    case X509_V_ERR_EC_KEY_EXPLICIT_PARAMS: return TH_BAD_CERTIFICATE;
     case X509_V_ERR_CERT_HAS_EXPIRED: return TH_EXPIRED;
     case X509_V_ERR_CERT_NOT_YET_VALID: return TH_NOT_YET_VALID;
     case X509_V_ERR_HOSTNAME_MISMATCH:
@@ -162,6 +251,29 @@ enum th_outcome th_ossl_verify_outcome(int code, X509 *cert)
     case X509_V_ERR_KEYUSAGE_NO_CRL_SIGN: return TH_BAD_KEY_USAGE;
     default: return TH_HANDSHAKE_FAILURE;
     }
+}
+
+/* Error 20 says only that no issuer of the chain's last certificate was found, and
+ * OpenSSL gives it alike for a leaf sent without its intermediate and for a leaf
+ * sent alone whose issuer is a root the client lacks. The chain as sent tells the
+ * first apart where a server misconfiguration is the likely reading: a leaf alone,
+ * not self-issued. A longer chain that stops short of a trust anchor reads as an
+ * unknown CA (servers may leave the root out), as do 19 and 2. */
+enum th_outcome th_ossl_chain_outcome(int code, X509 *cert, int n_sent)
+{
+    /* OpenSSL 3.0 marks a certificate whose extensions do not decode or repeat
+     * (two subjectAltName) EXFLAG_INVALID, and then finds no issuer for it: error
+     * 20, "unable to get local issuer certificate", with X509V3 "invalid
+     * certificate" queued. Its own flag says why. */
+    if (cert && (X509_get_extension_flags(cert) & EXFLAG_INVALID) &&
+        (code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+         code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+         code == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE))
+        return TH_BAD_CERTIFICATE;
+    if (code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY && n_sent == 1 &&
+        !(cert && (X509_get_extension_flags(cert) & EXFLAG_SI)))
+        return TH_INCOMPLETE_CHAIN;
+    return th_ossl_verify_outcome(code, cert);
 }
 
 enum th_outcome th_ossl_reason_outcome(int reason)

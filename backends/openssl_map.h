@@ -26,9 +26,27 @@ const char *th_ossl_group_name(uint16_t iana);
  * err->code. The thread's queue is emptied so nothing leaks into the next call. */
 void th_ossl_queued_error(struct th_error *err, const char *what);
 
+/* A CA or CRL file the library refused: as th_ossl_queued_error, with outcome
+ * anchor_unusable unless the file could not be opened at all (internal_error). */
+void th_ossl_anchor_error(struct th_error *err, const char *what);
+
+/* The library's default security level, read once from a fresh SSL_CTX (Debian:
+ * 2); -1 when no SSL_CTX could be made. */
+int th_ossl_default_security_level(void);
+
+/* Lowers ctx's security level for the handshake (TLS 1.0/1.1 signatures, the test
+ * server's weak certificates) while its certificate checks keep the library's
+ * default level: the auth level of ctx's verify parameters. 0, or -1 when the
+ * default could not be read (nothing changed). */
+TH_MUST_CHECK int th_ossl_lower_security_level(SSL_CTX *ctx, int level);
+
 /* A chain check's X509_V_ERR_* code; cert is the certificate it failed on (tells
  * a bad EKU from bad key usage), or NULL. */
 enum th_outcome th_ossl_verify_outcome(int x509_err, X509 *cert);
+
+/* As th_ossl_verify_outcome, with the number of certificates the peer sent (its
+ * leaf included; -1: unknown): error 20 on a leaf sent alone is incomplete_chain. */
+enum th_outcome th_ossl_chain_outcome(int x509_err, X509 *cert, int n_sent);
 
 /* The reason of a packed ERR_LIB_SSL error (ERR_GET_REASON), received alerts
  * included. */

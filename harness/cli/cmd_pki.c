@@ -16,7 +16,10 @@ int th_cmd_pki(int argc, char **argv)
     if (th_pki_generate(dir, &err) != 0)
         return th_cli_fail(&err, "pki");
     printf("test PKI written to %s\n", dir);
-    printf("  CAs: root.pem intermediate.pem untrusted-root.pem; CRLs: crl.pem\n  leaves:");
+    printf("  CAs:");
+    for (size_t i = 0; th_pki_cas[i]; i++)
+        printf(" %s", th_pki_cas[i]);
+    printf("\n  CRLs: crl\n  leaves:");
     for (size_t i = 0; th_pki_leaves[i]; i++)
         printf(" %s", th_pki_leaves[i]);
     printf("\n  (NAME.pem, NAME.chain.pem, NAME.key.pem each)\n");

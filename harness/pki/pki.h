@@ -3,15 +3,14 @@
  * a new one before it would expire.
  *
  * Files in DIR:
- *   root.pem, intermediate.pem, untrusted-root.pem    CA certificates
- *   crl.pem                                            CRLs of root and intermediate
+ *   CA.pem          each CA certificate (th_pki_cas)
+ *   crl.pem         CRLs of root and intermediate
  *   NAME.pem        the leaf alone
  *   NAME.chain.pem  the chain as a server sends it (leaf, then intermediates)
  *   NAME.key.pem    the leaf's private key
  *   manifest.json   what was made, when, and until when it is good
- * Leaves: rsa2048 ecdsa-p256 expired not-yet-valid wrong-host self-signed untrusted
- * no-intermediate rsa1024 sha1 bad-eku bad-key-usage bad-signature revoked.
- * Good leaves carry SANs DNS:localhost, IP:127.0.0.1, IP:::1. */
+ * The leaves are th_pki_leaves; scenarios/README.md says what each is. Good server
+ * leaves carry SANs DNS:localhost, IP:127.0.0.1, IP:::1. */
 #ifndef TH_PKI_H
 #define TH_PKI_H
 
@@ -20,7 +19,7 @@
 #include "harness/vocab/util.h"
 
 enum th_pki_use {
-    TH_PKI_CA,    /* a trust anchor file: root, intermediate, untrusted-root, or a leaf */
+    TH_PKI_CA,    /* a trust anchor file: any CA, or a leaf */
     TH_PKI_CRL,   /* crl */
     TH_PKI_CHAIN, /* a leaf's served chain */
     TH_PKI_KEY,   /* a leaf's key */
@@ -28,6 +27,9 @@ enum th_pki_use {
 
 /* Names of every leaf, NULL-terminated. */
 extern const char *const th_pki_leaves[];
+/* Names of every CA certificate (roots, intermediates, the anchors a client may
+ * refuse), NULL-terminated. */
+extern const char *const th_pki_cas[];
 
 /* Write a fresh PKI into dir (created if needed; replaced atomically as a whole
  * folder, so a concurrent reader never sees half of one). */

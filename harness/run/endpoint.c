@@ -36,6 +36,24 @@ static void copy_lists(struct th_tls_config *cfg, const struct th_endpoint_spec 
     cfg->n_alpn = s->n_alpn;
 }
 
+/* A side's certificate chain and key (case.h: cert, key): a pki leaf's key is
+ * beside it; a file's key is its own file, which the reader always gives (a case
+ * made otherwise is the harness's fault). */
+static int resolve_identity(const struct th_endpoint_spec *s, const char *cert, const char *pki_dir,
+                            struct th_endpoint_cfg *out, struct th_error *err)
+{
+    const char *key = s->key ? s->key : cert;
+    if (!s->key && strncmp(cert, "pki:", 4) != 0) {
+        TH_FAULT(err, 0, "%s: a certificate file needs its key file", cert);
+        return -1;
+    }
+    TH_GUARD(resolve_file(cert, pki_dir, TH_PKI_CHAIN, out->chain, err));
+    TH_GUARD(resolve_file(key, pki_dir, TH_PKI_KEY, out->key, err));
+    out->cfg.cert_file = out->chain;
+    out->cfg.key_file = out->key;
+    return 0;
+}
+
 int th_endpoint_client(const struct th_case *c, const char *pki_dir, struct th_endpoint_cfg *out,
                        struct th_error *err)
 {
@@ -51,6 +69,9 @@ int th_endpoint_client(const struct th_case *c, const char *pki_dir, struct th_e
         TH_GUARD(resolve_file(c->c.crl, pki_dir, TH_PKI_CRL, out->crl, err));
         cfg->crl_file = out->crl;
     }
+    /* the client's own certificate: resolved now, presented once backends do mTLS */
+    if (c->c.cert)
+        TH_GUARD(resolve_identity(&c->c, c->c.cert, pki_dir, out, err));
     cfg->hostname = c->c.hostname;
     cfg->sni = c->c.sni;
     cfg->verify = c->c.verify;
@@ -65,11 +86,7 @@ int th_endpoint_server(const struct th_case *c, const char *pki_dir, struct th_e
     struct th_tls_config *cfg = &out->cfg;
     cfg->role = TH_ROLE_SERVER;
     copy_lists(cfg, &c->s);
-    const char *cert = c->s.cert ? c->s.cert : "pki:rsa2048";
-    TH_GUARD(resolve_file(cert, pki_dir, TH_PKI_CHAIN, out->chain, err));
-    TH_GUARD(resolve_file(cert, pki_dir, TH_PKI_KEY, out->key, err));
-    cfg->cert_file = out->chain;
-    cfg->key_file = out->key;
+    TH_GUARD(resolve_identity(&c->s, c->s.cert ? c->s.cert : "pki:rsa2048", pki_dir, out, err));
     cfg->prefer_server_order = c->s.prefer_server_order;
     cfg->tickets = c->s.tickets;
     cfg->session_cache = c->s.session_cache;

@@ -1,6 +1,8 @@
 /* Endpoint configuration: a case's client and server blocks resolved into the
  * struct th_tls_config a backend reads ("pki:NAME" becomes a file of the test PKI,
- * a path stays as given and must exist), and both ends' contexts made from them. */
+ * a path stays as given and must exist), and both ends' contexts made from them.
+ * A side's cert and key become cert_file and key_file (the client's only when it
+ * has one: no backend presents it yet). */
 #ifndef TH_ENDPOINT_H
 #define TH_ENDPOINT_H
 

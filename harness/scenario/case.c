@@ -37,6 +37,7 @@ void th_spec_copy(struct th_endpoint_spec *d, const struct th_endpoint_spec *s)
     d->hostname = th_dup_or_null(s->hostname);
     d->sni = th_dup_or_null(s->sni);
     d->cert = th_dup_or_null(s->cert);
+    d->key = th_dup_or_null(s->key);
 }
 
 void th_spec_free(struct th_endpoint_spec *sp)
@@ -48,6 +49,7 @@ void th_spec_free(struct th_endpoint_spec *sp)
     free(sp->hostname);
     free(sp->sni);
     free(sp->cert);
+    free(sp->key);
     memset(sp, 0, sizeof *sp);
 }
 

@@ -103,8 +103,13 @@ struct th_endpoint_spec {
     enum th_resume resume; /* default none: a second connection resumes when set */
     uint64_t max_body;     /* kind handshake: the response body's bound; default
                               TH_MAX_BODY_DEFAULT */
+    /* both sides: the certificate chain this side presents (leaf first) and its key,
+     * each "pki:NAME" or an absolute path. Server: default "pki:rsa2048". Client:
+     * default NULL, none (read and resolved; no backend presents one yet). key NULL:
+     * the key of the pki leaf named by cert (a cert file always comes with a key). */
+    char *cert;
+    char *key;
     /* server */
-    char *cert;              /* "pki:NAME"; default "pki:rsa2048" */
     int prefer_server_order; /* default 1 */
     int tickets;             /* default 1 */
     int session_cache;       /* default 1 */

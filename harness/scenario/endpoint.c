@@ -1,6 +1,8 @@
 /* The "client" and "server" blocks of a scenario: one handler per key, each
  * replacing one field of the side, so that a variant's block overrides only what it
  * names. A key of the other side is refused by name. */
+#include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,34 +75,56 @@ static int k_alpn(struct cursor *cur, json_t *v, struct side *sd)
     return th_each(cur, v, TH_MAX_ALPN, alpn_item, &sd->sp);
 }
 
-static const char *use_name(enum th_pki_use use)
+/* What a reference names: the pki use it must be known for, the words for it in
+ * messages, whether null (none) is allowed, and how a file of it is checked. */
+struct ref_kind {
+    enum th_pki_use use;
+    const char *what;
+    int nullable;
+    int (*check)(const char *path, char *why, size_t cap);
+};
+static const struct ref_kind ref_ca = {TH_PKI_CA, "a trust anchor", 1, NULL};
+static const struct ref_kind ref_crl = {TH_PKI_CRL, "a CRL", 1, NULL};
+static const struct ref_kind ref_server_cert = {TH_PKI_CHAIN, "a server certificate", 0,
+                                                th_pem_check_cert};
+static const struct ref_kind ref_client_cert = {TH_PKI_CHAIN, "a client certificate", 1,
+                                                th_pem_check_cert};
+static const struct ref_kind ref_key = {TH_PKI_KEY, "a private key", 1, th_pem_check_key};
+
+static int is_pki(const char *ref)
 {
-    return use == TH_PKI_CA    ? "a trust anchor"
-           : use == TH_PKI_CRL ? "a CRL"
-                               : "a server certificate";
+    return strncmp(ref, "pki:", 4) == 0;
 }
 
 /* "pki:NAME" checked against the PKI, or a file path (relative to the scenario's
- * folder) that must exist; stored absolute. */
-static int pki_or_file(struct cursor *cur, json_t *v, enum th_pki_use use, int files, char **out)
+ * folder) that must be a regular file, and for a certificate or key PEM holding
+ * one; stored absolute. A CA or CRL file's content is left to the libraries: one
+ * a library cannot load is its verdict (anchor_unusable), not the scenario's
+ * mistake. */
+static int pki_or_file(struct cursor *cur, json_t *v, const struct ref_kind *rk, char **out)
 {
     const char *s;
     struct stat st;
+    char why[PATH_MAX + 256];
     TH_GUARD(th_get_str(cur, v, &s));
-    if (strncmp(s, "pki:", 4) == 0) {
-        if (!th_pki_known(s + 4, use))
+    if (is_pki(s)) {
+        if (!th_pki_known(s + 4, rk->use))
             return perr(cur, "unknown pki object \"%s\" for %s (see scenarios/README.md)", s,
-                        use_name(use));
+                        rk->what);
         *out = th_xstrdup(s);
         return 0;
     }
-    if (!files)
-        return perr(cur, "expected \"pki:NAME\" naming a leaf, got \"%s\"", s);
     if (!*s)
         return perr(cur, "empty path");
     char *abs = s[0] == '/' ? th_xstrdup(s) : th_xasprintf("%s/%s", cur->dir, s);
-    if (stat(abs, &st) < 0 || !S_ISREG(st.st_mode)) {
-        perr(cur, "file not found: %s (a path is relative to the scenario's folder)", abs);
+    int rc = 0;
+    if (stat(abs, &st) < 0)
+        rc = perr(cur, "file not found: %s (a path is relative to the scenario's folder)", abs);
+    else if (!S_ISREG(st.st_mode))
+        rc = perr(cur, "not a regular file: %s", abs);
+    else if (rk->check && rk->check(abs, why, sizeof(why)) != 0)
+        rc = perr(cur, "%s", why);
+    if (rc < 0) {
         free(abs);
         return -1;
     }
@@ -108,11 +132,11 @@ static int pki_or_file(struct cursor *cur, json_t *v, enum th_pki_use use, int f
     return 0;
 }
 
-static int k_ref(struct cursor *cur, json_t *v, char **field, enum th_pki_use use, int files)
+static int k_ref(struct cursor *cur, json_t *v, char **field, const struct ref_kind *rk)
 {
     char *val = NULL;
-    if (!json_is_null(v) || use == TH_PKI_CHAIN)
-        TH_GUARD(pki_or_file(cur, v, use, files, &val));
+    if (!json_is_null(v) || !rk->nullable)
+        TH_GUARD(pki_or_file(cur, v, rk, &val));
     free(*field);
     *field = val;
     return 0;
@@ -120,16 +144,75 @@ static int k_ref(struct cursor *cur, json_t *v, char **field, enum th_pki_use us
 
 static int k_ca(struct cursor *cur, json_t *v, struct side *sd)
 {
-    return k_ref(cur, v, &sd->sp.ca, TH_PKI_CA, 1);
+    return k_ref(cur, v, &sd->sp.ca, &ref_ca);
 }
 static int k_crl(struct cursor *cur, json_t *v, struct side *sd)
 {
-    return k_ref(cur, v, &sd->sp.crl, TH_PKI_CRL, 1);
+    return k_ref(cur, v, &sd->sp.crl, &ref_crl);
 }
-static int k_cert(struct cursor *cur, json_t *v, struct side *sd)
+static int k_server_cert(struct cursor *cur, json_t *v, struct side *sd)
 {
-    return k_ref(cur, v, &sd->sp.cert, TH_PKI_CHAIN, 0);
+    return k_ref(cur, v, &sd->sp.cert, &ref_server_cert);
 }
+static int k_client_cert(struct cursor *cur, json_t *v, struct side *sd)
+{
+    return k_ref(cur, v, &sd->sp.cert, &ref_client_cert);
+}
+static int k_key(struct cursor *cur, json_t *v, struct side *sd)
+{
+    return k_ref(cur, v, &sd->sp.key, &ref_key);
+}
+
+/* An error at the block's key name (its value). */
+TH_PRINTF(3, 4) static int err_at(struct cursor *cur, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    push_key(cur, key);
+    int rc = th_cursor_verr(cur, 0, fmt, ap);
+    pop(cur);
+    va_end(ap);
+    return rc;
+}
+
+/* "cert" and "key" travel together: a block that sets one sets the other, so that a
+ * variant's certificate never meets the key of another block's. A pki leaf alone
+ * brings its own key; a file needs its key file beside it, checked to be the leaf's. */
+static int check_pair(struct cursor *cur, json_t *obj, struct side *sd)
+{
+    const char *cert = sd->sp.cert, *key = sd->sp.key;
+    char why[2 * PATH_MAX + 256];
+    int has_key = json_object_get(obj, "key") != NULL;
+    if (!json_object_get(obj, "cert"))
+        return has_key ? err_at(cur, "key",
+                                "\"key\" goes beside \"cert\" in the same block: give the "
+                                "certificate this key belongs to")
+                       : 0;
+    if (!has_key || !key) {
+        if (cert && !is_pki(cert))
+            return err_at(cur, "cert",
+                          "a certificate file needs its private key: give \"key\" (a PEM "
+                          "file) in the same block");
+        free(sd->sp.key);
+        sd->sp.key = NULL;
+        return 0;
+    }
+    if (!cert)
+        return err_at(cur, "key", "a key without a certificate (\"cert\" is null)");
+    if (is_pki(cert) && (!is_pki(key) || strcmp(cert + 4, key + 4) != 0))
+        return err_at(cur, "key",
+                      "\"cert\": \"%s\" comes with its own key: leave \"key\" out (or give "
+                      "\"%s\")",
+                      cert, cert);
+    if (!is_pki(cert) && is_pki(key))
+        return err_at(cur, "key",
+                      "a key of the test PKI is not the key of a certificate file: give the "
+                      "file of the key");
+    if (!is_pki(cert) && th_pem_check_pair(cert, key, why, sizeof(why)) != 0)
+        return err_at(cur, "key", "%s", why);
+    return 0;
+}
+
 /* A host name the client checks or sends reaches libraries, logs and reports:
  * only a real DNS name or an IP literal, so no control byte, space or megabyte
  * string gets that far. */
@@ -218,7 +301,9 @@ static const struct side_key {
     {"verify", WHO_CLIENT, k_verify},
     {"resume", WHO_CLIENT, k_resume},
     {"max_body_bytes", WHO_CLIENT, k_max_body},
-    {"cert", WHO_SERVER, k_cert},
+    {"cert", WHO_SERVER, k_server_cert},
+    {"cert", WHO_CLIENT, k_client_cert},
+    {"key", WHO_CLIENT | WHO_SERVER, k_key},
     {"prefer_server_order", WHO_SERVER, k_prefer},
     {"tickets", WHO_SERVER, k_tickets},
     {"session_cache", WHO_SERVER, k_cache},
@@ -259,5 +344,7 @@ int th_parse_side(struct cursor *cur, json_t *obj, struct side *sd, unsigned who
             rc = -1;
         pop(cur);
     }
+    if (rc == 0)
+        rc = check_pair(cur, obj, sd);
     return rc;
 }

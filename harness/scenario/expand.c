@@ -335,9 +335,13 @@ static size_t expand_suites(struct reader *rd, const struct th_case *k, const st
         ch.c.n_suites = ch.s.n_suites = 1;
         ch.expect.suite = si->id;
         ch.c.versions = ch.s.versions = v;
-        if (strcmp(si->auth, "ECDSA") == 0) {
+        /* the default leaf is RSA: an ECDSA suite gets the PKI's ECDSA leaf, unless
+         * the scenario serves its own files, which are served as they are */
+        if (strcmp(si->auth, "ECDSA") == 0 && (!ch.s.cert || strncmp(ch.s.cert, "pki:", 4) == 0)) {
             free(ch.s.cert);
+            free(ch.s.key);
             ch.s.cert = th_xstrdup("pki:ecdsa-p256");
+            ch.s.key = NULL;
         }
         add_suffix(&ch, si->name);
         push_case(rd, &ch);
@@ -389,7 +393,8 @@ static void fixture_skip(struct th_case *k)
     cfg.tickets = k->s.tickets;
     cfg.session_cache = k->s.session_cache;
     /* the files are resolved when the case runs; here only that there are some */
-    cfg.cert_file = cfg.key_file = k->s.cert ? k->s.cert : "pki:rsa2048";
+    cfg.cert_file = k->s.cert ? k->s.cert : "pki:rsa2048";
+    cfg.key_file = k->s.key ? k->s.key : cfg.cert_file;
     if (th_fixture_unsupported(k->fixture, &cfg, why, sizeof(why)))
         k->skip = th_xasprintf("%s: %s", k->server_name, why);
 }

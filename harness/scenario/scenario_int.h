@@ -8,6 +8,7 @@
  *   scenario.c  one scenario's top level, its variants, the checks across blocks
  *   peers.c     "clients" and "servers": backends, fixtures, external targets
  *   endpoint.c  the "client" and "server" blocks
+ *   pemcheck.c  a user's own certificate and key files, checked as they are read
  *   expect.c    "expect" and "deviations"
  *   blocks.c    the kinds' blocks ("bulk", "handshakes", ...) and "repeat"
  *   expand.c    what was read, expanded into cases, with skip reasons
@@ -253,6 +254,15 @@ int th_parse_devs(struct cursor *cur, json_t *v, struct scn *sc) TH_MUST_CHECK;
 /* "clients" and "servers". */
 int th_parse_clients(struct cursor *cur, json_t *v, struct file_scn *f) TH_MUST_CHECK;
 int th_parse_servers(struct cursor *cur, json_t *v, struct file_scn *f) TH_MUST_CHECK;
+
+/* ---- from pemcheck.c: a user's own files (0, or -1 with why said) ---- */
+
+/* path is PEM and holds at least one certificate (the first is the leaf). */
+int th_pem_check_cert(const char *path, char *why, size_t cap) TH_MUST_CHECK;
+/* path is PEM and holds exactly one private key, not encrypted. */
+int th_pem_check_key(const char *path, char *why, size_t cap) TH_MUST_CHECK;
+/* The key in key is the key of the first certificate in cert. */
+int th_pem_check_pair(const char *cert, const char *key, char *why, size_t cap) TH_MUST_CHECK;
 
 /* ---- from blocks.c: the kinds' blocks ---- */
 

@@ -20,15 +20,15 @@ enum th_outcome {
     TH_WEAK_KEY,
     TH_WEAK_SIGNATURE,
     TH_REVOKED,
-    TH_NAME_CONSTRAINTS,            /* a name outside an issuer's permitted subtrees */
-    TH_PATH_LENGTH,                 /* a chain longer than an issuer's pathLenConstraint */
-    TH_INVALID_CA,                  /* an issuer that is not a CA (CA:FALSE, no basicConstraints) */
-    TH_UNKNOWN_CRITICAL_EXTENSION,  /* a critical extension the library does not know */
-    TH_BAD_CERTIFICATE,             /* malformed or unparseable */
-    TH_ANCHOR_UNUSABLE,             /* the client library refused to load a trust anchor or CRL */
-    TH_OCSP_MISSING,                /* a required staple absent */
-    TH_OCSP_INVALID,                /* a staple stale, unverifiable or for another certificate */
-    TH_CERTIFICATE_REQUIRED,        /* a server wanted a client certificate */
+    TH_NAME_CONSTRAINTS,           /* a name outside an issuer's permitted subtrees */
+    TH_PATH_LENGTH,                /* a chain longer than an issuer's pathLenConstraint */
+    TH_INVALID_CA,                 /* an issuer that is not a CA (CA:FALSE, no basicConstraints) */
+    TH_UNKNOWN_CRITICAL_EXTENSION, /* a critical extension the library does not know */
+    TH_BAD_CERTIFICATE,            /* malformed or unparseable */
+    TH_ANCHOR_UNUSABLE,            /* the client library refused to load a trust anchor or CRL */
+    TH_OCSP_MISSING,               /* a required staple absent */
+    TH_OCSP_INVALID,               /* a staple stale, unverifiable or for another certificate */
+    TH_CERTIFICATE_REQUIRED,       /* a server wanted a client certificate */
     TH_NO_SHARED_CIPHER,
     TH_PROTOCOL_VERSION,
     TH_HANDSHAKE_FAILURE,

@@ -549,7 +549,7 @@ int main(void)
         test_expressible_leaves();
         test_expressible_top();
         test_pool();
-    test_pool_hold();
+        test_pool_hold();
         test_templates();
     }
     test_sweep();

@@ -12,6 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <mbedtls/asn1.h>
+#include <mbedtls/x509.h>
+#include <mbedtls/x509_crt.h>
+
+#include "backends/mbedtls_map.h"
+
 #include "harness/vocab/util.h"
 
 extern const struct th_backend th_backend_mbedtls;
@@ -231,20 +237,113 @@ static void test_certificates(void)
     expect_cert("expired", "localhost", 0, TH_EXPIRED);
     expect_cert("not-yet-valid", "localhost", 0, TH_NOT_YET_VALID);
     expect_cert("self-signed", "localhost", 0, TH_SELF_SIGNED);
-    expect_cert("untrusted", "localhost", 0, TH_UNKNOWN_CA);
-    expect_cert("no-intermediate", "localhost", 0, TH_UNKNOWN_CA);
+    /* A leaf sent alone whose issuer is no anchor: a missing intermediate, by the
+     * rule every backend applies; an unknown root that was left out looks the same. */
+    expect_cert("untrusted", "localhost", 0, TH_INCOMPLETE_CHAIN);
+    expect_cert("no-intermediate", "localhost", 0, TH_INCOMPLETE_CHAIN);
     expect_unservable("bad-eku");
     expect_unservable("bad-key-usage");
     expect_cert_vs(OSSL, "bad-eku", "localhost", 0, TH_BAD_EKU);
     expect_cert_vs(OSSL, "bad-key-usage", "localhost", 0, TH_BAD_KEY_USAGE);
     expect_cert_vs(OSSL, "self-signed", "localhost", 0, TH_SELF_SIGNED);
-    expect_cert_vs(OSSL, "no-intermediate", "localhost", 0, TH_UNKNOWN_CA);
+    expect_cert_vs(OSSL, "no-intermediate", "localhost", 0, TH_INCOMPLETE_CHAIN);
     expect_cert_vs(OSSL, "revoked", "localhost", 1, TH_REVOKED);
     expect_cert("rsa1024", "localhost", 0, TH_WEAK_KEY);
     expect_cert("sha1", "localhost", 0, TH_WEAK_SIGNATURE);
     expect_cert("bad-signature", "localhost", 0, TH_BAD_SIGNATURE);
     expect_cert("revoked", "localhost", 0, TH_OK);
     expect_cert("revoked", "localhost", 1, TH_REVOKED);
+}
+
+/* No server backend here will serve a leaf with two subjectAltName extensions
+ * (OpenSSL: "invalid certificate", GnuTLS: "Duplicate extension", mbedTLS: -0x2500),
+ * so the client's side is shown in two halves: the parse error mbedTLS gives it,
+ * through the same mbedtls_x509_crt_parse_der the handshake uses, and that code's
+ * outcome (a parse error reaches map_failure as unknown-critical's does above). */
+static void expect_malformed(void)
+{
+    char file[512];
+    mbedtls_x509_crt crt;
+    mbedtls_x509_crt_init(&crt);
+    pki_path(file, sizeof(file), "malformed.pem");
+    int ret = mbedtls_x509_crt_parse_file(&crt, file);
+    is_int(ret, MBEDTLS_ERR_X509_INVALID_EXTENSIONS, "malformed: mbedTLS says -0x%04x", -ret);
+    is_str(th_outcome_name(th_mbedtls_ret_outcome(ret, -1)), "bad_certificate",
+           "malformed: bad_certificate");
+    mbedtls_x509_crt_free(&crt);
+}
+
+/* Issue 12's chains. mbedTLS flags an issuer it passes over (not a CA, path too
+ * long) NOT_TRUSTED like an unknown one; the chain as sent tells them apart. A
+ * certificate it cannot parse fails the handshake with the parse error before any
+ * check; chains it cannot parse are served by OpenSSL, since an mbedTLS server cannot
+ * load them either. */
+static void test_issue12_chains(void)
+{
+    expect_cert("issuer-not-ca", "localhost", 0, TH_INVALID_CA);
+    expect_cert("issuer-no-bc", "localhost", 0, TH_INVALID_CA);
+    expect_cert("path-too-long", "localhost", 0, TH_PATH_LENGTH);
+    expect_cert("expired-intermediate", "localhost", 0, TH_EXPIRED);
+    expect_cert("ecdsa-p384", "localhost", 1, TH_OK);
+    expect_cert("ecdsa-p521", "localhost", 1, TH_OK);
+    expect_cert("rsa4096", "localhost", 1, TH_OK);
+    /* -0x2562: an extension OID mbedTLS does not know, marked critical */
+    expect_cert_vs(OSSL, "unknown-critical", "localhost", 0, TH_UNKNOWN_CRITICAL_EXTENSION);
+    expect_malformed();
+    /* A finding: 2.28 has no parser for name constraints, a critical extension
+     * (RFC 5280 4.2.1.10), so it refuses the intermediate that carries them, -0x2562,
+     * whether the leaf's names are permitted or not. */
+    expect_cert_vs(OSSL, "nc-permitted", "localhost", 0, TH_UNKNOWN_CRITICAL_EXTENSION);
+    expect_cert_vs(OSSL, "nc-excluded", "excluded.test", 0, TH_UNKNOWN_CRITICAL_EXTENSION);
+    /* One label for a wildcard, and no partial-label wildcard (RFC 6125 6.4.3 lets
+     * a client refuse it). */
+    expect_cert("wildcard", "a.wild.test", 0, TH_OK);
+    expect_cert("wildcard", "a.b.wild.test", 0, TH_HOSTNAME_MISMATCH);
+    expect_cert("wildcard-partial", "ab.wild.test", 0, TH_HOSTNAME_MISMATCH);
+}
+
+/* A trust anchor mbedTLS will not load: the client's context is refused with outcome
+ * anchor_unusable and mbedTLS's own code, never an internal error. */
+static void expect_anchor_unusable(const char *anchor, long want_code)
+{
+    struct run r;
+    char ca[512], file[96], what[96];
+    snprintf(file, sizeof(file), "%s.pem", anchor);
+    snprintf(what, sizeof(what), "anchor %s", anchor);
+    run_init(&r, "rsa2048");
+    pki_path(ca, sizeof(ca), file);
+    r.ccfg.ca_file = ca;
+    struct th_ctx *ctx = NULL;
+    struct th_error e = {0};
+    ok(B->ctx_new(&r.ccfg, &ctx, &e) != 0 && ctx == NULL, "%s: refused", what);
+    is_str(th_outcome_name(e.outcome), "anchor_unusable", "%s: outcome", what);
+    if (want_code)
+        is_int(e.code, want_code, "%s: mbedTLS's code", what);
+    ok(e.code < 0 && strstr(e.text, "certificate 1 of 1 refused: X509 - ") && !e.file && !e.input,
+       "%s: its code %ld and text '%s', no harness place", what, e.code, e.text);
+    if (ctx)
+        B->ctx_free(ctx);
+}
+
+static void test_anchors(void)
+{
+    expect_anchor_unusable("anchor-nc",
+                           MBEDTLS_ERR_X509_INVALID_EXTENSIONS + MBEDTLS_ERR_ASN1_UNEXPECTED_TAG);
+    expect_anchor_unusable("anchor-critical",
+                           MBEDTLS_ERR_X509_INVALID_EXTENSIONS + MBEDTLS_ERR_ASN1_UNEXPECTED_TAG);
+    /* DSA: no such signature algorithm in mbedTLS (UNKNOWN_SIG_ALG + OID_NOT_FOUND) */
+    expect_anchor_unusable("anchor-dsa", 0);
+    /* negative: a root it loads is no finding */
+    struct run r;
+    char ca[512];
+    run_init(&r, "rsa2048");
+    pki_path(ca, sizeof(ca), "untrusted-root.pem");
+    r.ccfg.ca_file = ca;
+    struct th_ctx *ctx = NULL;
+    struct th_error e = {0};
+    ok(B->ctx_new(&r.ccfg, &ctx, &e) == 0 && ctx, "untrusted-root loads: %s", e.text);
+    if (ctx)
+        B->ctx_free(ctx);
 }
 
 static void test_verify_off(void)
@@ -653,6 +752,8 @@ int main(void)
     test_versions();
     test_server_order();
     test_certificates();
+    test_issue12_chains();
+    test_anchors();
     test_verify_off();
     test_no_overlap();
     test_resumption();

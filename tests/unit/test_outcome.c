@@ -63,9 +63,11 @@ static void test_alerts(void)
     is_int(th_outcome_from_alert(70), TH_PROTOCOL_VERSION, "alert 70 protocol_version");
     is_int(th_outcome_from_alert(42), TH_HANDSHAKE_FAILURE, "alert 42 bad_certificate is generic");
     is_int(th_outcome_from_alert(116), TH_CERTIFICATE_REQUIRED, "alert 116 certificate_required");
-    ok(th_outcome_is_certificate(TH_ANCHOR_UNUSABLE) && th_outcome_is_certificate(TH_OCSP_INVALID) &&
+    ok(th_outcome_is_certificate(TH_ANCHOR_UNUSABLE) &&
+           th_outcome_is_certificate(TH_OCSP_INVALID) &&
            !th_outcome_is_certificate(TH_CERTIFICATE_REQUIRED),
-       "the new certificate outcomes are certificate outcomes; a missing client certificate is not");
+       "the new certificate outcomes are certificate outcomes; a missing client certificate is "
+       "not");
     is_int(th_outcome_from_alert(255), TH_HANDSHAKE_FAILURE, "unknown alert is handshake_failure");
 }
 
@@ -88,8 +90,8 @@ static void test_more_alerts(void)
     is_int(th_outcome_from_alert(-1), TH_HANDSHAKE_FAILURE, "a negative alert is generic");
     int all = 1;
     for (int o = 0; o < TH_OUTCOME_COUNT; o++)
-        all &=
-            th_outcome_is_certificate((enum th_outcome)o) == (o >= TH_EXPIRED && o <= TH_OCSP_INVALID);
+        all &= th_outcome_is_certificate((enum th_outcome)o) ==
+               (o >= TH_EXPIRED && o <= TH_OCSP_INVALID);
     ok(all, "exactly expired..revoked are certificate outcomes");
     ok(!th_outcome_is_certificate(TH_OK), "ok is not a certificate outcome");
 }
