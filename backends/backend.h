@@ -37,6 +37,8 @@
 enum th_role { TH_ROLE_CLIENT = 1u << 0, TH_ROLE_SERVER = 1u << 1 };
 
 enum th_resume { TH_RESUME_NONE = 0, TH_RESUME_TICKET = 1, TH_RESUME_SESSION_ID = 2 };
+/* What a server asks of the client's certificate (scenario key server.client_auth). */
+enum th_client_auth { TH_CLIENT_AUTH_NONE = 0, TH_CLIENT_AUTH_REQUEST, TH_CLIENT_AUTH_REQUIRE };
 #define TH_RESUME_BIT(r) (1u << (r))
 
 /* Feature bits of struct th_caps.features. */
@@ -54,6 +56,9 @@ enum {
     TH_CAP_OWN_SOCKET = 1u << 10,       /* connects itself (->fetch): TCP targets only */
     TH_CAP_CLIENT_ORDER = 1u << 11,     /* server can follow the client's suite order */
     TH_CAP_TRUNCATION = 1u << 12,       /* reads a close without close_notify as truncated */
+    TH_CAP_CLIENT_CERT = 1u << 13,      /* client presents cert_file/key_file when asked */
+    TH_CAP_CLIENT_AUTH = 1u << 14,      /* server requests or requires a client certificate
+                                         * and verifies it against client_ca_file */
 };
 
 #define TH_MAX_DEFAULTS_CHANGED 4
@@ -99,9 +104,13 @@ struct th_tls_config {
     enum th_resume resume; /* what the client asks for on its second connection */
     uint64_t max_body;     /* ->fetch: a longer response body fails the fetch at once
                             * (internal_error); 0: TH_MAX_BODY_DEFAULT */
+    /* both roles: the endpoint's own certificate. A server always has one; a client
+     * presents its own only when the server asks (NULL: none to present). */
+    const char *cert_file; /* PEM chain as sent: leaf first, then intermediates */
+    const char *key_file;  /* PEM private key of the leaf */
     /* server */
-    const char *cert_file;   /* PEM chain as served: leaf first, then intermediates */
-    const char *key_file;    /* PEM private key of the leaf */
+    enum th_client_auth client_auth; /* request or require a client certificate */
+    const char *client_ca_file;      /* roots a client certificate must chain to (PEM) */
     int prefer_server_order; /* enforce the server's suite order */
     int tickets;             /* issue session tickets */
     int session_cache;       /* keep a session-id cache */
@@ -114,6 +123,11 @@ struct th_negotiated {
     uint16_t group; /* key exchange group; 0 for RSA key transport or resumption without one */
     char alpn[64];
     int resumed;
+    /* Client certificates. Client's view: the server asked for one (cert_requested)
+     * and the client sent one (client_cert). Server's view: a client certificate
+     * arrived and verified (client_cert). */
+    int cert_requested;
+    int client_cert;
 };
 
 /* What the peer presented (optional op ->peer_info). */

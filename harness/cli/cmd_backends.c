@@ -59,6 +59,9 @@ static json_t *caps_json_of(const char *name, const char *library, const char *v
         "driver_io",
         "own_socket",
         "client_order",
+        "truncation",
+        "client_cert",
+        "client_auth",
     };
     json_object_set_new(o, "features", a = json_array());
     for (unsigned i = 0; i < TH_ARRAY_LEN(feature_names); i++)
