@@ -111,9 +111,9 @@ struct th_tls_config {
     /* server */
     enum th_client_auth client_auth; /* request or require a client certificate */
     const char *client_ca_file;      /* roots a client certificate must chain to (PEM) */
-    int prefer_server_order; /* enforce the server's suite order */
-    int tickets;             /* issue session tickets */
-    int session_cache;       /* keep a session-id cache */
+    int prefer_server_order;         /* enforce the server's suite order */
+    int tickets;                     /* issue session tickets */
+    int session_cache;               /* keep a session-id cache */
 };
 
 /* What a connection negotiated, in IANA terms. 0 / "" where not applicable. */

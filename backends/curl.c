@@ -33,6 +33,7 @@
 #include "curl_lib.h"
 #include "curl_map.h"
 #include "gnutls_map.h"
+#include "openssl_cauth.h"
 #include "openssl_map.h"
 
 extern const struct th_backend th_backend_openssl;
@@ -69,6 +70,16 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
     return len;
 }
 
+/* What a curl-gnutls connection negotiated, with the client certificate fields:
+ * a server asked (a CertificateRequest arrived), and curl had one to send (it
+ * loaded CURLOPT_SSLCERT into the credentials GnuTLS answers from). */
+static void gnutls_negotiated(gnutls_session_t session, struct th_negotiated *out)
+{
+    th_gnutls_negotiated(session, out);
+    out->cert_requested = gnutls_certificate_client_get_request_status(session) != 0;
+    out->client_cert = out->cert_requested && gnutls_certificate_get_ours(session) != NULL;
+}
+
 /* The TLS object of CURLINFO_TLS_SSL_PTR lives only as long as the connection, so
  * it is read from the header callback: it runs once the handshake is done and the
  * connection is up, and, unlike the body callback, also for a response without a
@@ -87,7 +98,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
     if (info->backend == CURLSSLBACKEND_OPENSSL && fx->f->tls == CURLSSLBACKEND_OPENSSL)
         th_ossl_negotiated(info->internals, &fx->neg);
     else if (info->backend == CURLSSLBACKEND_GNUTLS && fx->f->tls == CURLSSLBACKEND_GNUTLS)
-        th_gnutls_negotiated(info->internals, &fx->neg);
+        gnutls_negotiated(info->internals, &fx->neg);
     return size * n;
 }
 
@@ -106,10 +117,18 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *
     unsigned n = 0;
     (void)data;
     (void)size;
-    if (type != CURLINFO_TEXT || fx->n_chain)
+    if (type != CURLINFO_TEXT)
         return 0;
     if (fx->f->api.easy_getinfo(h, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || !info ||
         !info->internals || info->backend != CURLSSLBACKEND_GNUTLS)
+        return 0;
+    /* curl-gnutls writes its error text (failf) through here while the session
+     * still lives: the alert behind "A TLS fatal alert has been received" is read
+     * then. 0 is close_notify, or none yet. */
+    gnutls_alert_description_t alert = gnutls_alert_get(info->internals);
+    if (alert != GNUTLS_A_CLOSE_NOTIFY)
+        fx->alert = (int)alert + 1;
+    if (!fx->cfg->verify || fx->n_chain)
         return 0;
     const gnutls_datum_t *certs = gnutls_certificate_get_peers(info->internals, &n);
     for (unsigned i = 0; certs && i < n && i < TH_CURL_MAX_CHAIN; i++) {
@@ -154,6 +173,9 @@ static CURLcode on_ssl_ctx(CURL *h, void *sslctx, void *arg)
         return CURLE_SSL_CERTPROBLEM;
     fx->prev_verify = SSL_CTX_get_verify_callback(ctx);
     SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), on_verify);
+    /* a server's CertificateRequest, noted for th_ossl_negotiated (cert_requested) */
+    if (th_ossl_watch_cert_request(ctx) != 0)
+        return CURLE_SSL_CERTPROBLEM;
     /* TLS 1.0/1.1 sign the handshake with MD5+SHA1/SHA1, which OpenSSL 3 refuses
      * above level 0. The level also sets how strong a certificate the chain check
      * takes, so the chain check keeps the library's default level (as the OpenSSL
@@ -310,8 +332,9 @@ TH_MUST_CHECK static int set_tls_gnutls(struct th_curl_fetch *fx, struct th_erro
     TH_GUARD(ssl_version(fx->cfg->versions, &sv, err));
     SET(fx, CURLOPT_SSLVERSION, sv);
     /* The chain, kept for a refused certificate's reason (self-signed or not, key
-     * size, a missing intermediate): see on_debug. */
-    if (fx->cfg->verify) {
+     * size, a missing intermediate), and with a client certificate the server's
+     * alert: see on_debug. */
+    if (fx->cfg->verify || fx->cfg->cert_file) {
         SET(fx, CURLOPT_DEBUGFUNCTION, on_debug);
         SET(fx, CURLOPT_DEBUGDATA, fx);
         SET(fx, CURLOPT_VERBOSE, 1L);
@@ -375,6 +398,23 @@ TH_MUST_CHECK static int set_trust(struct th_curl_fetch *fx, struct th_error *er
     return 0;
 }
 
+/* The client's own certificate, presented when a server asks: PEM files, the
+ * certificate file holding the chain as sent (curl-openssl loads it with
+ * SSL_CTX_use_certificate_chain_file, curl-gnutls with
+ * gnutls_certificate_set_x509_key_file2). A file the library will not load fails
+ * the transfer with CURLE_SSL_CERTPROBLEM: internal_error, the harness's own set-up. */
+TH_MUST_CHECK static int set_own_cert(struct th_curl_fetch *fx, struct th_error *err)
+{
+    const struct th_tls_config *cfg = fx->cfg;
+    if (!cfg->cert_file)
+        return 0;
+    SET(fx, CURLOPT_SSLCERT, cfg->cert_file);
+    SET(fx, CURLOPT_SSLCERTTYPE, "PEM");
+    SET(fx, CURLOPT_SSLKEY, cfg->key_file ? cfg->key_file : cfg->cert_file);
+    SET(fx, CURLOPT_SSLKEYTYPE, "PEM");
+    return 0;
+}
+
 /* curl offers ALPN "http/1.1" (HTTP/1.1 only) or nothing. */
 TH_MUST_CHECK static int set_alpn(struct th_curl_fetch *fx, struct th_error *err)
 {
@@ -406,6 +446,7 @@ TH_MUST_CHECK static int configure(struct th_curl_fetch *fx, const char *host, u
     SET(fx, CURLOPT_HEADERDATA, fx);
     TH_GUARD(set_target(fx, host, port, path, err));
     TH_GUARD(set_trust(fx, err));
+    TH_GUARD(set_own_cert(fx, err));
     TH_GUARD(set_alpn(fx, err));
     /* Resuming, the first connection is closed after its response rather than kept
      * for reuse, so a server serving one connection at a time is not held. */
@@ -426,6 +467,7 @@ static void reset_transfer(struct th_curl_fetch *fx)
     memset(&fx->neg, 0, sizeof(fx->neg));
     fx->errbuf[0] = '\0';
     fx->verify_err = 0;
+    fx->alert = 0;
     X509_free(fx->verify_cert);
     fx->verify_cert = NULL;
     th_curl_chain_free(fx);
@@ -548,8 +590,9 @@ static void cleanup_gnutls(void)
 }
 
 /* What both flavours do alike: a client on its own socket that checks the chain,
- * the DNS name or IP address, a CRL, sends SNI, pins a version range and resumes
- * TLS 1.2 sessions by id from its cache. It offers ALPN http/1.1 only, never a
+ * the DNS name or IP address, a CRL, sends SNI, pins a version range, presents a
+ * client certificate when asked and resumes TLS 1.2 sessions by id from its cache.
+ * It offers ALPN http/1.1 only, never a
  * chosen list, so TH_CAP_ALPN is not claimed. */
 static void caps_common(struct th_caps *out)
 {
@@ -557,7 +600,7 @@ static void caps_common(struct th_caps *out)
     out->versions = TH_VERSIONS_ALL;
     out->resume = TH_RESUME_BIT(TH_RESUME_SESSION_ID);
     out->features = TH_CAP_OWN_SOCKET | TH_CAP_CRL | TH_CAP_SNI | TH_CAP_HOSTNAME | TH_CAP_IP_SAN |
-                    TH_CAP_RESTRICT_VERSIONS;
+                    TH_CAP_RESTRICT_VERSIONS | TH_CAP_CLIENT_CERT;
 }
 
 /* The same libssl as the OpenSSL backend's client at its default security level:

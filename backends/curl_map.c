@@ -56,9 +56,14 @@ static const int gnutls_codes[] = {
 
 /* curl-gnutls writes "gnutls_handshake() failed: " and the name of a received
  * fatal alert, or GnuTLS's text for its error code: either says what happened. */
-static int gnutls_text_outcome(const char *text, enum th_outcome *out)
+static int gnutls_text_outcome(const struct th_curl_fetch *fx, enum th_outcome *out)
 {
+    const char *text = fx->errbuf;
     const char *p = strstr(text, "failed: ");
+    if (fx->alert && strstr(text, gnutls_strerror(GNUTLS_E_FATAL_ALERT_RECEIVED))) {
+        *out = th_outcome_from_alert(fx->alert - 1);
+        return 1;
+    }
     if (p) {
         p += 8;
         for (int a = 0; a < 256; a++) {
@@ -81,7 +86,7 @@ static int tls_text_outcome(const struct th_curl_fetch *fx, enum th_outcome *out
 {
     if (fx->f->tls == CURLSSLBACKEND_OPENSSL)
         return ossl_text_outcome(fx->errbuf, out);
-    return gnutls_text_outcome(fx->errbuf, out);
+    return gnutls_text_outcome(fx, out);
 }
 
 void th_curl_chain_free(struct th_curl_fetch *fx)
@@ -114,7 +119,17 @@ static enum th_outcome gnutls_status_outcome(const struct th_curl_fetch *fx, uns
  * outcome in d, the verify code as the text that ends the message. */
 static void ossl_verify_error(const struct th_curl_fetch *fx, long res, struct th_error *d)
 {
-    if (fx->verify_err)
+    /* curl-openssl files a received certificate_expired alert
+     * (SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED) here too, as if its own check had
+     * failed: with the check off, or passed (no record of ours, no failing result),
+     * it is the server refusing this client's certificate. */
+    int own_check_passed = !fx->verify_err && !strstr(fx->errbuf, "host name") &&
+                           (res == X509_V_OK || res == X509_V_ERR_UNSPECIFIED);
+    if (!fx->cfg->verify || own_check_passed)
+        th_error_set(d, th_outcome_from_alert(SSL_AD_CERTIFICATE_EXPIRED), res,
+                     "; our chain check passed: the server's alert certificate_expired, which "
+                     "curl reports as a verification failure");
+    else if (fx->verify_err)
         th_error_set(d, th_ossl_chain_outcome(fx->verify_err, fx->verify_cert, fx->verify_sent),
                      fx->verify_err, "; X509 verify error %d at depth %d: %s", fx->verify_err,
                      fx->verify_depth, X509_verify_cert_error_string(fx->verify_err));
@@ -180,7 +195,11 @@ static void code_error(struct th_curl_fetch *fx, CURLcode rc, struct th_error *d
             verify_error(fx, d);
             return;
         }
-        if (!tls_text_outcome(fx, &o))
+        /* curl-gnutls could not load CURLOPT_SSLCERT/SSLKEY: the harness's set-up,
+         * as curl-openssl's CURLE_SSL_CERTPROBLEM is */
+        if (strstr(fx->errbuf, "error reading X.509"))
+            o = TH_INTERNAL_ERROR;
+        else if (!tls_text_outcome(fx, &o))
             o = TH_HANDSHAKE_FAILURE;
         break;
     case CURLE_SEND_ERROR:
@@ -190,7 +209,12 @@ static void code_error(struct th_curl_fetch *fx, CURLcode rc, struct th_error *d
         break;
     default: break;
     }
-    th_error_set(d, o, rc, "%s", "");
+    if (fx->alert && fx->f->tls == CURLSSLBACKEND_GNUTLS)
+        th_error_set(d, o, rc, "; the alert: %s (%d)",
+                     gnutls_alert_get_name((gnutls_alert_description_t)(fx->alert - 1)),
+                     fx->alert - 1);
+    else
+        th_error_set(d, o, rc, "%s", "");
 }
 
 void th_curl_set_error(struct th_curl_fetch *fx, CURLcode rc, int which, struct th_error *err)

@@ -42,6 +42,11 @@ struct th_curl_fetch {
      * taken while curl checks it (curl.c, on_debug); n_chain 0: none seen */
     gnutls_datum_t chain[TH_CURL_MAX_CHAIN];
     unsigned n_chain;
+    /* GnuTLS flavour: the last alert received, + 1 (0: none), read from the
+     * session while curl writes its error (curl.c, on_debug): curl-gnutls words one
+     * received after the handshake (a TLS 1.3 server refusing a client
+     * certificate) only as "A TLS fatal alert has been received", without which */
+    int alert;
 };
 
 /* Frees the GnuTLS flavour's copy of the chain. */

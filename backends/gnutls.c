@@ -22,6 +22,7 @@
 
 #include "harness/vocab/util.h"
 #include "gnutls_aead.h"
+#include "gnutls_auth.h"
 #include "gnutls_map.h"
 #include "gnutls_prio.h"
 
@@ -45,7 +46,9 @@ struct th_ctx {
     unsigned versions;   /* TH_VBIT set actually enabled */
     gnutls_datum_t alpn[TH_MAX_ALPN];
     size_t n_alpn;
+    struct th_gnutls_own own; /* client: what it presents when asked (gnutls_auth.c) */
     /* server */
+    enum th_client_auth client_auth;
     int tickets;
     gnutls_datum_t ticket_key; /* shared by every session of this context */
     int session_cache;
@@ -63,6 +66,7 @@ struct th_conn {
     int done;               /* the handshake completed */
     int pull_again;         /* the last pull found the transport empty */
     unsigned peer_versions; /* server: TH_VBIT set the ClientHello offers; 0 unseen */
+    unsigned client_status; /* server: our check's status bits (GnuTLS keeps none) */
     /* what the certificate is checked against: must outlive the session */
     gnutls_typed_vdata_st vdata[2];
     unsigned char ip[16];
@@ -130,7 +134,8 @@ static enum th_outcome status_outcome(struct th_conn *c, unsigned st)
  * or GnuTLS's error code when no bit is set. */
 static void verify_failure(struct th_conn *c, int ret, struct th_error *err)
 {
-    unsigned st = gnutls_session_get_verify_cert_status(c->s);
+    unsigned st = c->ctx->role == TH_ROLE_SERVER ? c->client_status
+                                                 : gnutls_session_get_verify_cert_status(c->s);
     gnutls_datum_t out = {NULL, 0};
     if (gnutls_certificate_verification_status_print(st, GNUTLS_CRT_X509, &out, 0) < 0)
         out.data = NULL;
@@ -182,14 +187,17 @@ static void map_failure(struct th_conn *c, int ret, struct th_error *err)
     } else if (c->io_failed) {
         th_error_set(err, TH_IO_ERROR, ret, "transport error: %s", gnutls_strerror(ret));
     } else {
-        th_error_set(err, th_gnutls_error_outcome(ret), ret, "%s", gnutls_strerror(ret));
+        enum th_outcome o = c->ctx->role == TH_ROLE_SERVER ? th_gnutls_server_outcome(ret)
+                                                           : th_gnutls_error_outcome(ret);
+        th_error_set(err, o, ret, "%s", gnutls_strerror(ret));
     }
 }
 
 /* Tell the peer why we stop, as a library that owns its socket would: GnuTLS leaves
  * the alert to the caller. Best effort - the transport may not take it now. */
-static void send_alert(struct th_conn *c, int ret)
+static void send_alert(struct th_conn *c, int ret, enum th_outcome o)
 {
+    int alert;
     if (c->io_failed || ret == GNUTLS_E_FATAL_ALERT_RECEIVED ||
         ret == GNUTLS_E_WARNING_ALERT_RECEIVED || ret == GNUTLS_E_PREMATURE_TERMINATION ||
         ret == GNUTLS_E_PUSH_ERROR || ret == GNUTLS_E_PULL_ERROR)
@@ -198,6 +206,8 @@ static void send_alert(struct th_conn *c, int ret)
         (void)gnutls_alert_send(c->s, GNUTLS_AL_FATAL, GNUTLS_A_PROTOCOL_VERSION);
     else if (ret == GNUTLS_E_KEY_USAGE_VIOLATION) /* GnuTLS would say internal_error */
         (void)gnutls_alert_send(c->s, GNUTLS_AL_FATAL, GNUTLS_A_UNSUPPORTED_CERTIFICATE);
+    else if (c->ctx->role == TH_ROLE_SERVER && (alert = th_gnutls_refusal_alert(c->s, ret, o)) >= 0)
+        (void)gnutls_alert_send(c->s, GNUTLS_AL_FATAL, (gnutls_alert_description_t)alert);
     else
         (void)gnutls_alert_send_appropriate(c->s, ret);
 }
@@ -208,7 +218,7 @@ static enum th_step step_result(struct th_conn *c, int ret, struct th_error *err
         return gnutls_record_get_direction(c->s) ? TH_STEP_WANT_WRITE : TH_STEP_WANT_READ;
     c->failed = 1;
     map_failure(c, ret, err);
-    send_alert(c, ret);
+    send_alert(c, ret, err->outcome);
     return TH_STEP_FAILED;
 }
 
@@ -318,6 +328,9 @@ TH_MUST_CHECK static int setup_server(struct th_ctx *t, const struct th_tls_conf
     ret = gnutls_certificate_set_known_dh_params(t->cred, GNUTLS_SEC_PARAM_MEDIUM);
     if (ret < 0)
         return fail_ctx(err, ret, "gnutls_certificate_set_known_dh_params");
+    t->client_auth = cfg->client_auth;
+    if (th_gnutls_client_ca(t->cred, cfg, err) != 0)
+        return -1;
     /* Caching: "ticket" is stateless tickets in 1.2 and 1.3 under one key per
      * context; "session_id" is the classic session-id cache, which exists only up
      * to TLS 1.2 - GnuTLS resumes TLS 1.3 by ticket alone, so for 1.3 a cache
@@ -331,6 +344,18 @@ TH_MUST_CHECK static int setup_server(struct th_ctx *t, const struct th_tls_conf
     } else {
         t->init_flags |= GNUTLS_NO_TICKETS;
     }
+    return 0;
+}
+
+/* The client's chain, whenever the server asks (gnutls_auth.c says why). */
+static int give_own(gnutls_session_t s, const gnutls_datum_t *ca_names, int n_names,
+                    const gnutls_pk_algorithm_t *algos, int n_algos, gnutls_pcert_st **pcert,
+                    unsigned *n, gnutls_privkey_t *key)
+{
+    struct th_conn *c = gnutls_session_get_ptr(s);
+    *pcert = c->ctx->own.pcert;
+    *n = c->ctx->own.n;
+    *key = c->ctx->own.key;
     return 0;
 }
 
@@ -354,6 +379,8 @@ TH_MUST_CHECK static int setup_client(struct th_ctx *t, const struct th_tls_conf
                                cfg->crl_file);
     }
     t->verify = cfg->verify;
+    if (th_gnutls_own_load(t->cred, &t->own, cfg, give_own, err) != 0)
+        return -1;
     /* Asking for session-id resumption: offer no ticket, so a 1.2 server that
      * would issue one falls back to its cache. */
     if (cfg->resume == TH_RESUME_SESSION_ID)
@@ -367,6 +394,7 @@ static void gtls_ctx_free(struct th_ctx *t)
 {
     if (!t)
         return;
+    th_gnutls_own_free(&t->own);
     if (t->prio)
         gnutls_priority_deinit(t->prio);
     if (t->cred)
@@ -456,6 +484,13 @@ TH_MUST_CHECK static int setup_client_conn(struct th_conn *c, struct th_session 
     return 0;
 }
 
+static int check_client(gnutls_session_t s)
+{
+    struct th_conn *c = gnutls_session_get_ptr(s);
+    return th_gnutls_check_client(s, c->ctx->client_auth == TH_CLIENT_AUTH_REQUIRE,
+                                  &c->client_status);
+}
+
 TH_MUST_CHECK static int setup_server_conn(struct th_conn *c, struct th_error *err)
 {
     struct th_ctx *t = c->ctx;
@@ -464,9 +499,14 @@ TH_MUST_CHECK static int setup_server_conn(struct th_conn *c, struct th_error *e
         if (ret < 0)
             return fail_ctx(err, ret, "gnutls_session_ticket_enable_server");
     }
-    gnutls_session_set_ptr(c->s, c);
     gnutls_handshake_set_hook_function(c->s, GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_PRE,
                                        hello_hook);
+    if (t->client_auth != TH_CLIENT_AUTH_NONE) {
+        gnutls_certificate_server_set_request(c->s, t->client_auth == TH_CLIENT_AUTH_REQUIRE
+                                                        ? GNUTLS_CERT_REQUIRE
+                                                        : GNUTLS_CERT_REQUEST);
+        gnutls_session_set_verify_function(c->s, check_client);
+    }
     if (t->session_cache) {
         gnutls_db_set_ptr(c->s, t);
         gnutls_db_set_store_function(c->s, db_store);
@@ -495,6 +535,7 @@ TH_MUST_CHECK static int setup_conn(struct th_conn *c, struct th_error *err)
         if (ret < 0)
             return fail_ctx(err, ret, "gnutls_alpn_set_protocols");
     }
+    gnutls_session_set_ptr(c->s, c); /* for the callbacks of either role */
     gnutls_transport_set_ptr(c->s, c);
     gnutls_transport_set_push_function(c->s, io_push);
     gnutls_transport_set_pull_function(c->s, io_pull);
@@ -599,6 +640,8 @@ static void gtls_negotiated(struct th_conn *c, struct th_negotiated *out)
     memset(out, 0, sizeof(*out));
     if (c->done)
         th_gnutls_negotiated(c->s, out);
+    th_gnutls_client_cert_seen(c->s, c->ctx->role,
+                               c->done && c->ctx->client_auth != TH_CLIENT_AUTH_NONE, out);
 }
 
 /* TLS 1.3 tickets arrive after the handshake: without one, GnuTLS would hand out a
@@ -705,7 +748,8 @@ static void gtls_caps(struct th_caps *out)
     out->features = TH_CAP_ALPN | TH_CAP_CRL | TH_CAP_SNI | TH_CAP_HOSTNAME | TH_CAP_IP_SAN |
                     TH_CAP_RESTRICT_VERSIONS | TH_CAP_RESTRICT_SUITES | TH_CAP_RESTRICT_GROUPS |
                     TH_CAP_SERVER_ORDER | TH_CAP_CLIENT_ORDER | TH_CAP_DRIVER_IO |
-                    TH_CAP_TRUNCATION; /* GNUTLS_E_PREMATURE_TERMINATION */
+                    TH_CAP_TRUNCATION | /* GNUTLS_E_PREMATURE_TERMINATION */
+                    TH_CAP_CLIENT_CERT | TH_CAP_CLIENT_AUTH;
     uint16_t all[TH_MAX_SUITES * 2];
     size_t n = th_gnutls_suites(all, TH_ARRAY_LEN(all));
     for (size_t i = 0; i < n && out->n_suites < TH_MAX_SUITES; i++)
@@ -715,6 +759,12 @@ static void gtls_caps(struct th_caps *out)
     out->defaults_changed[0] =
         "client: the chain check also asks for the serverAuth key purpose "
         "(GNUTLS_KP_TLS_WWW_SERVER), which GnuTLS's plain peer check does not";
+    out->defaults_changed[1] =
+        "client: presents its certificate whenever the server asks, whatever CA names the "
+        "request lists (GnuTLS alone sends only one issued under a listed CA)";
+    out->defaults_changed[2] =
+        "server: a client certificate must also allow the clientAuth key purpose "
+        "(GNUTLS_KP_TLS_WWW_CLIENT), which GnuTLS's plain peer check does not ask";
 }
 
 const struct th_backend th_backend_gnutls = {

@@ -325,6 +325,8 @@ enum th_outcome th_gnutls_error_outcome(int ret)
     case GNUTLS_E_PUSH_ERROR:
     case GNUTLS_E_PULL_ERROR: return TH_IO_ERROR;
     case GNUTLS_E_KEY_USAGE_VIOLATION: return TH_BAD_KEY_USAGE;
+    /* a server that requires a client certificate and got none (gnutls_auth.c) */
+    case GNUTLS_E_CERTIFICATE_REQUIRED: return TH_CERTIFICATE_REQUIRED;
     /* a certificate GnuTLS cannot parse, before any status bit */
     case GNUTLS_E_X509_DUPLICATE_EXTENSION:
     case GNUTLS_E_ASN1_DER_ERROR:

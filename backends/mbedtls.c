@@ -9,8 +9,8 @@
  * configuration holding none of them is refused in ctx_new.
  *
  * 2.28 has no public getter for two things the harness reports, so both are read
- * from the server's plaintext flight as it crosses the driver's transport (struct
- * flight): the key exchange group is the named curve of the ServerKeyExchange, and
+ * from the server's plaintext flight as it crosses the driver's transport
+ * (mbedtls_flight.c): the key exchange group is the named curve of the ServerKeyExchange, and
  * a handshake is resumed when the server's flight had a ServerHello but no
  * ServerHelloDone (RFC 5246 7.3: only a full handshake sends one).
  *
@@ -38,6 +38,7 @@
 
 #include "harness/vocab/util.h"
 #include "mbedtls_aead.h"
+#include "mbedtls_flight.h"
 #include "mbedtls_map.h"
 
 /* What the library can negotiate (its TLS 1.3 is not there in 2.28). */
@@ -49,10 +50,10 @@ struct th_ctx {
     mbedtls_ssl_config conf;
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
-    mbedtls_x509_crt ca;    /* client: trust anchors */
+    mbedtls_x509_crt ca;    /* client: trust anchors; server: client_ca_file */
     mbedtls_x509_crl crl;   /* client: revocation lists */
-    mbedtls_x509_crt chain; /* server: its chain */
-    mbedtls_pk_context key; /* server: the leaf's key */
+    mbedtls_x509_crt chain; /* own chain: a server's always, a client's when given */
+    mbedtls_pk_context key; /* own leaf's key */
     mbedtls_ssl_ticket_context ticket;
     mbedtls_ssl_cache_context cache;
     /* Lists the config points to: they live as long as it does. */
@@ -61,27 +62,17 @@ struct th_ctx {
     char *alpn[TH_MAX_ALPN + 1];                    /* NULL-terminated */
     enum th_role role;
     int verify;
+    int own_cert;                    /* chain and key are loaded */
+    enum th_client_auth client_auth; /* server */
     char *hostname;
     char *sni;
-};
-
-/* The server's flight up to its ChangeCipherSpec, parsed from the records as they
- * cross the transport (received by a client, sent by a server). */
-struct flight {
-    unsigned char rec[5]; /* record header being read */
-    size_t rec_got, rec_left;
-    unsigned char msg[7]; /* handshake header and the first 3 bytes of the body */
-    size_t msg_got, body_left;
-    int over; /* ChangeCipherSpec seen: the rest is encrypted */
-    int hello, hello_done;
-    uint16_t curve; /* named curve of the ServerKeyExchange; 0: none */
 };
 
 struct th_conn {
     mbedtls_ssl_context ssl;
     struct th_ctx *ctx;
     struct th_io io;
-    struct flight flight;
+    struct th_mbedtls_flight flight;
     int io_failed; /* the transport said TH_IO_FAIL */
     int hs_done;   /* the handshake completed */
     int failed;    /* a step failed: the connection is dead, err keeps why */
@@ -96,45 +87,6 @@ struct th_session {
     mbedtls_ssl_session sess;
 };
 
-/* ---- the server's flight, read off the wire ---- */
-
-static void flight_msg_byte(struct flight *f, unsigned char b)
-{
-    if (f->msg_got < sizeof(f->msg))
-        f->msg[f->msg_got] = b;
-    f->msg_got++;
-    if (f->msg_got == 4) {
-        f->body_left = (size_t)f->msg[1] << 16 | (size_t)f->msg[2] << 8 | f->msg[3];
-        f->hello |= f->msg[0] == MBEDTLS_SSL_HS_SERVER_HELLO;
-        f->hello_done |= f->msg[0] == MBEDTLS_SSL_HS_SERVER_HELLO_DONE;
-    } else if (f->msg_got > 4) {
-        f->body_left--;
-    }
-    /* ECParameters: curve_type named_curve (3), then the curve's id (RFC 8422 5.4) */
-    if (f->msg_got == 7 && f->msg[0] == MBEDTLS_SSL_HS_SERVER_KEY_EXCHANGE && f->msg[4] == 3)
-        f->curve = (uint16_t)(f->msg[5] << 8 | f->msg[6]);
-    if (f->msg_got >= 4 && f->body_left == 0)
-        f->msg_got = 0;
-}
-
-static void flight_feed(struct flight *f, const unsigned char *p, size_t n)
-{
-    for (size_t i = 0; i < n && !f->over; i++) {
-        if (f->rec_left == 0) {
-            f->rec[f->rec_got++] = p[i];
-            if (f->rec_got == sizeof(f->rec)) {
-                f->rec_got = 0;
-                f->rec_left = (size_t)f->rec[3] << 8 | f->rec[4];
-                f->over = f->rec[0] == MBEDTLS_SSL_MSG_CHANGE_CIPHER_SPEC;
-            }
-        } else {
-            f->rec_left--;
-            if (f->rec[0] == MBEDTLS_SSL_MSG_HANDSHAKE)
-                flight_msg_byte(f, p[i]);
-        }
-    }
-}
-
 /* ---- the transport: records move only through the driver's struct th_io ---- */
 
 static int bio_send(void *p, const unsigned char *buf, size_t len)
@@ -143,7 +95,7 @@ static int bio_send(void *p, const unsigned char *buf, size_t len)
     ssize_t n = c->io.send(c->io.ctx, buf, len);
     if (n > 0) {
         if (c->ctx->role == TH_ROLE_SERVER)
-            flight_feed(&c->flight, buf, (size_t)n);
+            th_mbedtls_flight_feed(&c->flight, buf, (size_t)n);
         return (int)n;
     }
     if (n == TH_IO_AGAIN)
@@ -158,7 +110,7 @@ static int bio_recv(void *p, unsigned char *buf, size_t len)
     ssize_t n = c->io.recv(c->io.ctx, buf, len);
     if (n > 0) {
         if (c->ctx->role == TH_ROLE_CLIENT)
-            flight_feed(&c->flight, buf, (size_t)n);
+            th_mbedtls_flight_feed(&c->flight, buf, (size_t)n);
         return (int)n;
     }
     if (n == 0)
@@ -178,12 +130,16 @@ static int fail_ctx(struct th_error *err, int ret, const char *what)
     return -1;
 }
 
-/* The client's own certificate check, when it is what stopped the handshake. The
- * code is the verification flags; the text names the error and every flag, and for
- * NOT_TRUSTED the chain lengths the outcome was told apart by. */
+/* The check of the peer's certificate (a client's of the server's, a server's of
+ * a client's), when it is what stopped the handshake. The code is the verification
+ * flags; the text names the error and every flag, and for NOT_TRUSTED the chain
+ * lengths the outcome was told apart by. No certificate at all is not a verdict on
+ * one: NO_CLIENT_CERTIFICATE maps by its code (certificate_required). */
 static int verify_failure(struct th_conn *c, int ret, struct th_error *err)
 {
-    if (c->ctx->role != TH_ROLE_CLIENT || !c->ctx->verify)
+    int checks = c->ctx->role == TH_ROLE_CLIENT ? c->ctx->verify
+                                                : c->ctx->client_auth != TH_CLIENT_AUTH_NONE;
+    if (!checks || ret == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE)
         return 0;
     uint32_t flags = mbedtls_ssl_get_verify_result(&c->ssl);
     if (flags == 0 || flags == UINT32_MAX) /* passed, or not checked yet */
@@ -231,6 +187,13 @@ static enum th_step step_result(struct th_conn *c, int ret, struct th_error *err
     case MBEDTLS_ERR_SSL_WANT_WRITE: return TH_STEP_WANT_WRITE;
     default:
         c->failed = 1;
+        /* 2.28 fails a server that required a certificate and got none without an
+         * alert, which would leave the client waiting: TLS 1.2 has no
+         * certificate_required, so handshake_failure (best effort, as the
+         * library's own alerts are). */
+        if (ret == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE)
+            (void)mbedtls_ssl_send_alert_message(&c->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+                                                 MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE);
         map_failure(c, ret, &c->err);
         if (err)
             *err = c->err;
@@ -351,11 +314,16 @@ TH_MUST_CHECK static int set_alpn(struct th_ctx *t, const struct th_tls_config *
     return ret ? fail_ctx(err, ret, "mbedtls_ssl_conf_alpn_protocols") : 0;
 }
 
-TH_MUST_CHECK static int load_server_cert(struct th_ctx *t, const struct th_tls_config *cfg,
-                                          struct th_error *err)
+/* The endpoint's own chain and key: a server's always, a client's when it has one
+ * to present (the library sends it only when the server asks). */
+TH_MUST_CHECK static int load_own_cert(struct th_ctx *t, const struct th_tls_config *cfg,
+                                       struct th_error *err)
 {
+    if (cfg->role == TH_ROLE_CLIENT && !cfg->cert_file && !cfg->key_file)
+        return 0;
     if (!cfg->cert_file || !cfg->key_file) {
-        TH_FAULT(err, 0, "server needs a certificate and a key");
+        TH_FAULT(err, 0, "%s needs a certificate and a key",
+                 cfg->role == TH_ROLE_SERVER ? "server" : "a client certificate");
         return -1;
     }
     int ret = mbedtls_x509_crt_parse_file(&t->chain, cfg->cert_file);
@@ -365,7 +333,39 @@ TH_MUST_CHECK static int load_server_cert(struct th_ctx *t, const struct th_tls_
         (ret = mbedtls_pk_check_pair(&t->chain.pk, &t->key)) != 0)
         return fail_ctx(err, ret, cfg->key_file);
     ret = mbedtls_ssl_conf_own_cert(&t->conf, &t->chain, &t->key);
-    return ret ? fail_ctx(err, ret, "mbedtls_ssl_conf_own_cert") : 0;
+    if (ret)
+        return fail_ctx(err, ret, "mbedtls_ssl_conf_own_cert");
+    t->own_cert = 1;
+    return 0;
+}
+
+/* Client certificates: REQUIRED fails a handshake without one or with one that does
+ * not verify; OPTIONAL lets both through, so "request" refuses a certificate that
+ * arrived and failed itself (check_requested), as OpenSSL's VERIFY_PEER does. The
+ * roots go in `ca`, where the verify callback looks for issuers it passed over. A
+ * root mbedTLS will not load is anchor_unusable, as on a client. */
+TH_MUST_CHECK static int setup_client_auth(struct th_ctx *t, const struct th_tls_config *cfg,
+                                           struct th_error *err)
+{
+    t->client_auth = cfg->client_auth;
+    if (cfg->client_auth == TH_CLIENT_AUTH_NONE) {
+        mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_NONE);
+        return 0;
+    }
+    if (!cfg->client_ca_file) {
+        TH_FAULT(err, 0, "client certificates asked for without client_ca_file");
+        return -1;
+    }
+    int ret = mbedtls_x509_crt_parse_file(&t->ca, cfg->client_ca_file);
+    if (ret != 0) {
+        th_mbedtls_anchor_error(err, ret, cfg->client_ca_file, 0);
+        return -1;
+    }
+    mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+    mbedtls_ssl_conf_authmode(&t->conf, cfg->client_auth == TH_CLIENT_AUTH_REQUIRE
+                                            ? MBEDTLS_SSL_VERIFY_REQUIRED
+                                            : MBEDTLS_SSL_VERIFY_OPTIONAL);
+    return 0;
 }
 
 /* Suite order: 2.28 servers always choose by their own list (unless the library was
@@ -376,7 +376,8 @@ TH_MUST_CHECK static int setup_server(struct th_ctx *t, const struct th_tls_conf
 {
     static const unsigned char dh_p[] = MBEDTLS_DHM_RFC7919_FFDHE2048_P_BIN;
     static const unsigned char dh_g[] = MBEDTLS_DHM_RFC7919_FFDHE2048_G_BIN;
-    TH_GUARD(load_server_cert(t, cfg, err));
+    TH_GUARD(load_own_cert(t, cfg, err));
+    TH_GUARD(setup_client_auth(t, cfg, err));
     /* DHE suites: the RFC 7919 ffdhe2048 group (the library's default is RFC 3526's
      * 2048-bit MODP group), sent as explicit parameters. */
     int ret = mbedtls_ssl_conf_dh_param_bin(&t->conf, dh_p, sizeof(dh_p), dh_g, sizeof(dh_g));
@@ -425,6 +426,7 @@ TH_MUST_CHECK static int setup_client(struct th_ctx *t, const struct th_tls_conf
                                                    ? MBEDTLS_SSL_SESSION_TICKETS_DISABLED
                                                    : MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
     TH_GUARD(set_alpn(t, cfg, err));
+    TH_GUARD(load_own_cert(t, cfg, err));
     t->hostname = cfg->hostname ? th_xstrdup(cfg->hostname) : NULL;
     t->sni = cfg->sni ? th_xstrdup(cfg->sni) : NULL;
     return 0;
@@ -553,15 +555,47 @@ TH_MUST_CHECK static int mb_conn_new(struct th_ctx *ctx, const struct th_io *io,
         mb_conn_free(c);
         return -1;
     }
+    /* a server checking client certificates: the same chain details as a client's */
+    if (ctx->role == TH_ROLE_SERVER && ctx->client_auth != TH_CLIENT_AUTH_NONE)
+        mbedtls_ssl_set_verify(&c->ssl, verify_cb, c);
     *out = c;
     return 0;
+}
+
+/* "request": a client certificate that arrived and did not verify fails the
+ * handshake here, right after the server read it (before its Finished), with the
+ * alert mbedTLS itself sends for the same flags under REQUIRED. None at all
+ * (BADCERT_MISSING alone) is what request allows. */
+static int check_requested(struct th_conn *c)
+{
+    uint32_t flags = mbedtls_ssl_get_verify_result(&c->ssl);
+    if (flags == 0 || flags == MBEDTLS_X509_BADCERT_MISSING)
+        return 0;
+    (void)mbedtls_ssl_send_alert_message(&c->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+                                         th_mbedtls_flags_alert(flags));
+    return MBEDTLS_ERR_X509_CERT_VERIFY_FAILED;
+}
+
+/* mbedtls_ssl_handshake is this loop (2.28's ssl_tls.c); stepping it ourselves lets
+ * a requesting server judge the client's certificate once it has been read. */
+static int run_handshake(struct th_conn *c)
+{
+    int judge = c->ctx->role == TH_ROLE_SERVER && c->ctx->client_auth == TH_CLIENT_AUTH_REQUEST;
+    int ret = 0;
+    while (ret == 0 && c->ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
+        int state = c->ssl.state;
+        ret = mbedtls_ssl_handshake_step(&c->ssl);
+        if (ret == 0 && judge && state == MBEDTLS_SSL_CLIENT_CERTIFICATE && c->ssl.state != state)
+            ret = check_requested(c);
+    }
+    return ret;
 }
 
 static enum th_step mb_handshake(struct th_conn *c, struct th_error *err)
 {
     if (c->failed)
         return repeat_failure(c, err);
-    int ret = mbedtls_ssl_handshake(&c->ssl);
+    int ret = run_handshake(c);
     if (ret == 0) {
         c->hs_done = 1;
         return TH_STEP_DONE;
@@ -616,9 +650,19 @@ static enum th_step mb_shutdown(struct th_conn *c, struct th_error *err)
 static void mb_negotiated(struct th_conn *c, struct th_negotiated *out)
 {
     memset(out, 0, sizeof(*out));
+    /* A client's view holds after a failure too: the server asked (its
+     * CertificateRequest arrived) and it sent its certificate, refused or not. */
+    if (c->ctx->role == TH_ROLE_CLIENT) {
+        out->cert_requested = c->ssl.client_auth;
+        out->client_cert = c->ssl.client_auth && c->ctx->own_cert;
+    }
     const char *suite = mbedtls_ssl_get_ciphersuite(&c->ssl);
     if (!c->hs_done || !suite)
         return;
+    /* A server's: one arrived and verified (a resumed session keeps its verdict). */
+    if (c->ctx->role == TH_ROLE_SERVER && c->ctx->client_auth != TH_CLIENT_AUTH_NONE)
+        out->client_cert = mbedtls_ssl_get_peer_cert(&c->ssl) != NULL &&
+                           mbedtls_ssl_get_verify_result(&c->ssl) == 0;
     out->version = th_mbedtls_version_id(mbedtls_ssl_get_version(&c->ssl));
     out->suite = (uint16_t)mbedtls_ssl_get_ciphersuite_id(suite);
     /* Read off the wire (see the top of the file). */
@@ -686,10 +730,12 @@ static void mb_caps(struct th_caps *out)
      * No TH_CAP_CLIENT_ORDER: a 2.28 server always picks by its own suite order
      * (MBEDTLS_SSL_SRV_RESPECT_CLIENT_PREFERENCE is a build option, off in Debian).
      * TH_CAP_TRUNCATION: an end of stream without close_notify fails the read as
-     * truncated (mb_read), never as an orderly close. */
+     * truncated (mb_read), never as an orderly close.
+     * TH_CAP_CLIENT_CERT, TH_CAP_CLIENT_AUTH: load_own_cert, setup_client_auth. */
     out->features = TH_CAP_ALPN | TH_CAP_CRL | TH_CAP_SNI | TH_CAP_HOSTNAME |
                     TH_CAP_RESTRICT_VERSIONS | TH_CAP_RESTRICT_SUITES | TH_CAP_RESTRICT_GROUPS |
-                    TH_CAP_SERVER_ORDER | TH_CAP_DRIVER_IO | TH_CAP_TRUNCATION;
+                    TH_CAP_SERVER_ORDER | TH_CAP_DRIVER_IO | TH_CAP_TRUNCATION |
+                    TH_CAP_CLIENT_CERT | TH_CAP_CLIENT_AUTH;
     for (const int *id = mbedtls_ssl_list_ciphersuites(); *id && out->n_suites < TH_MAX_SUITES;
          id++)
         if (suite_usable(*id))
@@ -698,9 +744,13 @@ static void mb_caps(struct th_caps *out)
          ci->grp_id != MBEDTLS_ECP_DP_NONE && out->n_groups < TH_MAX_GROUPS; ci++)
         if (th_group_by_id(ci->tls_id))
             out->groups[out->n_groups++] = ci->tls_id;
-    /* The one default changed behind the configuration's back (setup_server). */
+    /* The defaults changed behind the configuration's back (setup_server,
+     * check_requested). */
     out->defaults_changed[0] = "server: DHE suites use the RFC 7919 ffdhe2048 group, not the "
                                "library's default RFC 3526 2048-bit MODP group";
+    out->defaults_changed[1] = "server, client_auth request: a client certificate that fails "
+                               "verification fails the handshake (the library's "
+                               "VERIFY_OPTIONAL would let it through)";
 }
 
 const struct th_backend th_backend_mbedtls = {

@@ -158,6 +158,25 @@ enum th_outcome th_mbedtls_flags_outcome(uint32_t f, const struct th_mbedtls_cha
     return TH_HANDSHAKE_FAILURE; /* BADCRL_*, BAD_PK, MISSING, OTHER */
 }
 
+int th_mbedtls_flags_alert(uint32_t f)
+{
+    if (f & MBEDTLS_X509_BADCERT_OTHER)
+        return MBEDTLS_SSL_ALERT_MSG_ACCESS_DENIED;
+    if (f & MBEDTLS_X509_BADCERT_CN_MISMATCH)
+        return MBEDTLS_SSL_ALERT_MSG_BAD_CERT;
+    if (f & (MBEDTLS_X509_BADCERT_KEY_USAGE | MBEDTLS_X509_BADCERT_EXT_KEY_USAGE |
+             MBEDTLS_X509_BADCERT_NS_CERT_TYPE | MBEDTLS_X509_BADCERT_BAD_PK |
+             MBEDTLS_X509_BADCERT_BAD_KEY))
+        return MBEDTLS_SSL_ALERT_MSG_UNSUPPORTED_CERT;
+    if (f & MBEDTLS_X509_BADCERT_EXPIRED)
+        return MBEDTLS_SSL_ALERT_MSG_CERT_EXPIRED;
+    if (f & MBEDTLS_X509_BADCERT_REVOKED)
+        return MBEDTLS_SSL_ALERT_MSG_CERT_REVOKED;
+    if (f & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
+        return MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA;
+    return MBEDTLS_SSL_ALERT_MSG_CERT_UNKNOWN;
+}
+
 /* A parse error of a certificate the peer sent (ssl_parse_certificate_chain returns
  * mbedtls_x509_crt_parse_der's code as it is). x509_get_crt_ext says
  * INVALID_EXTENSIONS + ASN1_UNEXPECTED_TAG for a critical extension whose OID it does
@@ -209,6 +228,8 @@ enum th_outcome th_mbedtls_ret_outcome(int ret, int alert)
     case MBEDTLS_ERR_SSL_INVALID_MAC: return TH_BAD_RECORD_MAC;
     case MBEDTLS_ERR_SSL_CONN_EOF: return TH_TRUNCATED;
     case MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED: return TH_UNKNOWN_CA;
+    /* a server that required a client certificate got none */
+    case MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE: return TH_CERTIFICATE_REQUIRED;
     case MBEDTLS_ERR_NET_CONN_RESET: return TH_IO_ERROR;
     case MBEDTLS_ERR_SSL_ALLOC_FAILED:
     case MBEDTLS_ERR_SSL_INTERNAL_ERROR: return TH_INTERNAL_ERROR;

@@ -46,6 +46,10 @@ enum th_outcome th_mbedtls_issuer_refused(const mbedtls_x509_crt *top, int len,
 /* Verification flags, the most telling first. */
 enum th_outcome th_mbedtls_flags_outcome(uint32_t flags, const struct th_mbedtls_chain *chain);
 
+/* The alert mbedTLS sends when it refuses a peer's certificate with these flags
+ * (ssl_parse_certificate_verify's choice, 2.28), for a refusal made outside it. */
+int th_mbedtls_flags_alert(uint32_t flags);
+
 /* An MBEDTLS_ERR_* code; alert is the received alert's description for
  * MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE, -1 when unknown. X.509 parse errors of the
  * peer's chain: a critical extension mbedTLS has no parser for (-0x2562, -0x2080) is

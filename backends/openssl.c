@@ -24,6 +24,7 @@
 
 #include "harness/vocab/util.h"
 #include "openssl_aead.h"
+#include "openssl_cauth.h"
 #include "openssl_map.h"
 
 /* ---- process-wide state, built once ---- */
@@ -151,31 +152,35 @@ static int fail_ctx(struct th_error *err, const char *what)
 
 /* The chain as sent goes into the text too: it is half of the incomplete_chain
  * verdict (th_ossl_chain_outcome), as is OpenSSL's own flag on a certificate it
- * found invalid. */
-static void set_verify_error(int code, int depth, X509 *cert, int sent, struct th_error *err)
+ * found invalid. A server checks its client's chain with the same mapping. */
+static void set_verify_error(const struct th_conn *c, int code, int depth, X509 *cert, int sent,
+                             struct th_error *err)
 {
     int invalid = cert && (X509_get_extension_flags(cert) & EXFLAG_INVALID);
-    th_error_set(err, th_ossl_chain_outcome(code, cert, sent), code,
-                 "X509 verify error %d at depth %d: %s (the server sent %d certificate%s)%s", code,
-                 depth, X509_verify_cert_error_string(code), sent, sent == 1 ? "" : "s",
+    int server = c->ctx->role == TH_ROLE_SERVER;
+    th_error_set(err, th_ossl_peer_chain_outcome(code, cert, sent, server), code,
+                 "X509 verify error %d at depth %d: %s (the %s sent %d certificate%s)%s", code,
+                 depth, X509_verify_cert_error_string(code), server ? "client" : "server", sent,
+                 sent == 1 ? "" : "s",
                  invalid ? "; OpenSSL flags the certificate invalid (EXFLAG_INVALID)" : "");
 }
 
-/* The client's own certificate check, when it is what stopped the handshake: the
- * callback's record (which keeps the depth and certificate), else the SSL's result. */
+/* This end's own certificate check (a client's of the server, a server's of a
+ * client certificate), when it is what stopped the handshake: the callback's
+ * record (which keeps the depth and certificate), else the SSL's result. */
 static int verify_failure(struct th_conn *c, struct th_error *err)
 {
-    if (c->ctx->role != TH_ROLE_CLIENT || !c->ctx->verify)
+    if (!c->ctx->verify)
         return 0;
     if (c->verify_err) {
-        set_verify_error(c->verify_err, c->verify_depth, c->verify_cert, c->verify_sent, err);
+        set_verify_error(c, c->verify_err, c->verify_depth, c->verify_cert, c->verify_sent, err);
         return 1;
     }
     long res = SSL_get_verify_result(c->ssl);
     if (res == X509_V_OK)
         return 0;
     STACK_OF(X509) *sent = SSL_get_peer_cert_chain(c->ssl);
-    set_verify_error((int)res, -1, NULL, sent ? sk_X509_num(sent) : -1, err);
+    set_verify_error(c, (int)res, -1, NULL, sent ? sk_X509_num(sent) : -1, err);
     return 1;
 }
 
@@ -200,8 +205,6 @@ static void map_failure(struct th_conn *c, int ssl_err, struct th_error *err)
     th_error_set(err, o, (long)e, "%s", buf);
 }
 
-/* Turn an SSL_* call's return into a step. Must run before anything else touches
- * the thread's error queue: SSL_get_error reads it. */
 /* SSL_get_error needs an empty error queue before each I/O call. Every failure
  * path empties it already, so it is normally empty: peek first, since clearing
  * walks the whole queue and costs a few percent of a 16 KiB record's processing. */
@@ -211,6 +214,8 @@ static void clear_errors(void)
         ERR_clear_error();
 }
 
+/* Turn an SSL_* call's return into a step. Must run before anything else touches
+ * the thread's error queue: SSL_get_error reads it. */
 static enum th_step step_result(struct th_conn *c, int ret, struct th_error *err)
 {
     int e = SSL_get_error(c->ssl, ret);
@@ -395,7 +400,9 @@ TH_MUST_CHECK static int setup_server(struct th_ctx *t, const struct th_tls_conf
         t->alpn = alpn_wire(cfg, &t->alpn_len);
         SSL_CTX_set_alpn_select_cb(ctx, alpn_select, t);
     }
-    return 0;
+    /* Client certificates: verify 1 makes verify_cb and verify_failure judge them. */
+    t->verify = cfg->client_auth != TH_CLIENT_AUTH_NONE;
+    return t->verify ? th_ossl_server_client_auth(ctx, cfg, verify_cb, err) : 0;
 }
 
 TH_MUST_CHECK static int setup_client(struct th_ctx *t, const struct th_tls_config *cfg,
@@ -441,7 +448,7 @@ TH_MUST_CHECK static int setup_client(struct th_ctx *t, const struct th_tls_conf
     }
     t->hostname = cfg->hostname ? th_xstrdup(cfg->hostname) : NULL;
     t->sni = cfg->sni ? th_xstrdup(cfg->sni) : NULL;
-    return 0;
+    return th_ossl_client_own_cert(ctx, cfg, err);
 }
 
 /* The security level each role's handshake runs at; -1: the library's default
@@ -518,12 +525,6 @@ TH_MUST_CHECK static int ossl_ctx_new(const struct th_tls_config *cfg, struct th
 
 /* ---- connections ---- */
 
-static int is_ip_literal(const char *s)
-{
-    unsigned char buf[16];
-    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
-}
-
 /* The client's per-connection settings: the name to check, SNI, and the session
  * to offer. */
 TH_MUST_CHECK static int setup_client_conn(struct th_conn *c, struct th_session *resume_from,
@@ -532,8 +533,10 @@ TH_MUST_CHECK static int setup_client_conn(struct th_conn *c, struct th_session 
     const char *host = c->ctx->hostname, *sni = c->ctx->sni;
     if (host) {
         /* An IP literal is matched against IP SANs, never as a DNS name. */
-        int ok = is_ip_literal(host) ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), host)
-                                     : SSL_set1_host(c->ssl, host);
+        unsigned char ip[16];
+        int ok = inet_pton(AF_INET, host, ip) == 1 || inet_pton(AF_INET6, host, ip) == 1
+                     ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), host)
+                     : SSL_set1_host(c->ssl, host);
         if (ok != 1)
             return fail_ctx(err, "setting the expected host name");
     }
@@ -752,7 +755,8 @@ static void ossl_caps(struct th_caps *out)
     out->features = TH_CAP_ALPN | TH_CAP_CRL | TH_CAP_SNI | TH_CAP_HOSTNAME | TH_CAP_IP_SAN |
                     TH_CAP_RESTRICT_VERSIONS | TH_CAP_RESTRICT_SUITES | TH_CAP_RESTRICT_GROUPS |
                     TH_CAP_SERVER_ORDER | TH_CAP_CLIENT_ORDER | TH_CAP_DRIVER_IO |
-                    TH_CAP_TRUNCATION; /* EOF without close_notify: unexpected eof */
+                    TH_CAP_TRUNCATION | /* EOF without close_notify: unexpected eof */
+                    TH_CAP_CLIENT_CERT | TH_CAP_CLIENT_AUTH;
     uint16_t all[TH_MAX_SUITES * 2];
     size_t n = ossl_init() == 0 ? th_ossl_suites(all, TH_ARRAY_LEN(all)) : 0;
     for (size_t i = 0; i < n && out->n_suites < TH_MAX_SUITES; i++)

@@ -18,6 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include "harness/vocab/util.h"
+#include "openssl_cauth.h"
 
 /* ---- suites: IANA id -> OpenSSL name, built once by th_ossl_ciphers_build ---- */
 
@@ -176,17 +177,25 @@ int th_ossl_lower_security_level(SSL_CTX *ctx, int level)
     return 0;
 }
 
-/* INVALID_PURPOSE says only "not for a TLS server": an EKU without serverAuth is
- * bad_eku; otherwise it was the key usage bits. */
-static enum th_outcome purpose_outcome(X509 *cert)
+/* INVALID_PURPOSE says only "not for a TLS server" (or client): an EKU without
+ * the role's purpose (xku: XKU_SSL_SERVER or XKU_SSL_CLIENT) is bad_eku; otherwise
+ * it was the key usage bits. */
+static enum th_outcome purpose_outcome(X509 *cert, uint32_t xku)
 {
     if (cert && (X509_get_extension_flags(cert) & EXFLAG_XKUSAGE) &&
-        !(X509_get_extended_key_usage(cert) & XKU_SSL_SERVER))
+        !(X509_get_extended_key_usage(cert) & xku))
         return TH_BAD_EKU;
     return TH_BAD_KEY_USAGE;
 }
 
+static enum th_outcome verify_outcome(int code, X509 *cert, uint32_t xku);
+
 enum th_outcome th_ossl_verify_outcome(int code, X509 *cert)
+{
+    return verify_outcome(code, cert, XKU_SSL_SERVER);
+}
+
+static enum th_outcome verify_outcome(int code, X509 *cert, uint32_t xku)
 {
     switch (code) {
     /* name constraints: a violated subtree, or a constraint or name form OpenSSL
@@ -245,7 +254,7 @@ enum th_outcome th_ossl_verify_outcome(int code, X509 *cert)
     case X509_V_ERR_EE_KEY_TOO_SMALL:
     case X509_V_ERR_CA_KEY_TOO_SMALL: return TH_WEAK_KEY;
     case X509_V_ERR_CA_MD_TOO_WEAK: return TH_WEAK_SIGNATURE;
-    case X509_V_ERR_INVALID_PURPOSE: return purpose_outcome(cert);
+    case X509_V_ERR_INVALID_PURPOSE: return purpose_outcome(cert, xku);
     case X509_V_ERR_KEYUSAGE_NO_DIGITAL_SIGNATURE:
     case X509_V_ERR_KEYUSAGE_NO_CERTSIGN:
     case X509_V_ERR_KEYUSAGE_NO_CRL_SIGN: return TH_BAD_KEY_USAGE;
@@ -261,6 +270,11 @@ enum th_outcome th_ossl_verify_outcome(int code, X509 *cert)
  * unknown CA (servers may leave the root out), as do 19 and 2. */
 enum th_outcome th_ossl_chain_outcome(int code, X509 *cert, int n_sent)
 {
+    return th_ossl_peer_chain_outcome(code, cert, n_sent, 0);
+}
+
+enum th_outcome th_ossl_peer_chain_outcome(int code, X509 *cert, int n_sent, int peer_is_client)
+{
     /* OpenSSL 3.0 marks a certificate whose extensions do not decode or repeat
      * (two subjectAltName) EXFLAG_INVALID, and then finds no issuer for it: error
      * 20, "unable to get local issuer certificate", with X509V3 "invalid
@@ -273,7 +287,7 @@ enum th_outcome th_ossl_chain_outcome(int code, X509 *cert, int n_sent)
     if (code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY && n_sent == 1 &&
         !(cert && (X509_get_extension_flags(cert) & EXFLAG_SI)))
         return TH_INCOMPLETE_CHAIN;
-    return th_ossl_verify_outcome(code, cert);
+    return verify_outcome(code, cert, peer_is_client ? XKU_SSL_CLIENT : XKU_SSL_SERVER);
 }
 
 enum th_outcome th_ossl_reason_outcome(int reason)
@@ -293,6 +307,9 @@ enum th_outcome th_ossl_reason_outcome(int reason)
     case SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC:
     case SSL_R_DECRYPTION_FAILED: return TH_BAD_RECORD_MAC;
     case SSL_R_UNEXPECTED_EOF_WHILE_READING: return TH_TRUNCATED;
+    /* a server requiring a client certificate got none: its own words for what a
+     * TLS 1.3 server also says with alert 116 */
+    case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE: return TH_CERTIFICATE_REQUIRED;
     default:
         /* A received alert is reported as reason 1000 + its description. */
         if (reason >= SSL_AD_REASON_OFFSET && reason < SSL_AD_REASON_OFFSET + 256)
@@ -322,6 +339,7 @@ void th_ossl_negotiated(SSL *ssl, struct th_negotiated *out)
     if (alpn)
         memcpy(out->alpn, alpn, alpn_len);
     out->resumed = SSL_session_reused(ssl);
+    th_ossl_cert_state(ssl, out);
 }
 
 /* The IANA SignatureScheme from the pair OpenSSL 3.0 reports (signature type and

@@ -48,6 +48,11 @@ enum th_outcome th_ossl_verify_outcome(int x509_err, X509 *cert);
  * leaf included; -1: unknown): error 20 on a leaf sent alone is incomplete_chain. */
 enum th_outcome th_ossl_chain_outcome(int x509_err, X509 *cert, int n_sent);
 
+/* As th_ossl_chain_outcome for either peer: peer_is_client 1 when a server checked
+ * a client's chain, where INVALID_PURPOSE is bad_eku for an EKU without clientAuth. */
+enum th_outcome th_ossl_peer_chain_outcome(int x509_err, X509 *cert, int n_sent,
+                                           int peer_is_client);
+
 /* The reason of a packed ERR_LIB_SSL error (ERR_GET_REASON), received alerts
  * included. */
 enum th_outcome th_ossl_reason_outcome(int reason);

@@ -540,6 +540,9 @@ static void observe(struct conn_run *cr, struct th_case_result *r)
                                    &o->native_side);
     o->have_neg = cr->cl.have_neg;
     o->neg = cr->cl.neg;
+    /* only the server knows whether the client's certificate verified */
+    o->have_server_neg = cr->sv.have_neg;
+    o->server_client_cert = cr->sv.have_neg && cr->sv.neg.client_cert;
 }
 
 static void one_connection(struct conn_run *cr, unsigned char *body, int keep_client)

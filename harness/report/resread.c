@@ -16,7 +16,7 @@
 
 #define SCHEMA_PREFIX "tlsharness.results/"
 #define SCHEMA_MAJOR 1
-#define MAX_DEPTH 5 /* cases[i].metrics.NAME.FIELD */
+#define MAX_DEPTH 5 /* cases[i].metrics.NAME.FIELD, cases[i].observed.client_cert.KEY */
 
 static const char *jtype(const json_t *v)
 {
@@ -162,6 +162,27 @@ static int known_status(const char *s)
     return 0;
 }
 
+/* observed.client_cert, when there: {requested, sent, accepted}, each a boolean or
+ * null (not known). p[0..1] is the case. */
+static int check_client_cert(struct th_res *f, struct th_jpath *p, json_t *observed)
+{
+    static const char *const keys[] = {"requested", "sent", "accepted"};
+    json_t *cc = json_is_object(observed) ? json_object_get(observed, "client_cert") : NULL;
+    p[2] = (struct th_jpath){"observed", 0};
+    p[3] = (struct th_jpath){"client_cert", 0};
+    if (!cc || json_is_null(cc))
+        return 0;
+    if (!json_is_object(cc))
+        return bad(f, p, 4, "expected an object {requested, sent, accepted}, got %s", jtype(cc));
+    for (size_t i = 0; i < TH_ARRAY_LEN(keys); i++) {
+        json_t *v = json_object_get(cc, keys[i]);
+        p[4] = (struct th_jpath){keys[i], 0};
+        if (v && !json_is_boolean(v) && !json_is_null(v))
+            return bad(f, p, 5, "expected a boolean or null, got %s", jtype(v));
+    }
+    return 0;
+}
+
 /* The members a case may carry beside id, status and reason: what the run wrote,
  * of the type it writes. */
 static int check_case_members(struct th_res *f, struct th_jpath *p, json_t *v)
@@ -176,7 +197,7 @@ static int check_case_members(struct th_res *f, struct th_jpath *p, json_t *v)
         typed_member(f, p, 2, v, "observed", JSON_OBJECT, "an object") < 0 ||
         typed_member(f, p, 2, v, "duration_s", JSON_REAL, "a number") < 0)
         return -1;
-    return 0;
+    return check_client_cert(f, p, json_object_get(v, "observed"));
 }
 
 static int read_case(struct th_res *f, size_t i, json_t *v, struct th_res_case *c)

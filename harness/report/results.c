@@ -160,13 +160,52 @@ static void negotiated_json(json_t *o, const struct th_observed *obs)
     json_object_set_new(o, "resumed", have ? json_boolean(n->resumed) : json_null());
 }
 
-static json_t *observed_json(const struct th_observed *obs)
+/* The case asked for a client certificate or gave one: observed says what became of it. */
+static int uses_client_cert(const struct th_case *c)
 {
+    return c && (c->s.client_auth != TH_CLIENT_AUTH_NONE || c->c.cert);
+}
+
+static json_t *opt_bool(int known, int v)
+{
+    return known ? json_boolean(v) : json_null();
+}
+
+/* Whether the server accepted the client's certificate: -1 not known, else 0 or 1.
+ * Our own server says so; a fixture or an external target only shows it by letting
+ * the connection through (the case ended ok with a certificate sent), and says
+ * nothing when it did not (its refusal may have been of something else). */
+static int cert_accepted(const struct th_observed *obs)
+{
+    if (obs->server_seen)
+        return obs->have_server_neg && obs->server_client_cert;
+    if (obs->have_neg && obs->neg.client_cert && obs->outcome == TH_OK)
+        return 1;
+    return -1;
+}
+
+/* requested and sent are the client's view, known once its handshake completed;
+ * accepted: cert_accepted. */
+static json_t *client_cert_json(const struct th_observed *obs)
+{
+    json_t *o = json_object();
+    int acc = cert_accepted(obs);
+    json_object_set_new(o, "requested", opt_bool(obs->have_neg, obs->neg.cert_requested));
+    json_object_set_new(o, "sent", opt_bool(obs->have_neg, obs->neg.client_cert));
+    json_object_set_new(o, "accepted", opt_bool(acc >= 0, acc > 0));
+    return o;
+}
+
+static json_t *observed_json(const struct th_case_result *r)
+{
+    const struct th_observed *obs = &r->obs;
     if (!obs->ran)
         return json_null();
     json_t *o = json_object();
     json_object_set_new(o, "outcome", json_string(th_outcome_name(obs->outcome)));
     negotiated_json(o, obs);
+    if (uses_client_cert(r->c))
+        json_object_set_new(o, "client_cert", client_cert_json(obs));
     json_object_set_new(o, "native", native_json(obs));
     if (obs->client_err.outcome != TH_OK)
         json_object_set_new(o, "client_error", error_json(&obs->client_err));
@@ -220,7 +259,7 @@ static json_t *case_json(const struct th_case_result *r)
     json_object_set_new(o, "status", json_string(th_status_name(r->status)));
     json_object_set_new(o, "reason", jstr(r->reason));
     json_object_set_new(o, "expected", expected_json(&c->expect));
-    json_object_set_new(o, "observed", observed_json(&r->obs));
+    json_object_set_new(o, "observed", observed_json(r));
     json_object_set_new(o, "metrics", metrics_json(r));
     json_t *errs = json_object();
     for (int i = 0; i < TH_OUTCOME_COUNT; i++)
@@ -470,8 +509,14 @@ static void describe_expected(FILE *f, const struct th_expect *e)
     fputc('\n', f);
 }
 
-static void describe_observed(FILE *f, const struct th_observed *obs)
+static const char *yes_no_unknown(int known, int v)
 {
+    return !known ? "unknown" : v ? "yes" : "no";
+}
+
+static void describe_observed(FILE *f, const struct th_case_result *r)
+{
+    const struct th_observed *obs = &r->obs;
     if (!obs->ran) {
         fputs("observed: nothing (no connection was attempted)\n", f);
         return;
@@ -487,6 +532,11 @@ static void describe_observed(FILE *f, const struct th_observed *obs)
         fprintf(f, ", resumed %s", n->resumed ? "yes" : "no");
     }
     fputc('\n', f);
+    if (uses_client_cert(r->c))
+        fprintf(f, "client certificate: requested %s, sent %s, accepted %s\n",
+                yes_no_unknown(obs->have_neg, obs->neg.cert_requested),
+                yes_no_unknown(obs->have_neg, obs->neg.client_cert),
+                yes_no_unknown(cert_accepted(obs) >= 0, cert_accepted(obs) > 0));
     const struct th_error *native = deciding_error(obs);
     if (native) {
         fprintf(f, "native (%s): code %ld: ", obs->native_side, native->code);
@@ -513,7 +563,7 @@ static char *describe_case(const struct th_case_result *r)
     th_text_fputs(f, r->c->file ? r->c->file : "?");
     fprintf(f, ":%d)\n", r->c->line);
     describe_expected(f, &r->c->expect);
-    describe_observed(f, &r->obs);
+    describe_observed(f, r);
     fclose(f);
     return buf;
 }

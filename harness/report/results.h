@@ -30,6 +30,10 @@ struct th_observed {
     struct th_error client_err; /* outcome TH_OK when the client saw no error */
     struct th_error server_err;
     int server_seen; /* the harness ran the server side */
+    /* the server's view, when server_seen: its handshake completed (have_server_neg)
+     * and a client certificate arrived and verified (server_client_cert) */
+    int have_server_neg;
+    int server_client_cert;
 };
 
 /* Kind load: what its repetitions did, summed over them (written as "load" when ran

@@ -69,7 +69,7 @@ int th_endpoint_client(const struct th_case *c, const char *pki_dir, struct th_e
         TH_GUARD(resolve_file(c->c.crl, pki_dir, TH_PKI_CRL, out->crl, err));
         cfg->crl_file = out->crl;
     }
-    /* the client's own certificate: resolved now, presented once backends do mTLS */
+    /* the client's own certificate, presented when the server asks */
     if (c->c.cert)
         TH_GUARD(resolve_identity(&c->c, c->c.cert, pki_dir, out, err));
     cfg->hostname = c->c.hostname;
@@ -90,6 +90,11 @@ int th_endpoint_server(const struct th_case *c, const char *pki_dir, struct th_e
     cfg->prefer_server_order = c->s.prefer_server_order;
     cfg->tickets = c->s.tickets;
     cfg->session_cache = c->s.session_cache;
+    cfg->client_auth = c->s.client_auth;
+    if (c->s.client_ca) {
+        TH_GUARD(resolve_file(c->s.client_ca, pki_dir, TH_PKI_CA, out->client_ca, err));
+        cfg->client_ca_file = out->client_ca;
+    }
     return 0;
 }
 

@@ -2,7 +2,8 @@
  * struct th_tls_config a backend reads ("pki:NAME" becomes a file of the test PKI,
  * a path stays as given and must exist), and both ends' contexts made from them.
  * A side's cert and key become cert_file and key_file (the client's only when it
- * has one: no backend presents it yet). */
+ * has one, presented when the server asks); the server's client_auth and client_ca
+ * become client_auth and client_ca_file. */
 #ifndef TH_ENDPOINT_H
 #define TH_ENDPOINT_H
 
@@ -15,7 +16,7 @@
 /* One end's configuration with the storage its file names point into. */
 struct th_endpoint_cfg {
     struct th_tls_config cfg;
-    char ca[PATH_MAX], crl[PATH_MAX], chain[PATH_MAX], key[PATH_MAX];
+    char ca[PATH_MAX], crl[PATH_MAX], chain[PATH_MAX], key[PATH_MAX], client_ca[PATH_MAX];
 };
 
 /* The client's (the server's) configuration of case c. -1 with err naming the

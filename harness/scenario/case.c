@@ -38,6 +38,7 @@ void th_spec_copy(struct th_endpoint_spec *d, const struct th_endpoint_spec *s)
     d->sni = th_dup_or_null(s->sni);
     d->cert = th_dup_or_null(s->cert);
     d->key = th_dup_or_null(s->key);
+    d->client_ca = th_dup_or_null(s->client_ca);
 }
 
 void th_spec_free(struct th_endpoint_spec *sp)
@@ -50,6 +51,7 @@ void th_spec_free(struct th_endpoint_spec *sp)
     free(sp->sni);
     free(sp->cert);
     free(sp->key);
+    free(sp->client_ca);
     memset(sp, 0, sizeof *sp);
 }
 

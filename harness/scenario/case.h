@@ -105,14 +105,17 @@ struct th_endpoint_spec {
                               TH_MAX_BODY_DEFAULT */
     /* both sides: the certificate chain this side presents (leaf first) and its key,
      * each "pki:NAME" or an absolute path. Server: default "pki:rsa2048". Client:
-     * default NULL, none (read and resolved; no backend presents one yet). key NULL:
+     * default NULL, none (presented when the server asks). key NULL:
      * the key of the pki leaf named by cert (a cert file always comes with a key). */
     char *cert;
     char *key;
     /* server */
-    int prefer_server_order; /* default 1 */
-    int tickets;             /* default 1 */
-    int session_cache;       /* default 1 */
+    enum th_client_auth client_auth; /* default none */
+    char *client_ca;                 /* roots a client certificate must chain to: "pki:NAME" or an
+                                        absolute path; NULL: none (default) */
+    int prefer_server_order;         /* default 1 */
+    int tickets;                     /* default 1 */
+    int session_cache;               /* default 1 */
 };
 
 struct th_expect {

@@ -11,6 +11,8 @@
 #include "scenario_int.h"
 
 static const char *const resume_names[] = {"none", "ticket", "session_id", NULL};
+/* In the order of enum th_client_auth. */
+static const char *const client_auth_names[] = {"none", "request", "require", NULL};
 
 void th_spec_defaults(struct th_endpoint_spec *sp, unsigned who)
 {
@@ -158,6 +160,10 @@ static int k_client_cert(struct cursor *cur, json_t *v, struct side *sd)
 {
     return k_ref(cur, v, &sd->sp.cert, &ref_client_cert);
 }
+static int k_client_ca(struct cursor *cur, json_t *v, struct side *sd)
+{
+    return k_ref(cur, v, &sd->sp.client_ca, &ref_ca);
+}
 static int k_key(struct cursor *cur, json_t *v, struct side *sd)
 {
     return k_ref(cur, v, &sd->sp.key, &ref_key);
@@ -213,6 +219,26 @@ static int check_pair(struct cursor *cur, json_t *obj, struct side *sd)
     return 0;
 }
 
+/* A server that asks for a client certificate must have roots to check it against:
+ * without them every library refuses every certificate, and the case would test
+ * nothing. Checked where a block sets either key, on what the block leaves. */
+static int check_client_auth(struct cursor *cur, json_t *obj, struct side *sd)
+{
+    if (sd->sp.client_auth == TH_CLIENT_AUTH_NONE || sd->sp.client_ca)
+        return 0;
+    if (json_object_get(obj, "client_ca"))
+        return err_at(cur, "client_ca",
+                      "null while \"client_auth\" is \"%s\": a server that asks for a client "
+                      "certificate needs the roots it must chain to",
+                      client_auth_names[sd->sp.client_auth]);
+    if (json_object_get(obj, "client_auth"))
+        return err_at(cur, "client_auth",
+                      "\"%s\" needs \"client_ca\" (the roots a client certificate must chain "
+                      "to, e.g. \"pki:root\")",
+                      client_auth_names[sd->sp.client_auth]);
+    return 0;
+}
+
 /* A host name the client checks or sends reaches libraries, logs and reports:
  * only a real DNS name or an IP literal, so no control byte, space or megabyte
  * string gets that far. */
@@ -232,6 +258,13 @@ static int k_hostname(struct cursor *cur, json_t *v, struct side *sd)
 static int k_verify(struct cursor *cur, json_t *v, struct side *sd)
 {
     return th_get_bool(cur, v, &sd->sp.verify);
+}
+static int k_client_auth(struct cursor *cur, json_t *v, struct side *sd)
+{
+    int r;
+    TH_GUARD(th_get_enum(cur, v, client_auth_names, &r));
+    sd->sp.client_auth = (enum th_client_auth)r;
+    return 0;
 }
 static int k_prefer(struct cursor *cur, json_t *v, struct side *sd)
 {
@@ -304,6 +337,8 @@ static const struct side_key {
     {"cert", WHO_SERVER, k_server_cert},
     {"cert", WHO_CLIENT, k_client_cert},
     {"key", WHO_CLIENT | WHO_SERVER, k_key},
+    {"client_auth", WHO_SERVER, k_client_auth},
+    {"client_ca", WHO_SERVER, k_client_ca},
     {"prefer_server_order", WHO_SERVER, k_prefer},
     {"tickets", WHO_SERVER, k_tickets},
     {"session_cache", WHO_SERVER, k_cache},
@@ -346,5 +381,7 @@ int th_parse_side(struct cursor *cur, json_t *obj, struct side *sd, unsigned who
     }
     if (rc == 0)
         rc = check_pair(cur, obj, sd);
+    if (rc == 0 && who == WHO_SERVER)
+        rc = check_client_auth(cur, obj, sd);
     return rc;
 }

@@ -170,8 +170,12 @@ static char *skip_features(const char *name, const struct th_caps *cp,
         return th_xasprintf("%s lacks ALPN", name);
     if (!client && !sp->prefer_server_order && !(cp->features & TH_CAP_CLIENT_ORDER))
         return th_xasprintf("%s servers always pick by their own suite order", name);
+    if (!client && sp->client_auth != TH_CLIENT_AUTH_NONE && !(cp->features & TH_CAP_CLIENT_AUTH))
+        return th_xasprintf("%s cannot ask for or verify a client certificate", name);
     if (!client)
         return NULL;
+    if (sp->cert && !(cp->features & TH_CAP_CLIENT_CERT))
+        return th_xasprintf("%s cannot present a client certificate", name);
     if (sp->crl && !(cp->features & TH_CAP_CRL))
         return th_xasprintf("%s lacks CRL checking", name);
     if (sp->verify && sp->hostname && th_is_ip(sp->hostname) && !(cp->features & TH_CAP_IP_SAN))
@@ -395,6 +399,8 @@ static void fixture_skip(struct th_case *k)
     /* the files are resolved when the case runs; here only that there are some */
     cfg.cert_file = k->s.cert ? k->s.cert : "pki:rsa2048";
     cfg.key_file = k->s.key ? k->s.key : cfg.cert_file;
+    cfg.client_auth = k->s.client_auth;
+    cfg.client_ca_file = k->s.client_ca;
     if (th_fixture_unsupported(k->fixture, &cfg, why, sizeof(why)))
         k->skip = th_xasprintf("%s: %s", k->server_name, why);
 }

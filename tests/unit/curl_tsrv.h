@@ -7,6 +7,8 @@
 
 #include "curlcheck.h"
 
+#include <sys/socket.h>
+
 /* ---- a server of our own: one connection at a time, its settings chosen ---- */
 
 enum tsrv_mode {
@@ -106,6 +108,18 @@ static inline void ts_respond(struct tsrv *s, struct th_conn *c, int fd, uint64_
         (void)SB->shutdown(c, &e);
 }
 
+/* After a refusal, close as a web server does (nginx's lingering close): stop
+ * sending, then read what the client still sends for a moment. Closing with its
+ * data unread would reset the connection, and the reset can overtake the alert. */
+static inline void ts_linger(int fd)
+{
+    char buf[4096];
+    uint64_t end = th_now_ns() + SEC / 5;
+    shutdown(fd, SHUT_WR);
+    while (th_tcp_wait(fd, 0, end) == 1 && read(fd, buf, sizeof(buf)) > 0)
+        ;
+}
+
 static inline void ts_serve_one(struct tsrv *s, int fd)
 {
     struct th_tcp t;
@@ -128,6 +142,8 @@ static inline void ts_serve_one(struct tsrv *s, int fd)
     s->err[i] = e;
     if (st == TH_STEP_DONE)
         ts_respond(s, c, fd, deadline);
+    else
+        ts_linger(fd);
     SB->conn_free(c);
     th_tcp_close(&t);
 }

@@ -92,7 +92,8 @@ static void build_cases(void)
                    "alert <handshake failure> & \xff bad utf-8");
     o->server_seen = 1;
     o->have_neg = 1;
-    o->neg = (struct th_negotiated){TH_TLS13, 0x1301, 0x001D, "h2", 0};
+    o->neg =
+        (struct th_negotiated){.version = TH_TLS13, .suite = 0x1301, .group = 0x001D, .alpn = "h2"};
     results[1].metrics[0] = (struct th_metric){"throughput_mib_s", "MiB/s", NAN, 1.0, 2.0, 3};
     results[1].metrics[1] = (struct th_metric){"send_ns_per_byte", "ns/B", 1.5, 1.0, 2.0, 3};
     results[1].n_metrics = 2;
@@ -109,7 +110,7 @@ static void build_cases(void)
     set_case(7, "basic/tls13", "scenarios/basic/tls13.json", "fakebackend", TH_PASS, "");
     results[7].obs.ran = 1;
     results[7].obs.have_neg = 1;
-    results[7].obs.neg = (struct th_negotiated){TH_TLS12, 0xABCD, 0, "", 1};
+    results[7].obs.neg = (struct th_negotiated){.version = TH_TLS12, .suite = 0xABCD, .resumed = 1};
 }
 
 static struct th_run make_run(size_t n)
@@ -668,7 +669,8 @@ static void test_junit_hostile(void)
     struct th_observed *o = &results[0].obs;
     ran_with_error(o, "client", &o->client_err, TH_IO_ERROR, 7, "bad status line '" HOSTILE "'");
     o->have_neg = 1;
-    o->neg = (struct th_negotiated){TH_TLS13, 0x1301, 0x001D, "h\0332", 0};
+    o->neg = (struct th_negotiated){
+        .version = TH_TLS13, .suite = 0x1301, .group = 0x001D, .alpn = "h\0332"};
     set_case(1, "evil/skip", "scenarios/\007.json", "x", TH_SKIP, HOSTILE);
     set_case(2, "evil/xfail", "scenarios/\007.json", "x", TH_XFAIL, HOSTILE);
     struct th_run run = make_run(3);
