@@ -193,7 +193,7 @@ check:
 	$(Q)$(MAKE) --no-print-directory check-only
 
 check-only: test-bins
-	$(Q)TH_BUILD=$(BUILD) TH_BIN=$(abspath $(BIN)) prove -f $(UNIT_BIN) tests/integration/*.t
+	$(Q)LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) TH_BUILD=$(BUILD) TH_BIN=$(abspath $(BIN)) prove -f $(UNIT_BIN) tests/integration/*.t
 
 # The harness's overhead against bare reference loops, side by side (a benchmark,
 # not a test: run it on an idle machine). BENCH_ROUNDS, BENCH_REPS.

@@ -200,7 +200,11 @@ static struct slot *worker_for(struct sched *s, const struct th_case *c, struct 
         free_slot->live = 0;
     }
     struct th_error err;
-    if (th_child_start(&free_slot->ch, job_run, s, sizeof(*r), &err) != 0) {
+    /* the progress thread allocates and writes while it draws: no fork mid-draw */
+    th_progress_hold(s->progress, 1);
+    int started = th_child_start(&free_slot->ch, job_run, s, sizeof(*r), &err);
+    th_progress_hold(s->progress, 0);
+    if (started != 0) {
         memset(r, 0, sizeof(*r));
         r->c = c;
         r->status = TH_ERROR;

@@ -256,6 +256,16 @@ static void *drawer_main(void *arg)
     return NULL;
 }
 
+void th_progress_hold(struct th_progress *p, int on)
+{
+    if (!p)
+        return;
+    if (on)
+        pthread_mutex_lock(&p->lock);
+    else
+        pthread_mutex_unlock(&p->lock);
+}
+
 struct th_progress *th_progress_new(const struct th_progress_opts *o, size_t total)
 {
     struct th_progress *p = th_xcalloc(1, sizeof(*p));

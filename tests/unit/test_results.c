@@ -665,6 +665,8 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
  * control bytes: each escaped, each on its line of the failure's body. */
 static void test_junit_hostile(void)
 {
+    for (int i = 0; i < 3; i++)
+        free(cases[i].id); /* set_case makes new ones */
     set_case(0, "evil/\033[31mred", "scenarios/\007.json", "srv\033]0;t\007", TH_FAIL, HOSTILE);
     struct th_observed *o = &results[0].obs;
     ran_with_error(o, "client", &o->client_err, TH_IO_ERROR, 7, "bad status line '" HOSTILE "'");
@@ -705,7 +707,7 @@ static void test_junit_hostile(void)
     free(xfail);
     free(xml);
     free(path);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < NCASES; i++)
         free(cases[i].id);
     build_cases();
 }
