@@ -144,7 +144,7 @@ void th_progress_format(char *buf, size_t cap, const struct th_progress_state *s
 struct th_progress {
     struct th_progress_opts o;
     pthread_t tid;
-    int started, stopping;
+    int started, stopping, paused;
     pthread_mutex_t lock;
     pthread_cond_t wake;
     /* under lock */
@@ -240,7 +240,7 @@ static void *drawer_main(void *arg)
 {
     struct th_progress *p = arg;
     pthread_mutex_lock(&p->lock);
-    while (!p->stopping) {
+    while (!p->stopping && !p->paused) {
         draw(p, th_now_ns());
         struct timespec until;
         clock_gettime(CLOCK_MONOTONIC, &until);
@@ -251,19 +251,40 @@ static void *drawer_main(void *arg)
         }
         pthread_cond_timedwait(&p->wake, &p->lock, &until);
     }
-    clear_live(p);
+    if (p->stopping)
+        clear_live(p);
     pthread_mutex_unlock(&p->lock);
     return NULL;
 }
 
+static void start_drawer(struct th_progress *p)
+{
+    /* signals stay with the run's thread: a blocking call there must see EINTR */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    p->started = pthread_create(&p->tid, NULL, drawer_main, p) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* The drawing thread ends and is joined, and starts again after: a fork in between
+ * copies a process of one thread, whose locks (the allocator's, stdio's) nobody
+ * holds. Parking it on its own lock was not enough for a sanitizer's allocator. */
 void th_progress_hold(struct th_progress *p, int on)
 {
-    if (!p)
+    if (!p || p->o.mode == TH_PROGRESS_OFF)
         return;
-    if (on)
+    if (on && p->started) {
         pthread_mutex_lock(&p->lock);
-    else
+        p->paused = 1;
+        pthread_cond_signal(&p->wake);
         pthread_mutex_unlock(&p->lock);
+        pthread_join(p->tid, NULL);
+        p->started = 0;
+    } else if (!on && p->paused) {
+        p->paused = 0;
+        start_drawer(p);
+    }
 }
 
 struct th_progress *th_progress_new(const struct th_progress_opts *o, size_t total)
@@ -292,12 +313,7 @@ void th_progress_start(struct th_progress *p)
     p->t0_ns = p->last_periodic_ns = th_now_ns();
     if (p->o.mode == TH_PROGRESS_OFF)
         return;
-    /* signals stay with the run's thread: a blocking call there must see EINTR */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    p->started = pthread_create(&p->tid, NULL, drawer_main, p) == 0;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    start_drawer(p);
 }
 
 void th_progress_begin(struct th_progress *p, const struct th_case *c)

@@ -81,8 +81,8 @@ void th_progress_start(struct th_progress *p);
 /* Around each case. */
 void th_progress_begin(struct th_progress *p, const struct th_case *c);
 void th_progress_end(struct th_progress *p, const struct th_case_result *r);
-/* on 1: the drawing thread is parked (it draws holding a lock: malloc, write) until
- * on 0. A fork in between copies no lock that thread held mid-draw. NULL is fine. */
+/* on 1: the drawing thread ends (joined) until on 0 starts it again, so a fork in
+ * between copies a process of one thread. NULL is fine. */
 void th_progress_hold(struct th_progress *p, int on);
 /* Stops drawing, clears the line, frees p (NULL is fine). */
 void th_progress_stop(struct th_progress *p);
