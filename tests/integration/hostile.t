@@ -123,8 +123,14 @@ if [ -x /usr/bin/time ]; then
     ok "$([ $((kb - base)) -lt 20480 ]; echo $?)" \
         "peak RSS ${kb} KiB with a 1 MiB bound: within 20 MiB of a plain run's ${base} KiB"
     kb=$(rss "$TMP/s/huge-chunked.json")
-    ok "$([ $((kb - base)) -lt 102400 ]; echo $?)" \
-        "peak RSS ${kb} KiB with the default 64 MiB bound: within 100 MiB of a plain run's (was 1 GiB)"
+    if [ "$TH_BUILD" = build-sanitize ]; then
+        # AddressSanitizer keeps freed buffers in quarantine (256 MiB): the growing body's old
+        # buffers stay resident, so this bound is checked on the plain build only
+        ok 0 "# skip peak RSS with the default bound: not measurable under AddressSanitizer"
+    else
+        ok "$([ $((kb - base)) -lt 102400 ]; echo $?)" \
+            "peak RSS ${kb} KiB with the default 64 MiB bound: within 100 MiB of a plain run's (was 1 GiB)"
+    fi
     hostile_scenario "$TMP/ok1.json" ok '"ok"' 5 '"max_body_bytes": 1024'
     "$TH_BIN" run -o "$TMP/r4.json" "$TMP/ok1.json" > /dev/null 2>&1
     is $? 0 "a body of exactly max_body_bytes passes every client"
