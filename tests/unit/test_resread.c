@@ -7,35 +7,12 @@
 #include <unistd.h>
 
 #include "harness/vocab/util.h"
+#include "resread_check.h"
 #include "tap.h"
 
 #define HEAD "{\"schema\": \"tlsharness.results/1\""
 #define CASE(rest) HEAD ", \"cases\": [{\"id\": \"c\", \"status\": \"pass\"" rest "}]}"
 #define METRIC(m) CASE(", \"metrics\": {\"t\": " m "}")
-
-/* Refused with "R:1:COL: why", COL where at first occurs in text: the place of the
- * value at fault. */
-static void refused(const char *text, const char *at, const char *why, const char *what)
-{
-    struct th_res f;
-    const char *p = strstr(text, at);
-    char *want = th_xasprintf("R:1:%d: %s", p ? (int)(p - text) + 1 : -1, why);
-    int rc = th_res_load(&f, "R", text, strlen(text));
-    is_int(rc, -1, "%s: refused", what);
-    is_str(f.why, want, "%s: the message", what);
-    th_res_free(&f);
-    free(want);
-}
-
-static void accepted(const char *text, const char *what)
-{
-    struct th_res f;
-    int rc = th_res_load(&f, "R", text, strlen(text));
-    is_int(rc, 0, "%s: accepted", what);
-    if (rc)
-        printf("# %s\n", f.why);
-    th_res_free(&f);
-}
 
 static void test_refused(void)
 {

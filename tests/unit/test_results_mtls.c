@@ -8,6 +8,7 @@
 
 #include "harness/report/resread.h"
 #include "harness/report/results.h"
+#include "resread_check.h"
 #include "tap.h"
 
 static void fake_caps(struct th_caps *out)
@@ -162,27 +163,6 @@ static void test_write(void)
 
 #define HEAD "{\"schema\": \"tlsharness.results/1\""
 #define CC(v) HEAD ", \"cases\": [{\"id\": \"c\", \"status\": \"pass\", \"observed\": " v "}]}"
-
-static void refused(const char *text, const char *at, const char *why, const char *what)
-{
-    struct th_res f;
-    const char *p = strstr(text, at);
-    char *want = th_xasprintf("R:1:%d: %s", p ? (int)(p - text) + 1 : -1, why);
-    is_int(th_res_load(&f, "R", text, strlen(text)), -1, "%s: refused", what);
-    is_str(f.why, want, "%s: the message", what);
-    th_res_free(&f);
-    free(want);
-}
-
-static void accepted(const char *text, const char *what)
-{
-    struct th_res f;
-    int rc = th_res_load(&f, "R", text, strlen(text));
-    is_int(rc, 0, "%s: accepted", what);
-    if (rc)
-        printf("# %s\n", f.why);
-    th_res_free(&f);
-}
 
 static void test_read(void)
 {
