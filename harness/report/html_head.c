@@ -27,7 +27,7 @@ static const char style[] =
     "code{font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:12px}\n"
     "footer{max-width:1320px;margin:0 auto;padding:0 24px 24px;color:#6b7280;font-size:12px}\n"
     ".top{display:flex;gap:14px;align-items:stretch;flex-wrap:wrap}\n"
-    ".banner{border-radius:8px;padding:10px 18px;color:#fff;width:330px}\n"
+    ".banner{border-radius:8px;padding:10px 18px;color:#fff;width:330px;overflow-wrap:anywhere}\n"
     ".banner b{font-size:30px;display:block;letter-spacing:.5px}\n"
     ".banner.good{background:var(--pass)}.banner.bad{background:var(--fail)}\n"
     ".counts{display:grid;grid-template-columns:repeat(3,104px);gap:6px;align-content:start}\n"
