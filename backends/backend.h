@@ -40,6 +40,11 @@ enum th_resume { TH_RESUME_NONE = 0, TH_RESUME_TICKET = 1, TH_RESUME_SESSION_ID 
 /* What a server asks of the client's certificate (scenario key server.client_auth). */
 enum th_client_auth { TH_CLIENT_AUTH_NONE = 0, TH_CLIENT_AUTH_REQUEST, TH_CLIENT_AUTH_REQUIRE };
 #define TH_RESUME_BIT(r) (1u << (r))
+/* What a client does about a stapled OCSP response (scenario key client.ocsp):
+ * off: does not ask; request: asks (status_request) and checks a staple that comes,
+ * a missing one is no error (unless the leaf is must-staple and the library enforces
+ * RFC 7633); require: a connection without a valid staple fails (ocsp_missing). */
+enum th_ocsp_mode { TH_OCSP_OFF = 0, TH_OCSP_REQUEST, TH_OCSP_REQUIRE };
 
 /* Feature bits of struct th_caps.features. */
 enum {
@@ -59,6 +64,10 @@ enum {
     TH_CAP_CLIENT_CERT = 1u << 13,      /* client presents cert_file/key_file when asked */
     TH_CAP_CLIENT_AUTH = 1u << 14,      /* server requests or requires a client certificate
                                          * and verifies it against client_ca_file */
+    TH_CAP_OCSP_REQUEST = 1u << 15,     /* client asks for a staple and checks one that
+                                         * comes, a missing one allowed */
+    TH_CAP_OCSP_REQUIRE = 1u << 16,     /* client refuses a connection without a staple */
+    TH_CAP_OCSP_STAPLE = 1u << 17,      /* server staples ocsp_file when asked */
 };
 
 #define TH_MAX_DEFAULTS_CHANGED 4
@@ -96,14 +105,17 @@ struct th_tls_config {
     const char *alpn[TH_MAX_ALPN];
     size_t n_alpn;
     /* client */
-    const char *ca_file;   /* trusted roots (PEM); NULL: no trust anchors */
-    const char *crl_file;  /* CRLs (PEM); NULL: no revocation check */
-    const char *hostname;  /* name or IP literal checked against the leaf; NULL: none */
-    const char *sni;       /* server_name sent; NULL: none */
-    int verify;            /* 0: accept any certificate (still reports it) */
-    enum th_resume resume; /* what the client asks for on its second connection */
-    uint64_t max_body;     /* ->fetch: a longer response body fails the fetch at once
-                            * (internal_error); 0: TH_MAX_BODY_DEFAULT */
+    const char *ca_file;    /* trusted roots (PEM); NULL: no trust anchors */
+    const char *crl_file;   /* CRLs (PEM); NULL: no revocation check */
+    const char *hostname;   /* name or IP literal checked against the leaf; NULL: none */
+    const char *sni;        /* server_name sent; NULL: none */
+    int verify;             /* 0: accept any certificate (still reports it) */
+    enum th_resume resume;  /* what the client asks for on its second connection */
+    uint64_t max_body;      /* ->fetch: a longer response body fails the fetch at once
+                             * (internal_error); 0: TH_MAX_BODY_DEFAULT */
+    enum th_ocsp_mode ocsp; /* ask for / require a stapled OCSP response; a staple that
+                             * comes is checked against ca_file (its signer must be the
+                             * leaf's issuer or a responder it delegated to) */
     /* both roles: the endpoint's own certificate. A server always has one; a client
      * presents its own only when the server asks (NULL: none to present). */
     const char *cert_file; /* PEM chain as sent: leaf first, then intermediates */
@@ -111,6 +123,10 @@ struct th_tls_config {
     /* server */
     enum th_client_auth client_auth; /* request or require a client certificate */
     const char *client_ca_file;      /* roots a client certificate must chain to (PEM) */
+    const char *ocsp_file;           /* a DER OCSP response stapled as it is to a client
+                                      * that asks; NULL: none. The backend staples it
+                                      * unchanged (never checks or drops it); a library
+                                      * that refuses to is a finding its error names */
     int prefer_server_order;         /* enforce the server's suite order */
     int tickets;                     /* issue session tickets */
     int session_cache;               /* keep a session-id cache */
@@ -128,6 +144,10 @@ struct th_negotiated {
      * arrived and verified (client_cert). */
     int cert_requested;
     int client_cert;
+    /* Client's view of the stapled OCSP response. After a failed handshake the
+     * driver calls ->negotiated too and keeps only this field (so a refused staple is
+     * recorded): ->negotiated must be safe on a connection whose handshake failed. */
+    enum th_staple ocsp;
 };
 
 /* What the peer presented (optional op ->peer_info). */

@@ -174,6 +174,17 @@ static enum th_step ep_read(struct endpoint *e)
     return TH_STEP_DONE;
 }
 
+/* A failed handshake keeps what the client made of a staple (a refused one is the
+ * reason it failed); nothing else of it was negotiated. */
+static void keep_staple(struct endpoint *e)
+{
+    struct th_negotiated n = {0};
+    if (e->is_server)
+        return;
+    e->b->negotiated(e->conn, &n);
+    e->neg = (struct th_negotiated){.ocsp = n.ocsp};
+}
+
 /* One call advances as far as the transport allows. DONE means finished; WANT_*
  * means call again when the transport can move; FAILED means e->err holds why.
  * One piece: the switch is the state machine, each state's move and its next
@@ -186,6 +197,8 @@ static enum th_step ep_step(struct endpoint *e)
         switch (e->state) {
         case EP_HANDSHAKE:
             st = e->b->handshake(e->conn, &e->err);
+            if (st == TH_STEP_FAILED || st == TH_STEP_CLOSED)
+                keep_staple(e);
             if (st != TH_STEP_DONE) {
                 e->failed = st == TH_STEP_FAILED;
                 return st == TH_STEP_CLOSED ? TH_STEP_FAILED : st;

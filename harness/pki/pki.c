@@ -38,6 +38,8 @@ static int write_manifest(struct th_pki_gen *g)
         n += (size_t)snprintf(buf + n, sizeof buf - n, ",\"%s\"", th_pki_cas[i]);
     for (size_t i = 0; th_pki_leaves[i] && n < sizeof buf; i++)
         n += (size_t)snprintf(buf + n, sizeof buf - n, ",\"%s\"", th_pki_leaves[i]);
+    for (size_t i = 0; th_pki_ocsp[i] && n < sizeof buf; i++)
+        n += (size_t)snprintf(buf + n, sizeof buf - n, ",\"%s\"", th_pki_ocsp[i]);
     if (n < sizeof buf)
         n += (size_t)snprintf(buf + n, sizeof buf - n, "]}\n");
     if (n >= sizeof buf) {
@@ -206,15 +208,15 @@ int th_pki_known(const char *name, enum th_pki_use use)
     case TH_PKI_CRL: return strcmp(name, "crl") == 0;
     case TH_PKI_CHAIN:
     case TH_PKI_KEY: return is_leaf(name);
+    case TH_PKI_OCSP: return in_list(name, th_pki_ocsp);
     }
     return 0;
 }
 
 static const char *const use_desc[] = {
-    [TH_PKI_CA] = "a certificate",
-    [TH_PKI_CRL] = "a CRL",
-    [TH_PKI_CHAIN] = "a certificate chain",
-    [TH_PKI_KEY] = "a private key",
+    [TH_PKI_CA] = "a certificate",          [TH_PKI_CRL] = "a CRL",
+    [TH_PKI_CHAIN] = "a certificate chain", [TH_PKI_KEY] = "a private key",
+    [TH_PKI_OCSP] = "an OCSP response",
 };
 
 /* The names, as many as fit in a message; `tlsharness pki` lists them all. */
@@ -232,13 +234,19 @@ static void unknown_name(const char *name, struct th_error *err)
 
 static const char *use_suffix(enum th_pki_use use)
 {
-    return use == TH_PKI_CHAIN ? ".chain.pem" : use == TH_PKI_KEY ? ".key.pem" : ".pem";
+    switch (use) {
+    case TH_PKI_CHAIN: return ".chain.pem";
+    case TH_PKI_KEY: return ".key.pem";
+    case TH_PKI_OCSP: return ".der";
+    default: return ".pem";
+    }
 }
 
 int th_pki_path(const char *dir, const char *name, enum th_pki_use use, char *out, size_t cap,
                 struct th_error *err)
 {
-    if (!name || (!is_leaf(name) && !is_ca_name(name) && strcmp(name, "crl") != 0)) {
+    if (!name || (!is_leaf(name) && !is_ca_name(name) && !in_list(name, th_pki_ocsp) &&
+                  strcmp(name, "crl") != 0)) {
         unknown_name(name ? name : "(null)", err);
         return -1;
     }

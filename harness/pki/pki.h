@@ -8,6 +8,7 @@
  *   NAME.pem        the leaf alone
  *   NAME.chain.pem  the chain as a server sends it (leaf, then intermediates)
  *   NAME.key.pem    the leaf's private key
+ *   OCSP.der        each OCSP response (th_pki_ocsp), DER as a server staples it
  *   manifest.json   what was made, when, and until when it is good
  * The leaves are th_pki_leaves; scenarios/README.md says what each is. Good server
  * leaves carry SANs DNS:localhost, IP:127.0.0.1, IP:::1. */
@@ -23,10 +24,13 @@ enum th_pki_use {
     TH_PKI_CRL,   /* crl */
     TH_PKI_CHAIN, /* a leaf's served chain */
     TH_PKI_KEY,   /* a leaf's key */
+    TH_PKI_OCSP,  /* a DER OCSP response to staple (th_pki_ocsp) */
 };
 
 /* Names of every leaf, NULL-terminated. */
 extern const char *const th_pki_leaves[];
+/* Names of every OCSP response, NULL-terminated. */
+extern const char *const th_pki_ocsp[];
 /* Names of every CA certificate (roots, intermediates, the anchors a client may
  * refuse), NULL-terminated. */
 extern const char *const th_pki_cas[];

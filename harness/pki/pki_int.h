@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -18,7 +19,7 @@
 #define TH_PKI_DAY 86400L
 /* Bumped whenever an object changes meaning, so a cached folder of an older
  * format is made again rather than reused. */
-#define TH_PKI_FORMAT 3
+#define TH_PKI_FORMAT 4
 
 /* The CAs, in the order they are made: an issuer always comes before what it signs. */
 enum th_pki_ca {
@@ -48,6 +49,10 @@ struct th_pki_gen {
      * keep generation fast (no scenario depends on their keys differing). */
     EVP_PKEY *own_key, *shared_key, *small_key, *big_key;
     ASN1_INTEGER *revoked_serial;
+    /* The leaves OCSP responses speak of or are signed by (pki_ocsp.c), by name. */
+    X509 *kept[6];
+    const char *kept_name[6];
+    size_t nkept;
     uint64_t serials[96];
     size_t nserials;
 };
@@ -72,14 +77,23 @@ int th_pki_corrupt_signature(struct th_pki_gen *g, X509 **x, const char *name);
 int th_pki_gen_keys(struct th_pki_gen *g);
 int th_pki_write_crls(struct th_pki_gen *g);
 int th_pki_write_file(const char *path, const void *data, size_t len, mode_t mode);
+/* Write what the memory BIO holds to DIR/file (consumes b). */
+int th_pki_write_bio(struct th_pki_gen *g, const char *file, BIO *b, mode_t mode);
 /* DIR/NAME<suffix> holding the n certificates of certs in order. */
 int th_pki_write_certs(struct th_pki_gen *g, const char *name, const char *suffix,
                        X509 *const *certs, size_t n);
 int th_pki_write_key(struct th_pki_gen *g, const char *name, EVP_PKEY *key);
 void th_pki_gen_free(struct th_pki_gen *g);
 
-/* pki_objects.c: every CA and leaf into g->dir, then the CRLs. */
+/* pki_objects.c: every CA and leaf into g->dir, then the CRLs and OCSP responses. */
 int th_pki_make_objects(struct th_pki_gen *g);
+/* The kept leaf of that name (F_KEEP in pki_objects.c), or NULL. */
+X509 *th_pki_kept(const struct th_pki_gen *g, const char *name);
+/* The CA certificate and key of that name (th_pki_cas), or -1. */
+int th_pki_ca_of(const struct th_pki_gen *g, const char *name, X509 **cert, EVP_PKEY **key);
+
+/* pki_ocsp.c: every OCSP response (th_pki_ocsp) into g->dir, after the leaves. */
+int th_pki_write_ocsp(struct th_pki_gen *g);
 
 /* The OID of the unknown critical extension: under IANA's enterprise number 32473,
  * reserved for documentation (RFC 5612), so no real extension will ever have it.

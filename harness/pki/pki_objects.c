@@ -114,6 +114,8 @@ enum leaf_flag {
     F_UNKNOWN_CRIT = 32, /* a critical extension of an unregistered OID */
     F_DUP_SAN = 64,      /* subjectAltName twice (RFC 5280 4.2: at most once) */
     F_WITH_ROOT = 128,   /* NAME.chain.pem ends with the (untrusted) root: complete */
+    F_MUST_STAPLE = 256, /* TLS feature status_request (RFC 7633 "must staple") */
+    F_KEEP = 512,        /* kept for the OCSP responses (pki_ocsp.c) */
 };
 
 #define LH "localhost"
@@ -123,13 +125,14 @@ enum leaf_flag {
 #define SRV "serverAuth"
 #define CLI "clientAuth"
 #define CLIENT "tlsharness client"
+#define OCSP_SIGN "OCSPSigning"
 
 /* The one list of leaves: name, key, issuer, validity in days from now, subject CN,
  * subjectAltName (NULL: none), extendedKeyUsage, flags. A leaf whose issuer is a root
  * is served alone, as a server would. */
 #define PKI_LEAVES(X)                                                                              \
-    X("rsa2048", K_OWN, CA_INTER, -1, 30, LH, GOOD, SRV, 0)                                        \
-    X("ecdsa-p256", K_P256, CA_INTER, -1, 30, LH, GOOD, SRV, 0)                                    \
+    X("rsa2048", K_OWN, CA_INTER, -1, 30, LH, GOOD, SRV, F_KEEP)                                   \
+    X("ecdsa-p256", K_P256, CA_INTER, -1, 30, LH, GOOD, SRV, F_KEEP)                               \
     X("expired", K_SHARED, CA_INTER, -60, -30, LH, GOOD, SRV, 0)                                   \
     X("not-yet-valid", K_SHARED, CA_INTER, 30, 60, LH, GOOD, SRV, 0)                               \
     X("wrong-host", K_SHARED, CA_INTER, -1, 30, "wrong.example", "DNS:wrong.example", SRV, 0)      \
@@ -142,7 +145,7 @@ enum leaf_flag {
     X("bad-eku", K_SHARED, CA_INTER, -1, 30, LH, GOOD, CLI, 0)                                     \
     X("bad-key-usage", K_SHARED, CA_INTER, -1, 30, LH, GOOD, SRV, F_BAD_KU)                        \
     X("bad-signature", K_SHARED, CA_INTER, -1, 30, LH, GOOD, SRV, F_BAD_SIG)                       \
-    X("revoked", K_SHARED, CA_INTER, -1, 30, LH, GOOD, SRV, F_REVOKED)                             \
+    X("revoked", K_SHARED, CA_INTER, -1, 30, LH, GOOD, SRV, F_REVOKED | F_KEEP)                    \
     X("nc-permitted", K_SHARED, CA_NC, -1, 30, LH, V4 ",DNS:www.permitted.test", SRV, 0)           \
     X("nc-excluded", K_SHARED, CA_NC, -1, 30, "excluded.test", "DNS:excluded.test", SRV, 0)        \
     X("nc-excluded-ip", K_SHARED, CA_NC, -1, 30, LH, "DNS:localhost,IP:127.0.0.2", SRV, 0)         \
@@ -165,7 +168,12 @@ enum leaf_flag {
     X("client-self-signed", K_SHARED, SELF, -1, 30, CLIENT, NULL, CLI, 0)                          \
     X("anchored-nc", K_SHARED, CA_ANCHOR_NC, -1, 30, LH, V4, SRV, 0)                               \
     X("anchored-critical", K_SHARED, CA_ANCHOR_CRIT, -1, 30, LH, GOOD, SRV, 0)                     \
-    X("anchored-dsa", K_SHARED, CA_ANCHOR_DSA, -1, 30, LH, GOOD, SRV, 0)
+    X("anchored-dsa", K_SHARED, CA_ANCHOR_DSA, -1, 30, LH, GOOD, SRV, 0)                           \
+    X("must-staple", K_SHARED, CA_INTER, -1, 30, LH, GOOD, SRV, F_MUST_STAPLE | F_KEEP)            \
+    X("ocsp-responder", K_SHARED, CA_INTER, -1, 30, "tlsharness OCSP responder", NULL, OCSP_SIGN,  \
+      F_KEEP)                                                                                      \
+    X("ocsp-not-responder", K_SHARED, CA_INTER, -1, 30, "tlsharness not an OCSP responder", NULL,  \
+      CLI, F_KEEP)
 
 struct leaf_spec {
     const char *name;
@@ -220,6 +228,10 @@ static int leaf_exts(struct th_pki_gen *g, const struct leaf_spec *s, X509 *x, X
     TH_GUARD(th_pki_add_exts(g, x, issuer, exts, s->name)); /* stops at a NULL san */
     if (s->flags & F_UNKNOWN_CRIT)
         TH_GUARD(th_pki_add_unknown_critical(g, x, s->name));
+    if (s->flags & F_MUST_STAPLE) {
+        const struct th_pki_ext feature[] = {{NID_tlsfeature, "status_request"}, {0, NULL}};
+        TH_GUARD(th_pki_add_exts(g, x, issuer, feature, s->name));
+    }
     return 0;
 }
 
@@ -273,10 +285,34 @@ static int write_leaf(struct th_pki_gen *g, const struct leaf_spec *s)
              th_pki_write_certs(g, s->name, ".chain.pem", chain,
                                 served_chain(g, s, x, chain, TH_ARRAY_LEN(chain))) == 0)
         rc = th_pki_write_key(g, s->name, key);
+    if (rc == 0 && s->flags & F_KEEP && g->nkept < TH_ARRAY_LEN(g->kept)) {
+        g->kept_name[g->nkept] = s->name;
+        g->kept[g->nkept++] = x;
+        x = NULL;
+    }
     X509_free(x);
     if (made)
         EVP_PKEY_free(key);
     return rc;
+}
+
+X509 *th_pki_kept(const struct th_pki_gen *g, const char *name)
+{
+    for (size_t i = 0; i < g->nkept; i++)
+        if (strcmp(g->kept_name[i], name) == 0)
+            return g->kept[i];
+    return NULL;
+}
+
+int th_pki_ca_of(const struct th_pki_gen *g, const char *name, X509 **cert, EVP_PKEY **key)
+{
+    for (int id = 0; id < N_CAS; id++)
+        if (strcmp(th_pki_cas[id], name) == 0) {
+            *cert = g->ca[id];
+            *key = g->ca_key[id];
+            return 0;
+        }
+    return -1;
 }
 
 int th_pki_make_objects(struct th_pki_gen *g)
@@ -286,5 +322,6 @@ int th_pki_make_objects(struct th_pki_gen *g)
         TH_GUARD(make_ca(g, (enum th_pki_ca)id));
     for (size_t i = 0; i < TH_ARRAY_LEN(leaf_specs); i++)
         TH_GUARD(write_leaf(g, &leaf_specs[i]));
-    return th_pki_write_crls(g);
+    TH_GUARD(th_pki_write_crls(g));
+    return th_pki_write_ocsp(g);
 }

@@ -283,7 +283,7 @@ int th_pki_write_file(const char *path, const void *data, size_t len, mode_t mod
 }
 
 /* Write what the memory BIO holds to DIR/file (consumes b). */
-static int write_bio(struct th_pki_gen *g, const char *file, BIO *b, mode_t mode)
+int th_pki_write_bio(struct th_pki_gen *g, const char *file, BIO *b, mode_t mode)
 {
     char *data = NULL;
     long len = BIO_get_mem_data(b, &data);
@@ -311,7 +311,7 @@ int th_pki_write_certs(struct th_pki_gen *g, const char *name, const char *suffi
         BIO_free(bio);
         return th_pki_fail_ossl(g, "encoding", file);
     }
-    return write_bio(g, file, bio, 0644);
+    return th_pki_write_bio(g, file, bio, 0644);
 }
 
 /* DIR/NAME.key.pem, mode 0600. An unencrypted PEM_write_bio_PrivateKey writes PKCS#8. */
@@ -324,7 +324,7 @@ int th_pki_write_key(struct th_pki_gen *g, const char *name, EVP_PKEY *key)
         BIO_free(bio);
         return th_pki_fail_ossl(g, "encoding", file);
     }
-    return write_bio(g, file, bio, 0600);
+    return th_pki_write_bio(g, file, bio, 0600);
 }
 
 /* ---- CRLs ---- */
@@ -389,7 +389,7 @@ int th_pki_write_crls(struct th_pki_gen *g)
     BIO *bio = root ? BIO_new(BIO_s_mem()) : NULL;
     int rc = -1;
     if (bio && PEM_write_bio_X509_CRL(bio, inter) && PEM_write_bio_X509_CRL(bio, root)) {
-        rc = write_bio(g, "crl.pem", bio, 0644);
+        rc = th_pki_write_bio(g, "crl.pem", bio, 0644);
         bio = NULL;
     } else if (root) {
         th_pki_fail_ossl(g, "encoding", "crl.pem");
@@ -411,4 +411,6 @@ void th_pki_gen_free(struct th_pki_gen *g)
     EVP_PKEY_free(g->small_key);
     EVP_PKEY_free(g->big_key);
     ASN1_INTEGER_free(g->revoked_serial);
+    for (size_t i = 0; i < g->nkept; i++)
+        X509_free(g->kept[i]);
 }

@@ -183,6 +183,21 @@ static int check_client_cert(struct th_res *f, struct th_jpath *p, json_t *obser
     return 0;
 }
 
+/* observed.ocsp and expected.ocsp, when there: a staple status name or null. */
+static int check_staple(struct th_res *f, struct th_jpath *p, json_t *c, const char *block)
+{
+    json_t *b = json_object_get(c, block);
+    json_t *v = json_is_object(b) ? json_object_get(b, "ocsp") : NULL;
+    enum th_staple st;
+    p[2] = (struct th_jpath){block, 0};
+    p[3] = (struct th_jpath){"ocsp", 0};
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v) || th_staple_parse(json_string_value(v), &st) != 0)
+        return bad(f, p, 4, "expected one of none, good, revoked, unknown, invalid or null");
+    return 0;
+}
+
 /* The members a case may carry beside id, status and reason: what the run wrote,
  * of the type it writes. */
 static int check_case_members(struct th_res *f, struct th_jpath *p, json_t *v)
@@ -196,6 +211,8 @@ static int check_case_members(struct th_res *f, struct th_jpath *p, json_t *v)
     if (typed_member(f, p, 2, v, "expected", JSON_OBJECT, "an object") < 0 ||
         typed_member(f, p, 2, v, "observed", JSON_OBJECT, "an object") < 0 ||
         typed_member(f, p, 2, v, "duration_s", JSON_REAL, "a number") < 0)
+        return -1;
+    if (check_staple(f, p, v, "observed") < 0 || check_staple(f, p, v, "expected") < 0)
         return -1;
     return check_client_cert(f, p, json_object_get(v, "observed"));
 }

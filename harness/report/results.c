@@ -113,6 +113,8 @@ static json_t *expected_json(const struct th_expect *e)
         json_object_set_new(o, "alpn", jstr(e->alpn));
     if (e->resumed >= 0)
         json_object_set_new(o, "resumed", json_boolean(e->resumed));
+    if (e->ocsp_pinned)
+        json_object_set_new(o, "ocsp", json_string(th_staple_name(e->ocsp)));
     return o;
 }
 
@@ -166,6 +168,19 @@ static int uses_client_cert(const struct th_case *c)
     return c && (c->s.client_auth != TH_CLIENT_AUTH_NONE || c->c.cert);
 }
 
+/* The case stapled a response or had its client ask for one: observed.ocsp says what
+ * the client saw (also when the handshake failed: a refused staple is why). */
+static int uses_ocsp(const struct th_case *c)
+{
+    return c && (c->c.ocsp_mode != TH_OCSP_OFF || c->s.ocsp);
+}
+
+static json_t *staple_json(const struct th_observed *obs)
+{
+    const char *s = th_staple_name(obs->neg.ocsp);
+    return s ? json_string(s) : json_null();
+}
+
 static json_t *opt_bool(int known, int v)
 {
     return known ? json_boolean(v) : json_null();
@@ -206,6 +221,8 @@ static json_t *observed_json(const struct th_case_result *r)
     negotiated_json(o, obs);
     if (uses_client_cert(r->c))
         json_object_set_new(o, "client_cert", client_cert_json(obs));
+    if (uses_ocsp(r->c))
+        json_object_set_new(o, "ocsp", staple_json(obs));
     json_object_set_new(o, "native", native_json(obs));
     if (obs->client_err.outcome != TH_OK)
         json_object_set_new(o, "client_error", error_json(&obs->client_err));
@@ -537,6 +554,10 @@ static void describe_observed(FILE *f, const struct th_case_result *r)
                 yes_no_unknown(obs->have_neg, obs->neg.cert_requested),
                 yes_no_unknown(obs->have_neg, obs->neg.client_cert),
                 yes_no_unknown(cert_accepted(obs) >= 0, cert_accepted(obs) > 0));
+    if (uses_ocsp(r->c)) {
+        const char *s = th_staple_name(obs->neg.ocsp);
+        fprintf(f, "OCSP staple: %s\n", s ? s : "not asked for");
+    }
     const struct th_error *native = deciding_error(obs);
     if (native) {
         fprintf(f, "native (%s): code %ld: ", obs->native_side, native->code);

@@ -76,6 +76,7 @@ int th_endpoint_client(const struct th_case *c, const char *pki_dir, struct th_e
     cfg->sni = c->c.sni;
     cfg->verify = c->c.verify;
     cfg->resume = c->c.resume;
+    cfg->ocsp = c->c.ocsp_mode;
     return 0;
 }
 
@@ -94,6 +95,10 @@ int th_endpoint_server(const struct th_case *c, const char *pki_dir, struct th_e
     if (c->s.client_ca) {
         TH_GUARD(resolve_file(c->s.client_ca, pki_dir, TH_PKI_CA, out->client_ca, err));
         cfg->client_ca_file = out->client_ca;
+    }
+    if (c->s.ocsp) {
+        TH_GUARD(resolve_file(c->s.ocsp, pki_dir, TH_PKI_OCSP, out->ocsp, err));
+        cfg->ocsp_file = out->ocsp;
     }
     return 0;
 }

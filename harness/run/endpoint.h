@@ -16,7 +16,8 @@
 /* One end's configuration with the storage its file names point into. */
 struct th_endpoint_cfg {
     struct th_tls_config cfg;
-    char ca[PATH_MAX], crl[PATH_MAX], chain[PATH_MAX], key[PATH_MAX], client_ca[PATH_MAX];
+    char ca[PATH_MAX], crl[PATH_MAX], chain[PATH_MAX], key[PATH_MAX], client_ca[PATH_MAX],
+        ocsp[PATH_MAX];
 };
 
 /* The client's (the server's) configuration of case c. -1 with err naming the

@@ -63,6 +63,12 @@ static int details_differ(const struct th_expect *x, const struct th_negotiated 
             return 1;
         }
     }
+    if (x->ocsp_pinned && x->ocsp != n->ocsp) {
+        const char *seen = th_staple_name(n->ocsp);
+        snprintf(why, cap, "expected the staple %s, the client saw %s", th_staple_name(x->ocsp),
+                 seen ? seen : "nothing (it did not ask)");
+        return 1;
+    }
     if (x->resumed >= 0 && x->resumed != n->resumed) {
         snprintf(why, cap, "expected %s, got %s",
                  x->resumed ? "a resumed session" : "a full handshake",

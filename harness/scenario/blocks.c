@@ -392,9 +392,31 @@ static th_outcome_set default_outcomes(const struct scn *sc)
     }
 }
 
+/* A pinned staple needs a client that asks for one: at the scenario or the variant
+ * whose blocks, together, say so. */
+static int check_ocsp(struct cursor *cur, const struct scn *sc)
+{
+    if (!sc->expect.ocsp_pinned || sc->c.sp.ocsp_mode != TH_OCSP_OFF)
+        return 0;
+    cur->depth = 0;
+    if (sc->variant >= 0) {
+        push_key(cur, "variants");
+        push_idx(cur, (size_t)sc->variant);
+    } else { /* the top level's own expect pinned it */
+        push_key(cur, "expect");
+        push_key(cur, "ocsp");
+    }
+    int rc = perr(cur, "a pinned staple needs \"client\": {\"ocsp\": \"request\"} or "
+                       "\"require\": a client that does not ask sees no staple");
+    cur->depth = 0;
+    return rc;
+}
+
 int th_kind_finish(struct cursor *cur, struct scn *sc)
 {
     int rc = sc->kind == TH_KIND_INTEGRITY ? check_fault(cur, sc) : 0;
+    if (rc == 0)
+        rc = check_ocsp(cur, sc);
     if (!sc->expect.outcomes)
         sc->expect.outcomes = default_outcomes(sc);
     return rc;

@@ -39,6 +39,7 @@ void th_spec_copy(struct th_endpoint_spec *d, const struct th_endpoint_spec *s)
     d->cert = th_dup_or_null(s->cert);
     d->key = th_dup_or_null(s->key);
     d->client_ca = th_dup_or_null(s->client_ca);
+    d->ocsp = th_dup_or_null(s->ocsp);
 }
 
 void th_spec_free(struct th_endpoint_spec *sp)
@@ -52,6 +53,7 @@ void th_spec_free(struct th_endpoint_spec *sp)
     free(sp->cert);
     free(sp->key);
     free(sp->client_ca);
+    free(sp->ocsp);
     memset(sp, 0, sizeof *sp);
 }
 

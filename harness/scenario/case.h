@@ -103,6 +103,7 @@ struct th_endpoint_spec {
     enum th_resume resume; /* default none: a second connection resumes when set */
     uint64_t max_body;     /* kind handshake: the response body's bound; default
                               TH_MAX_BODY_DEFAULT */
+    enum th_ocsp_mode ocsp_mode; /* default off */
     /* both sides: the certificate chain this side presents (leaf first) and its key,
      * each "pki:NAME" or an absolute path. Server: default "pki:rsa2048". Client:
      * default NULL, none (presented when the server asks). key NULL:
@@ -113,9 +114,11 @@ struct th_endpoint_spec {
     enum th_client_auth client_auth; /* default none */
     char *client_ca;                 /* roots a client certificate must chain to: "pki:NAME" or an
                                         absolute path; NULL: none (default) */
-    int prefer_server_order;         /* default 1 */
-    int tickets;                     /* default 1 */
-    int session_cache;               /* default 1 */
+    char *ocsp; /* the OCSP response stapled: "pki:NAME" or an absolute path (DER); NULL:
+                   none (default) */
+    int prefer_server_order; /* default 1 */
+    int tickets;             /* default 1 */
+    int session_cache;       /* default 1 */
 };
 
 struct th_expect {
@@ -126,6 +129,8 @@ struct th_expect {
     int alpn_pinned;
     char *alpn;  /* pinned and NULL: no protocol negotiated */
     int resumed; /* -1: not pinned */
+    int ocsp_pinned;
+    enum th_staple ocsp; /* pinned: the staple the client must have seen */
 };
 
 struct th_deviation {

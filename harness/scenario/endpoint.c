@@ -13,6 +13,8 @@
 static const char *const resume_names[] = {"none", "ticket", "session_id", NULL};
 /* In the order of enum th_client_auth. */
 static const char *const client_auth_names[] = {"none", "request", "require", NULL};
+/* In the order of enum th_ocsp_mode. */
+static const char *const ocsp_mode_names[] = {"off", "request", "require", NULL};
 
 void th_spec_defaults(struct th_endpoint_spec *sp, unsigned who)
 {
@@ -92,6 +94,9 @@ static const struct ref_kind ref_server_cert = {TH_PKI_CHAIN, "a server certific
 static const struct ref_kind ref_client_cert = {TH_PKI_CHAIN, "a client certificate", 1,
                                                 th_pem_check_cert};
 static const struct ref_kind ref_key = {TH_PKI_KEY, "a private key", 1, th_pem_check_key};
+/* An OCSP response file is stapled as it is: what it holds is the clients' to judge
+ * (ocsp_invalid), as a CA file's is. */
+static const struct ref_kind ref_ocsp = {TH_PKI_OCSP, "an OCSP response", 1, NULL};
 
 static int is_pki(const char *ref)
 {
@@ -163,6 +168,17 @@ static int k_client_cert(struct cursor *cur, json_t *v, struct side *sd)
 static int k_client_ca(struct cursor *cur, json_t *v, struct side *sd)
 {
     return k_ref(cur, v, &sd->sp.client_ca, &ref_ca);
+}
+static int k_server_ocsp(struct cursor *cur, json_t *v, struct side *sd)
+{
+    return k_ref(cur, v, &sd->sp.ocsp, &ref_ocsp);
+}
+static int k_client_ocsp(struct cursor *cur, json_t *v, struct side *sd)
+{
+    int r;
+    TH_GUARD(th_get_enum(cur, v, ocsp_mode_names, &r));
+    sd->sp.ocsp_mode = (enum th_ocsp_mode)r;
+    return 0;
 }
 static int k_key(struct cursor *cur, json_t *v, struct side *sd)
 {
@@ -339,6 +355,8 @@ static const struct side_key {
     {"key", WHO_CLIENT | WHO_SERVER, k_key},
     {"client_auth", WHO_SERVER, k_client_auth},
     {"client_ca", WHO_SERVER, k_client_ca},
+    {"ocsp", WHO_SERVER, k_server_ocsp},
+    {"ocsp", WHO_CLIENT, k_client_ocsp},
     {"prefer_server_order", WHO_SERVER, k_prefer},
     {"tickets", WHO_SERVER, k_tickets},
     {"session_cache", WHO_SERVER, k_cache},

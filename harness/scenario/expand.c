@@ -172,10 +172,19 @@ static char *skip_features(const char *name, const struct th_caps *cp,
         return th_xasprintf("%s servers always pick by their own suite order", name);
     if (!client && sp->client_auth != TH_CLIENT_AUTH_NONE && !(cp->features & TH_CAP_CLIENT_AUTH))
         return th_xasprintf("%s cannot ask for or verify a client certificate", name);
+    if (!client && sp->ocsp && !(cp->features & TH_CAP_OCSP_STAPLE))
+        return th_xasprintf("%s cannot staple an OCSP response", name);
     if (!client)
         return NULL;
     if (sp->cert && !(cp->features & TH_CAP_CLIENT_CERT))
         return th_xasprintf("%s cannot present a client certificate", name);
+    if (sp->ocsp_mode == TH_OCSP_REQUEST && !(cp->features & TH_CAP_OCSP_REQUEST))
+        return th_xasprintf(cp->features & TH_CAP_OCSP_REQUIRE
+                                ? "%s cannot ask for an OCSP staple without requiring one"
+                                : "%s cannot ask for an OCSP staple",
+                            name);
+    if (sp->ocsp_mode == TH_OCSP_REQUIRE && !(cp->features & TH_CAP_OCSP_REQUIRE))
+        return th_xasprintf("%s cannot require an OCSP staple", name);
     if (sp->crl && !(cp->features & TH_CAP_CRL))
         return th_xasprintf("%s lacks CRL checking", name);
     if (sp->verify && sp->hostname && th_is_ip(sp->hostname) && !(cp->features & TH_CAP_IP_SAN))
@@ -401,6 +410,7 @@ static void fixture_skip(struct th_case *k)
     cfg.key_file = k->s.key ? k->s.key : cfg.cert_file;
     cfg.client_auth = k->s.client_auth;
     cfg.client_ca_file = k->s.client_ca;
+    cfg.ocsp_file = k->s.ocsp;
     if (th_fixture_unsupported(k->fixture, &cfg, why, sizeof(why)))
         k->skip = th_xasprintf("%s: %s", k->server_name, why);
 }

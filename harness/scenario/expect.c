@@ -52,13 +52,25 @@ static int e_resumed(struct cursor *cur, json_t *v, struct th_expect *e)
     return th_get_bool(cur, v, &e->resumed);
 }
 
+/* The staple the client must have seen: "none" | "good" | "revoked" | "unknown" |
+ * "invalid" (needs client.ocsp request or require; checked with the blocks). */
+static int e_ocsp(struct cursor *cur, json_t *v, struct th_expect *e)
+{
+    static const char *const names[] = {"none", "good", "revoked", "unknown", "invalid", NULL};
+    int r;
+    TH_GUARD(th_get_enum(cur, v, names, &r));
+    e->ocsp_pinned = 1;
+    e->ocsp = (enum th_staple)(TH_STAPLE_NONE + r);
+    return 0;
+}
+
 typedef int (*expect_fn)(struct cursor *, json_t *, struct th_expect *);
 static const struct expect_key {
     const char *name;
     expect_fn fn;
 } expect_keys[] = {
-    {"outcome", e_outcome}, {"version", e_version}, {"cipher", e_cipher},
-    {"group", e_group},     {"alpn", e_alpn},       {"resumed", e_resumed},
+    {"outcome", e_outcome}, {"version", e_version}, {"cipher", e_cipher}, {"group", e_group},
+    {"alpn", e_alpn},       {"resumed", e_resumed}, {"ocsp", e_ocsp},
 };
 
 int th_parse_expect(struct cursor *cur, json_t *obj, struct th_expect *e)
@@ -76,7 +88,7 @@ int th_parse_expect(struct cursor *cur, json_t *obj, struct th_expect *e)
         push_key(cur, key);
         if ((fn ? fn(cur, v, e)
                 : kerr(cur, "unknown key (expect keys: outcome, version, cipher, "
-                            "group, alpn, resumed)")) < 0)
+                            "group, alpn, resumed, ocsp)")) < 0)
             rc = -1;
         pop(cur);
     }

@@ -84,3 +84,24 @@ const char *th_status_name(enum th_status s)
 {
     return (unsigned)s < TH_STATUS_COUNT ? status_names[s] : "error";
 }
+
+static const char *const staple_names[TH_STAPLE_COUNT] = {
+    [TH_STAPLE_NOT_ASKED] = NULL,    [TH_STAPLE_NONE] = "none",
+    [TH_STAPLE_GOOD] = "good",       [TH_STAPLE_REVOKED] = "revoked",
+    [TH_STAPLE_UNKNOWN] = "unknown", [TH_STAPLE_INVALID] = "invalid",
+};
+
+const char *th_staple_name(enum th_staple s)
+{
+    return (unsigned)s < TH_STAPLE_COUNT ? staple_names[s] : NULL;
+}
+
+int th_staple_parse(const char *name, enum th_staple *out)
+{
+    for (int i = TH_STAPLE_NONE; i < TH_STAPLE_COUNT; i++)
+        if (strcmp(name, staple_names[i]) == 0) {
+            *out = (enum th_staple)i;
+            return 0;
+        }
+    return -1;
+}

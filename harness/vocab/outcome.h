@@ -57,4 +57,21 @@ enum th_outcome th_outcome_from_alert(int alert);
 enum th_status { TH_PASS = 0, TH_FAIL, TH_XFAIL, TH_XPASS, TH_SKIP, TH_ERROR, TH_STATUS_COUNT };
 const char *th_status_name(enum th_status s);
 
+/* The staple as the client saw it (struct th_negotiated.ocsp in backends/backend.h;
+ * observed.ocsp in the results, by th_staple_name). */
+enum th_staple {
+    TH_STAPLE_NOT_ASKED = 0, /* the client did not ask: null in the results */
+    TH_STAPLE_NONE,          /* asked; no staple came */
+    TH_STAPLE_GOOD,          /* a staple came, verified, status good */
+    TH_STAPLE_REVOKED,       /* verified, status revoked */
+    TH_STAPLE_UNKNOWN,       /* verified, status unknown */
+    TH_STAPLE_INVALID,       /* a staple came that does not verify: stale, wrong signer,
+                              * for another certificate, unparseable */
+};
+#define TH_STAPLE_COUNT (TH_STAPLE_INVALID + 1)
+/* "none", "good", "revoked", "unknown", "invalid"; NULL for TH_STAPLE_NOT_ASKED. */
+const char *th_staple_name(enum th_staple s);
+/* 0 with *out for one of those names, -1 otherwise. */
+int th_staple_parse(const char *name, enum th_staple *out) __attribute__((warn_unused_result));
+
 #endif

@@ -87,6 +87,20 @@ static void test_details(void)
     c.expect.alpn = NULL;
     th_judge(&c, &r);
     is_int(r.status, TH_PASS, "ALPN pinned to none, none negotiated");
+    c.expect.alpn_pinned = 0;
+    c.expect.ocsp_pinned = 1;
+    c.expect.ocsp = TH_STAPLE_GOOD;
+    r.obs.neg.ocsp = TH_STAPLE_NONE;
+    th_judge(&c, &r);
+    ok(r.status == TH_FAIL && strstr(r.reason, "expected the staple good, the client saw none"),
+       "a pinned staple that did not come fails: %s", r.reason);
+    r.obs.neg.ocsp = TH_STAPLE_NOT_ASKED;
+    th_judge(&c, &r);
+    ok(r.status == TH_FAIL && strstr(r.reason, "did not ask"),
+       "a client that did not ask is named: %s", r.reason);
+    r.obs.neg.ocsp = TH_STAPLE_GOOD;
+    th_judge(&c, &r);
+    is_int(r.status, TH_PASS, "the pinned staple seen passes");
 }
 
 static void test_deviations(void)
