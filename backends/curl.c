@@ -25,6 +25,7 @@
 
 #include <curl/curl.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/ocsp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -70,6 +71,26 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
     return len;
 }
 
+/* The staple of a curl-gnutls connection whose chain check passed: GnuTLS asked
+ * for one (it always does) and judged one that came in that check, so a staple
+ * here was accepted; its status says good or unknown. */
+static enum th_staple gnutls_staple(gnutls_session_t session)
+{
+    gnutls_datum_t d;
+    gnutls_ocsp_resp_t resp;
+    unsigned status = GNUTLS_OCSP_CERT_UNKNOWN;
+    if (gnutls_ocsp_status_request_get(session, &d) < 0)
+        return TH_STAPLE_NONE;
+    if (gnutls_ocsp_resp_init(&resp) < 0)
+        return TH_STAPLE_UNKNOWN;
+    if (gnutls_ocsp_resp_import(resp, &d) < 0 ||
+        gnutls_ocsp_resp_get_single(resp, 0, NULL, NULL, NULL, NULL, &status, NULL, NULL, NULL,
+                                    NULL) < 0)
+        status = GNUTLS_OCSP_CERT_UNKNOWN;
+    gnutls_ocsp_resp_deinit(resp);
+    return status == GNUTLS_OCSP_CERT_GOOD ? TH_STAPLE_GOOD : TH_STAPLE_UNKNOWN;
+}
+
 /* What a curl-gnutls connection negotiated, with the client certificate fields:
  * a server asked (a CertificateRequest arrived), and curl had one to send (it
  * loaded CURLOPT_SSLCERT into the credentials GnuTLS answers from). */
@@ -97,8 +118,12 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
         return size * n;
     if (info->backend == CURLSSLBACKEND_OPENSSL && fx->f->tls == CURLSSLBACKEND_OPENSSL)
         th_ossl_negotiated(info->internals, &fx->neg);
-    else if (info->backend == CURLSSLBACKEND_GNUTLS && fx->f->tls == CURLSSLBACKEND_GNUTLS)
+    else if (info->backend == CURLSSLBACKEND_GNUTLS && fx->f->tls == CURLSSLBACKEND_GNUTLS) {
         gnutls_negotiated(info->internals, &fx->neg);
+        /* with the chain check off GnuTLS judged no staple: none reported */
+        if (fx->cfg->verify)
+            fx->neg.ocsp = gnutls_staple(info->internals);
+    }
     return size * n;
 }
 
@@ -385,6 +410,22 @@ TH_MUST_CHECK static int set_target(struct th_curl_fetch *fx, const char *host, 
     return 0;
 }
 
+/* curl has one OCSP switch, CURLOPT_SSL_VERIFYSTATUS: ask for a staple and fail
+ * the transfer (CURLE_SSL_INVALIDCERTSTATUS) without a good one. That is "require".
+ * curl-openssl asks for none without it, so it cannot "request" (no
+ * TH_CAP_OCSP_REQUEST). curl-gnutls's GnuTLS asks in every ClientHello and judges a
+ * staple that comes in its chain check, VERIFYSTATUS or not: "request" is its
+ * default, and "off" it cannot do (the scenarios declare it; curl_map.c maps it). */
+TH_MUST_CHECK static int set_ocsp(struct th_curl_fetch *fx, struct th_error *err)
+{
+    if (fx->cfg->ocsp == TH_OCSP_REQUEST && fx->f->tls == CURLSSLBACKEND_OPENSSL)
+        return fail_config(err, "%s cannot ask for an OCSP staple without requiring one%s",
+                           fx->f->name, " (CURLOPT_SSL_VERIFYSTATUS is require only)");
+    if (fx->cfg->ocsp == TH_OCSP_REQUIRE)
+        SET(fx, CURLOPT_SSL_VERIFYSTATUS, 1L);
+    return 0;
+}
+
 TH_MUST_CHECK static int set_trust(struct th_curl_fetch *fx, struct th_error *err)
 {
     const struct th_tls_config *cfg = fx->cfg;
@@ -395,7 +436,7 @@ TH_MUST_CHECK static int set_trust(struct th_curl_fetch *fx, struct th_error *er
         SET(fx, CURLOPT_CRLFILE, cfg->crl_file);
     SET(fx, CURLOPT_SSL_VERIFYPEER, cfg->verify ? 1L : 0L);
     SET(fx, CURLOPT_SSL_VERIFYHOST, cfg->verify && cfg->hostname ? 2L : 0L);
-    return 0;
+    return set_ocsp(fx, err);
 }
 
 /* The client's own certificate, presented when a server asks: PEM files, the
@@ -487,11 +528,14 @@ static int perform(struct th_curl_fetch *fx, uint64_t deadline, int which,
         rc = fx->f->api.easy_perform(fx->h);
     if (fx->f->api.easy_getinfo(fx->h, CURLINFO_RESPONSE_CODE, &out->http_status) != CURLE_OK)
         out->http_status = 0;
+    /* A transfer that succeeded under VERIFYSTATUS had a staple curl found good; one
+     * that failed says what curl found (th_curl_set_error sets fx->neg.ocsp). */
+    if (rc == CURLE_OK && fx->cfg->ocsp == TH_OCSP_REQUIRE)
+        fx->neg.ocsp = TH_STAPLE_GOOD;
+    if (rc != CURLE_OK)
+        th_curl_set_error(fx, rc, which, &out->err);
     out->neg = fx->neg;
-    if (rc == CURLE_OK)
-        return 0;
-    th_curl_set_error(fx, rc, which, &out->err);
-    return -1;
+    return rc == CURLE_OK ? 0 : -1;
 }
 
 static void fetch_free(struct th_curl_fetch *fx)
@@ -591,7 +635,8 @@ static void cleanup_gnutls(void)
 
 /* What both flavours do alike: a client on its own socket that checks the chain,
  * the DNS name or IP address, a CRL, sends SNI, pins a version range, presents a
- * client certificate when asked and resumes TLS 1.2 sessions by id from its cache.
+ * client certificate when asked, requires a good OCSP staple (VERIFYSTATUS; see
+ * set_ocsp for request) and resumes TLS 1.2 sessions by id from its cache.
  * It offers ALPN http/1.1 only, never a
  * chosen list, so TH_CAP_ALPN is not claimed. */
 static void caps_common(struct th_caps *out)
@@ -600,7 +645,7 @@ static void caps_common(struct th_caps *out)
     out->versions = TH_VERSIONS_ALL;
     out->resume = TH_RESUME_BIT(TH_RESUME_SESSION_ID);
     out->features = TH_CAP_OWN_SOCKET | TH_CAP_CRL | TH_CAP_SNI | TH_CAP_HOSTNAME | TH_CAP_IP_SAN |
-                    TH_CAP_RESTRICT_VERSIONS | TH_CAP_CLIENT_CERT;
+                    TH_CAP_RESTRICT_VERSIONS | TH_CAP_CLIENT_CERT | TH_CAP_OCSP_REQUIRE;
 }
 
 /* The same libssl as the OpenSSL backend's client at its default security level:
@@ -661,6 +706,7 @@ static void caps_gnutls(struct th_caps *out)
     if (!th_curl_ready(&th_curl_flavour_gnutls))
         return;
     caps_common(out);
+    out->features |= TH_CAP_OCSP_REQUEST; /* GnuTLS's default: see set_ocsp */
     caps_gnutls_lists(out);
 }
 

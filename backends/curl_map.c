@@ -96,12 +96,37 @@ void th_curl_chain_free(struct th_curl_fetch *fx)
     fx->n_chain = 0;
 }
 
+/* GnuTLS judges a staple inside the chain check, and its client asks for one by
+ * default (status_request in every ClientHello, VERIFYSTATUS or not): a refused
+ * staple is CURLE_PEER_FAILED_VERIFICATION with status bits, never curl's own
+ * CURLE_SSL_INVALIDCERTSTATUS: REVOKED (0x20), INVALID_OCSP_STATUS (1 << 20: wrong
+ * signer, another certificate), REVOCATION_DATA_SUPERSEDED (1 << 12: a staple past
+ * its nextUpdate, which the chain mapping does not name) and MISSING_OCSP_STATUS
+ * (1 << 19: a must-staple leaf without one). REVOKED and the stale bits can be a
+ * CRL's too: without a CRL file they can only be the staple's. What the staple was
+ * goes into fx->neg.ocsp; a stale one is ocsp_invalid. */
+static enum th_outcome gnutls_ocsp_status(struct th_curl_fetch *fx, unsigned st, enum th_outcome o)
+{
+    const unsigned stale =
+        GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED | GNUTLS_CERT_REVOCATION_DATA_ISSUED_IN_FUTURE;
+    int crl = fx->cfg->crl_file != NULL;
+    if (st & GNUTLS_CERT_INVALID_OCSP_STATUS)
+        fx->neg.ocsp = TH_STAPLE_INVALID;
+    else if (!crl && (st & GNUTLS_CERT_REVOKED))
+        fx->neg.ocsp = TH_STAPLE_REVOKED;
+    else if (!crl && (st & stale))
+        fx->neg.ocsp = TH_STAPLE_INVALID;
+    else if (st & GNUTLS_CERT_MISSING_OCSP_STATUS)
+        fx->neg.ocsp = TH_STAPLE_NONE;
+    return !crl && (st & stale) && o == TH_HANDSHAKE_FAILURE ? TH_OCSP_INVALID : o;
+}
+
 /* The bits of gnutls_certificate_status_t, as the GnuTLS backend maps them, with
  * the chain curl-gnutls was sent and the anchors of the CA file it was given.
  * libcurl-gnutls checks the chain with gnutls_certificate_verify_peers2 (no host
  * name, no purpose) and the host name itself, so PURPOSE_MISMATCH and
  * UNEXPECTED_OWNER never come from it. */
-static enum th_outcome gnutls_status_outcome(const struct th_curl_fetch *fx, unsigned st)
+static enum th_outcome gnutls_status_outcome(struct th_curl_fetch *fx, unsigned st)
 {
     gnutls_x509_trust_list_t anchors = NULL;
     if (th_gnutls_anchors_from_file(fx->cfg->ca_file, &anchors) != 0)
@@ -109,7 +134,7 @@ static enum th_outcome gnutls_status_outcome(const struct th_curl_fetch *fx, uns
     enum th_outcome o = th_gnutls_chain_outcome(st, fx->chain, fx->n_chain, anchors);
     if (anchors)
         gnutls_x509_trust_list_deinit(anchors, 1);
-    return o;
+    return gnutls_ocsp_status(fx, st, o);
 }
 
 /* A refused certificate (CURLE_PEER_FAILED_VERIFICATION; for OpenSSL also
@@ -140,7 +165,7 @@ static void ossl_verify_error(const struct th_curl_fetch *fx, long res, struct t
                      "; X509 verify result %ld: %s", res, X509_verify_cert_error_string(res));
 }
 
-static void verify_error(const struct th_curl_fetch *fx, struct th_error *d)
+static void verify_error(struct th_curl_fetch *fx, struct th_error *d)
 {
     long res = 0;
     if (fx->f->api.easy_getinfo(fx->h, CURLINFO_SSL_VERIFYRESULT, &res) != CURLE_OK)
@@ -163,6 +188,27 @@ static void verify_error(const struct th_curl_fetch *fx, struct th_error *d)
 static int ossl_chain_refused(const struct th_curl_fetch *fx)
 {
     return fx->f->tls == CURLSSLBACKEND_OPENSSL && fx->cfg->verify && fx->verify_err;
+}
+
+/* CURLE_SSL_INVALIDCERTSTATUS: curl's own staple check (VERIFYSTATUS) failed, after
+ * a handshake that completed. Only its text says why: "No OCSP response received"
+ * (both flavours), a revocation ("SSL certificate revocation reason: ..." from
+ * curl-openssl, "Server certificate was revoked: ..." from curl-gnutls), else a
+ * staple that did not verify, is stale or for another certificate, or says
+ * unknown. Also what the staple was, in fx->neg.ocsp. */
+static enum th_outcome ocsp_outcome(struct th_curl_fetch *fx)
+{
+    const char *t = fx->errbuf;
+    if (strstr(t, "No OCSP response received")) {
+        fx->neg.ocsp = TH_STAPLE_NONE;
+        return TH_OCSP_MISSING;
+    }
+    if (strcasestr(t, "revoked") || strcasestr(t, "revocation")) {
+        fx->neg.ocsp = TH_STAPLE_REVOKED;
+        return TH_REVOKED;
+    }
+    fx->neg.ocsp = strcasestr(t, "unknown") ? TH_STAPLE_UNKNOWN : TH_STAPLE_INVALID;
+    return TH_OCSP_INVALID;
 }
 
 /* What the CURLcode alone says. */
@@ -190,6 +236,7 @@ static void code_error(struct th_curl_fetch *fx, CURLcode rc, struct th_error *d
     enum th_outcome o = code_outcome(rc);
     switch (rc) {
     case CURLE_PEER_FAILED_VERIFICATION: verify_error(fx, d); return;
+    case CURLE_SSL_INVALIDCERTSTATUS: o = ocsp_outcome(fx); break;
     case CURLE_SSL_CONNECT_ERROR:
         if (ossl_chain_refused(fx)) {
             verify_error(fx, d);

@@ -54,7 +54,8 @@ void th_curl_chain_free(struct th_curl_fetch *fx);
 
 /* The failure of a transfer (rc not CURLE_OK) in err: the outcome, rc as the code, and
  * curl's text for it with the error buffer and, for a refused certificate, the TLS
- * library's verify code. which: 1 when it was the second (resuming) connection. */
+ * library's verify code. which: 1 when it was the second (resuming) connection. A
+ * refused OCSP staple (CURLE_SSL_INVALIDCERTSTATUS) also sets fx->neg.ocsp. */
 void th_curl_set_error(struct th_curl_fetch *fx, CURLcode rc, int which, struct th_error *err);
 
 #endif

@@ -2,7 +2,8 @@
  * GnuTLS's push/pull transport functions. Configuration arrives in IANA terms and is
  * translated into one priority string per context (gnutls_prio.c); native errors are
  * mapped to the shared outcome vocabulary (gnutls_map.c), keeping GnuTLS's own code
- * and text beside them. The aead_cost op is gnutls_aead.c.
+ * and text beside them. The aead_cost op is gnutls_aead.c; OCSP stapling and the
+ * client's check of the server's certificate are gnutls_ocsp.c.
  *
  * The only process-wide state is the IANA id -> GnuTLS algorithms table
  * (gnutls_map.c), built once under pthread_once: TCP cases run the server role in
@@ -10,7 +11,6 @@
  * (the cache behind a mutex for the same reason). */
 #include "backend.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -24,6 +24,7 @@
 #include "gnutls_aead.h"
 #include "gnutls_auth.h"
 #include "gnutls_map.h"
+#include "gnutls_ocsp.h"
 #include "gnutls_prio.h"
 
 /* ---- objects ---- */
@@ -47,6 +48,7 @@ struct th_ctx {
     gnutls_datum_t alpn[TH_MAX_ALPN];
     size_t n_alpn;
     struct th_gnutls_own own; /* client: what it presents when asked (gnutls_auth.c) */
+    enum th_ocsp_mode ocsp;   /* client: ask for / require a staple (gnutls_ocsp.c) */
     /* server */
     enum th_client_auth client_auth;
     int tickets;
@@ -66,10 +68,7 @@ struct th_conn {
     int done;               /* the handshake completed */
     int pull_again;         /* the last pull found the transport empty */
     unsigned peer_versions; /* server: TH_VBIT set the ClientHello offers; 0 unseen */
-    unsigned client_status; /* server: our check's status bits (GnuTLS keeps none) */
-    /* what the certificate is checked against: must outlive the session */
-    gnutls_typed_vdata_st vdata[2];
-    unsigned char ip[16];
+    unsigned status;        /* our check's status bits, either role (GnuTLS keeps none) */
 };
 
 struct th_session {
@@ -134,8 +133,7 @@ static enum th_outcome status_outcome(struct th_conn *c, unsigned st)
  * or GnuTLS's error code when no bit is set. */
 static void verify_failure(struct th_conn *c, int ret, struct th_error *err)
 {
-    unsigned st = c->ctx->role == TH_ROLE_SERVER ? c->client_status
-                                                 : gnutls_session_get_verify_cert_status(c->s);
+    unsigned st = c->status;
     gnutls_datum_t out = {NULL, 0};
     if (gnutls_certificate_verification_status_print(st, GNUTLS_CRT_X509, &out, 0) < 0)
         out.data = NULL;
@@ -207,6 +205,9 @@ static void send_alert(struct th_conn *c, int ret, enum th_outcome o)
     else if (ret == GNUTLS_E_KEY_USAGE_VIOLATION) /* GnuTLS would say internal_error */
         (void)gnutls_alert_send(c->s, GNUTLS_AL_FATAL, GNUTLS_A_UNSUPPORTED_CERTIFICATE);
     else if (c->ctx->role == TH_ROLE_SERVER && (alert = th_gnutls_refusal_alert(c->s, ret, o)) >= 0)
+        (void)gnutls_alert_send(c->s, GNUTLS_AL_FATAL, (gnutls_alert_description_t)alert);
+    else if (c->ctx->role == TH_ROLE_CLIENT &&
+             (alert = th_gnutls_ocsp_alert(c->s, c->status, o)) >= 0)
         (void)gnutls_alert_send(c->s, GNUTLS_AL_FATAL, (gnutls_alert_description_t)alert);
     else
         (void)gnutls_alert_send_appropriate(c->s, ret);
@@ -324,6 +325,8 @@ TH_MUST_CHECK static int setup_server(struct th_ctx *t, const struct th_tls_conf
                                                     GNUTLS_X509_FMT_PEM, NULL, 0);
     if (ret < 0)
         return fail_ctx(err, ret, cfg->cert_file);
+    if (cfg->ocsp_file && th_gnutls_ocsp_staple(t->cred, cfg->ocsp_file, err) != 0)
+        return -1;
     /* DHE suites in TLS <= 1.2 with a client that names no RFC 7919 group */
     ret = gnutls_certificate_set_known_dh_params(t->cred, GNUTLS_SEC_PARAM_MEDIUM);
     if (ret < 0)
@@ -379,6 +382,7 @@ TH_MUST_CHECK static int setup_client(struct th_ctx *t, const struct th_tls_conf
                                cfg->crl_file);
     }
     t->verify = cfg->verify;
+    t->ocsp = cfg->ocsp;
     if (th_gnutls_own_load(t->cred, &t->own, cfg, give_own, err) != 0)
         return -1;
     /* Asking for session-id resumption: offer no ticket, so a 1.2 server that
@@ -443,24 +447,12 @@ TH_MUST_CHECK static int gtls_ctx_new(const struct th_tls_config *cfg, struct th
 
 /* ---- connections ---- */
 
-/* The name (or address) and purpose the server's certificate must match. The plain
- * gnutls_certificate_verify_peers2 does not check the extended key usage; typed
- * data with GNUTLS_KP_TLS_WWW_SERVER does, and GNUTLS_DT_IP_ADDRESS makes an IP
- * literal match IP SANs only, never a DNS name. */
-static unsigned verify_data(struct th_conn *c)
+/* The check runs inside the handshake (gnutls_ocsp.c), which then fails with
+ * GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR; verify 0 skips the chain. */
+static int check_server(gnutls_session_t s)
 {
-    unsigned n = 0;
-    const char *host = c->ctx->hostname;
-    if (host && inet_pton(AF_INET, host, c->ip) == 1) {
-        c->vdata[n++] = (gnutls_typed_vdata_st){GNUTLS_DT_IP_ADDRESS, c->ip, 4};
-    } else if (host && inet_pton(AF_INET6, host, c->ip) == 1) {
-        c->vdata[n++] = (gnutls_typed_vdata_st){GNUTLS_DT_IP_ADDRESS, c->ip, 16};
-    } else if (host) {
-        c->vdata[n++] = (gnutls_typed_vdata_st){GNUTLS_DT_DNS_HOSTNAME, (unsigned char *)host, 0};
-    }
-    c->vdata[n++] = (gnutls_typed_vdata_st){GNUTLS_DT_KEY_PURPOSE_OID,
-                                            (unsigned char *)GNUTLS_KP_TLS_WWW_SERVER, 0};
-    return n;
+    struct th_conn *c = gnutls_session_get_ptr(s);
+    return th_gnutls_check_server(s, c->ctx->hostname, c->ctx->verify, c->ctx->ocsp, &c->status);
 }
 
 TH_MUST_CHECK static int setup_client_conn(struct th_conn *c, struct th_session *resume_from,
@@ -472,10 +464,10 @@ TH_MUST_CHECK static int setup_client_conn(struct th_conn *c, struct th_session 
         ret = gnutls_server_name_set(c->s, GNUTLS_NAME_DNS, sni, strlen(sni));
     if (ret < 0)
         return fail_ctx(err, ret, "gnutls_server_name_set");
-    /* The check runs inside the handshake, which then fails with
-     * GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR; verify 0 skips it entirely. */
-    if (c->ctx->verify)
-        gnutls_session_set_verify_cert2(c->s, c->vdata, verify_data(c), 0);
+    if (c->ctx->verify || c->ctx->ocsp == TH_OCSP_REQUIRE)
+        gnutls_session_set_verify_function(c->s, check_server);
+    if (th_gnutls_ocsp_ask(c->s, c->ctx->ocsp, err) != 0)
+        return -1;
     if (resume_from) {
         ret = gnutls_session_set_data(c->s, resume_from->data.data, resume_from->data.size);
         if (ret < 0)
@@ -487,8 +479,7 @@ TH_MUST_CHECK static int setup_client_conn(struct th_conn *c, struct th_session 
 static int check_client(gnutls_session_t s)
 {
     struct th_conn *c = gnutls_session_get_ptr(s);
-    return th_gnutls_check_client(s, c->ctx->client_auth == TH_CLIENT_AUTH_REQUIRE,
-                                  &c->client_status);
+    return th_gnutls_check_client(s, c->ctx->client_auth == TH_CLIENT_AUTH_REQUIRE, &c->status);
 }
 
 TH_MUST_CHECK static int setup_server_conn(struct th_conn *c, struct th_error *err)
@@ -642,6 +633,8 @@ static void gtls_negotiated(struct th_conn *c, struct th_negotiated *out)
         th_gnutls_negotiated(c->s, out);
     th_gnutls_client_cert_seen(c->s, c->ctx->role,
                                c->done && c->ctx->client_auth != TH_CLIENT_AUTH_NONE, out);
+    if (c->ctx->role == TH_ROLE_CLIENT) /* also after a failed handshake */
+        out->ocsp = th_gnutls_ocsp_seen(c->s, c->status);
 }
 
 /* TLS 1.3 tickets arrive after the handshake: without one, GnuTLS would hand out a
@@ -749,7 +742,8 @@ static void gtls_caps(struct th_caps *out)
                     TH_CAP_RESTRICT_VERSIONS | TH_CAP_RESTRICT_SUITES | TH_CAP_RESTRICT_GROUPS |
                     TH_CAP_SERVER_ORDER | TH_CAP_CLIENT_ORDER | TH_CAP_DRIVER_IO |
                     TH_CAP_TRUNCATION | /* GNUTLS_E_PREMATURE_TERMINATION */
-                    TH_CAP_CLIENT_CERT | TH_CAP_CLIENT_AUTH;
+                    TH_CAP_CLIENT_CERT | TH_CAP_CLIENT_AUTH | TH_CAP_OCSP_REQUEST |
+                    TH_CAP_OCSP_REQUIRE | TH_CAP_OCSP_STAPLE;
     uint16_t all[TH_MAX_SUITES * 2];
     size_t n = th_gnutls_suites(all, TH_ARRAY_LEN(all));
     for (size_t i = 0; i < n && out->n_suites < TH_MAX_SUITES; i++)
@@ -765,6 +759,9 @@ static void gtls_caps(struct th_caps *out)
     out->defaults_changed[2] =
         "server: a client certificate must also allow the clientAuth key purpose "
         "(GNUTLS_KP_TLS_WWW_CLIENT), which GnuTLS's plain peer check does not ask";
+    out->defaults_changed[3] =
+        "client: refusing a staple sends bad_certificate_status_response (RFC 6066), a leaf its "
+        "staple says is revoked certificate_revoked; GnuTLS alone sends bad_certificate";
 }
 
 const struct th_backend th_backend_gnutls = {

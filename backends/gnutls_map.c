@@ -292,6 +292,12 @@ enum th_outcome th_gnutls_chain_outcome(unsigned st, const gnutls_datum_t *certs
         o = TH_BAD_EKU;
     else if (st & GNUTLS_CERT_UNEXPECTED_OWNER)
         o = TH_HOSTNAME_MISMATCH;
+    /* the staple last: a chain refused for itself says so first (gnutls_ocsp.c sets
+     * MISSING for require too, as GnuTLS does for a must-staple leaf) */
+    else if (st & GNUTLS_CERT_MISSING_OCSP_STATUS)
+        o = TH_OCSP_MISSING;
+    else if (st & GNUTLS_CERT_INVALID_OCSP_STATUS)
+        o = TH_OCSP_INVALID;
     parsed_free(&p);
     return o;
 }

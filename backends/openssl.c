@@ -26,6 +26,7 @@
 #include "openssl_aead.h"
 #include "openssl_cauth.h"
 #include "openssl_map.h"
+#include "openssl_ocsp.h"
 
 /* ---- process-wide state, built once ---- */
 
@@ -186,7 +187,7 @@ static int verify_failure(struct th_conn *c, struct th_error *err)
 
 static void map_failure(struct th_conn *c, int ssl_err, struct th_error *err)
 {
-    if (verify_failure(c, err))
+    if (verify_failure(c, err) || th_ossl_ocsp_failure(c->ssl, err))
         return;
     unsigned long e = ERR_peek_last_error();
     if (c->io_failed || (ssl_err == SSL_ERROR_SYSCALL && e == 0)) {
@@ -380,11 +381,10 @@ TH_MUST_CHECK static int setup_server(struct th_ctx *t, const struct th_tls_conf
     SSL_CTX_set_dh_auto(ctx, 1); /* DHE suites in TLS <= 1.2 need parameters */
     if (cfg->prefer_server_order)
         SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
-    /* Caching: "session_id" resumption in TLS 1.2 is the classic session-id cache.
-     * TLS 1.3 has no session ids; with SSL_OP_NO_TICKET OpenSSL 3 still issues
-     * tickets, but stateful ones that only name a cache entry - so for 1.3,
-     * tickets=0 + session_cache=1 is this backend's "session_id" resumption. With
-     * neither, no ticket at all is sent (num_tickets 0), as a client would expect. */
+    /* Caching: "session_id" resumption in TLS 1.2 is the classic session-id cache. TLS
+     * 1.3 has none; with SSL_OP_NO_TICKET OpenSSL 3 still issues stateful tickets that
+     * only name a cache entry - so for 1.3, tickets=0 + session_cache=1 is this backend's
+     * "session_id" resumption. With neither, no ticket at all is sent (num_tickets 0). */
     if (!cfg->tickets)
         SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
     if (cfg->session_cache) {
@@ -400,6 +400,7 @@ TH_MUST_CHECK static int setup_server(struct th_ctx *t, const struct th_tls_conf
         t->alpn = alpn_wire(cfg, &t->alpn_len);
         SSL_CTX_set_alpn_select_cb(ctx, alpn_select, t);
     }
+    TH_GUARD(th_ossl_ocsp_server(ctx, cfg->ocsp_file, err));
     /* Client certificates: verify 1 makes verify_cb and verify_failure judge them. */
     t->verify = cfg->client_auth != TH_CLIENT_AUTH_NONE;
     return t->verify ? th_ossl_server_client_auth(ctx, cfg, verify_cb, err) : 0;
@@ -448,6 +449,7 @@ TH_MUST_CHECK static int setup_client(struct th_ctx *t, const struct th_tls_conf
     }
     t->hostname = cfg->hostname ? th_xstrdup(cfg->hostname) : NULL;
     t->sni = cfg->sni ? th_xstrdup(cfg->sni) : NULL;
+    TH_GUARD(th_ossl_ocsp_client(ctx, cfg->ocsp, cfg->verify, err));
     return th_ossl_client_own_cert(ctx, cfg, err);
 }
 
@@ -551,10 +553,9 @@ static void ossl_conn_free(struct th_conn *c)
 {
     if (!c)
         return;
-    /* OpenSSL makes the session of a connection freed without close_notify
-     * unresumable (a TLS 1.0 rule that RFC 4346 lifted). The driver may drop a
-     * healthy connection without one, e.g. in handshake benchmarks: that must not
-     * cost it its session. */
+    /* OpenSSL makes a session freed without close_notify unresumable (a TLS 1.0 rule
+     * RFC 4346 lifted); the driver may drop a healthy connection without one (handshake
+     * benchmarks): that must not cost it its session. */
     if (!c->failed && SSL_is_init_finished(c->ssl))
         SSL_set_shutdown(c->ssl, SSL_SENT_SHUTDOWN);
     SSL_free(c->ssl); /* frees the BIO too */
@@ -669,11 +670,10 @@ static void ossl_session_free(struct th_session *s)
 
 /* ---- the data path: KeyUpdate ---- */
 
-/* SSL_key_update only marks the update as pending: OpenSSL sends the KeyUpdate
- * (update_requested) at the start of the next SSL_write_ex or SSL_do_handshake, and
- * switches its sending keys right after it. An OpenSSL peer switches its receiving
- * keys as it reads ours, but sends its own answering KeyUpdate only with its next
- * write, not from the read. A refusal leaves the connection as it was. */
+/* SSL_key_update only marks the update pending: OpenSSL sends the KeyUpdate
+ * (update_requested) with the next SSL_write_ex or SSL_do_handshake, then switches its
+ * sending keys. An OpenSSL peer switches its receiving keys as it reads ours, but answers
+ * only with its next write. A refusal leaves the connection as it was. */
 static enum th_step ossl_key_update(struct th_conn *c, struct th_error *err)
 {
     ERR_clear_error();
@@ -703,10 +703,9 @@ static const char *ossl_version(void)
     return OpenSSL_version(OPENSSL_VERSION);
 }
 
-/* A suite we can run: one with an IANA entry, authenticated by a certificate the
- * test PKI has (RSA, ECDSA) and keyed without PSK/SRP/anonymous exchange, for which
- * we have no credentials. NULL encryption is out too: OpenSSL 3 offers it only at
- * security level 0, and our client keeps the library's default level. */
+/* A suite we can run: an IANA entry, a certificate the test PKI has (RSA, ECDSA), no
+ * PSK/SRP/anonymous exchange (no credentials for them), and no NULL encryption:
+ * OpenSSL 3 offers it only at security level 0; our client keeps the default level. */
 static int suite_usable(uint16_t id)
 {
     const struct th_suite_info *s = th_suite_by_id(id);
@@ -756,7 +755,8 @@ static void ossl_caps(struct th_caps *out)
                     TH_CAP_RESTRICT_VERSIONS | TH_CAP_RESTRICT_SUITES | TH_CAP_RESTRICT_GROUPS |
                     TH_CAP_SERVER_ORDER | TH_CAP_CLIENT_ORDER | TH_CAP_DRIVER_IO |
                     TH_CAP_TRUNCATION | /* EOF without close_notify: unexpected eof */
-                    TH_CAP_CLIENT_CERT | TH_CAP_CLIENT_AUTH;
+                    TH_CAP_CLIENT_CERT | TH_CAP_CLIENT_AUTH | TH_CAP_OCSP_REQUEST |
+                    TH_CAP_OCSP_REQUIRE | TH_CAP_OCSP_STAPLE;
     uint16_t all[TH_MAX_SUITES * 2];
     size_t n = ossl_init() == 0 ? th_ossl_suites(all, TH_ARRAY_LEN(all)) : 0;
     for (size_t i = 0; i < n && out->n_suites < TH_MAX_SUITES; i++)

@@ -19,6 +19,7 @@
 
 #include "harness/vocab/util.h"
 #include "openssl_cauth.h"
+#include "openssl_ocsp.h"
 
 /* ---- suites: IANA id -> OpenSSL name, built once by th_ossl_ciphers_build ---- */
 
@@ -310,6 +311,8 @@ enum th_outcome th_ossl_reason_outcome(int reason)
     /* a server requiring a client certificate got none: its own words for what a
      * TLS 1.3 server also says with alert 116 */
     case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE: return TH_CERTIFICATE_REQUIRED;
+    /* a client's status callback refused the staple (openssl_ocsp.c has why) */
+    case SSL_R_INVALID_STATUS_RESPONSE: return TH_OCSP_INVALID;
     default:
         /* A received alert is reported as reason 1000 + its description. */
         if (reason >= SSL_AD_REASON_OFFSET && reason < SSL_AD_REASON_OFFSET + 256)
@@ -323,6 +326,8 @@ enum th_outcome th_ossl_reason_outcome(int reason)
 void th_ossl_negotiated(SSL *ssl, struct th_negotiated *out)
 {
     memset(out, 0, sizeof(*out));
+    /* before the suite: a handshake the staple check failed has none */
+    out->ocsp = th_ossl_ocsp_seen(ssl);
     const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
     if (!cipher)
         return;

@@ -57,7 +57,8 @@ enum th_outcome th_ossl_peer_chain_outcome(int x509_err, X509 *cert, int n_sent,
  * included. */
 enum th_outcome th_ossl_reason_outcome(int reason);
 
-/* What an SSL negotiated, in IANA terms; all zero before a suite is agreed. */
+/* What an SSL negotiated, in IANA terms; all zero before a suite is agreed but
+ * for the client's view of the OCSP staple, which a failed handshake has too. */
 void th_ossl_negotiated(SSL *ssl, struct th_negotiated *out);
 
 /* What the peer of an SSL presented (the ->peer_info op): 0, or -1 when it sent no

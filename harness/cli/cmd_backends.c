@@ -62,7 +62,13 @@ static json_t *caps_json_of(const char *name, const char *library, const char *v
         "truncation",
         "client_cert",
         "client_auth",
+        "ocsp_request",
+        "ocsp_require",
+        "ocsp_staple",
     };
+    /* one name a bit, in the order of backend.h's TH_CAP_*, the last its last */
+    _Static_assert((1u << (TH_ARRAY_LEN(feature_names) - 1)) == TH_CAP_OCSP_STAPLE,
+                   "each TH_CAP_* bit needs a name here");
     json_object_set_new(o, "features", a = json_array());
     for (unsigned i = 0; i < TH_ARRAY_LEN(feature_names); i++)
         if (caps.features & (1u << i))

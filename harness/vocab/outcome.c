@@ -70,6 +70,7 @@ enum th_outcome th_outcome_from_alert(int alert)
     case 70: /* protocol_version */ return TH_PROTOCOL_VERSION;
     case 71: /* insufficient_security */ return TH_NO_SHARED_CIPHER;
     case 80: /* internal_error */ return TH_INTERNAL_ERROR;
+    case 113: /* bad_certificate_status_response: a staple refused */ return TH_OCSP_INVALID;
     case 116: /* certificate_required (TLS 1.3) */ return TH_CERTIFICATE_REQUIRED;
     default: /* handshake_failure (40) and every other alert */ return TH_HANDSHAKE_FAILURE;
     }

@@ -75,6 +75,17 @@ static void test_status(void)
         /* the umbrella with no chain to tell which constraint: an issuer's key usage */
         {GNUTLS_CERT_INVALID | GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE, TH_INVALID_CA},
         {GNUTLS_CERT_EXPIRED | GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE, TH_EXPIRED},
+        /* a staple (gnutls_ocsp.c): after every fault of the chain itself */
+        {GNUTLS_CERT_INVALID | GNUTLS_CERT_MISSING_OCSP_STATUS, TH_OCSP_MISSING},
+        {GNUTLS_CERT_INVALID | GNUTLS_CERT_INVALID_OCSP_STATUS, TH_OCSP_INVALID},
+        {GNUTLS_CERT_INVALID | GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED |
+             GNUTLS_CERT_INVALID_OCSP_STATUS,
+         TH_OCSP_INVALID},
+        {GNUTLS_CERT_REVOKED | GNUTLS_CERT_INVALID_OCSP_STATUS, TH_REVOKED},
+        {GNUTLS_CERT_EXPIRED | GNUTLS_CERT_MISSING_OCSP_STATUS, TH_EXPIRED},
+        {GNUTLS_CERT_UNEXPECTED_OWNER | GNUTLS_CERT_INVALID_OCSP_STATUS, TH_HOSTNAME_MISMATCH},
+        /* stale revocation data alone may be a CRL's: no staple outcome */
+        {GNUTLS_CERT_INVALID | GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED, TH_HANDSHAKE_FAILURE},
         /* negative: no bit, or only the generic one */
         {0, TH_HANDSHAKE_FAILURE},
         {GNUTLS_CERT_INVALID, TH_HANDSHAKE_FAILURE},

@@ -57,6 +57,8 @@ static void test_outcomes(void)
 static void test_alerts(void)
 {
     is_int(th_outcome_from_alert(20), TH_BAD_RECORD_MAC, "alert 20 bad_record_mac");
+    is_int(th_outcome_from_alert(113), TH_OCSP_INVALID,
+           "alert 113 bad_certificate_status_response");
     is_int(th_outcome_from_alert(40), TH_HANDSHAKE_FAILURE, "alert 40 handshake_failure");
     is_int(th_outcome_from_alert(45), TH_EXPIRED, "alert 45 certificate_expired");
     is_int(th_outcome_from_alert(48), TH_UNKNOWN_CA, "alert 48 unknown_ca");
