@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "harness/probe/probe.h"
+#include "harness/scenario/pemcheck.h"
 
 struct probe_args {
     struct th_probe_opts probe;
@@ -41,6 +42,25 @@ static int parse_timeout(const char *s, double *out)
     return 0;
 }
 
+/* --cert and --key: a PEM chain (leaf first) and its key, checked before any
+ * connection, so a bad file is bad usage naming the file, not a refused handshake. */
+static int check_client_cert(const struct th_probe_opts *o)
+{
+    char why[512];
+    if (!o->cert != !o->key)
+        return usage_fail("%s needs %s too", o->cert ? "--cert" : "--key",
+                          o->cert ? "--key FILE (its private key)" : "--cert FILE (the chain)");
+    if (!o->cert)
+        return 0;
+    if (th_pem_check_cert(o->cert, why, sizeof(why)) != 0)
+        return usage_fail("--cert: %s", why);
+    if (th_pem_check_key(o->key, why, sizeof(why)) != 0)
+        return usage_fail("--key: %s", why);
+    if (th_pem_check_pair(o->cert, o->key, why, sizeof(why)) != 0)
+        return usage_fail("--cert/--key: %s", why);
+    return 0;
+}
+
 /* What the probe is given; the URL itself is checked by th_probe_run. */
 static int check_args(int argc, char **argv, struct probe_args *a)
 {
@@ -54,18 +74,20 @@ static int check_args(int argc, char **argv, struct probe_args *a)
         return usage_fail("--ca: cannot read '%s': %s", o->ca, strerror(errno));
     if (o->servername && (!*o->servername || strlen(o->servername) > 253))
         return usage_fail("--servername: '%s' is not a host name", o->servername);
-    return 0;
+    return check_client_cert(o);
 }
 
 static int parse_args(int argc, char **argv, struct probe_args *a)
 {
-    enum { PR_JSON = 256, PR_CA, PR_SERVERNAME, PR_TIMEOUT };
+    enum { PR_JSON = 256, PR_CA, PR_SERVERNAME, PR_TIMEOUT, PR_CERT, PR_KEY };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, PR_JSON},
         {"ca", required_argument, NULL, PR_CA},
         {"servername", required_argument, NULL, PR_SERVERNAME},
         {"backends", required_argument, NULL, 'b'},
         {"timeout", required_argument, NULL, PR_TIMEOUT},
+        {"cert", required_argument, NULL, PR_CERT},
+        {"key", required_argument, NULL, PR_KEY},
         {NULL, 0, NULL, 0},
     };
     *a = (struct probe_args){.probe.timeout_s = TH_PROBE_TIMEOUT_S};
@@ -77,6 +99,8 @@ static int parse_args(int argc, char **argv, struct probe_args *a)
         case PR_CA: a->probe.ca = optarg; break;
         case PR_SERVERNAME: a->probe.servername = optarg; break;
         case 'b': a->probe.backends = optarg; break;
+        case PR_CERT: a->probe.cert = optarg; break;
+        case PR_KEY: a->probe.key = optarg; break;
         case PR_TIMEOUT:
             if (parse_timeout(optarg, &a->probe.timeout_s) != 0)
                 return TH_EXIT_USAGE;

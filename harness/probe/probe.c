@@ -294,6 +294,17 @@ static json_t *tls_json(const struct live *l, const struct th_negotiated *neg,
     return t;
 }
 
+/* The client's view of a CertificateRequest: asked, and whether a certificate went
+ * (the server may still refuse it: the first byte or the handshake says). */
+static json_t *client_cert_json(const struct th_probe *p, const struct th_negotiated *neg)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "requested", neg ? json_boolean(neg->cert_requested) : json_null());
+    json_object_set_new(o, "sent", neg ? json_boolean(neg->client_cert) : json_null());
+    json_object_set_new(o, "cert", p->cert ? json_string(p->cert) : json_null());
+    return o;
+}
+
 /* The handshake that completed: what it negotiated, the chain as sent, the GET. */
 static void describe_connection(struct th_probe *p, struct live *l, json_t *r)
 {
@@ -301,6 +312,7 @@ static void describe_connection(struct th_probe *p, struct live *l, json_t *r)
     struct th_peer_info peer;
     memset(&peer, 0, sizeof(peer));
     l->b->negotiated(l->conn, &neg);
+    json_object_set_new(r, "client_certificate", client_cert_json(p, &neg));
     int have_peer = l->b->peer_info && l->b->peer_info(l->conn, &peer) == 0;
     json_object_set_new(r, "tls", tls_json(l, &neg, have_peer ? &peer : NULL));
     json_object_set_new(r, "chain", th_probe_chain_json(peer.chain, peer.chain_len));
@@ -310,23 +322,36 @@ static void describe_connection(struct th_probe *p, struct live *l, json_t *r)
     first_byte(p, l, r);
 }
 
-/* The first client backend with driver I/O connects as a default client would:
- * TLS 1.2 and 1.3, the library's suites, verification off. -1: no TCP connection. */
-static int timed_connection(struct th_probe *p, json_t *r)
+static const struct th_probe_client *timed_client(const struct th_probe *p)
 {
-    const struct th_probe_client *c = NULL;
-    for (size_t i = 0; i < p->n_clients && !c; i++)
+    for (size_t i = 0; i < p->n_clients; i++)
         if (th_probe_has(&p->clients[i], TH_CAP_DRIVER_IO))
-            c = &p->clients[i];
-    unsigned versions = c->caps.versions & MODERN_VERSIONS;
-    struct th_tls_config cfg = th_probe_client_cfg(p, versions ? versions : c->caps.versions);
+            return &p->clients[i];
+    return NULL; /* probe_setup made sure there is one */
+}
+
+/* The first client backend with driver I/O connects as a default client would:
+ * with versions (0: TLS 1.2 and 1.3), the library's suites, verification off. -1:
+ * no TCP connection. */
+static int timed_connection(struct th_probe *p, json_t *r, unsigned versions)
+{
+    const struct th_probe_client *c = timed_client(p);
+    if (!versions)
+        versions = c->caps.versions & MODERN_VERSIONS;
+    struct th_tls_config cfg = th_probe_client_cfg(p, c, versions ? versions : c->caps.versions);
     struct live l;
     enum th_probe_live rc = live_open(p, c->b, &cfg, &l);
     json_object_set_new(r, "connect_ms", l.connected ? json_real(ms(l.connect_ns)) : json_null());
     if (rc == TH_LIVE_OK) {
         describe_connection(p, &l, r);
     } else {
+        struct th_negotiated neg;
+        memset(&neg, 0, sizeof(neg));
+        /* safe after a failed handshake (backend.h): a CertificateRequest shows */
+        if (l.conn)
+            l.b->negotiated(l.conn, &neg);
         json_object_set_new(r, "tls", th_probe_error_json(c->b->name, &l.err));
+        json_object_set_new(r, "client_certificate", client_cert_json(p, l.conn ? &neg : NULL));
         json_object_set_new(r, "chain", json_array());
         json_object_set_new(r, "first_byte_ms", json_null());
         json_object_set_new(r, "status_line", json_null());
@@ -339,13 +364,89 @@ static int timed_connection(struct th_probe *p, json_t *r)
     return gone ? -1 : 0;
 }
 
+/* A server that refused the TLS 1.2-1.3 timed connection but accepts an older
+ * version gets it again at those: its chain and steps are shown all the same. */
+static void retime(struct th_probe *p, json_t *r)
+{
+    const struct th_probe_client *c = timed_client(p);
+    const json_t *tls = json_object_get(r, "tls");
+    unsigned old = p->accepted & c->caps.versions & ~MODERN_VERSIONS;
+    if (!strcmp(th_probe_str_or(tls, "outcome", "ok"), "ok") || !old)
+        return;
+    th_probe_note(p,
+                  "a TLS 1.2-1.3 client was refused (%s: %s); the connection shown used the "
+                  "older versions the server accepts",
+                  th_probe_str_or(tls, "outcome", "?"), th_probe_str_or(tls, "text", ""));
+    (void)timed_connection(p, r, old);
+}
+
+/* A server that asked for a client certificate and got none may refuse a version for
+ * that alone (TLS 1.2 says so in the handshake, 1.3 after it): say so beside them. */
+static void cert_note(struct th_probe *p, const json_t *r)
+{
+    const json_t *cc = json_object_get(r, "client_certificate");
+    const json_t *refusals = json_object_get(r, "version_refusals");
+    if (json_is_true(json_object_get(cc, "requested")) &&
+        !json_is_true(json_object_get(cc, "sent")) && json_object_size(refusals))
+        th_probe_note(p, "the server asked for a client certificate and got none: a version "
+                         "refused may be refused for that alone (--cert FILE --key FILE)");
+}
+
 /* ---- verification by each client backend ---- */
 
+static const char *staple_name(enum th_staple s)
+{
+    switch (s) {
+    case TH_STAPLE_NONE: return "none";
+    case TH_STAPLE_GOOD: return "good";
+    case TH_STAPLE_REVOKED: return "revoked";
+    case TH_STAPLE_UNKNOWN: return "unknown";
+    case TH_STAPLE_INVALID: return "invalid";
+    default: return NULL;
+    }
+}
+
+/* The highest version client c shares with the server, or 0. */
+static uint16_t shared_version(const struct th_probe *p, const struct th_probe_client *c)
+{
+    unsigned both = p->accepted & c->caps.versions;
+    for (size_t i = TH_PROBE_N_VERSIONS; i-- > 0;)
+        if (both & TH_VBIT(th_probe_versions[i]))
+            return th_probe_versions[i];
+    return 0;
+}
+
+/* A client that shares no version with the server: no verdict, said why. */
+static json_t *no_verdict(const struct th_probe *p, const struct th_probe_client *c)
+{
+    char why[160] = "cannot offer TLS";
+    for (size_t i = 0; i < TH_PROBE_N_VERSIONS; i++)
+        if (p->accepted & TH_VBIT(th_probe_versions[i]))
+            snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s %s",
+                     strlen(why) > 16 ? "," : "", th_version_name(th_probe_versions[i]));
+    strncat(why, ", which the server accepts", sizeof(why) - strlen(why) - 1);
+    json_t *o = json_object();
+    json_object_set_new(o, "backend", json_string(c->b->name));
+    json_object_set_new(o, "version", json_null());
+    json_object_set_new(o, "outcome", json_null());
+    json_object_set_new(o, "skipped", json_string(why));
+    return o;
+}
+
+/* The verdict at the highest version c shares with the server, offered alone so
+ * the verdict names it even when it fails; before any version is known to be
+ * accepted, at TLS 1.2-1.3 as a default client (the version then as negotiated). */
 static json_t *verify_with(struct th_probe *p, const struct th_probe_client *c)
 {
-    unsigned versions = c->caps.versions & MODERN_VERSIONS;
-    struct th_tls_config cfg = th_probe_client_cfg(p, versions ? versions : c->caps.versions);
+    uint16_t v = shared_version(p, c);
+    unsigned versions = v ? TH_VBIT(v) : c->caps.versions & MODERN_VERSIONS;
+    if (!v && p->accepted)
+        return no_verdict(p, c);
+    struct th_tls_config cfg = th_probe_client_cfg(p, c, versions ? versions : c->caps.versions);
     cfg.verify = 1;
+    /* a staple is asked for where the client can check one without requiring it */
+    if (th_probe_has(c, TH_CAP_OCSP_REQUEST))
+        cfg.ocsp = TH_OCSP_REQUEST;
     cfg.ca_file = p->ca;
     cfg.hostname = p->name;
     const char *why = NULL;
@@ -355,21 +456,31 @@ static json_t *verify_with(struct th_probe *p, const struct th_probe_client *c)
               "without the name";
     }
     struct th_error e = {0};
+    struct th_negotiated neg;
+    memset(&neg, 0, sizeof(neg));
     if (th_probe_has(c, TH_CAP_DRIVER_IO)) {
         struct live l;
         if (live_open(p, c->b, &cfg, &l) != TH_LIVE_OK)
             e = l.err;
+        /* also after a failed handshake (backend.h): a refused staple shows */
+        if (l.conn)
+            c->b->negotiated(l.conn, &neg);
         live_close(&l);
     } else {
         struct th_fetch_result res;
         memset(&res, 0, sizeof(res));
         int rc = c->b->fetch(&cfg, p->url.host, p->url.port, p->url.path, p->timeout_s, &res);
         e = res.err;
+        neg = res.neg;
         if (rc != 0 && e.outcome == TH_OK)
             th_error_set(&e, TH_INTERNAL_ERROR, rc, "fetch failed without saying why");
         free(res.body);
     }
     json_t *o = th_probe_error_json(c->b->name, &e);
+    uint16_t used = v ? v : e.outcome == TH_OK ? neg.version : 0;
+    json_object_set_new(o, "version", used ? json_string(th_version_name(used)) : json_null());
+    const char *staple = cfg.ocsp ? staple_name(neg.ocsp) : NULL;
+    json_object_set_new(o, "ocsp", staple ? json_string(staple) : json_null());
     if (why)
         json_object_set_new(o, "note", json_string(why));
     return o;
@@ -426,9 +537,12 @@ static json_t *probe_report(struct th_probe *p)
     p->notes = json_array();
     p->timeout_ns = (uint64_t)(p->timeout_s * 1e9);
     p->budget_end = t0 + (uint64_t)(PROBE_BUDGET_S * 1e9);
-    if (resolves(p, r) && timed_connection(p, r) == 0) {
-        json_object_set_new(r, "verification", verification(p));
+    if (resolves(p, r) && timed_connection(p, r, 0) == 0) {
         th_probe_enum_versions(p, r);
+        retime(p, r);
+        cert_note(p, r);
+        json_object_set_new(r, "verification", verification(p));
+        th_probe_staple(p, r);
         th_probe_enum_suites(p, r);
         th_probe_enum_groups(p, r);
     }
@@ -494,6 +608,12 @@ static int probe_setup(struct th_probe *p, const struct th_probe_opts *o, struct
     p->sni = th_probe_is_ip(p->name) ? NULL : p->name;
     p->ca = o->ca ? o->ca : access(DEFAULT_CA, R_OK) == 0 ? DEFAULT_CA : NULL;
     p->timeout_s = o->timeout_s > 0 ? o->timeout_s : TH_PROBE_TIMEOUT_S;
+    if (!o->cert != !o->key) {
+        TH_INPUT(err, "--cert and --key go together");
+        return -1;
+    }
+    p->cert = o->cert;
+    p->key = o->key;
     return 0;
 }
 

@@ -6,11 +6,20 @@
  *     group, key exchange, the server's signature scheme), the certificate chain as
  *     the server sent it, and the time to the first byte of the answer to a GET. It
  *     runs with certificate verification off, so a chain no client trusts still
- *     shows every step; then every client backend checks the chain on a connection
- *     of its own and reports its verdict in the shared outcome vocabulary, with the
- *     library's own code and text.
+ *     shows every step. It offers TLS 1.2 and 1.3; a server that accepts neither
+ *     gets it again at the versions it does accept (step 2), so a TLS 1.0-only
+ *     server still shows its chain. Whether the server asked for a client
+ *     certificate, and whether one was sent (--cert), is read from it.
  *  2. The versions the server accepts: one handshake offering 1.0, 1.1, 1.2 or 1.3
  *     alone (verification off: this is about what the server accepts, not trust).
+ *  2b. Every client backend checks the chain on a connection of its own, at the
+ *     highest version it shares with the server (offered alone, so the verdict
+ *     names the version it used), asking for a stapled OCSP response where it can,
+ *     and reports its verdict in the shared outcome vocabulary, with the library's
+ *     own code and text, and what it made of the staple.
+ *  2c. The staple itself, read on a libssl connection of the probe's own
+ *     (probe_ocsp.c): none, or its status, this/next update, responder, and whether
+ *     it is about the leaf sent.
  *  3. The suites it accepts per accepted version: offer every suite the clients here
  *     can offer, note the one chosen, take it out, offer the rest, until the server
  *     refuses. The list comes out in the server's order when it enforces one; two
@@ -103,6 +112,16 @@ const char *th_probe_kx_kind(uint16_t version, uint16_t suite, uint16_t group);
  * that do not parse end the array with {"error": "..."}. */
 json_t *th_probe_chain_json(const unsigned char *der, size_t len);
 
+/* What a stapled OCSP response (DER, resp..len; none when len is 0) says about the
+ * chain sent with it (DER back to back, leaf first): {"stapled": bool,
+ * "response_status", "responder" (RFC 2253 name or "key SHA-1 HEX"), "certs_included",
+ * "produced_at", "for_leaf" (its CertID matches leaf and issuer; null: no issuer sent),
+ * "cert_status" (good, revoked, unknown), "this_update", "next_update" (ISO 8601 UTC),
+ * "revoked_at", "revocation_reason", "current" (now within this/next update, 5 min
+ * skew), "error" (it does not parse)}. Not a verdict: the signer is not checked. */
+json_t *th_probe_staple_json(const unsigned char *resp, size_t len, const unsigned char *chain,
+                             size_t chain_len);
+
 /* The report (schema tlsharness.probe/1) as the short aligned text people read. */
 void th_probe_print(FILE *out, const json_t *report);
 
@@ -116,6 +135,8 @@ struct th_probe_opts {
     const char *servername; /* checked and sent as SNI; NULL: the URL's host */
     const char *backends;   /* client backends, comma-separated; NULL: every one */
     double timeout_s;       /* each connection's limit; 0: TH_PROBE_TIMEOUT_S */
+    const char *cert;       /* a client certificate (PEM chain) presented when asked */
+    const char *key;        /* its private key (PEM); set together with cert */
 };
 
 /* Probe the server o->url names: the report (schema tlsharness.probe/1), which the

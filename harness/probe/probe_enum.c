@@ -142,7 +142,7 @@ static size_t suites_for(const struct th_probe_client *c, uint16_t version, uint
 static enum th_probe_live offer_version(struct th_probe *p, const struct th_probe_client *c,
                                         uint16_t v, struct th_negotiated *neg, struct th_error *err)
 {
-    struct th_tls_config cfg = th_probe_client_cfg(p, TH_VBIT(v));
+    struct th_tls_config cfg = th_probe_client_cfg(p, c, TH_VBIT(v));
     if (th_probe_has(c, TH_CAP_RESTRICT_SUITES))
         cfg.n_suites = suites_for(c, v, cfg.suites);
     enum th_probe_live rc = th_probe_handshake(p, c->b, &cfg, neg, err);
@@ -204,7 +204,7 @@ struct offer_arg {
 static enum th_offer offer_suites(void *arg, const uint16_t *suites, size_t n, uint16_t *chosen)
 {
     struct offer_arg *a = arg;
-    struct th_tls_config cfg = th_probe_client_cfg(a->p, TH_VBIT(a->version));
+    struct th_tls_config cfg = th_probe_client_cfg(a->p, a->c, TH_VBIT(a->version));
     memcpy(cfg.suites, suites, n * sizeof(*suites));
     cfg.n_suites = n;
     struct th_negotiated neg;
@@ -384,7 +384,7 @@ void th_probe_enum_groups(struct th_probe *p, json_t *r)
             if (!g || group_listed(tried, g->name))
                 continue;
             json_array_append_new(tried, json_string(g->name));
-            struct th_tls_config cfg = th_probe_client_cfg(p, TH_VBIT(TH_TLS13));
+            struct th_tls_config cfg = th_probe_client_cfg(p, c, TH_VBIT(TH_TLS13));
             cfg.groups[0] = g->id;
             cfg.n_groups = 1;
             struct th_negotiated neg;

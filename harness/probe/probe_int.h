@@ -1,6 +1,7 @@
 /* Internal to the probe's modules: probe.c (the timed connection, the verdicts, the
  * report), probe_url.c (the URL), probe_enum.c (versions, suites, server order,
- * groups) and probe_report.c (the chain, the text people read). Not for other modules; probe.h is
+ * groups), probe_ocsp.c (the staple) and probe_report.c (the chain, the text people
+ * read). Not for other modules; probe.h is
  * the public side. */
 #ifndef TH_PROBE_INT_H
 #define TH_PROBE_INT_H
@@ -35,9 +36,10 @@ struct th_probe_client {
 struct th_probe {
     const char *url_text;
     struct th_probe_url url;
-    const char *name; /* checked against the certificate */
-    const char *sni;  /* sent; NULL for an IP literal */
-    const char *ca;   /* NULL: no trust anchors */
+    const char *name;       /* checked against the certificate */
+    const char *sni;        /* sent; NULL for an IP literal */
+    const char *ca;         /* NULL: no trust anchors */
+    const char *cert, *key; /* the client certificate presented when asked; NULL: none */
     double timeout_s;
     uint64_t timeout_ns, budget_end;
     struct th_probe_client *clients; /* client role, in th_backends order, after -b */
@@ -52,10 +54,17 @@ static inline int th_probe_has(const struct th_probe_client *c, unsigned feature
     return (c->caps.features & feature) != 0;
 }
 
-/* A client configuration with the probe's SNI, verification off. */
-static inline struct th_tls_config th_probe_client_cfg(const struct th_probe *p, unsigned versions)
+/* A client configuration with the probe's SNI, verification off, and the client
+ * certificate (--cert) for a client that can present one: a server that requires
+ * one refuses every handshake without it, in TLS 1.2. */
+static inline struct th_tls_config
+th_probe_client_cfg(const struct th_probe *p, const struct th_probe_client *c, unsigned versions)
 {
     struct th_tls_config cfg = {.role = TH_ROLE_CLIENT, .versions = versions, .sni = p->sni};
+    if (p->cert && th_probe_has(c, TH_CAP_CLIENT_CERT)) {
+        cfg.cert_file = p->cert;
+        cfg.key_file = p->key;
+    }
     return cfg;
 }
 
@@ -93,5 +102,11 @@ void th_probe_enum_versions(struct th_probe *p, json_t *r);
 void th_probe_enum_suites(struct th_probe *p, json_t *r);
 /* "groups": those accepted with TLS 1.3 when the server accepts it. */
 void th_probe_enum_groups(struct th_probe *p, json_t *r);
+
+/* ---- the staple (probe_ocsp.c) ---- */
+
+/* "staple": what the server staples at the highest version it accepts
+ * (th_probe_staple_json, plus "version"); nothing when it accepts none. */
+void th_probe_staple(struct th_probe *p, json_t *r);
 
 #endif

@@ -239,7 +239,18 @@ static void print_verification(FILE *out, const json_t *r)
     json_array_foreach(json_object_get(r, "verification"), i, v)
     {
         const char *text = str(v, "text", ""), *why = str(v, "note", NULL);
-        fprintf(out, "  %-13s%s", str(v, "backend", "?"), str(v, "outcome", "?"));
+        const char *ver = str(v, "version", NULL), *staple = str(v, "ocsp", NULL);
+        fprintf(out, "  %-13s", str(v, "backend", "?"));
+        /* each verdict names the version it used; older reports have none */
+        if (json_object_get(v, "version"))
+            fprintf(out, "TLS %-4s ", ver ? ver : "-");
+        if (json_object_get(v, "skipped")) {
+            fprintf(out, "not tested: %s\n", str(v, "skipped", ""));
+            continue;
+        }
+        fprintf(out, "%s", str(v, "outcome", "?"));
+        if (staple)
+            fprintf(out, "  staple %s", staple);
         if (*text)
             fprintf(out, "  %s (code %lld)", text,
                     (long long)json_integer_value(json_object_get(v, "code")));
@@ -247,6 +258,61 @@ static void print_verification(FILE *out, const json_t *r)
             fprintf(out, "  [%s]", why);
         fputc('\n', out);
     }
+}
+
+/* The client's view of a CertificateRequest, from the timed connection. */
+static void print_client_cert(FILE *out, const json_t *r)
+{
+    const json_t *cc = json_object_get(r, "client_certificate");
+    const json_t *req = json_object_get(cc, "requested");
+    const char *cert = str(cc, "cert", NULL);
+    if (!cc)
+        return;
+    fprintf(out, "%-13s", "client cert");
+    if (!json_is_boolean(req))
+        fprintf(out, "unknown (no TLS connection)\n");
+    else if (json_is_false(req))
+        fprintf(out, "not requested by the server\n");
+    else if (json_is_true(json_object_get(cc, "sent")))
+        fprintf(out, "requested by the server; sent %s\n", cert ? cert : "one");
+    else
+        fprintf(out, "requested by the server; none sent%s\n",
+                cert ? "" : " (--cert FILE --key FILE presents one)");
+}
+
+static void print_staple(FILE *out, const json_t *r)
+{
+    const json_t *s = json_object_get(r, "staple");
+    if (!s)
+        return;
+    const json_t *stapled = json_object_get(s, "stapled");
+    fprintf(out, "%-13s", "staple");
+    if (json_is_null(stapled) || json_object_get(s, "error")) {
+        fprintf(out, "%s: %s  (TLS %s)\n", json_is_null(stapled) ? "not fetched" : "unreadable",
+                str(s, "error", "?"), str(s, "version", "?"));
+        return;
+    }
+    if (!json_is_true(stapled)) {
+        fprintf(out, "none  (asked with TLS %s)\n", str(s, "version", "?"));
+        return;
+    }
+    const json_t *leaf = json_object_get(s, "for_leaf");
+    fprintf(out, "%s, %s  (TLS %s)\n", str(s, "cert_status", str(s, "response_status", "?")),
+            json_is_true(leaf)    ? "for the leaf sent"
+            : json_is_false(leaf) ? "for ANOTHER certificate"
+                                  : "certificate unchecked (no issuer sent)",
+            str(s, "version", "?"));
+    if (!json_object_get(s, "this_update"))
+        return;
+    fprintf(out, "      updated   %s .. %s%s\n", str(s, "this_update", "?"),
+            str(s, "next_update", "(no next update)"),
+            json_is_false(json_object_get(s, "current")) ? "  (not current)" : "");
+    if (json_object_get(s, "revoked_at"))
+        fprintf(out, "      revoked   %s, reason %s\n", str(s, "revoked_at", "?"),
+                str(s, "revocation_reason", "none given"));
+    fprintf(out, "      responder %s, %lld certificate%s included\n", str(s, "responder", "?"),
+            (long long)json_integer_value(json_object_get(s, "certs_included")),
+            json_integer_value(json_object_get(s, "certs_included")) == 1 ? "" : "s");
 }
 
 static void print_first_byte(FILE *out, const json_t *r)
@@ -322,8 +388,10 @@ void th_probe_print(FILE *out, const json_t *r)
         return;
     }
     print_tls(out, json_object_get(r, "tls"));
+    print_client_cert(out, r);
     print_chain(out, json_object_get(r, "chain"));
     print_verification(out, r);
+    print_staple(out, r);
     print_first_byte(out, r);
     print_versions(out, r);
     print_suites(out, r);

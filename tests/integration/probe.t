@@ -117,7 +117,12 @@ is $RC 0 "a server stuck at TLS 1.1 is still probed: exit 0"
 is "$(j '[.versions["1.0","1.1","1.2","1.3"]] | map(tostring) | join(",")' $R)" "false,true,false,false" \
     "-tls1_1: only 1.1 accepted"
 is "$(j '.suites["1.1"] | join(",")' $R)" TLS_RSA_WITH_AES_128_CBC_SHA "TLS 1.1: the one suite"
-is "$(j .tls.outcome $R)" protocol_version "a default (1.2-1.3) client's handshake fails as protocol_version"
+is "$(j '.tls.outcome + " " + .tls.version' $R)" "ok 1.1" \
+    "refused at 1.2-1.3, the timed connection is made again at TLS 1.1"
+is "$(j '.chain | length' $R)" 2 "... and the chain shows"
+like "$(j '.notes | join(" ")' $R)" 'a TLS 1.2-1.3 client was refused \(protocol_version' "... a note says why"
+is "$(j '[.verification[] | select(.version != null) | .version] | unique | join(",")' $R)" 1.1 \
+    "the verdicts name TLS 1.1, the version they used"
 
 # ---- an expired leaf ----
 start_s_server expired
@@ -137,7 +142,7 @@ if "$TH_BIN" backends | grep -q '^gnutls '; then
     OUT=$(cat "$TMP/gnutls.txt")
     for section in '^connect +[0-9.]+ ms' '^handshake +[0-9.]+ ms  TLS 1\.3 TLS_' '^key exchange TLS 1\.3 ' \
         '^chain +2 certificates as sent' '^  \[0\] subject   CN=localhost' '^verification against ' \
-        '^  gnutls +ok' '^first byte +[0-9.]+ ms  HTTP/1\.1 200 OK' '^versions +1\.0 no .* 1\.3 yes' \
+        '^  gnutls +TLS 1\.3  ok' '^first byte +[0-9.]+ ms  HTTP/1\.1 200 OK' '^versions +1\.0 no .* 1\.3 yes' \
         '^suites TLS 1\.3  [0-9]+ accepted, server order: ' '^suites TLS 1\.2  [0-9]+ accepted' \
         '^groups TLS 1\.3  '; do
         like "$OUT" "$section" "readable output has /$section/"
