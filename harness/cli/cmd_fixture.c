@@ -1,6 +1,7 @@
-/* `tlsharness fixture NAME [--cert LEAF] [--seconds S] [--pki DIR]`: one fixture
- * (fixture/fixture.h) with its default configuration, serving until a signal or a
- * time limit, then stopped. */
+/* `tlsharness fixture NAME [--cert LEAF | --cert FILE --key FILE] [--seconds S]
+ * [--pki DIR]`: one fixture (fixture/fixture.h) with its default configuration,
+ * serving a pki leaf or the user's own chain until a signal or a time limit, then
+ * stopped. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "certargs.h"
 #include "cli.h"
 #include "harness/fixture/fixture.h"
 #include "harness/pki/pki.h"
@@ -25,26 +27,29 @@ static void cmd_on_signal(int sig)
 }
 
 struct cmd_opts {
-    const char *name, *cert, *pki_dir;
+    const char *name, *pki_dir;
+    struct th_cert_args certs;
     double seconds;
 };
 
 static int cmd_parse(int argc, char **argv, struct cmd_opts *o)
 {
-    enum { O_CERT = 256, O_SECONDS, O_PKI };
+    enum { O_CERT = 256, O_SECONDS, O_PKI, O_KEY };
     static const struct option longopts[] = {
         {"cert", required_argument, NULL, O_CERT},
         {"seconds", required_argument, NULL, O_SECONDS},
         {"pki", required_argument, NULL, O_PKI},
+        {"key", required_argument, NULL, O_KEY},
         {NULL, 0, NULL, 0},
     };
-    *o = (struct cmd_opts){.cert = "rsa2048", .pki_dir = th_cli_pki_dir()};
+    *o = (struct cmd_opts){.pki_dir = th_cli_pki_dir()};
     optind = 0;
     int ch;
     char *end;
     while ((ch = th_cli_getopt(argc, argv, "", longopts)) != -1) {
         switch (ch) {
-        case O_CERT: o->cert = optarg; break;
+        case O_CERT: o->certs.cert = optarg; break;
+        case O_KEY: o->certs.key = optarg; break;
         case O_PKI: o->pki_dir = optarg; break;
         case O_SECONDS:
             errno = 0;
@@ -78,21 +83,6 @@ static void cmd_config(const struct th_fixture_def *d, const char *chain, const 
                                   .session_cache = 1};
 }
 
-/* The leaf's chain and key, as absolute paths: the server runs in a folder of its
- * own. */
-static int cmd_resolve(const struct cmd_opts *o, char *chain, char *key, size_t cap,
-                       struct th_error *err)
-{
-    char abs_dir[PATH_MAX];
-    TH_GUARD(th_pki_ensure(o->pki_dir, err));
-    if (!realpath(o->pki_dir, abs_dir)) {
-        TH_FAULT(err, errno, "%s: %s", o->pki_dir, strerror(errno));
-        return -1;
-    }
-    TH_GUARD(th_pki_path(abs_dir, o->cert, TH_PKI_CHAIN, chain, cap, err));
-    return th_pki_path(abs_dir, o->cert, TH_PKI_KEY, key, cap, err);
-}
-
 /* Until a signal, the time limit, or the server's own end (an error: exit 3). */
 static int cmd_wait(struct th_fixture *f, const struct th_fixture_def *d, double seconds)
 {
@@ -124,7 +114,7 @@ int th_cmd_fixture(int argc, char **argv)
 {
     struct cmd_opts o;
     struct th_error err;
-    char chain[PATH_MAX], key[PATH_MAX];
+    struct th_cert_files files; /* absolute: the server runs in a folder of its own */
     int rc = cmd_parse(argc, argv, &o);
     if (rc)
         return rc;
@@ -133,13 +123,10 @@ int th_cmd_fixture(int argc, char **argv)
         print_known(o.name);
         return TH_EXIT_USAGE;
     }
-    if (!th_pki_known(o.cert, TH_PKI_CHAIN) || !th_pki_known(o.cert, TH_PKI_KEY))
-        return th_cli_usage_error("fixture: --cert: '%s' is not a pki leaf (see 'tlsharness pki')",
-                                  o.cert);
-    if (cmd_resolve(&o, chain, key, sizeof(chain), &err) != 0)
-        return th_cli_fail(&err, "test PKI in %s", o.pki_dir);
+    if ((rc = th_cert_args_resolve("fixture", &o.certs, o.pki_dir, &files)) != 0)
+        return rc;
     struct th_tls_config cfg;
-    cmd_config(d, chain, key, &cfg);
+    cmd_config(d, files.chain, files.key, &cfg);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = cmd_on_signal;

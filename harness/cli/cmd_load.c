@@ -43,6 +43,7 @@
 
 struct load_args {
     const char *url, *ca, *servername, *client, *out, *versions, *ciphers, *groups;
+    const char *cert, *key; /* the client certificate presented when the server asks */
     unsigned connections;
     uint64_t requests;
     double seconds, timeout_s;
@@ -121,6 +122,8 @@ enum {
     OPT_VERSIONS,
     OPT_CIPHERS,
     OPT_GROUPS,
+    OPT_CERT,
+    OPT_KEY,
 };
 
 /* One option into a; 0, or the exit status after saying what is wrong. */
@@ -146,8 +149,25 @@ static int take_option(int ch, struct load_args *a, int *by_time, int *by_count)
     case OPT_VERSIONS: a->versions = optarg; return 0;
     case OPT_CIPHERS: a->ciphers = optarg; return 0;
     case OPT_GROUPS: a->groups = optarg; return 0;
+    case OPT_CERT: a->cert = optarg; return 0;
+    case OPT_KEY: a->key = optarg; return 0;
     default: return TH_EXIT_USAGE; /* th_cli_getopt said why */
     }
+}
+
+/* --cert pki:NAME alone, or --cert FILE --key FILE: the scenario reader checks the
+ * files themselves (PEM, a key that is the leaf's) and names them. */
+static int check_cert_args(const struct load_args *a)
+{
+    if (a->key && !a->cert)
+        return usage("--key goes with --cert FILE (the certificate the key belongs to)");
+    if (a->cert && strncmp(a->cert, "pki:", 4) == 0 && a->key)
+        return usage("--key: %s comes with its own key: leave --key out", a->cert);
+    if (a->cert && strncmp(a->cert, "pki:", 4) != 0 && !a->key)
+        return usage("--cert: %s: a certificate file needs its private key, --key FILE "
+                     "(or name a test PKI leaf, e.g. --cert pki:client)",
+                     a->cert);
+    return 0;
 }
 
 /* What the options say together, and the URL. */
@@ -182,7 +202,7 @@ static int check_args(int argc, char **argv, struct load_args *a, int by_time, i
         return usage("-b: one client backend at a time (got '%s')", a->client);
     if (a->servername && (!*a->servername || strlen(a->servername) > 253))
         return usage("--servername: '%s' is not a host name", a->servername);
-    return 0;
+    return check_cert_args(a);
 }
 
 static int parse_args(int argc, char **argv, struct load_args *a)
@@ -203,6 +223,8 @@ static int parse_args(int argc, char **argv, struct load_args *a)
         {"versions", required_argument, NULL, OPT_VERSIONS},
         {"ciphers", required_argument, NULL, OPT_CIPHERS},
         {"groups", required_argument, NULL, OPT_GROUPS},
+        {"cert", required_argument, NULL, OPT_CERT},
+        {"key", required_argument, NULL, OPT_KEY},
         {NULL, 0, NULL, 0},
     };
     int ch, by_time = 0, by_count = 0, rc;
@@ -250,6 +272,10 @@ static json_t *client_json(const struct load_args *a)
         json_object_set_new(c, "ciphers", list_json(a->ciphers));
     if (a->groups)
         json_object_set_new(c, "groups", list_json(a->groups));
+    if (a->cert)
+        json_object_set_new(c, "cert", json_string(a->cert));
+    if (a->key)
+        json_object_set_new(c, "key", json_string(a->key));
     return c;
 }
 
@@ -299,9 +325,23 @@ static void load_diag(const struct th_diag *d, void *arg)
         {"client.versions", "--versions"},
         {"client.ciphers", "--ciphers"},
         {"client.groups", "--groups"},
+        {"client.cert", "--cert"},
+        {"client.key", "--key"},
     };
+    static const char scn_rel[] = " (a path is relative to the scenario's folder)";
     const char *sep = strstr(d->msg, ": ");
+    const char *rel = strstr(d->msg, scn_rel);
     (void)arg;
+    /* the scenario is the command's own: its paths start from the current folder */
+    if (sep && rel && !rel[sizeof(scn_rel) - 1]) {
+        char msg[sizeof(((struct th_diag *)0)->msg) + 64];
+        snprintf(msg, sizeof(msg), "%.*s (relative to the current folder)", (int)(rel - d->msg),
+                 d->msg);
+        struct th_diag copy = *d;
+        th_strlcpy(copy.msg, msg, sizeof(copy.msg));
+        load_diag(&copy, NULL);
+        return;
+    }
     for (size_t i = 0; i < TH_ARRAY_LEN(where); i++) {
         size_t n = strlen(where[i].path);
         if (sep && strncmp(d->msg, where[i].path, n) == 0 && strchr(":[", d->msg[n])) {

@@ -88,7 +88,13 @@ static const struct command commands[] = {
      "          --base BASE       also compare with this baseline results file\n"},
     {"serve", th_cmd_serve,
      "serve -b NAME -p PORT  a backend's server role as an HTTPS/1.1 server (GET /, /bytes/N)",
-     "          --cert NAME       pki leaf served (default: rsa2048)\n"
+     "          --cert CERT       pki leaf served, NAME or pki:NAME (default: rsa2048),\n"
+     "                            or with --key a PEM chain file, leaf first\n"
+     "          --key FILE        PEM private key of the --cert file\n"
+     "          --client-auth HOW ask for a client certificate: none, request, require\n"
+     "          --client-ca CA    roots a client certificate must chain to: pki:NAME or\n"
+     "                            a PEM file (needed with --client-auth)\n"
+     "          --ocsp RESPONSE   OCSP response stapled as it is: pki:NAME or a DER file\n"
      "          --host ADDR       numeric address to listen on (default: 127.0.0.1)\n"
      "          --seconds S       stop after S seconds (default: run until ctrl-C)\n"
      "          --pki DIR         test PKI folder (as for run)\n"},
@@ -100,11 +106,15 @@ static const struct command commands[] = {
      "          --ca FILE         CAs the chain is verified against (default: the system's)\n"
      "          --servername NAME name checked and sent as SNI (default: the URL's host)\n"
      "      -b, --backends LIST   only these client backends, comma-separated\n"
-     "          --timeout S       limit of each connection (default 10)\n"},
+     "          --timeout S       limit of each connection (default 10)\n"
+     "          --cert FILE       client certificate (PEM chain) presented when asked\n"
+     "          --key FILE        its private key (PEM)\n"},
     {"fixture", th_cmd_fixture,
      "fixture NAME           start a real server (nginx, lighttpd-MODULE, caddy) on a free",
      "                         port, print where it serves, stop it on ctrl-C\n"
-     "          --cert NAME       pki leaf served (default: rsa2048)\n"
+     "          --cert CERT       pki leaf served (default: rsa2048), or with --key a PEM\n"
+     "                            chain file, leaf first\n"
+     "          --key FILE        PEM private key of the --cert file\n"
      "          --seconds S       stop after S seconds (default: run until ctrl-C)\n"
      "          --pki DIR         test PKI folder (as for run)\n"},
     {"load", th_cmd_load,
@@ -121,6 +131,9 @@ static const struct command commands[] = {
      "          --ca FILE         CAs the certificate is verified against (default: the system's)\n"
      "          --servername NAME name checked and sent as SNI (default: the URL's host)\n"
      "      -k, --insecure        do not verify the certificate\n"
+     "          --cert CERT       client certificate presented when asked: pki:NAME, or\n"
+     "                            with --key a PEM chain file, leaf first\n"
+     "          --key FILE        PEM private key of the --cert file\n"
      "      -b, --backend NAME    the client backend (default: openssl)\n"
      "          --versions LIST   TLS versions offered, comma-separated (e.g. 1.2,1.3)\n"
      "          --ciphers LIST    suites offered, IANA names, comma-separated\n"

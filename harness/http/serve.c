@@ -52,6 +52,7 @@ struct server {
     const struct th_backend *b;
     struct th_ctx *ctx;
     int lfd, ep;
+    int client_auth; /* a client certificate is asked for: say whether one came */
     FILE *log;
 };
 
@@ -123,8 +124,12 @@ static void route(struct server *s, struct sconn *c, const char *method, const c
         s->b->negotiated(c->tls, &neg);
         const struct th_suite_info *si = th_suite_by_id(neg.suite);
         char text[512];
-        snprintf(text, sizeof(text), "tlsharness %s %s\nTLS %s %s\n", s->b->name, s->b->version(),
-                 th_version_name(neg.version), si ? si->name : "unknown");
+        int len =
+            snprintf(text, sizeof(text), "tlsharness %s %s\nTLS %s %s\n", s->b->name,
+                     s->b->version(), th_version_name(neg.version), si ? si->name : "unknown");
+        if (s->client_auth && len > 0 && (size_t)len < sizeof(text))
+            snprintf(text + len, sizeof(text) - (size_t)len, "client certificate: %s\n",
+                     neg.client_cert ? "verified" : "none");
         set_response(c, 200, "OK", text, 0);
     } else if (parse_bytes_path(path, &n)) {
         set_response(c, 200, "OK", NULL, n);
@@ -279,6 +284,8 @@ static void log_conn(struct server *s, struct sconn *c)
         const struct th_suite_info *si = th_suite_by_id(neg.suite);
         fprintf(s->log, "%s: TLS %s %s, %u request%s", c->peer, th_version_name(neg.version),
                 si ? si->name : "unknown", c->requests, c->requests == 1 ? "" : "s");
+        if (s->client_auth)
+            fprintf(s->log, ", client certificate %s", neg.client_cert ? "verified" : "none");
         if (c->failed)
             fprintf(s->log, ", then failed: %s (%s)", th_outcome_name(c->err.outcome),
                     c->err.text[0] ? c->err.text : "no detail");
@@ -394,33 +401,43 @@ static void sweep_idle(struct server *s, struct conn_list *l, uint64_t now)
     }
 }
 
-static int make_ctx(struct server *s, const char *cert, const char *pki_dir, int resumption,
-                    struct th_error *err)
+/* The pki leaf's chain and key into chain and key (PATH_MAX each). */
+static int pki_files(const char *cert, const char *pki_dir, char *chain, char *key,
+                     struct th_error *err)
 {
-    char chain[PATH_MAX], key[PATH_MAX];
-    if (th_pki_path(pki_dir, cert, TH_PKI_CHAIN, chain, sizeof(chain), err) != 0 ||
-        th_pki_path(pki_dir, cert, TH_PKI_KEY, key, sizeof(key), err) != 0) {
+    if (th_pki_path(pki_dir, cert, TH_PKI_CHAIN, chain, PATH_MAX, err) != 0 ||
+        th_pki_path(pki_dir, cert, TH_PKI_KEY, key, PATH_MAX, err) != 0) {
         th_error_prefix(err, "--cert %s", cert);
         return -1;
     }
+    return 0;
+}
+
+static int make_ctx(struct server *s, const struct th_serve_tls *t, struct th_error *err)
+{
     struct th_caps caps;
     memset(&caps, 0, sizeof(caps));
     s->b->caps(&caps);
     struct th_tls_config cfg = {.role = TH_ROLE_SERVER,
-                                .cert_file = chain,
-                                .key_file = key,
-                                .tickets = resumption,
-                                .session_cache = resumption};
+                                .cert_file = t->cert_file,
+                                .key_file = t->key_file,
+                                .client_auth = t->client_auth,
+                                .client_ca_file = t->client_ca_file,
+                                .ocsp_file = t->ocsp_file,
+                                .tickets = t->resumption,
+                                .session_cache = t->resumption};
     cfg.versions = caps.versions & (TH_VBIT(TH_TLS12) | TH_VBIT(TH_TLS13));
     if (!cfg.versions)
         cfg.versions = caps.versions;
     struct th_error e = {0};
     if (s->b->ctx_new(&cfg, &s->ctx, &e) != 0) {
         th_error_prefix(&e, "%s server context: %s", s->b->name, th_outcome_name(e.outcome));
+        e.input = e.input || t->user_files;
         if (err)
             *err = e;
         return -1;
     }
+    s->client_auth = t->client_auth != TH_CLIENT_AUTH_NONE;
     return 0;
 }
 
@@ -445,34 +462,78 @@ static void serve_loop(struct server *s, double max_seconds, volatile sig_atomic
     free(l.v);
 }
 
+/* The event loop on s->lfd with s->ctx; the caller owns both. */
+static int serve_run(struct server *s, double max_seconds, volatile sig_atomic_t *stop,
+                     struct th_error *err)
+{
+    int fl = fcntl(s->lfd, F_GETFL);
+    s->ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event lev = {.events = EPOLLIN, .data.ptr = NULL};
+    if (fl < 0 || fcntl(s->lfd, F_SETFL, fl | O_NONBLOCK) != 0 || s->ep < 0 ||
+        epoll_ctl(s->ep, EPOLL_CTL_ADD, s->lfd, &lev) != 0) {
+        TH_FAULT(err, errno, "cannot serve on fd %d: %s", s->lfd, strerror(errno));
+        if (s->ep >= 0)
+            close(s->ep);
+        return -1;
+    }
+    serve_loop(s, max_seconds, stop);
+    close(s->ep);
+    return 0;
+}
+
 int th_serve_ctx(const struct th_backend *b, struct th_ctx *ctx, int lfd, double max_seconds,
                  volatile sig_atomic_t *stop, FILE *log, struct th_error *err)
 {
     struct server s = {.b = b, .ctx = ctx, .lfd = lfd, .ep = -1, .log = log};
-    int fl = fcntl(lfd, F_GETFL);
-    s.ep = epoll_create1(EPOLL_CLOEXEC);
-    struct epoll_event lev = {.events = EPOLLIN, .data.ptr = NULL};
-    if (fl < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) != 0 || s.ep < 0 ||
-        epoll_ctl(s.ep, EPOLL_CTL_ADD, lfd, &lev) != 0) {
-        TH_FAULT(err, errno, "cannot serve on fd %d: %s", lfd, strerror(errno));
-        if (s.ep >= 0)
-            close(s.ep);
+    return serve_run(&s, max_seconds, stop, err);
+}
+
+int th_serve_tls_fd(const struct th_backend *b, int lfd, const struct th_serve_tls *t,
+                    double max_seconds, volatile sig_atomic_t *stop, FILE *log,
+                    struct th_error *err)
+{
+    struct server s = {.b = b, .lfd = lfd, .ep = -1, .log = log};
+    if (make_ctx(&s, t, err) != 0)
         return -1;
-    }
-    serve_loop(&s, max_seconds, stop);
-    close(s.ep);
-    return 0;
+    if (t->on_ready)
+        t->on_ready(t->ready_arg);
+    int rc = serve_run(&s, max_seconds, stop, err);
+    b->ctx_free(s.ctx);
+    return rc;
 }
 
 int th_serve_fd(const struct th_backend *b, int lfd, const char *cert, const char *pki_dir,
                 int resumption, double max_seconds, volatile sig_atomic_t *stop, FILE *log,
                 struct th_error *err)
 {
-    struct server s = {.b = b, .lfd = lfd, .ep = -1, .log = log};
-    if (make_ctx(&s, cert ? cert : "rsa2048", pki_dir, resumption, err) != 0)
+    char chain[PATH_MAX], key[PATH_MAX];
+    TH_GUARD(pki_files(cert ? cert : "rsa2048", pki_dir, chain, key, err));
+    struct th_serve_tls t = {.cert_file = chain, .key_file = key, .resumption = resumption};
+    return th_serve_tls_fd(b, lfd, &t, max_seconds, stop, log, err);
+}
+
+int th_serve_tls(const struct th_backend *b, const char *host, uint16_t port,
+                 const struct th_serve_tls *t, double max_seconds, volatile sig_atomic_t *stop,
+                 FILE *log, struct th_error *err)
+{
+    host = host ? host : "127.0.0.1";
+    /* the context first: a port that accepts must be one that is served (a caller
+     * waits for the port, then reads what on_ready said) */
+    struct server s = {.b = b, .lfd = -1, .ep = -1, .log = log};
+    if (make_ctx(&s, t, err) != 0)
         return -1;
-    int rc = th_serve_ctx(b, s.ctx, lfd, max_seconds, stop, log, err);
+    uint16_t bound = port;
+    s.lfd = th_tcp_listen(host, &bound);
+    if (s.lfd < 0) {
+        TH_FAULT(err, errno, "cannot listen on %s:%u: %s", host, port, strerror(errno));
+        b->ctx_free(s.ctx);
+        return -1;
+    }
+    if (t->on_ready)
+        t->on_ready(t->ready_arg);
+    int rc = serve_run(&s, max_seconds, stop, err);
     b->ctx_free(s.ctx);
+    close(s.lfd);
     return rc;
 }
 
@@ -480,15 +541,9 @@ int th_serve(const struct th_backend *b, const char *host, uint16_t port, const 
              const char *pki_dir, double max_seconds, volatile sig_atomic_t *stop, FILE *log,
              struct th_error *err)
 {
-    host = host ? host : "127.0.0.1";
-    uint16_t bound = port;
-    int lfd = th_tcp_listen(host, &bound);
-    if (lfd < 0) {
-        TH_FAULT(err, errno, "cannot listen on %s:%u: %s", host, port, strerror(errno));
-        return -1;
-    }
+    char chain[PATH_MAX], key[PATH_MAX];
     /* resumption on, as real servers have it: a client may measure it */
-    int rc = th_serve_fd(b, lfd, cert, pki_dir, 1, max_seconds, stop, log, err);
-    close(lfd);
-    return rc;
+    struct th_serve_tls t = {.cert_file = chain, .key_file = key, .resumption = 1};
+    TH_GUARD(pki_files(cert ? cert : "rsa2048", pki_dir, chain, key, err));
+    return th_serve_tls(b, host, port, &t, max_seconds, stop, log, err);
 }

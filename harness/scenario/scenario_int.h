@@ -32,6 +32,7 @@
 
 #include "harness/vocab/error.h"
 #include "harness/vocab/jsonpos.h"
+#include "pemcheck.h"
 #include "scenario.h"
 
 #define MAX_PEERS 32
@@ -255,14 +256,7 @@ int th_parse_devs(struct cursor *cur, json_t *v, struct scn *sc) TH_MUST_CHECK;
 int th_parse_clients(struct cursor *cur, json_t *v, struct file_scn *f) TH_MUST_CHECK;
 int th_parse_servers(struct cursor *cur, json_t *v, struct file_scn *f) TH_MUST_CHECK;
 
-/* ---- from pemcheck.c: a user's own files (0, or -1 with why said) ---- */
-
-/* path is PEM and holds at least one certificate (the first is the leaf). */
-int th_pem_check_cert(const char *path, char *why, size_t cap) TH_MUST_CHECK;
-/* path is PEM and holds exactly one private key, not encrypted. */
-int th_pem_check_key(const char *path, char *why, size_t cap) TH_MUST_CHECK;
-/* The key in key is the key of the first certificate in cert. */
-int th_pem_check_pair(const char *cert, const char *key, char *why, size_t cap) TH_MUST_CHECK;
+/* ---- from pemcheck.c: a user's own files: pemcheck.h (the commands use it too) ---- */
 
 /* ---- from blocks.c: the kinds' blocks ---- */
 

@@ -31,20 +31,26 @@ struct srv {
     FILE *log;
     char log_path[300];
     struct th_error err;
+    const struct th_serve_tls *tls; /* set before the start: served with it instead */
 };
 
 static void *srv_main(void *arg)
 {
     struct srv *s = arg;
-    s->rc =
-        th_serve_fd(s->b, s->lfd, "rsa2048", pkidir, s->resumption, 60, &s->stop, s->log, &s->err);
+    if (s->tls)
+        s->rc = th_serve_tls_fd(s->b, s->lfd, s->tls, 60, &s->stop, s->log, &s->err);
+    else
+        s->rc = th_serve_fd(s->b, s->lfd, "rsa2048", pkidir, s->resumption, 60, &s->stop, s->log,
+                            &s->err);
     return NULL;
 }
 
 static int srv_start(struct srv *s, const struct th_backend *b, int resumption)
 {
     static int n;
+    const struct th_serve_tls *tls = s->tls;
     memset(s, 0, sizeof(*s));
+    s->tls = tls;
     s->b = b;
     s->resumption = resumption;
     snprintf(s->log_path, sizeof(s->log_path), "%s/serve-%d.log", pd_tmpdir, n++);
@@ -689,6 +695,57 @@ static void test_refusals(struct th_ctx *ctx)
     expect_refused(&no_io, ctx, &p, "backend socket-owner has no driver I/O", "no driver I/O");
 }
 
+/* A server requiring a client certificate: the load presents the client context's
+ * own (every request verified), and a context without one fails every connection
+ * as certificate_required (TLS 1.3: the refusal comes after the client's handshake). */
+static void test_client_cert(void)
+{
+    char chain[512], key[512], root[512], cchain[512], ckey[512];
+    pki_path(chain, sizeof(chain), "rsa2048.chain.pem");
+    pki_path(key, sizeof(key), "rsa2048.key.pem");
+    pki_path(root, sizeof(root), "root.pem");
+    pki_path(cchain, sizeof(cchain), "client.chain.pem");
+    pki_path(ckey, sizeof(ckey), "client.key.pem");
+    struct th_serve_tls t = {.cert_file = chain,
+                             .key_file = key,
+                             .client_auth = TH_CLIENT_AUTH_REQUIRE,
+                             .client_ca_file = root};
+    struct th_tls_config cfg = {.role = TH_ROLE_CLIENT,
+                                .versions = V12 | V13,
+                                .ca_file = root,
+                                .hostname = "localhost",
+                                .sni = "localhost",
+                                .verify = 1,
+                                .cert_file = cchain,
+                                .key_file = ckey};
+    struct th_ctx *with = NULL, *without = client_ctx(OSSL, "root.pem", V12 | V13, 0);
+    struct th_error e = {0};
+    struct srv s = {.tls = &t};
+    if (!ok(OSSL->ctx_new(&cfg, &with, &e) == 0 && without, "client contexts (%s)", e.text) ||
+        srv_start(&s, OSSL, 0) != 0)
+        goto out;
+    struct th_loadgen_params p = params(s.port, 40, 2, "/");
+    struct th_loadgen_stats st;
+    if (run(OSSL, with, &p, &st, NULL) == 0)
+        ok(st.requests == 40 && total_errors(&st) == 0 && st.have_neg && st.neg.client_cert,
+           "client_auth require, a client certificate: 40 verified, the certificate sent");
+    th_loadgen_stats_free(&st);
+    p = params(s.port, 5, 1, "/");
+    p.max_seconds = 5;
+    if (run(OSSL, without, &p, &st, NULL) == 0)
+        ok(st.requests == 0 && st.errors[TH_CERTIFICATE_REQUIRED] > 0 &&
+               st.first_error.outcome == TH_CERTIFICATE_REQUIRED,
+           "client_auth require, none: no request verified, certificate_required (%s)",
+           st.first_error.text);
+    th_loadgen_stats_free(&st);
+    srv_stop(&s);
+out:
+    if (with)
+        OSSL->ctx_free(with);
+    if (without)
+        OSSL->ctx_free(without);
+}
+
 int main(void)
 {
     if (pd_begin("loadgen") != 0)
@@ -706,6 +763,7 @@ int main(void)
     test_verification();
     test_not_resumed();
     test_wrong_ca();
+    test_client_cert();
     struct th_ctx *ctx = client_ctx(OSSL, "root.pem", V12 | V13, TH_RESUME_NONE);
     if (ctx) {
         test_nothing_listening(ctx);
