@@ -161,7 +161,8 @@ static char *skip_ids(const char *name, const uint16_t *have, size_t n_have, con
 }
 
 static char *skip_features(const char *name, const struct th_caps *cp,
-                           const struct th_endpoint_spec *sp, enum th_resume resume, int client)
+                           const struct th_endpoint_spec *sp, enum th_resume resume, int client,
+                           int fixture)
 {
     static const char *const how[] = {"", "ticket", "session ID"};
     if (resume && !(cp->resume & TH_RESUME_BIT(resume)))
@@ -172,7 +173,8 @@ static char *skip_features(const char *name, const struct th_caps *cp,
         return th_xasprintf("%s servers always pick by their own suite order", name);
     if (!client && sp->client_auth != TH_CLIENT_AUTH_NONE && !(cp->features & TH_CAP_CLIENT_AUTH))
         return th_xasprintf("%s cannot ask for or verify a client certificate", name);
-    if (!client && sp->ocsp && !(cp->features & TH_CAP_OCSP_STAPLE))
+    /* a fixture says why in its own words (th_fixture_unsupported) */
+    if (!client && !fixture && sp->ocsp && !(cp->features & TH_CAP_OCSP_STAPLE))
         return th_xasprintf("%s cannot staple an OCSP response", name);
     if (!client)
         return NULL;
@@ -226,7 +228,8 @@ static char *side_skip(const char *name, const struct th_caps *cp, struct th_end
                       1)) ||
         (r = skip_ids(name, cp->groups, cp->n_groups, sp->groups, sp->n_groups, k->expect.group,
                       0)) ||
-        (r = skip_features(name, cp, sp, resume, client)) || (r = skip_restrict(name, cp, sp)))
+        (r = skip_features(name, cp, sp, resume, client, k->fixture != NULL)) ||
+        (r = skip_restrict(name, cp, sp)))
         return r;
     sp->versions &= cp->versions;
     return NULL;

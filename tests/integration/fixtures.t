@@ -44,8 +44,12 @@ for c in curl-openssl curl-gnutls; do
     fi
     seen=$(jq -r --arg c "$c" '[.cases[] | select(.client == $c and (.scenario | startswith("cert/")))
         | select(.status == "pass" or .status == "xfail") | .scenario] | unique | length' "$out")
-    all=$(jq -r '[.cases[] | select(.scenario | startswith("cert/")) | .scenario] | unique | length' "$out")
-    is "$seen" "$all" "$c meets every certificate scenario"
+    # less the variants it cannot run at all, each skip saying what it lacks
+    # (curl-openssl cannot ask for an OCSP staple without requiring one)
+    all=$(jq -r --arg c "$c" '([.cases[] | select(.scenario | startswith("cert/")) | .scenario] | unique)
+        - [.cases[] | select(.client == $c and .status == "skip" and (.reason | startswith($c + " ")))
+           | .scenario] | length' "$out")
+    is "$seen" "$all" "$c meets every certificate scenario it can run"
     n=$(jq -r --arg c "$c" '[.cases[] | select(.client == $c and (.scenario | startswith("cipher/")) and .status == "pass")] | length' "$out")
     ok "$([ "$n" -ge 10 ]; echo $?)" "$c runs cipher cases ($n pass)"
 done
