@@ -45,6 +45,15 @@ enum th_client_auth { TH_CLIENT_AUTH_NONE = 0, TH_CLIENT_AUTH_REQUEST, TH_CLIENT
  * a missing one is no error (unless the leaf is must-staple and the library enforces
  * RFC 7633); require: a connection without a valid staple fails (ocsp_missing). */
 enum th_ocsp_mode { TH_OCSP_OFF = 0, TH_OCSP_REQUEST, TH_OCSP_REQUIRE };
+/* TLS 1.3 early data (0-RTT), client side (scenario key client.early_data): off;
+ * send: the resumed connection sends its request as early data (->early_write);
+ * replay: as send, then one more connection sends the same early data again with
+ * the same session, as an attacker replaying the flight would. */
+enum th_early { TH_EARLY_OFF = 0, TH_EARLY_SEND, TH_EARLY_REPLAY };
+/* Server side (server.early_data): off: tickets allow no early data; accept: they
+ * allow it and the server takes it; reject: they allow it and the server refuses
+ * it in the handshake (the client sends it again after). */
+enum th_early_server { TH_EARLY_SERVER_OFF = 0, TH_EARLY_SERVER_ACCEPT, TH_EARLY_SERVER_REJECT };
 
 /* Feature bits of struct th_caps.features. */
 enum {
@@ -68,6 +77,11 @@ enum {
                                          * comes, a missing one allowed */
     TH_CAP_OCSP_REQUIRE = 1u << 16,     /* client refuses a connection without a staple */
     TH_CAP_OCSP_STAPLE = 1u << 17,      /* server staples ocsp_file when asked */
+    TH_CAP_EARLY_DATA = 1u << 18,       /* client sends (->early_write), server accepts
+                                         * or rejects TLS 1.3 early data */
+    TH_CAP_ANTI_REPLAY = 1u << 19,      /* server refuses early data replayed with a
+                                         * session it has seen (single-use tickets or a
+                                         * replay cache); without it anti_replay = 0 */
 };
 
 #define TH_MAX_DEFAULTS_CHANGED 4
@@ -113,6 +127,7 @@ struct th_tls_config {
     enum th_resume resume;  /* what the client asks for on its second connection */
     uint64_t max_body;      /* ->fetch: a longer response body fails the fetch at once
                              * (internal_error); 0: TH_MAX_BODY_DEFAULT */
+    int early_send;         /* resumed connections may send early data (->early_write) */
     enum th_ocsp_mode ocsp; /* ask for / require a stapled OCSP response; a staple that
                              * comes is checked against ca_file (its signer must be the
                              * leaf's issuer or a responder it delegated to) */
@@ -127,6 +142,8 @@ struct th_tls_config {
                                       * that asks; NULL: none. The backend staples it
                                       * unchanged (never checks or drops it); a library
                                       * that refuses to is a finding its error names */
+    enum th_early_server early_data; /* tickets allow early data: take it, or refuse it */
+    int anti_replay;                 /* with early data: refuse a replay of it */
     int prefer_server_order;         /* enforce the server's suite order */
     int tickets;                     /* issue session tickets */
     int session_cache;               /* keep a session-id cache */
@@ -148,6 +165,12 @@ struct th_negotiated {
      * driver calls ->negotiated too and keeps only this field (so a refused staple is
      * recorded): ->negotiated must be safe on a connection whose handshake failed. */
     enum th_staple ocsp;
+    /* TLS 1.3 early data. Client's view: it sent some (early_offered) and the server
+     * took it (early_accepted); server's view: some arrived and it took it. early_bytes:
+     * application bytes sent (client) or received (server) as early data. */
+    int early_offered;
+    int early_accepted;
+    uint64_t early_bytes;
 };
 
 /* What the peer presented (optional op ->peer_info). */
@@ -241,6 +264,14 @@ struct th_backend {
      * -1 with err when the library cannot, or the suite is not an AEAD it has. */
     TH_MUST_CHECK int (*aead_cost)(uint16_t suite, size_t record_size, double seconds,
                                    double *ns_per_byte, struct th_error *err);
+
+    /* Client, TLS 1.3 early data (optional; with TH_CAP_EARLY_DATA): after conn_new
+     * with a resume session and before the first ->handshake call, queue buf to go as
+     * early data with the ClientHello. DONE with *done the bytes taken (fewer than len
+     * when the session allows less; 0 when it allows none: nothing is offered). The
+     * driver writes what was not accepted again once the handshake is done. */
+    enum th_step (*early_write)(struct th_conn *c, const void *buf, size_t len, size_t *done,
+                                struct th_error *err);
 
     /* inspection (optional) */
     /* What the peer presented on a connection whose handshake completed: its chain as

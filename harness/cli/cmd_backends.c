@@ -65,9 +65,11 @@ static json_t *caps_json_of(const char *name, const char *library, const char *v
         "ocsp_request",
         "ocsp_require",
         "ocsp_staple",
+        "early_data",
+        "anti_replay",
     };
     /* one name a bit, in the order of backend.h's TH_CAP_*, the last its last */
-    _Static_assert((1u << (TH_ARRAY_LEN(feature_names) - 1)) == TH_CAP_OCSP_STAPLE,
+    _Static_assert((1u << (TH_ARRAY_LEN(feature_names) - 1)) == TH_CAP_ANTI_REPLAY,
                    "each TH_CAP_* bit needs a name here");
     json_object_set_new(o, "features", a = json_array());
     for (unsigned i = 0; i < TH_ARRAY_LEN(feature_names); i++)

@@ -29,6 +29,14 @@ struct th_loadgen_params {
     unsigned connections;           /* concurrent connections, >= 1 */
     int new_connection_per_request; /* else keep-alive */
     enum th_resume resume;          /* new connections after a slot's first offer its session */
+    double rate;                    /* open loop: requests per second over all connections, each
+                                       request's latency from its intended send time (wrk2); 0: closed
+                                       loop, each connection sending its next request on the last's
+                                       answer */
+    int http2;                      /* speak HTTP/2 (the handshake must negotiate ALPN h2) */
+    unsigned streams;               /* HTTP/2: concurrent streams per connection (>= 1) */
+    const uint8_t *expect_sha256;   /* every body must hash to these 32 bytes; NULL: not
+                                       checked (bodies of /bytes/N are checked byte for byte) */
     /* What every handshake must have negotiated; 0: anything. */
     uint16_t want_version, want_suite, want_group;
     volatile sig_atomic_t *interrupt; /* set: stop early (still reports what was done) */

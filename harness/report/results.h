@@ -34,6 +34,13 @@ struct th_observed {
      * and a client certificate arrived and verified (server_client_cert) */
     int have_server_neg;
     int server_client_cert;
+    /* TLS 1.3, read off the handshake records by the driver (hrr_known): whether the
+     * server sent a HelloRetryRequest on the connection judged (the last one). Not
+     * known: not TLS 1.3, or a client that owns its socket. */
+    int hrr_known, hrr;
+    /* client.early_data "replay" (replay_tried): whether the server took the same early
+     * data a second time */
+    int replay_tried, replay_accepted;
 };
 
 /* Kind load: what its repetitions did, summed over them (written as "load" when ran

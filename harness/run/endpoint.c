@@ -77,6 +77,7 @@ int th_endpoint_client(const struct th_case *c, const char *pki_dir, struct th_e
     cfg->verify = c->c.verify;
     cfg->resume = c->c.resume;
     cfg->ocsp = c->c.ocsp_mode;
+    cfg->early_send = c->c.early != TH_EARLY_OFF;
     return 0;
 }
 
@@ -92,6 +93,8 @@ int th_endpoint_server(const struct th_case *c, const char *pki_dir, struct th_e
     cfg->tickets = c->s.tickets;
     cfg->session_cache = c->s.session_cache;
     cfg->client_auth = c->s.client_auth;
+    cfg->early_data = c->s.early_server;
+    cfg->anti_replay = c->s.anti_replay;
     if (c->s.client_ca) {
         TH_GUARD(resolve_file(c->s.client_ca, pki_dir, TH_PKI_CA, out->client_ca, err));
         cfg->client_ca_file = out->client_ca;

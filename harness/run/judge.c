@@ -36,9 +36,10 @@ static const char *group_name(uint16_t id)
 }
 
 /* The first pinned detail that differs, written into why; 0 when all match. */
-static int details_differ(const struct th_expect *x, const struct th_negotiated *n, char *why,
+static int details_differ(const struct th_expect *x, const struct th_observed *o, char *why,
                           size_t cap)
 {
+    const struct th_negotiated *n = &o->neg;
     char a[16], b[16];
     if (x->version && x->version != n->version) {
         snprintf(why, cap, "expected version %s, negotiated %s", th_version_name(x->version),
@@ -67,6 +68,30 @@ static int details_differ(const struct th_expect *x, const struct th_negotiated 
         const char *seen = th_staple_name(n->ocsp);
         snprintf(why, cap, "expected the staple %s, the client saw %s", th_staple_name(x->ocsp),
                  seen ? seen : "nothing (it did not ask)");
+        return 1;
+    }
+    if (x->early >= 0 && x->early != n->early_accepted) {
+        snprintf(why, cap, "expected the early data %s, it was %s",
+                 x->early ? "accepted" : "rejected",
+                 !n->early_offered   ? "never sent"
+                 : n->early_accepted ? "accepted"
+                                     : "rejected");
+        return 1;
+    }
+    if (x->hrr >= 0 && (!o->hrr_known || x->hrr != o->hrr)) {
+        snprintf(why, cap, "expected %s, %s",
+                 x->hrr ? "a HelloRetryRequest" : "no HelloRetryRequest",
+                 !o->hrr_known ? "the handshake records did not show (not TLS 1.3?)"
+                 : o->hrr      ? "the server sent one"
+                               : "none was sent");
+        return 1;
+    }
+    if (x->replay >= 0 && (!o->replay_tried || x->replay != o->replay_accepted)) {
+        snprintf(why, cap, "expected the replayed early data %s, it was %s",
+                 x->replay ? "accepted" : "rejected",
+                 !o->replay_tried     ? "never replayed"
+                 : o->replay_accepted ? "accepted"
+                                      : "rejected");
         return 1;
     }
     if (x->resumed >= 0 && x->resumed != n->resumed) {
@@ -121,7 +146,7 @@ void th_judge(const struct th_case *c, struct th_case_result *r)
     native_detail(o, native, sizeof(native));
     int outcome_ok = (c->expect.outcomes & TH_OUTCOME_BIT(o->outcome)) != 0;
     int details_ok = !outcome_ok || o->outcome != TH_OK || !o->have_neg ||
-                     !details_differ(&c->expect, &o->neg, why, sizeof(why));
+                     !details_differ(&c->expect, o, why, sizeof(why));
     int dev_hit = c->has_deviation && (c->deviation.outcomes & TH_OUTCOME_BIT(o->outcome));
     if (outcome_ok && details_ok) {
         if (c->has_deviation && !dev_hit && c->deviation.intermittent) {

@@ -30,7 +30,7 @@ void th_kspec_defaults(struct kspec *ks)
     ks->rate = (struct th_rate_spec){.seconds = 1, .resume = TH_RESUME_NONE, .concurrency = 1};
     ks->memory.connections = 200;
     ks->fault = (struct th_fault_spec){.record = 3, .bytes = 262144, .write_size = 16384};
-    ks->load = (struct th_load_spec){.seconds = 2, .connections = 16, .path = "/"};
+    ks->load = (struct th_load_spec){.seconds = 2, .connections = 16, .path = "/", .streams = 1};
     for (int i = 0; i < KF_COUNT; i++)
         ks->from[i] = -2;
 }
@@ -202,6 +202,43 @@ static int get_path(struct cursor *cur, json_t *v, char *out, size_t cap)
     return 0;
 }
 
+/* Open-loop rate: at most a million requests a second (far above what one
+ * thread's event loop sends), at least one a minute. */
+#define MAX_LOAD_RATE 1e6
+#define MAX_LOAD_STREAMS 1024u
+
+static int get_rate(struct cursor *cur, json_t *v, double *out)
+{
+    if (!json_is_number(v))
+        return perr(cur, "expected requests per second, got %s", th_jtype(v));
+    double r = json_number_value(v);
+    if (!(r >= 1.0 / 60) || r > MAX_LOAD_RATE)
+        return perr(cur, "%g out of range (1/60 to %g requests per second)", r, MAX_LOAD_RATE);
+    *out = r;
+    return 0;
+}
+
+/* 64 hex digits, either case. */
+static int get_sha256(struct cursor *cur, json_t *v, uint8_t out[32])
+{
+    const char *s = json_string_value(v);
+    if (!s)
+        return perr(cur, "expected a SHA-256 as 64 hex digits, got %s", th_jtype(v));
+    size_t n = strlen(s);
+    if (n != 64)
+        return perr(cur, "a SHA-256 is 64 hex digits, this is %zu characters", n);
+    for (size_t i = 0; i < 64; i++) {
+        int c = s[i], d = c >= '0' && c <= '9'   ? c - '0'
+                          : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                          : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                 : -1;
+        if (d < 0)
+            return perr(cur, "not a hex digit at offset %zu", i);
+        out[i / 2] = (uint8_t)(i % 2 ? out[i / 2] | d : d << 4);
+    }
+    return 0;
+}
+
 static int load_key(struct cursor *cur, const char *key, json_t *v, struct kspec *ks)
 {
     struct th_load_spec *ls = &ks->load;
@@ -231,8 +268,24 @@ static int load_key(struct cursor *cur, const char *key, json_t *v, struct kspec
         ls->resume = (enum th_resume)e;
         return 0;
     }
+    if (strcmp(key, "rate") == 0)
+        return get_rate(cur, v, &ls->rate);
+    if (strcmp(key, "protocol") == 0) {
+        static const char *const http_names[] = {"http/1.1", "h2", NULL};
+        TH_GUARD(th_get_enum(cur, v, http_names, &e));
+        ls->http = (enum th_http)e;
+        return 0;
+    }
+    if (strcmp(key, "streams") == 0)
+        return get_unsigned(cur, v, 1, MAX_LOAD_STREAMS, &ls->streams);
+    if (strcmp(key, "expect_sha256") == 0) {
+        TH_GUARD(get_sha256(cur, v, ls->sha256));
+        ls->has_sha256 = 1;
+        return 0;
+    }
     return kerr(cur, "unknown key (load keys: requests, seconds, connections, path, "
-                     "new_connection_per_request, resume)");
+                     "new_connection_per_request, resume, rate, protocol, streams, "
+                     "expect_sha256)");
 }
 
 typedef int (*block_fn)(struct cursor *, const char *, json_t *, struct kspec *);
@@ -392,31 +445,61 @@ static th_outcome_set default_outcomes(const struct scn *sc)
     }
 }
 
-/* A pinned staple needs a client that asks for one: at the scenario or the variant
- * whose blocks, together, say so. */
-static int check_ocsp(struct cursor *cur, const struct scn *sc)
+/* A rule across blocks broken: the error at the scenario's (or variant's) own key
+ * (block.key) when it is the top level, else at the variant, whose blocks together
+ * broke it. */
+static int across(struct cursor *cur, const struct scn *sc, const char *block, const char *key,
+                  const char *msg)
 {
-    if (!sc->expect.ocsp_pinned || sc->c.sp.ocsp_mode != TH_OCSP_OFF)
-        return 0;
     cur->depth = 0;
     if (sc->variant >= 0) {
         push_key(cur, "variants");
         push_idx(cur, (size_t)sc->variant);
-    } else { /* the top level's own expect pinned it */
-        push_key(cur, "expect");
-        push_key(cur, "ocsp");
+    } else {
+        push_key(cur, block);
+        push_key(cur, key);
     }
-    int rc = perr(cur, "a pinned staple needs \"client\": {\"ocsp\": \"request\"} or "
-                       "\"require\": a client that does not ask sees no staple");
+    int rc = perr(cur, "%s", msg);
     cur->depth = 0;
     return rc;
+}
+
+/* Keys that need another: a pinned staple a client that asks; early data a resumed
+ * TLS 1.3 connection by ticket (a PSK is what early data is keyed with); a pinned
+ * early data or replay a client that sends it; h2 streams h2. */
+static int check_across(struct cursor *cur, const struct scn *sc)
+{
+    const struct th_endpoint_spec *c = &sc->c.sp;
+    const struct th_expect *x = &sc->expect;
+    if (x->ocsp_pinned && c->ocsp_mode == TH_OCSP_OFF)
+        return across(cur, sc, "expect", "ocsp",
+                      "a pinned staple needs \"client\": {\"ocsp\": \"request\"} or "
+                      "\"require\": a client that does not ask sees no staple");
+    if (c->early != TH_EARLY_OFF && c->resume != TH_RESUME_TICKET)
+        return across(cur, sc, "client", "early_data",
+                      "early data needs \"client\": {\"resume\": \"ticket\"}: it goes on a "
+                      "resumed TLS 1.3 connection, keyed by the ticket's PSK");
+    if (c->early != TH_EARLY_OFF && !(c->versions & sc->s.sp.versions & TH_VBIT(TH_TLS13)))
+        return across(cur, sc, "client", "early_data",
+                      "early data needs TLS 1.3 in client.versions and server.versions");
+    if (x->early >= 0 && c->early == TH_EARLY_OFF)
+        return across(cur, sc, "expect", "early_data",
+                      "a pinned early_data needs \"client\": {\"early_data\": \"send\"} or "
+                      "\"replay\"");
+    if (x->replay >= 0 && c->early != TH_EARLY_REPLAY)
+        return across(cur, sc, "expect", "replay",
+                      "a pinned replay needs \"client\": {\"early_data\": \"replay\"}");
+    if (sc->kind == TH_KIND_LOAD && sc->ks.load.streams > 1 && sc->ks.load.http != TH_HTTP_2)
+        return across(cur, sc, "load", "streams",
+                      "more than one stream per connection needs \"protocol\": \"h2\"");
+    return 0;
 }
 
 int th_kind_finish(struct cursor *cur, struct scn *sc)
 {
     int rc = sc->kind == TH_KIND_INTEGRITY ? check_fault(cur, sc) : 0;
     if (rc == 0)
-        rc = check_ocsp(cur, sc);
+        rc = check_across(cur, sc);
     if (!sc->expect.outcomes)
         sc->expect.outcomes = default_outcomes(sc);
     return rc;

@@ -71,6 +71,9 @@ struct th_fault_spec {
     size_t write_size;           /* default 16384 */
     enum th_direction direction; /* c2s or s2c; default c2s */
 };
+/* The HTTP version kind load speaks. */
+enum th_http { TH_HTTP_1_1 = 0, TH_HTTP_2 };
+
 /* "load": {"requests": N | "seconds": S, "connections": C, "path": "/...",
  * "new_connection_per_request": bool, "resume": ...} */
 struct th_load_spec {
@@ -82,6 +85,13 @@ struct th_load_spec {
     enum th_resume resume; /* reconnections resume this way; default none */
     double max_seconds;    /* by count: give up after this long (not a scenario key:
                               `tlsharness load -n` sets it); 0: kind load's default */
+    double rate;           /* open loop: requests per second over all connections, each
+                              request's latency measured from its intended send time;
+                              0: closed loop (default) */
+    enum th_http http;     /* "protocol": HTTP/1.1 (default) or h2 (ALPN h2) */
+    unsigned streams;      /* h2: concurrent streams per connection; default 1 */
+    int has_sha256;        /* "expect_sha256" given: every body must hash to it */
+    uint8_t sha256[32];
 };
 
 /* One side as the scenario describes it, names already turned into IANA ids.
@@ -104,6 +114,7 @@ struct th_endpoint_spec {
     uint64_t max_body;     /* kind handshake: the response body's bound; default
                               TH_MAX_BODY_DEFAULT */
     enum th_ocsp_mode ocsp_mode; /* default off */
+    enum th_early early;         /* TLS 1.3 early data on the resumed connection; default off */
     /* both sides: the certificate chain this side presents (leaf first) and its key,
      * each "pki:NAME" or an absolute path. Server: default "pki:rsa2048". Client:
      * default NULL, none (presented when the server asks). key NULL:
@@ -116,9 +127,11 @@ struct th_endpoint_spec {
                                         absolute path; NULL: none (default) */
     char *ocsp; /* the OCSP response stapled: "pki:NAME" or an absolute path (DER); NULL:
                    none (default) */
-    int prefer_server_order; /* default 1 */
-    int tickets;             /* default 1 */
-    int session_cache;       /* default 1 */
+    enum th_early_server early_server; /* what the server does with early data; default off */
+    int anti_replay;                   /* refuse early data seen before; default 1 */
+    int prefer_server_order;           /* default 1 */
+    int tickets;                       /* default 1 */
+    int session_cache;                 /* default 1 */
 };
 
 struct th_expect {
@@ -131,6 +144,9 @@ struct th_expect {
     int resumed; /* -1: not pinned */
     int ocsp_pinned;
     enum th_staple ocsp; /* pinned: the staple the client must have seen */
+    int hrr;             /* -1: not pinned; else whether a HelloRetryRequest was needed */
+    int early;           /* -1: not pinned; else whether the early data was accepted */
+    int replay;          /* -1: not pinned; else whether the replayed early data was accepted */
 };
 
 struct th_deviation {

@@ -15,6 +15,9 @@ static const char *const resume_names[] = {"none", "ticket", "session_id", NULL}
 static const char *const client_auth_names[] = {"none", "request", "require", NULL};
 /* In the order of enum th_ocsp_mode. */
 static const char *const ocsp_mode_names[] = {"off", "request", "require", NULL};
+/* In the order of enum th_early and enum th_early_server. */
+static const char *const early_names[] = {"off", "send", "replay", NULL};
+static const char *const early_server_names[] = {"off", "accept", "reject", NULL};
 
 void th_spec_defaults(struct th_endpoint_spec *sp, unsigned who)
 {
@@ -30,6 +33,7 @@ void th_spec_defaults(struct th_endpoint_spec *sp, unsigned who)
         sp->prefer_server_order = 1;
         sp->tickets = 1;
         sp->session_cache = 1;
+        sp->anti_replay = 1;
     }
 }
 
@@ -179,6 +183,29 @@ static int k_client_ocsp(struct cursor *cur, json_t *v, struct side *sd)
     TH_GUARD(th_get_enum(cur, v, ocsp_mode_names, &r));
     sd->sp.ocsp_mode = (enum th_ocsp_mode)r;
     return 0;
+}
+static int k_client_early(struct cursor *cur, json_t *v, struct side *sd)
+{
+    int r;
+    if (cur->kind != TH_KIND_HANDSHAKE)
+        return kerr(cur,
+                    "not used by kind %s: early data is sent by kind handshake's resumed "
+                    "connection",
+                    th_kind_name(cur->kind));
+    TH_GUARD(th_get_enum(cur, v, early_names, &r));
+    sd->sp.early = (enum th_early)r;
+    return 0;
+}
+static int k_server_early(struct cursor *cur, json_t *v, struct side *sd)
+{
+    int r;
+    TH_GUARD(th_get_enum(cur, v, early_server_names, &r));
+    sd->sp.early_server = (enum th_early_server)r;
+    return 0;
+}
+static int k_anti_replay(struct cursor *cur, json_t *v, struct side *sd)
+{
+    return th_get_bool(cur, v, &sd->sp.anti_replay);
 }
 static int k_key(struct cursor *cur, json_t *v, struct side *sd)
 {
@@ -357,6 +384,9 @@ static const struct side_key {
     {"client_ca", WHO_SERVER, k_client_ca},
     {"ocsp", WHO_SERVER, k_server_ocsp},
     {"ocsp", WHO_CLIENT, k_client_ocsp},
+    {"early_data", WHO_CLIENT, k_client_early},
+    {"early_data", WHO_SERVER, k_server_early},
+    {"anti_replay", WHO_SERVER, k_anti_replay},
     {"prefer_server_order", WHO_SERVER, k_prefer},
     {"tickets", WHO_SERVER, k_tickets},
     {"session_cache", WHO_SERVER, k_cache},

@@ -174,12 +174,16 @@ static char *skip_features(const char *name, const struct th_caps *cp,
     if (!client && sp->client_auth != TH_CLIENT_AUTH_NONE && !(cp->features & TH_CAP_CLIENT_AUTH))
         return th_xasprintf("%s cannot ask for or verify a client certificate", name);
     /* a fixture says why in its own words (th_fixture_unsupported) */
+    if (!client && sp->early_server != TH_EARLY_SERVER_OFF && !(cp->features & TH_CAP_EARLY_DATA))
+        return th_xasprintf("%s cannot take early data", name);
     if (!client && !fixture && sp->ocsp && !(cp->features & TH_CAP_OCSP_STAPLE))
         return th_xasprintf("%s cannot staple an OCSP response", name);
     if (!client)
         return NULL;
     if (sp->cert && !(cp->features & TH_CAP_CLIENT_CERT))
         return th_xasprintf("%s cannot present a client certificate", name);
+    if (sp->early != TH_EARLY_OFF && !(cp->features & TH_CAP_EARLY_DATA))
+        return th_xasprintf("%s cannot send early data", name);
     if (sp->ocsp_mode == TH_OCSP_REQUEST && !(cp->features & TH_CAP_OCSP_REQUEST))
         return th_xasprintf(cp->features & TH_CAP_OCSP_REQUIRE
                                 ? "%s cannot ask for an OCSP staple without requiring one"
@@ -414,6 +418,8 @@ static void fixture_skip(struct th_case *k)
     cfg.client_auth = k->s.client_auth;
     cfg.client_ca_file = k->s.client_ca;
     cfg.ocsp_file = k->s.ocsp;
+    cfg.early_data = k->s.early_server;
+    cfg.anti_replay = k->s.anti_replay;
     if (th_fixture_unsupported(k->fixture, &cfg, why, sizeof(why)))
         k->skip = th_xasprintf("%s: %s", k->server_name, why);
 }

@@ -64,13 +64,35 @@ static int e_ocsp(struct cursor *cur, json_t *v, struct th_expect *e)
     return 0;
 }
 
+static int e_hrr(struct cursor *cur, json_t *v, struct th_expect *e)
+{
+    return th_get_bool(cur, v, &e->hrr);
+}
+
+/* "accepted" or "rejected": what the server did with the early data (early_data) or
+ * with the same early data sent again (replay). */
+static int accepted_or_not(struct cursor *cur, json_t *v, int *out)
+{
+    static const char *const names[] = {"rejected", "accepted", NULL};
+    return th_get_enum(cur, v, names, out);
+}
+static int e_early(struct cursor *cur, json_t *v, struct th_expect *e)
+{
+    return accepted_or_not(cur, v, &e->early);
+}
+static int e_replay(struct cursor *cur, json_t *v, struct th_expect *e)
+{
+    return accepted_or_not(cur, v, &e->replay);
+}
+
 typedef int (*expect_fn)(struct cursor *, json_t *, struct th_expect *);
 static const struct expect_key {
     const char *name;
     expect_fn fn;
 } expect_keys[] = {
-    {"outcome", e_outcome}, {"version", e_version}, {"cipher", e_cipher}, {"group", e_group},
-    {"alpn", e_alpn},       {"resumed", e_resumed}, {"ocsp", e_ocsp},
+    {"outcome", e_outcome},  {"version", e_version}, {"cipher", e_cipher}, {"group", e_group},
+    {"alpn", e_alpn},        {"resumed", e_resumed}, {"ocsp", e_ocsp},     {"hrr", e_hrr},
+    {"early_data", e_early}, {"replay", e_replay},
 };
 
 int th_parse_expect(struct cursor *cur, json_t *obj, struct th_expect *e)
@@ -88,7 +110,7 @@ int th_parse_expect(struct cursor *cur, json_t *obj, struct th_expect *e)
         push_key(cur, key);
         if ((fn ? fn(cur, v, e)
                 : kerr(cur, "unknown key (expect keys: outcome, version, cipher, "
-                            "group, alpn, resumed, ocsp)")) < 0)
+                            "group, alpn, resumed, ocsp, hrr, early_data, replay)")) < 0)
             rc = -1;
         pop(cur);
     }

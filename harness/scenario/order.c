@@ -11,10 +11,11 @@ void th_fixture_key(const struct th_case *c, char *out, size_t cap)
 {
     const struct th_endpoint_spec *s = &c->s;
     size_t n =
-        (size_t)snprintf(out, cap, "%s|%s|%s|v%x|p%d|t%d|c%d|m%d:%s|o%s|s", c->server_name,
+        (size_t)snprintf(out, cap, "%s|%s|%s|v%x|p%d|t%d|c%d|m%d:%s|o%s|e%d%d|s", c->server_name,
                          s->cert ? s->cert : "pki:rsa2048", s->key ? s->key : "", s->versions,
                          s->prefer_server_order, s->tickets, s->session_cache, (int)s->client_auth,
-                         s->client_ca ? s->client_ca : "", s->ocsp ? s->ocsp : "");
+                         s->client_ca ? s->client_ca : "", s->ocsp ? s->ocsp : "",
+                         (int)s->early_server, s->anti_replay);
     for (size_t i = 0; i < s->n_suites && n < cap; i++)
         n += (size_t)snprintf(out + n, cap - n, ",%04x", s->suites[i]);
     for (size_t i = 0; i < s->n_groups && n < cap; i++)

@@ -31,7 +31,7 @@ static void scn_init(struct scn *sc)
     sc->c.ciphers_from = sc->s.ciphers_from = -1;
     th_kspec_defaults(&sc->ks);
     sc->expect.outcomes = 0; /* the kind's default, once the variant is complete */
-    sc->expect.resumed = -1;
+    sc->expect.resumed = sc->expect.hrr = sc->expect.early = sc->expect.replay = -1;
 }
 
 static void scn_copy(struct scn *d, const struct scn *s)

@@ -34,7 +34,7 @@ static inline struct th_case tc_case(enum th_kind k, const char *id, const struc
     c.c.verify = 1;
     c.s.prefer_server_order = c.s.tickets = c.s.session_cache = 1;
     c.expect.outcomes = TH_OUTCOME_BIT(TH_OK);
-    c.expect.resumed = -1;
+    c.expect.resumed = c.expect.hrr = c.expect.early = c.expect.replay = -1;
     c.bulk.write_size = 16384;
     c.rate.concurrency = 1;
     c.fault.record = 3;

@@ -9,7 +9,7 @@ static struct th_case make_case(th_outcome_set want)
     memset(&c, 0, sizeof(c));
     c.id = "x/y/a-vs-b";
     c.expect.outcomes = want;
-    c.expect.resumed = -1;
+    c.expect.resumed = c.expect.hrr = c.expect.early = c.expect.replay = -1;
     return c;
 }
 
@@ -101,6 +101,44 @@ static void test_details(void)
     r.obs.neg.ocsp = TH_STAPLE_GOOD;
     th_judge(&c, &r);
     is_int(r.status, TH_PASS, "the pinned staple seen passes");
+    c.expect.ocsp_pinned = 0;
+
+    c.expect.hrr = 1;
+    th_judge(&c, &r);
+    ok(r.status == TH_FAIL && strstr(r.reason, "did not show"),
+       "a pinned HelloRetryRequest the records did not show fails: %s", r.reason);
+    r.obs.hrr_known = 1;
+    th_judge(&c, &r);
+    ok(r.status == TH_FAIL && strstr(r.reason, "expected a HelloRetryRequest, none was sent"),
+       "a pinned HelloRetryRequest not sent fails: %s", r.reason);
+    r.obs.hrr = 1;
+    th_judge(&c, &r);
+    is_int(r.status, TH_PASS, "a pinned HelloRetryRequest sent passes");
+    c.expect.hrr = -1;
+
+    c.expect.early = 1;
+    th_judge(&c, &r);
+    ok(r.status == TH_FAIL && strstr(r.reason, "never sent"), "early data never sent: %s",
+       r.reason);
+    r.obs.neg.early_offered = 1;
+    th_judge(&c, &r);
+    ok(r.status == TH_FAIL && strstr(r.reason, "it was rejected"), "early data rejected: %s",
+       r.reason);
+    r.obs.neg.early_accepted = 1;
+    th_judge(&c, &r);
+    is_int(r.status, TH_PASS, "early data accepted as pinned");
+    c.expect.early = -1;
+
+    c.expect.replay = 0;
+    th_judge(&c, &r);
+    ok(r.status == TH_FAIL && strstr(r.reason, "never replayed"), "replay not tried: %s", r.reason);
+    r.obs.replay_tried = r.obs.replay_accepted = 1;
+    th_judge(&c, &r);
+    ok(r.status == TH_FAIL && strstr(r.reason, "replayed early data rejected, it was accepted"),
+       "a replay taken fails: %s", r.reason);
+    r.obs.replay_accepted = 0;
+    th_judge(&c, &r);
+    is_int(r.status, TH_PASS, "a replay refused passes");
 }
 
 static void test_deviations(void)

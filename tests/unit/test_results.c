@@ -55,7 +55,7 @@ static void set_case(int i, const char *scenario, const char *file, const char *
     c->server_name = (char *)server;
     c->id = th_xasprintf("%s/fakebackend-vs-%s", scenario, server);
     c->expect.outcomes = TH_OUTCOME_BIT(TH_OK);
-    c->expect.resumed = -1;
+    c->expect.resumed = c->expect.hrr = c->expect.early = c->expect.replay = -1;
     struct th_case_result *r = &results[i];
     memset(r, 0, sizeof(*r));
     r->c = c;

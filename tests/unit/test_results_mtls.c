@@ -43,7 +43,7 @@ static struct th_observed *set_case(int i, const char *name, int ours)
     c->server = ours ? &fake : NULL;
     c->server_name = ours ? "fake" : "fixture:x";
     c->expect.outcomes = TH_OUTCOME_BIT(TH_OK);
-    c->expect.resumed = -1;
+    c->expect.resumed = c->expect.hrr = c->expect.early = c->expect.replay = -1;
     struct th_case_result *r = &results[i];
     memset(r, 0, sizeof(*r));
     r->c = c;
