@@ -1,7 +1,9 @@
 /* `tlsharness probe URL`: the options, the probe itself (probe/probe.h), and the
  * report as the text people read or as JSON. Exit status: 0 the server was reached
  * and accepted at least one TLS version; 1 it was not, or accepted none; 2 bad usage;
- * 3 internal error. Certificate verdicts do not change it. */
+ * 3 internal error; 4 (--fail-on LEVEL only) a finding at LEVEL or above. Certificate
+ * verdicts do not change it. 4 and not 1: CI must tell a server that is down from
+ * one that is weak, and 1 already means the first. */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -14,11 +16,16 @@
 
 #include "cli.h"
 #include "harness/probe/probe.h"
+#include "harness/probe/probe_warn.h"
 #include "harness/scenario/pemcheck.h"
+
+/* A finding at or above --fail-on LEVEL: neither "not reached" (1) nor usage (2). */
+#define PROBE_EXIT_FINDING 4
 
 struct probe_args {
     struct th_probe_opts probe;
     int json;
+    int fail_on; /* a th_severity; -1: findings do not change the exit status */
 };
 
 TH_PRINTF(1, 2) static int usage_fail(const char *fmt, ...)
@@ -79,7 +86,7 @@ static int check_args(int argc, char **argv, struct probe_args *a)
 
 static int parse_args(int argc, char **argv, struct probe_args *a)
 {
-    enum { PR_JSON = 256, PR_CA, PR_SERVERNAME, PR_TIMEOUT, PR_CERT, PR_KEY };
+    enum { PR_JSON = 256, PR_CA, PR_SERVERNAME, PR_TIMEOUT, PR_CERT, PR_KEY, PR_FAIL_ON };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, PR_JSON},
         {"ca", required_argument, NULL, PR_CA},
@@ -88,9 +95,10 @@ static int parse_args(int argc, char **argv, struct probe_args *a)
         {"timeout", required_argument, NULL, PR_TIMEOUT},
         {"cert", required_argument, NULL, PR_CERT},
         {"key", required_argument, NULL, PR_KEY},
+        {"fail-on", required_argument, NULL, PR_FAIL_ON},
         {NULL, 0, NULL, 0},
     };
-    *a = (struct probe_args){.probe.timeout_s = TH_PROBE_TIMEOUT_S};
+    *a = (struct probe_args){.probe.timeout_s = TH_PROBE_TIMEOUT_S, .fail_on = -1};
     optind = 0;
     int ch;
     while ((ch = th_cli_getopt(argc, argv, "b:", longopts)) != -1) {
@@ -101,6 +109,15 @@ static int parse_args(int argc, char **argv, struct probe_args *a)
         case 'b': a->probe.backends = optarg; break;
         case PR_CERT: a->probe.cert = optarg; break;
         case PR_KEY: a->probe.key = optarg; break;
+        case PR_FAIL_ON: {
+            enum th_severity sev;
+            if (th_severity_parse(optarg, &sev) != 0)
+                return usage_fail("--fail-on: '%s' is not a severity (critical, high, medium, "
+                                  "low or info)",
+                                  optarg);
+            a->fail_on = (int)sev;
+            break;
+        }
         case PR_TIMEOUT:
             if (parse_timeout(optarg, &a->probe.timeout_s) != 0)
                 return TH_EXIT_USAGE;
@@ -123,6 +140,9 @@ int th_cmd_probe(int argc, char **argv)
     if (!r)
         return err.input ? usage_fail("%s", err.text) : th_cli_fail(&err, "probe");
     status = th_probe_answered(r) ? 0 : TH_EXIT_FAILED;
+    int worst = th_probe_worst(r);
+    if (status == 0 && a.fail_on >= 0 && worst >= a.fail_on)
+        status = PROBE_EXIT_FINDING;
     if (a.json) {
         json_dumpf(r, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
         putchar('\n');
@@ -132,6 +152,10 @@ int th_cmd_probe(int argc, char **argv)
     const char *error = json_string_value(json_object_get(r, "error"));
     if (a.json && error)
         fprintf(stderr, "tlsharness: probe: %s\n", error);
+    if (status == PROBE_EXIT_FINDING)
+        fprintf(stderr, "tlsharness: probe: a %s finding (--fail-on %s)\n",
+                th_severity_name((enum th_severity)worst),
+                th_severity_name((enum th_severity)a.fail_on));
     if (fflush(stdout) != 0)
         status = TH_EXIT_INTERNAL;
     json_decref(r);

@@ -13,12 +13,14 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness/io/transport.h"
 #include "harness/vocab/iana.h"
 #include "harness/vocab/text.h"
 #include "probe_int.h"
+#include "probe_warn.h"
 
 #define SCHEMA "tlsharness.probe/1"
 #define DEFAULT_CA "/etc/ssl/certs/ca-certificates.crt"
@@ -544,9 +546,12 @@ static json_t *probe_report(struct th_probe *p)
         json_object_set_new(r, "verification", verification(p));
         th_probe_staple(p, r);
         th_probe_enum_suites(p, r);
+        th_probe_legacy_suites(p, r);
+        th_probe_dh(p, r);
         th_probe_enum_groups(p, r);
     }
     json_object_set_new(r, "notes", p->notes);
+    json_object_set_new(r, "findings", th_probe_findings(r, time(NULL)));
     json_object_set_new(r, "elapsed_s", json_real((double)(th_now_ns() - t0) / 1e9));
     return r;
 }

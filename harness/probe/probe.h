@@ -24,7 +24,12 @@
  *     can offer, note the one chosen, take it out, offer the rest, until the server
  *     refuses. The list comes out in the server's order when it enforces one; two
  *     suites offered in both orders tell whether it does.
- *  4. The groups it accepts with TLS 1.3, each offered alone.
+ *  3b. The legacy suites (export, RC4, DES, 3DES, IDEA) no library here can offer,
+ *     in a ClientHello of the probe's own (probe_legacy.c), per version up to 1.2.
+ *  3c. The DH group a DHE suite gets, from the ServerKeyExchange of the same.
+ *  4. The groups it accepts with TLS 1.2 and with TLS 1.3, each offered alone.
+ *  5. The findings (probe_warn.h): what the report shows to be weak, each with a
+ *     severity and a one-line reason.
  *
  * Each handshake runs on a connection of its own, within --timeout, and ends with a
  * close_notify; the whole probe stops starting new ones after PROBE_BUDGET_S

@@ -213,7 +213,14 @@ static enum th_offer offer_suites(void *arg, const uint16_t *suites, size_t n, u
     case TH_LIVE_OK:
         *chosen = neg.suite;
         return neg.version == a->version ? TH_OFFER_ACCEPTED : TH_OFFER_REFUSED;
-    case TH_LIVE_REFUSED: return TH_OFFER_REFUSED;
+    case TH_LIVE_REFUSED:
+        /* the server may have chosen a suite the client then refused (a 1024-bit DH
+         * group at the library's security level): its ServerHello says which */
+        if (a->version <= TH_TLS12)
+            return th_probe_raw_offer(a->p, a->version, suites, n, chosen) == TH_OFFER_ACCEPTED
+                       ? TH_OFFER_ACCEPTED
+                       : TH_OFFER_REFUSED;
+        return TH_OFFER_REFUSED;
     case TH_LIVE_NO_CTX: return TH_OFFER_UNABLE;
     default: return TH_OFFER_STOP;
     }
@@ -362,7 +369,7 @@ void th_probe_enum_suites(struct th_probe *p, json_t *r)
     json_object_set_new(r, "not_tested", untested);
 }
 
-/* ---- 4. groups, with TLS 1.3 ---- */
+/* ---- 4. groups, with TLS 1.2 and 1.3 ---- */
 
 static int group_listed(const json_t *a, const char *name)
 {
@@ -372,19 +379,21 @@ static int group_listed(const json_t *a, const char *name)
     return 0;
 }
 
-void th_probe_enum_groups(struct th_probe *p, json_t *r)
+/* Each group a client here has, offered alone at version v: those the server
+ * negotiated. */
+static json_t *groups_at(struct th_probe *p, uint16_t v)
 {
-    json_t *groups = json_object(), *acc = json_array(), *tried = json_array();
-    for (size_t i = 0; i < p->n_clients && (p->accepted & TH_VBIT(TH_TLS13)); i++) {
+    json_t *acc = json_array(), *tried = json_array();
+    for (size_t i = 0; i < p->n_clients; i++) {
         const struct th_probe_client *c = &p->clients[i];
-        if (!drives(c, TH_TLS13) || !th_probe_has(c, TH_CAP_RESTRICT_GROUPS))
+        if (!drives(c, v) || !th_probe_has(c, TH_CAP_RESTRICT_GROUPS))
             continue;
         for (size_t j = 0; j < c->caps.n_groups; j++) {
             const struct th_group_info *g = th_group_by_id(c->caps.groups[j]);
             if (!g || group_listed(tried, g->name))
                 continue;
             json_array_append_new(tried, json_string(g->name));
-            struct th_tls_config cfg = th_probe_client_cfg(p, c, TH_VBIT(TH_TLS13));
+            struct th_tls_config cfg = th_probe_client_cfg(p, c, TH_VBIT(v));
             cfg.groups[0] = g->id;
             cfg.n_groups = 1;
             struct th_negotiated neg;
@@ -393,10 +402,35 @@ void th_probe_enum_groups(struct th_probe *p, json_t *r)
                 json_array_append_new(acc, json_string(g->name));
         }
     }
-    if (p->accepted & TH_VBIT(TH_TLS13))
-        json_object_set_new(groups, "1.3", acc);
-    else
-        json_decref(acc);
     json_decref(tried);
+    return acc;
+}
+
+/* TLS 1.2: every group some client here has, each offered alone in a ClientHello of
+ * the probe's own (probe_legacy.c). The libraries do not all say which group a TLS
+ * 1.2 handshake used (an ffdhe group with DHE least of all); the ServerKeyExchange
+ * does. */
+static json_t *groups12(struct th_probe *p)
+{
+    uint16_t ids[64];
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_clients; i++)
+        for (size_t j = 0; j < p->clients[i].caps.n_groups && n < 64; j++) {
+            size_t k = 0;
+            while (k < n && ids[k] != p->clients[i].caps.groups[j])
+                k++;
+            if (k == n)
+                ids[n++] = p->clients[i].caps.groups[j];
+        }
+    return th_probe_groups12(p, ids, n);
+}
+
+void th_probe_enum_groups(struct th_probe *p, json_t *r)
+{
+    json_t *groups = json_object();
+    if (p->accepted & TH_VBIT(TH_TLS12))
+        json_object_set_new(groups, "1.2", groups12(p));
+    if (p->accepted & TH_VBIT(TH_TLS13))
+        json_object_set_new(groups, "1.3", groups_at(p, TH_TLS13));
     json_object_set_new(r, "groups", groups);
 }

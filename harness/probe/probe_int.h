@@ -100,8 +100,25 @@ json_t *th_probe_error_json(const char *backend, const struct th_error *e);
 void th_probe_enum_versions(struct th_probe *p, json_t *r);
 /* "suites", "server_order", "not_tested", for each version in p->accepted. */
 void th_probe_enum_suites(struct th_probe *p, json_t *r);
-/* "groups": those accepted with TLS 1.3 when the server accepts it. */
+/* "groups": those accepted with TLS 1.2 and with TLS 1.3, for each it accepts. */
 void th_probe_enum_groups(struct th_probe *p, json_t *r);
+
+/* ---- the probe's own ClientHello (probe_legacy.c) ---- */
+
+/* "legacy_suites": per accepted version up to TLS 1.2, the export, RC4, DES, 3DES
+ * and IDEA suites the server takes, and those of "not_tested" (NULL, anonymous,
+ * ...), in its order. After th_probe_enum_suites. */
+void th_probe_legacy_suites(struct th_probe *p, json_t *r);
+/* "dh": {"bits", "version", "suite"} of the DH group a DHE suite gets at the highest
+ * version up to TLS 1.2 with a DHE suite in r's lists; nothing when there is none. */
+void th_probe_dh(struct th_probe *p, json_t *r);
+/* One ClientHello of the probe's own at version (up to TLS 1.2) listing suites: what
+ * the server chose, whatever a client library would have made of it. */
+/* The groups of groups[0..n) the server takes with TLS 1.2, each offered alone with
+ * every suite of its kind, as the ServerKeyExchange names it. */
+json_t *th_probe_groups12(struct th_probe *p, const uint16_t *groups, size_t n);
+enum th_offer th_probe_raw_offer(struct th_probe *p, uint16_t version, const uint16_t *suites,
+                                 size_t n, uint16_t *chosen);
 
 /* ---- the staple (probe_ocsp.c) ---- */
 

@@ -20,6 +20,7 @@
 #include "harness/vocab/iana.h"
 #include "harness/vocab/text.h"
 #include "probe_int.h"
+#include "probe_warn.h"
 
 /* ---- the certificate chain, read with libcrypto ---- */
 
@@ -377,6 +378,22 @@ static void print_suites(FILE *out, const json_t *r)
     }
 }
 
+/* The legacy suites the probe offered in a ClientHello of its own: only those taken. */
+static void print_legacy(FILE *out, const json_t *r)
+{
+    const char *v;
+    json_t *list;
+    json_object_foreach(json_object_get(r, "legacy_suites"), v, list)
+    {
+        if (!json_array_size(list))
+            continue;
+        size_t j;
+        json_t *s;
+        fprintf(out, "legacy suites TLS %s  %zu accepted\n", safe(v), json_array_size(list));
+        json_array_foreach(list, j, s) fprintf(out, "  %s\n", safe(json_string_value(s)));
+    }
+}
+
 void th_probe_print(FILE *out, const json_t *r)
 {
     fprintf(out, "probe        %s  (name %s, SNI %s)\n", str(r, "url", "?"),
@@ -395,11 +412,23 @@ void th_probe_print(FILE *out, const json_t *r)
     print_first_byte(out, r);
     print_versions(out, r);
     print_suites(out, r);
-    const json_t *g = json_object_get(json_object_get(r, "groups"), "1.3");
-    if (g)
-        print_list_line(out, "groups TLS 1.3  ", g, "(none)");
+    print_legacy(out, r);
+    for (size_t v = TH_PROBE_N_VERSIONS; v-- > 0;) {
+        const char *name = th_version_name(th_probe_versions[v]);
+        const json_t *g = json_object_get(json_object_get(r, "groups"), name);
+        char label[32];
+        snprintf(label, sizeof(label), "groups TLS %s  ", name);
+        if (g)
+            print_list_line(out, label, g, "(none)");
+    }
+    if (json_object_get(r, "dh"))
+        fprintf(out, "%-13sDHE group %lld bits (TLS %s %s)\n", "dh",
+                (long long)json_integer_value(json_object_get(json_object_get(r, "dh"), "bits")),
+                str(json_object_get(r, "dh"), "version", "?"),
+                str(json_object_get(r, "dh"), "suite", "?"));
     size_t i;
     json_t *n;
     json_array_foreach(json_object_get(r, "notes"), i, n)
         fprintf(out, "note: %s\n", safe(json_string_value(n)));
+    th_probe_print_findings(out, r);
 }
