@@ -57,6 +57,14 @@ else
 MISSING += libjansson-dev
 endif
 
+# HTTP/2 framing for kind load and serve (harness/http/h2.c)
+ifeq ($(call have,libnghttp2),yes)
+TH_CFLAGS += $(shell $(PKG_CONFIG) --cflags libnghttp2)
+LIBS += $(shell $(PKG_CONFIG) --libs libnghttp2)
+else
+MISSING += libnghttp2-dev
+endif
+
 ifneq ($(wildcard backends/gnutls.c),)
 ifeq ($(call have,gnutls),yes)
 TH_CFLAGS += -DTH_HAVE_GNUTLS $(shell $(PKG_CONFIG) --cflags gnutls)
@@ -133,7 +141,14 @@ $(FLAGS_STAMP): FORCE
 .PHONY: FORCE
 FORCE:
 
-$(BUILD)/%.o: %.c $(FLAGS_STAMP)
+# a missing library is named before anything compiles against its headers
+.PHONY: missing-check
+missing-check:
+ifneq ($(MISSING),)
+	@echo "tlsharness: missing libraries: $(MISSING) (run 'make deps')" >&2; exit 2
+endif
+
+$(BUILD)/%.o: %.c $(FLAGS_STAMP) | missing-check
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(TH_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

@@ -3,7 +3,8 @@
  * translated into one priority string per context (gnutls_prio.c); native errors are
  * mapped to the shared outcome vocabulary (gnutls_map.c), keeping GnuTLS's own code
  * and text beside them. The aead_cost op is gnutls_aead.c; OCSP stapling and the
- * client's check of the server's certificate are gnutls_ocsp.c.
+ * client's check of the server's certificate are gnutls_ocsp.c; resumed sessions and
+ * TLS 1.3 early data gnutls_early.c.
  *
  * The only process-wide state is the IANA id -> GnuTLS algorithms table
  * (gnutls_map.c), built once under pthread_once: TCP cases run the server role in
@@ -23,6 +24,7 @@
 #include "harness/vocab/util.h"
 #include "gnutls_aead.h"
 #include "gnutls_auth.h"
+#include "gnutls_early.h"
 #include "gnutls_map.h"
 #include "gnutls_ocsp.h"
 #include "gnutls_prio.h"
@@ -57,9 +59,11 @@ struct th_ctx {
     pthread_mutex_t lock; /* the cache: the server may run in its own thread */
     struct cache_entry cache[CACHE_SLOTS];
     size_t cache_next;
+    struct th_gnutls_early *early; /* either role; NULL: no early data */
 };
 
 struct th_conn {
+    struct th_gnutls_early_conn ec; /* first: gnutls_early.c's hooks reach it this way */
     gnutls_session_t s;
     struct th_ctx *ctx;
     struct th_io io;
@@ -69,10 +73,6 @@ struct th_conn {
     int pull_again;         /* the last pull found the transport empty */
     unsigned peer_versions; /* server: TH_VBIT set the ClientHello offers; 0 unseen */
     unsigned status;        /* our check's status bits, either role (GnuTLS keeps none) */
-};
-
-struct th_session {
-    gnutls_datum_t data;
 };
 
 /* ---- transport: records move only through the driver's struct th_io ---- */
@@ -287,6 +287,7 @@ static int db_remove(void *ptr, gnutls_datum_t key)
 static int hello_ext(void *ctx, unsigned tls_id, const unsigned char *data, unsigned size)
 {
     struct th_conn *c = ctx;
+    th_gnutls_early_hello_ext(c->s, c->ctx->early, &c->ec, tls_id, data, size);
     if (tls_id != 43 || size < 1)
         return 0;
     c->peer_versions = 0;
@@ -399,6 +400,7 @@ static void gtls_ctx_free(struct th_ctx *t)
     if (!t)
         return;
     th_gnutls_own_free(&t->own);
+    th_gnutls_early_free(t->early);
     if (t->prio)
         gnutls_priority_deinit(t->prio);
     if (t->cred)
@@ -437,7 +439,8 @@ TH_MUST_CHECK static int gtls_ctx_new(const struct th_tls_config *cfg, struct th
         fail_ctx(err, ret, "gnutls_certificate_allocate_credentials");
     } else if (th_gnutls_priority(cfg, &t->prio, &t->versions, err) == 0 &&
                (cfg->role == TH_ROLE_SERVER ? setup_server(t, cfg, err)
-                                            : setup_client(t, cfg, err)) == 0) {
+                                            : setup_client(t, cfg, err)) == 0 &&
+               th_gnutls_early_new(cfg, &t->early, err) == 0) {
         *out = t;
         return 0;
     }
@@ -539,6 +542,7 @@ static void gtls_conn_free(struct th_conn *c)
     if (!c)
         return;
     gnutls_deinit(c->s);
+    th_gnutls_early_conn_free(&c->ec);
     free(c);
 }
 
@@ -550,8 +554,8 @@ TH_MUST_CHECK static int gtls_conn_new(struct th_ctx *ctx, const struct th_io *i
     struct th_conn *c = th_xcalloc(1, sizeof(*c));
     c->ctx = ctx;
     c->io = *io;
-    unsigned flags =
-        (ctx->role == TH_ROLE_SERVER ? GNUTLS_SERVER : GNUTLS_CLIENT) | ctx->init_flags;
+    unsigned flags = (ctx->role == TH_ROLE_SERVER ? GNUTLS_SERVER : GNUTLS_CLIENT) |
+                     ctx->init_flags | th_gnutls_early_flags(ctx->early, resume_from, &c->ec);
     int ret = gnutls_init(&c->s, flags);
     if (ret < 0) {
         free(c);
@@ -559,7 +563,8 @@ TH_MUST_CHECK static int gtls_conn_new(struct th_ctx *ctx, const struct th_io *i
     }
     if (setup_conn(c, err) != 0 ||
         (ctx->role == TH_ROLE_SERVER ? setup_server_conn(c, err)
-                                     : setup_client_conn(c, resume_from, err)) != 0) {
+                                     : setup_client_conn(c, resume_from, err)) != 0 ||
+        th_gnutls_early_conn(c->s, ctx->early, &c->ec, err) != 0) {
         gtls_conn_free(c);
         return -1;
     }
@@ -579,6 +584,7 @@ static enum th_step gtls_handshake(struct th_conn *c, struct th_error *err)
              gnutls_alert_get(c->s) == GNUTLS_A_UNRECOGNIZED_NAME);
     if (ret == 0) {
         c->done = 1;
+        th_gnutls_early_done(c->s, &c->ec); /* a server keeps what came early for ->read */
         return TH_STEP_DONE;
     }
     return step_result(c, ret, err);
@@ -588,6 +594,8 @@ static enum th_step gtls_write(struct th_conn *c, const void *buf, size_t len, s
                                struct th_error *err)
 {
     *done = 0;
+    if (len == 0) /* GnuTLS says GNUTLS_E_INVALID_REQUEST to an empty TLS 1.3 write */
+        return TH_STEP_DONE;
     /* After GNUTLS_E_AGAIN the driver calls again with the same data, as GnuTLS
      * requires; a return below len is a partial write (one record). */
     ssize_t ret = gnutls_record_send(c->s, buf, len);
@@ -602,6 +610,8 @@ static enum th_step gtls_read(struct th_conn *c, void *buf, size_t len, size_t *
                               struct th_error *err)
 {
     *done = 0;
+    if (th_gnutls_early_take(&c->ec, buf, len, done))
+        return TH_STEP_DONE;
     ssize_t ret;
     /* A record holding only a post-handshake message (a TLS 1.3 ticket) makes
      * GnuTLS return GNUTLS_E_AGAIN though more may wait in the transport: read on
@@ -629,39 +639,20 @@ static enum th_step gtls_shutdown(struct th_conn *c, struct th_error *err)
 static void gtls_negotiated(struct th_conn *c, struct th_negotiated *out)
 {
     memset(out, 0, sizeof(*out));
-    if (c->done)
+    if (c->done) {
         th_gnutls_negotiated(c->s, out);
+        th_gnutls_early_seen(c->s, &c->ec, out);
+    }
     th_gnutls_client_cert_seen(c->s, c->ctx->role,
                                c->done && c->ctx->client_auth != TH_CLIENT_AUTH_NONE, out);
     if (c->ctx->role == TH_ROLE_CLIENT) /* also after a failed handshake */
         out->ocsp = th_gnutls_ocsp_seen(c->s, c->status);
 }
 
-/* TLS 1.3 tickets arrive after the handshake: without one, GnuTLS would hand out a
- * placeholder that resumes nothing. */
+/* Only a completed connection has a session (gnutls_early.c). */
 static struct th_session *gtls_session_get(struct th_conn *c)
 {
-    if (!c->done || c->failed)
-        return NULL;
-    if (gnutls_protocol_get_version(c->s) == GNUTLS_TLS1_3 &&
-        !(gnutls_session_get_flags(c->s) & GNUTLS_SFLAGS_SESSION_TICKET))
-        return NULL;
-    gnutls_datum_t d = {NULL, 0};
-    if (gnutls_session_get_data2(c->s, &d) < 0 || d.size == 0) {
-        gnutls_free(d.data);
-        return NULL;
-    }
-    struct th_session *ts = th_xmalloc(sizeof(*ts));
-    ts->data = d;
-    return ts;
-}
-
-static void gtls_session_free(struct th_session *s)
-{
-    if (!s)
-        return;
-    gnutls_free(s->data.data);
-    free(s);
+    return c->done && !c->failed ? th_gnutls_session_get(c->s, &c->ec) : NULL;
 }
 
 /* ---- KeyUpdate (TLS 1.3) ---- */
@@ -743,7 +734,8 @@ static void gtls_caps(struct th_caps *out)
                     TH_CAP_SERVER_ORDER | TH_CAP_CLIENT_ORDER | TH_CAP_DRIVER_IO |
                     TH_CAP_TRUNCATION | /* GNUTLS_E_PREMATURE_TERMINATION */
                     TH_CAP_CLIENT_CERT | TH_CAP_CLIENT_AUTH | TH_CAP_OCSP_REQUEST |
-                    TH_CAP_OCSP_REQUIRE | TH_CAP_OCSP_STAPLE;
+                    TH_CAP_OCSP_REQUIRE | TH_CAP_OCSP_STAPLE | TH_CAP_EARLY_DATA |
+                    TH_CAP_ANTI_REPLAY; /* a replay cache of our own: gnutls_early.h */
     uint16_t all[TH_MAX_SUITES * 2];
     size_t n = th_gnutls_suites(all, TH_ARRAY_LEN(all));
     for (size_t i = 0; i < n && out->n_suites < TH_MAX_SUITES; i++)
@@ -785,11 +777,12 @@ const struct th_backend th_backend_gnutls = {
     .conn_free = gtls_conn_free,
     /* client resumption */
     .session_get = gtls_session_get,
-    .session_free = gtls_session_free,
+    .session_free = th_gnutls_session_free,
     /* not a socket-owning backend */
     .fetch = NULL,
     /* data path */
     .key_update = gtls_key_update,
+    .early_write = th_gnutls_early_write, /* client, TLS 1.3 */
     .aead_cost = th_gnutls_aead_cost,
     /* inspection */
     .peer_info = gtls_peer_info,

@@ -9,7 +9,6 @@
 #include "backend.h"
 
 #include <arpa/inet.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include "harness/vocab/util.h"
 #include "openssl_aead.h"
 #include "openssl_cauth.h"
+#include "openssl_early.h"
 #include "openssl_map.h"
 #include "openssl_ocsp.h"
 
@@ -37,7 +37,12 @@ static BIO_METHOD *bio_method;
 static int bio_write(BIO *b, const char *buf, int len);
 static int bio_read(BIO *b, char *buf, int len);
 static long bio_ctrl(BIO *b, int cmd, long num, void *ptr);
-static int bio_create(BIO *b);
+
+static int bio_create(BIO *b)
+{
+    BIO_set_init(b, 1);
+    return 1;
+}
 
 static void init_once(void)
 {
@@ -88,12 +93,6 @@ struct th_session {
 };
 
 /* ---- the BIO: records move only through the driver's struct th_io ---- */
-
-static int bio_create(BIO *b)
-{
-    BIO_set_init(b, 1);
-    return 1;
-}
 
 static int bio_write(BIO *b, const char *buf, int len)
 {
@@ -401,6 +400,7 @@ TH_MUST_CHECK static int setup_server(struct th_ctx *t, const struct th_tls_conf
         SSL_CTX_set_alpn_select_cb(ctx, alpn_select, t);
     }
     TH_GUARD(th_ossl_ocsp_server(ctx, cfg->ocsp_file, err));
+    TH_GUARD(th_ossl_early_server(ctx, cfg, err));
     /* Client certificates: verify 1 makes verify_cb and verify_failure judge them. */
     t->verify = cfg->client_auth != TH_CLIENT_AUTH_NONE;
     return t->verify ? th_ossl_server_client_auth(ctx, cfg, verify_cb, err) : 0;
@@ -611,7 +611,7 @@ TH_MUST_CHECK static int ossl_conn_new(struct th_ctx *ctx, const struct th_io *i
 static enum th_step ossl_handshake(struct th_conn *c, struct th_error *err)
 {
     ERR_clear_error();
-    int ret = SSL_do_handshake(c->ssl);
+    int ret = th_ossl_early_handshake(c->ssl);
     return ret == 1 ? TH_STEP_DONE : step_result(c, ret, err);
 }
 
@@ -620,7 +620,7 @@ static enum th_step ossl_write(struct th_conn *c, const void *buf, size_t len, s
 {
     *done = 0;
     clear_errors();
-    int ret = SSL_write_ex(c->ssl, buf, len, done);
+    int ret = th_ossl_write_ex(c->ssl, buf, len, done);
     return ret == 1 ? TH_STEP_DONE : step_result(c, ret, err);
 }
 
@@ -629,7 +629,7 @@ static enum th_step ossl_read(struct th_conn *c, void *buf, size_t len, size_t *
 {
     *done = 0;
     clear_errors();
-    int ret = SSL_read_ex(c->ssl, buf, len, done);
+    int ret = th_ossl_early_take(c->ssl, buf, len, done) || SSL_read_ex(c->ssl, buf, len, done);
     return ret == 1 ? TH_STEP_DONE : step_result(c, ret, err);
 }
 
@@ -756,7 +756,8 @@ static void ossl_caps(struct th_caps *out)
                     TH_CAP_SERVER_ORDER | TH_CAP_CLIENT_ORDER | TH_CAP_DRIVER_IO |
                     TH_CAP_TRUNCATION | /* EOF without close_notify: unexpected eof */
                     TH_CAP_CLIENT_CERT | TH_CAP_CLIENT_AUTH | TH_CAP_OCSP_REQUEST |
-                    TH_CAP_OCSP_REQUIRE | TH_CAP_OCSP_STAPLE;
+                    TH_CAP_OCSP_REQUIRE | TH_CAP_OCSP_STAPLE | TH_CAP_EARLY_DATA |
+                    TH_CAP_ANTI_REPLAY;
     uint16_t all[TH_MAX_SUITES * 2];
     size_t n = ossl_init() == 0 ? th_ossl_suites(all, TH_ARRAY_LEN(all)) : 0;
     for (size_t i = 0; i < n && out->n_suites < TH_MAX_SUITES; i++)
@@ -775,7 +776,6 @@ const struct th_backend th_backend_openssl = {
     .caps = ossl_caps,
     /* set-up: tables built once; nothing to tear down that exit does not */
     .init = ossl_init,
-    .cleanup = NULL,
     /* driver-owned I/O */
     .ctx_new = ossl_ctx_new,
     .ctx_free = ossl_ctx_free,
@@ -789,11 +789,11 @@ const struct th_backend th_backend_openssl = {
     /* client resumption */
     .session_get = ossl_session_get,
     .session_free = ossl_session_free,
-    /* not a socket-owning backend */
-    .fetch = NULL,
+    .fetch = NULL, /* not a socket-owning backend */
     /* data path */
     .key_update = ossl_key_update,
     .aead_cost = th_ossl_aead_cost,
+    .early_write = ossl_write, /* a write before the handshake began is early data */
     /* inspection */
     .peer_info = ossl_peer_info,
 };

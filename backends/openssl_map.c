@@ -19,6 +19,7 @@
 
 #include "harness/vocab/util.h"
 #include "openssl_cauth.h"
+#include "openssl_early.h"
 #include "openssl_ocsp.h"
 
 /* ---- suites: IANA id -> OpenSSL name, built once by th_ossl_ciphers_build ---- */
@@ -345,6 +346,7 @@ void th_ossl_negotiated(SSL *ssl, struct th_negotiated *out)
         memcpy(out->alpn, alpn, alpn_len);
     out->resumed = SSL_session_reused(ssl);
     th_ossl_cert_state(ssl, out);
+    th_ossl_early_state(ssl, out);
 }
 
 /* The IANA SignatureScheme from the pair OpenSSL 3.0 reports (signature type and

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "harness/fixture/fixture.h"
 #include "harness/pki/pki.h"
+#include "harness/vocab/iana.h"
 
 /* Not th_cli_catch_signals: every signal only asks to stop, a second one too, so the
  * server (in a session of its own) is always stopped and its folder removed. */
@@ -30,16 +31,56 @@ struct cmd_opts {
     const char *name, *pki_dir;
     struct th_cert_args certs;
     double seconds;
+    /* a configuration other than the default (a weak one, for the probe to find):
+     * versions and suites (IANA names, comma-separated), and the client's order */
+    const char *versions, *suites;
+    int client_order;
 };
+
+/* --versions 1.0,1.2 into a TH_VBIT set; --suites NAME,... into IANA ids. */
+static int cmd_lists(const struct cmd_opts *o, struct th_tls_config *cfg)
+{
+    char *copy, *save = NULL;
+    int rc = 0;
+    if (o->versions) {
+        cfg->versions = 0;
+        copy = th_xstrdup(o->versions);
+        for (char *t = strtok_r(copy, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
+            uint16_t v;
+            if (th_version_parse(t, &v) != 0)
+                rc = th_cli_usage_error("fixture: --versions: '%s' is not a TLS version", t);
+            else
+                cfg->versions |= TH_VBIT(v);
+        }
+        free(copy);
+    }
+    if (o->suites && !rc) {
+        copy = th_xstrdup(o->suites);
+        for (char *t = strtok_r(copy, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
+            const struct th_suite_info *si = th_suite_by_name(t);
+            if (!si || cfg->n_suites == TH_MAX_SUITES)
+                rc = th_cli_usage_error("fixture: --suites: '%s' is not an IANA suite name", t);
+            else
+                cfg->suites[cfg->n_suites++] = si->id;
+        }
+        free(copy);
+    }
+    if (o->client_order)
+        cfg->prefer_server_order = 0;
+    return rc ? TH_EXIT_USAGE : 0;
+}
 
 static int cmd_parse(int argc, char **argv, struct cmd_opts *o)
 {
-    enum { O_CERT = 256, O_SECONDS, O_PKI, O_KEY };
+    enum { O_CERT = 256, O_SECONDS, O_PKI, O_KEY, O_VERSIONS, O_SUITES, O_CLIENT_ORDER };
     static const struct option longopts[] = {
         {"cert", required_argument, NULL, O_CERT},
         {"seconds", required_argument, NULL, O_SECONDS},
         {"pki", required_argument, NULL, O_PKI},
         {"key", required_argument, NULL, O_KEY},
+        {"versions", required_argument, NULL, O_VERSIONS},
+        {"suites", required_argument, NULL, O_SUITES},
+        {"client-order", no_argument, NULL, O_CLIENT_ORDER},
         {NULL, 0, NULL, 0},
     };
     *o = (struct cmd_opts){.pki_dir = th_cli_pki_dir()};
@@ -51,6 +92,9 @@ static int cmd_parse(int argc, char **argv, struct cmd_opts *o)
         case O_CERT: o->certs.cert = optarg; break;
         case O_KEY: o->certs.key = optarg; break;
         case O_PKI: o->pki_dir = optarg; break;
+        case O_VERSIONS: o->versions = optarg; break;
+        case O_SUITES: o->suites = optarg; break;
+        case O_CLIENT_ORDER: o->client_order = 1; break;
         case O_SECONDS:
             errno = 0;
             o->seconds = strtod(optarg, &end);
@@ -68,7 +112,7 @@ static int cmd_parse(int argc, char **argv, struct cmd_opts *o)
 }
 
 /* The default server configuration: every version the fixture has, its library's
- * suites and groups, its own order, tickets and a cache. */
+ * suites and groups, its own order, tickets and a cache, ALPN h2 and http/1.1. */
 static void cmd_config(const struct th_fixture_def *d, const char *chain, const char *key,
                        struct th_tls_config *cfg)
 {
@@ -81,6 +125,13 @@ static void cmd_config(const struct th_fixture_def *d, const char *chain, const 
                                   .prefer_server_order = 1,
                                   .tickets = 1,
                                   .session_cache = 1};
+    /* HTTP/2 as deployed servers offer it, where the template can say so (lighttpd
+     * picks ALPN in the client's order: kept to http/1.1, see fixture_check.c) */
+    if (strncmp(d->name, "lighttpd", 8) != 0) {
+        cfg->alpn[0] = "h2";
+        cfg->alpn[1] = "http/1.1";
+        cfg->n_alpn = 2;
+    }
 }
 
 /* Until a signal, the time limit, or the server's own end (an error: exit 3). */
@@ -127,6 +178,8 @@ int th_cmd_fixture(int argc, char **argv)
         return rc;
     struct th_tls_config cfg;
     cmd_config(d, files.chain, files.key, &cfg);
+    if ((rc = cmd_lists(&o, &cfg)) != 0)
+        return rc;
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = cmd_on_signal;

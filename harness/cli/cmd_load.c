@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "harness/http/bodysum.h"
 #include "harness/kinds/kinds.h"
 #include "harness/probe/probe.h"
 #include "harness/report/loadsum.h"
@@ -31,6 +32,8 @@
 #define MAX_REQUESTS 1000000000ull /* 10^9 */
 #define MAX_DURATION_S 3600.0
 #define MAX_TIMEOUT_S 300.0 /* the scenario format's own bound */
+#define MIN_RATE (1.0 / 60) /* scenario/blocks.c's load.rate bounds */
+#define MAX_RATE 1e6
 #define DEFAULT_CONNECTIONS 16
 #define DEFAULT_DURATION_S 10.0
 #define DEFAULT_TIMEOUT_S 10.0
@@ -47,7 +50,11 @@ struct load_args {
     unsigned connections;
     uint64_t requests;
     double seconds, timeout_s;
+    double rate;        /* open loop: requests/s over all connections; 0 closed loop */
+    const char *sha256; /* --expect-sha256: 64 hex digits, checked */
     int new_conn, insecure;
+    int h2;           /* --h2: HTTP/2 over ALPN h2 */
+    unsigned streams; /* -m: concurrent HTTP/2 streams per connection (h2load's -m) */
     enum th_resume resume;
     struct th_probe_url u;
 };
@@ -111,6 +118,28 @@ static int parse_resume(const char *s, enum th_resume *out)
     return 0;
 }
 
+/* Requests per second for the open loop: the scenario format's range. */
+static int parse_rate(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || !isfinite(v) || !(v >= MIN_RATE && v <= MAX_RATE))
+        return usage("--rate: '%s' is not a number of requests per second from %g to %g", s,
+                     MIN_RATE, MAX_RATE);
+    *out = v;
+    return 0;
+}
+
+static int parse_sha256(const char *s, const char **out)
+{
+    uint8_t d[32];
+    if (th_sha256_from_hex(s, d) != 0)
+        return usage("--expect-sha256: '%s' is not a SHA-256 (64 hex digits)", s);
+    *out = s;
+    return 0;
+}
+
 /* ---- the command line ---- */
 
 enum {
@@ -124,6 +153,9 @@ enum {
     OPT_GROUPS,
     OPT_CERT,
     OPT_KEY,
+    OPT_RATE,
+    OPT_SHA256,
+    OPT_H2,
 };
 
 /* One option into a; 0, or the exit status after saying what is wrong. */
@@ -151,6 +183,13 @@ static int take_option(int ch, struct load_args *a, int *by_time, int *by_count)
     case OPT_GROUPS: a->groups = optarg; return 0;
     case OPT_CERT: a->cert = optarg; return 0;
     case OPT_KEY: a->key = optarg; return 0;
+    case OPT_RATE: return parse_rate(optarg, &a->rate);
+    case OPT_SHA256: return parse_sha256(optarg, &a->sha256);
+    case OPT_H2: a->h2 = 1; return 0;
+    case 'm':
+        rc = parse_count("-m", optarg, 1, 1024, &n); /* scenario/blocks.c's load.streams */
+        a->streams = (unsigned)n;
+        return rc;
     default: return TH_EXIT_USAGE; /* th_cli_getopt said why */
     }
 }
@@ -200,6 +239,8 @@ static int check_args(int argc, char **argv, struct load_args *a, int by_time, i
                      "ticket): give --versions 1.2 or --resume ticket");
     if (strchr(a->client, ','))
         return usage("-b: one client backend at a time (got '%s')", a->client);
+    if (a->streams > 1 && !a->h2)
+        return usage("-m %u: more than one stream per connection needs --h2", a->streams);
     if (a->servername && (!*a->servername || strlen(a->servername) > 253))
         return usage("--servername: '%s' is not a host name", a->servername);
     return check_cert_args(a);
@@ -225,6 +266,10 @@ static int parse_args(int argc, char **argv, struct load_args *a)
         {"groups", required_argument, NULL, OPT_GROUPS},
         {"cert", required_argument, NULL, OPT_CERT},
         {"key", required_argument, NULL, OPT_KEY},
+        {"rate", required_argument, NULL, OPT_RATE},
+        {"expect-sha256", required_argument, NULL, OPT_SHA256},
+        {"h2", no_argument, NULL, OPT_H2},
+        {"streams", required_argument, NULL, 'm'},
         {NULL, 0, NULL, 0},
     };
     int ch, by_time = 0, by_count = 0, rc;
@@ -232,7 +277,7 @@ static int parse_args(int argc, char **argv, struct load_args *a)
                             .timeout_s = DEFAULT_TIMEOUT_S,
                             .client = DEFAULT_CLIENT};
     optind = 0;
-    while ((ch = th_cli_getopt(argc, argv, "c:n:d:b:o:k", longopts)) != -1)
+    while ((ch = th_cli_getopt(argc, argv, "c:n:d:b:o:km:", longopts)) != -1)
         if ((rc = take_option(ch, a, &by_time, &by_count)) != 0)
             return rc;
     return check_args(argc, argv, a, by_time, by_count);
@@ -251,12 +296,19 @@ static json_t *list_json(const char *list)
     return arr;
 }
 
-/* The case's name says how it loads, so `compare` matches runs made the same way. */
+/* The case's name says how it loads, so `compare` matches runs made the same way
+ * (an open loop's latencies are not a closed loop's: "-rate" tells them apart). */
 static const char *scenario_name(const struct load_args *a)
 {
-    static const char *const names[] = {"load/new-conn", "load/new-conn-ticket",
-                                        "load/new-conn-session-id"};
-    return a->new_conn ? names[a->resume % 3] : "load/keepalive";
+    static const char *const names[2][4] = {
+        {"load/new-conn", "load/new-conn-ticket", "load/new-conn-session-id", "load/keepalive"},
+        {"load/new-conn-rate", "load/new-conn-ticket-rate", "load/new-conn-session-id-rate",
+         "load/keepalive-rate"}};
+    static const char *const h2names[2][2] = {{"load/h2-new-conn", "load/h2"},
+                                              {"load/h2-new-conn-rate", "load/h2-rate"}};
+    if (a->h2)
+        return h2names[a->rate > 0][!a->new_conn];
+    return names[a->rate > 0][a->new_conn ? a->resume % 3 : 3];
 }
 
 static json_t *client_json(const struct load_args *a)
@@ -299,6 +351,14 @@ static char *scenario_text(const struct load_args *a, const char *cmdline)
     json_object_set_new(load, "path", json_string(a->u.path));
     json_object_set_new(load, "new_connection_per_request", json_boolean(a->new_conn));
     json_object_set_new(load, "resume", json_string(resume[a->resume % 3]));
+    if (a->rate > 0)
+        json_object_set_new(load, "rate", json_real(a->rate));
+    if (a->sha256)
+        json_object_set_new(load, "expect_sha256", json_string(a->sha256));
+    if (a->h2) {
+        json_object_set_new(load, "protocol", json_string("h2"));
+        json_object_set_new(load, "streams", json_integer(a->streams ? a->streams : 1));
+    }
     json_t *s =
         json_pack("{s:s, s:s, s:s, s:[s], s:[s], s:f, s:i, s:o, s:o}", "name", scenario_name(a),
                   "kind", "load", "description", cmdline, "clients", a->client, "servers", target,
@@ -327,6 +387,8 @@ static void load_diag(const struct th_diag *d, void *arg)
         {"client.groups", "--groups"},
         {"client.cert", "--cert"},
         {"client.key", "--key"},
+        {"load.rate", "--rate"},
+        {"load.expect_sha256", "--expect-sha256"},
     };
     static const char scn_rel[] = " (a path is relative to the scenario's folder)";
     const char *sep = strstr(d->msg, ": ");

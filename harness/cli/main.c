@@ -100,21 +100,27 @@ static const struct command commands[] = {
      "          --pki DIR         test PKI folder (as for run)\n"},
     {"probe", th_cmd_probe,
      "probe URL              one connection's steps against https://HOST[:PORT][/PATH], timed,",
-     "                         and the server's versions, suites and groups enumerated\n"
-     "                         (exit 1: unreachable, or no version accepted)\n"
+     "                         and the server's versions, suites and groups enumerated, and\n"
+     "                         what is weak listed with a severity (exit 1: unreachable, or\n"
+     "                         no version accepted; 4: a finding at --fail-on LEVEL or above)\n"
      "          --json            the report as JSON (schema tlsharness.probe/1)\n"
      "          --ca FILE         CAs the chain is verified against (default: the system's)\n"
      "          --servername NAME name checked and sent as SNI (default: the URL's host)\n"
      "      -b, --backends LIST   only these client backends, comma-separated\n"
      "          --timeout S       limit of each connection (default 10)\n"
      "          --cert FILE       client certificate (PEM chain) presented when asked\n"
-     "          --key FILE        its private key (PEM)\n"},
+     "          --key FILE        its private key (PEM)\n"
+     "          --fail-on LEVEL   exit 4 on a finding at LEVEL or above (critical, high,\n"
+     "                            medium, low, info)\n"},
     {"fixture", th_cmd_fixture,
      "fixture NAME           start a real server (nginx, lighttpd-MODULE, caddy) on a free",
      "                         port, print where it serves, stop it on ctrl-C\n"
      "          --cert CERT       pki leaf served (default: rsa2048), or with --key a PEM\n"
      "                            chain file, leaf first\n"
      "          --key FILE        PEM private key of the --cert file\n"
+     "          --versions LIST   only these TLS versions (1.0,1.1,1.2,1.3)\n"
+     "          --suites LIST     only these suites (IANA names, comma-separated)\n"
+     "          --client-order    follow the client's suite order, not the server's\n"
      "          --seconds S       stop after S seconds (default: run until ctrl-C)\n"
      "          --pki DIR         test PKI folder (as for run)\n"},
     {"load", th_cmd_load,
@@ -126,6 +132,9 @@ static const struct command commands[] = {
      "      -c, --connections N   concurrent connections (default 16, at most 10000)\n"
      "      -d, --duration S      run S seconds: 30, 30s, 2m (default 10 s, at most 1 h)\n"
      "      -n, --requests N      stop after N verified responses instead (at most 10^9)\n"
+     "          --rate R          open loop: R requests/s over all connections, each one's\n"
+     "                            latency from when it was due (default: closed loop)\n"
+     "          --expect-sha256 HEX  every body must have this SHA-256 (64 hex digits)\n"
      "          --new-conn        a new connection per request (default: keep-alive)\n"
      "          --resume HOW      reconnections resume: none, ticket or session_id (none)\n"
      "          --ca FILE         CAs the certificate is verified against (default: the system's)\n"

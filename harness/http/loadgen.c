@@ -32,7 +32,9 @@
  *    max(100, 10 x verified requests): a target that refuses everything must not
  *    keep one core spinning until the time limit.
  *  - When a slot has nothing left to issue (running by count), it closes its
- *    connection with close_notify. Connections beyond `requests` never open. */
+ *    connection with close_notify. Connections beyond `requests` never open.
+ *  - Open loop: loadgen.h's rate. expect_sha256: bodysum.h, as bodies stream past.
+ *    Handshakes negotiating other than the first are counted (neg_differ). */
 #include "loadgen.h"
 
 #include <errno.h>
@@ -46,6 +48,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bodysum.h"
+#include "h2.h"
 #include "harness/vocab/iana.h"
 #include "response.h"
 #include "harness/io/transport.h"
@@ -69,10 +73,13 @@ enum sstate {
     SL_HANDSHAKE, /* TLS */
     SL_SEND,      /* writing the request */
     SL_RECV,      /* reading the response */
+    SL_WAIT,      /* open loop: parked until the next request is due */
 };
 
-static const char *const state_names[] = {
-    "idle", "connect", "connect", "handshake", "sending the request", "reading the response"};
+/* clang-format off */
+static const char *const state_names[] = {"idle", "connect", "connect", "handshake",
+    "sending the request", "reading the response", "waiting for its send time"};
+/* clang-format on */
 
 struct slot {
     struct th_tcp tcp; /* io.ctx points here: slots never move */
@@ -93,6 +100,9 @@ struct slot {
     uint64_t deadline;
     struct slot *prev, *next; /* in the deadline list */
     int timed;                /* in the deadline list */
+    struct slot *wnext;       /* in the queue of parked slots (open loop) */
+    int warmup;               /* open loop: this is the slot's first, unscheduled request */
+    struct th_bodysum *sum;   /* with expect_sha256 */
     struct th_error err;
     struct th_http_resp resp;
 };
@@ -111,6 +121,10 @@ struct engine {
     uint64_t timeout_ns, end_ns; /* end_ns 0: no time limit */
     uint64_t t0, last_ns;
     uint64_t issued, failures;
+    uint64_t sched;               /* open loop: requests of the schedule handed out */
+    uint64_t t_sched;             /* open loop: when the schedule starts */
+    unsigned warming;             /* open loop: first requests not ended yet */
+    struct slot *w_head, *w_tail; /* open loop: parked slots, first parked first */
     int stopping;
     int ep;
     struct slot *slots;
@@ -206,21 +220,100 @@ static int stop_now(struct engine *e, uint64_t now)
            (p->requests && e->st->requests >= p->requests);
 }
 
-/* Issue the slot's next request, or close it when there is none to issue. */
+static int nothing_to_issue(struct engine *e, uint64_t now)
+{
+    return stop_now(e, now) || (e->p->requests && e->issued >= e->p->requests);
+}
+
+/* Open loop: when the next request of the schedule is due. */
+static uint64_t due_ns(const struct engine *e)
+{
+    if (e->warming)
+        return UINT64_MAX;
+    return e->t_sched + (uint64_t)((double)e->sched * 1e9 / e->p->rate);
+}
+
+/* The end of a slot's first request in an open loop: the last one starts the schedule. */
+static void warmed(struct engine *e, struct slot *s)
+{
+    if (s->warmup && (s->warmup = 0, --e->warming == 0))
+        e->t_sched = th_now_ns();
+}
+
+/* Start a request whose latency counts from t_req (now, or when it was due). */
+static void issue(struct engine *e, struct slot *s, uint64_t now, uint64_t t_req)
+{
+    e->issued++;
+    s->t_req = t_req;
+    timer_set(e, s, now + e->timeout_ns);
+    s->out_off = 0;
+    th_http_resp_start(&s->resp, e->check, e->want_len);
+    if (s->sum) {
+        th_bodysum_start(s->sum);
+        s->resp.on_body = th_bodysum_sink;
+        s->resp.on_body_arg = s->sum;
+    }
+    s->state = s->tls ? SL_SEND : SL_START;
+}
+
+/* Open loop, nothing due yet: the slot waits, its connection open but unwatched. */
+static void park(struct engine *e, struct slot *s)
+{
+    s->state = SL_WAIT;
+    s->wnext = NULL;
+    *(e->w_tail ? &e->w_tail->wnext : &e->w_head) = s;
+    e->w_tail = s;
+}
+
+/* Issue the slot's next request, or park it until one is due, or close it when
+ * there is none to issue. */
 static void slot_next(struct engine *e, struct slot *s)
 {
     uint64_t now = th_now_ns();
-    if (stop_now(e, now) || (e->p->requests && e->issued >= e->p->requests)) {
+    if (nothing_to_issue(e, now)) {
         conn_close(e, s, 1);
         s->state = SL_IDLE;
         return;
     }
-    e->issued++;
-    s->t_req = now;
-    timer_set(e, s, now + e->timeout_ns);
-    s->out_off = 0;
-    th_http_resp_start(&s->resp, e->check, e->want_len);
-    s->state = s->tls ? SL_SEND : SL_START;
+    if (e->p->rate > 0) {
+        uint64_t due = due_ns(e);
+        if (due > now) {
+            park(e, s);
+            return;
+        }
+        e->sched++;
+        issue(e, s, now, due);
+        return;
+    }
+    issue(e, s, now, now);
+}
+
+static void drive(struct engine *e, struct slot *s);
+
+/* Open loop: the parked slots take the requests now due, first parked first; when
+ * there is nothing more to issue they close. */
+static void release(struct engine *e, uint64_t now)
+{
+    while (e->w_head) {
+        int done = nothing_to_issue(e, now);
+        uint64_t due = done ? 0 : due_ns(e);
+        if (!done && due > now)
+            return;
+        struct slot *s = e->w_head;
+        e->w_head = s->wnext;
+        if (!e->w_head)
+            e->w_tail = NULL;
+        s->wnext = NULL;
+        if (done) {
+            conn_close(e, s, 1);
+            s->state = SL_IDLE;
+            continue;
+        }
+        e->sched++;
+        issue(e, s, now, due);
+        drive(e, s);
+        now = th_now_ns();
+    }
 }
 
 /* A failed request: counted, its connection dropped, and the slot starts over. */
@@ -239,6 +332,7 @@ static void fail(struct engine *e, struct slot *s)
         e->stopping = 1;
     timer_clear(e, s);
     e->issued--;
+    warmed(e, s);
     conn_close(e, s, 0);
     slot_next(e, s);
 }
@@ -346,6 +440,8 @@ static enum th_step step_handshake(struct engine *e, struct slot *s)
     if (!e->st->have_neg) {
         e->st->neg = n;
         e->st->have_neg = 1;
+    } else if (!th_loadgen_same_neg(&e->st->neg, &n)) {
+        e->st->neg_differ++;
     }
     e->st->connections++;
     e->st->resumed += n.resumed != 0;
@@ -376,9 +472,15 @@ static enum th_step step_send(struct engine *e, struct slot *s)
 /* A verified response: record it, take the session, and go on. */
 static enum th_step complete(struct engine *e, struct slot *s)
 {
+    if (s->sum) {
+        if (th_bodysum_check(s->sum, e->p->expect_sha256, s->resp.body, &s->err) != 0)
+            return TH_STEP_FAILED;
+        e->st->bodies_hashed++;
+    }
     uint64_t now = th_now_ns();
     timer_clear(e, s);
     push_latency(e, now - s->t_req);
+    warmed(e, s);
     e->st->requests++;
     e->st->body_bytes += s->resp.body;
     e->last_ns = now;
@@ -461,32 +563,78 @@ static void expire(struct engine *e, uint64_t now)
     }
 }
 
-/* epoll_wait's timeout: up to the nearest deadline, rounded up to a millisecond. */
-static int wait_ms(const struct engine *e, uint64_t now)
+/* How long to wait for events, in ns: up to the nearest deadline or send time. */
+static uint64_t wait_ns(const struct engine *e, uint64_t now)
 {
     uint64_t until = e->t_head ? e->t_head->deadline : now + 1000000000ull;
+    if (e->w_head && due_ns(e) < until)
+        until = due_ns(e);
     if (e->end_ns && e->end_ns < until)
         until = e->end_ns;
     if (e->p->interrupt && until > now + 100000000ull)
         until = now + 100000000ull;
-    return until <= now ? 0 : (int)((until - now + 999999) / 1000000);
+    return until <= now ? 0 : until - now;
+}
+
+/* epoll_wait's milliseconds would send an open loop's requests up to 1 ms late:
+ * epoll_pwait2 (Linux 5.11) waits to the nanosecond. */
+static int wait_events(struct engine *e, struct epoll_event *evs, uint64_t now)
+{
+    static int no_pwait2;
+    uint64_t ns = wait_ns(e, now);
+    if (e->p->rate > 0 && !no_pwait2) {
+        struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u),
+                              .tv_nsec = (long)(ns % 1000000000u)};
+        int n = epoll_pwait2(e->ep, evs, MAX_EVENTS, &ts, NULL);
+        if (n >= 0 || errno != ENOSYS)
+            return n;
+        no_pwait2 = 1;
+    }
+    return epoll_wait(e->ep, evs, MAX_EVENTS, (int)((ns + 999999) / 1000000));
+}
+
+/* An event on a parked slot's connection: read what came. A late ticket leaves it
+ * open; a close (a server ending idle keep-alive connections) or bytes out of turn
+ * close it, and its next request opens a new one instead of failing on the old. */
+static void dispatch(struct engine *e, struct slot *s)
+{
+    if (s->state != SL_WAIT) {
+        drive(e, s);
+    } else if (s->tls) {
+        size_t got = 0;
+        struct th_error ignored;
+        if (e->b->read(s->tls, e->rbuf, sizeof(e->rbuf), &got, &ignored) != TH_STEP_WANT_READ ||
+            got)
+            conn_close(e, s, 0);
+        else
+            watch(e, s, EPOLLIN); /* not EPOLLOUT, which would fire on every wait */
+    }
 }
 
 static void event_loop(struct engine *e)
 {
     struct epoll_event evs[MAX_EVENTS];
+    uint64_t t = th_now_ns();
     for (unsigned i = 0; i < e->n; i++) {
-        slot_next(e, &e->slots[i]);
-        drive(e, &e->slots[i]);
+        if (e->p->rate > 0 && !e->p->new_connection_per_request && !nothing_to_issue(e, t)) {
+            e->slots[i].warmup = 1;
+            e->warming++;
+            issue(e, &e->slots[i], t, t);
+        } else {
+            slot_next(e, &e->slots[i]);
+        }
     }
+    for (unsigned i = 0; i < e->n; i++)
+        drive(e, &e->slots[i]);
     uint64_t now = th_now_ns();
-    /* issued counts the verified and those in flight: none in flight, nothing to wait for */
-    while (!stop_now(e, now) && e->issued > e->st->requests) {
-        int n = epoll_wait(e->ep, evs, MAX_EVENTS, wait_ms(e, now));
+    /* issued counts the verified and those in flight: none in flight and none parked,
+     * nothing to wait for */
+    while (!stop_now(e, now) && (e->issued > e->st->requests || e->w_head)) {
+        int n = wait_events(e, evs, now);
         for (int i = 0; i < n; i++) {
             uint32_t idx = (uint32_t)evs[i].data.u64, gen = (uint32_t)(evs[i].data.u64 >> 32);
             if (idx < e->n && e->slots[idx].gen == gen)
-                drive(e, &e->slots[idx]);
+                dispatch(e, &e->slots[idx]);
         }
         if (n < 0 && errno != EINTR) {
             e->stopping = 1; /* cannot happen with a valid set; never spin on it */
@@ -494,25 +642,11 @@ static void event_loop(struct engine *e)
         }
         now = th_now_ns();
         expire(e, now);
+        release(e, now);
     }
 }
 
 /* ---- set-up ---- */
-
-/* "/bytes/N": the body is checked against the pattern. */
-static int bytes_path(const char *path, uint64_t *n)
-{
-    if (strncmp(path, "/bytes/", 7) != 0 || !path[7] || strlen(path + 7) > 15)
-        return 0;
-    uint64_t v = 0;
-    for (const char *c = path + 7; *c; c++) {
-        if (*c < '0' || *c > '9')
-            return 0;
-        v = v * 10 + (uint64_t)(*c - '0');
-    }
-    *n = v;
-    return 1;
-}
 
 /* What the caller asks must be possible: the scenario reader has checked what a user
  * wrote, so a refusal here is the harness's own fault, with its place. */
@@ -529,6 +663,8 @@ static int check_params(const struct th_backend *b, const struct th_loadgen_para
         TH_FAULT(err, 0, "connections must be at least 1");
     else if (!p->requests && !(p->seconds > 0))
         TH_FAULT(err, 0, "neither a request count nor seconds");
+    else if (!(p->rate >= 0) || p->rate > 1e9)
+        TH_FAULT(err, 0, "rate %g is not from 0 to 10^9 requests/s", p->rate);
     else if (p->resume != TH_RESUME_NONE && (!b->session_get || !b->session_free))
         TH_FAULT(err, 0, "backend cannot resume");
     else if (path[0] != '/' || strpbrk(path, " \t\r\n"))
@@ -578,7 +714,7 @@ static void build_request(struct engine *e)
                           "Accept: */*\r\n%s\r\n",
                           path, host, p->new_connection_per_request ? "Connection: close\r\n" : "");
     e->req_len = strlen(e->req);
-    e->check = bytes_path(path, &e->want_len);
+    e->check = th_loadgen_bytes_path(path, &e->want_len);
 }
 
 static void engine_free(struct engine *e)
@@ -588,6 +724,7 @@ static void engine_free(struct engine *e)
         conn_close(e, s, s->state != SL_CONNECT && s->state != SL_HANDSHAKE);
         if (s->sess)
             e->b->session_free(s->sess);
+        th_bodysum_free(s->sum);
     }
     free(e->slots);
     free(e->req);
@@ -603,6 +740,8 @@ int th_loadgen_run(const struct th_backend *b, struct th_ctx *cctx,
     memset(out, 0, sizeof(*out));
     if (check_params(b, p, err) != 0)
         return -1;
+    if (p->http2)
+        return th_loadgen_h2_run(b, cctx, p, out, err);
     struct engine *e = th_xcalloc(1, sizeof(*e));
     *e = (struct engine){.b = b, .ctx = cctx, .p = p, .st = out, .n = p->connections, .ep = -1};
     if (resolve(e, err) != 0 || (e->ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
@@ -612,11 +751,18 @@ int th_loadgen_run(const struct th_backend *b, struct th_ctx *cctx,
         return -1;
     }
     build_request(e);
+    out->body_check = e->check ? (p->expect_sha256 ? "pattern+sha256" : "pattern")
+                               : (p->expect_sha256 ? "sha256" : "length");
     /* calloc: the slots' head buffers stay untouched pages until used */
     e->slots = th_xcalloc(e->n, sizeof(*e->slots));
     for (unsigned i = 0; i < e->n; i++) {
         e->slots[i].index = i;
         e->slots[i].tcp.fd = -1;
+        if (p->expect_sha256 && !(e->slots[i].sum = th_bodysum_new())) {
+            TH_FAULT(err, 0, "no SHA-256 context for the body check");
+            engine_free(e);
+            return -1;
+        }
     }
     if (p->requests) {
         e->lat_cap = p->requests < LATENCY_PREALLOC ? (size_t)p->requests : LATENCY_PREALLOC;

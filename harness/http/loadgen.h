@@ -29,14 +29,21 @@ struct th_loadgen_params {
     unsigned connections;           /* concurrent connections, >= 1 */
     int new_connection_per_request; /* else keep-alive */
     enum th_resume resume;          /* new connections after a slot's first offer its session */
-    double rate;                    /* open loop: requests per second over all connections, each
-                                       request's latency from its intended send time (wrk2); 0: closed
-                                       loop, each connection sending its next request on the last's
-                                       answer */
-    int http2;                      /* speak HTTP/2 (the handshake must negotiate ALPN h2) */
-    unsigned streams;               /* HTTP/2: concurrent streams per connection (>= 1) */
-    const uint8_t *expect_sha256;   /* every body must hash to these 32 bytes; NULL: not
-                                       checked (bodies of /bytes/N are checked byte for byte) */
+    /* Open loop: requests per second over all connections; 0: closed loop, each
+     * connection sending its next request on the last's answer. Request k is due at
+     * T + k / rate (wrk2's schedule, one for all connections) and its latency runs
+     * from then, so a stall shows as latency, not as a lower rate (coordinated
+     * omission). T: the start with new connections; with keep-alive, once every
+     * connection's first request (which opens it, timed as in closed loop) has ended,
+     * as connection set-up is not a stall of the server. A connection with nothing
+     * due waits, open (if the server closes it meanwhile, the next request opens a
+     * new one); a due request waits for the first free connection; a failed
+     * one uses up its place in the schedule. The wait is epoll_pwait2's (ns). */
+    double rate;
+    int http2;                    /* speak HTTP/2 (the handshake must negotiate ALPN h2) */
+    unsigned streams;             /* HTTP/2: concurrent streams per connection (>= 1) */
+    const uint8_t *expect_sha256; /* every body must hash to these 32 bytes; NULL: not
+                                     checked (bodies of /bytes/N are checked byte for byte) */
     /* What every handshake must have negotiated; 0: anything. */
     uint16_t want_version, want_suite, want_group;
     volatile sig_atomic_t *interrupt; /* set: stop early (still reports what was done) */
@@ -58,8 +65,13 @@ struct th_loadgen_stats {
                                           to the last byte of its response; malloc'd */
     size_t n_latency;
     uint64_t *connect_ns, *tls_ns, *first_byte_ns; /* per verified connection; malloc'd */
-    size_t n_phase;      /* connections whose first response was verified (<= connections) */
-    uint64_t body_bytes; /* response body bytes checked */
+    size_t n_phase;         /* connections whose first response was verified (<= connections) */
+    uint64_t body_bytes;    /* response body bytes checked */
+    uint64_t bodies_hashed; /* with expect_sha256: bodies whose SHA-256 matched */
+    uint64_t neg_differ;    /* verified handshakes that negotiated other than the first
+                               (version, suite, group, ALPN) */
+    const char *body_check; /* how bodies were checked: "pattern" (/bytes/N), "sha256",
+                               "pattern+sha256", or "length" (status and length only) */
 };
 
 /* Run the load with client backend b and its client context cctx. 0 when the run
@@ -69,5 +81,11 @@ int th_loadgen_run(const struct th_backend *b, struct th_ctx *cctx,
                    const struct th_loadgen_params *p, struct th_loadgen_stats *out,
                    struct th_error *err) TH_MUST_CHECK;
 void th_loadgen_stats_free(struct th_loadgen_stats *s);
+/* Whether handshake n negotiated what first did: version, suite, ALPN, and the group
+ * unless either is a resumption without a key exchange (which has none). */
+int th_loadgen_same_neg(const struct th_negotiated *first, const struct th_negotiated *n);
+/* "/bytes/N" (N up to 15 digits): 1 with *n = N, the body is the payload pattern;
+ * else 0. */
+int th_loadgen_bytes_path(const char *path, uint64_t *n);
 
 #endif

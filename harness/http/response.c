@@ -85,6 +85,8 @@ void th_http_resp_start(struct th_http_resp *r, int check, uint64_t want_len)
     r->want_body = NULL;
     r->max_body = 0;
     r->until_close = 0;
+    r->on_body = NULL;
+    r->on_body_arg = NULL;
     r->phase = TH_HTTP_HEAD;
     r->status = r->close = r->chunked = r->has_length = r->seen_cr = 0;
     r->content_length = r->body = r->chunk_left = 0;
@@ -273,6 +275,8 @@ static enum th_http_result body_bytes(struct th_http_resp *r, const unsigned cha
     }
     if (r->max_body && r->body + n > r->max_body)
         return bad(r, "body over the bound of %llu bytes", (unsigned long long)r->max_body);
+    if (r->on_body)
+        r->on_body(r->on_body_arg, p, n);
     r->body += n;
     return TH_HTTP_MORE;
 }

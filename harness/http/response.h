@@ -41,6 +41,10 @@ struct th_http_resp {
     int until_close;                /* a body with neither Content-Length nor chunked
                                      * coding runs to the peer's close (HTTP/1.0 style,
                                      * see th_http_resp_eof); 0: such a response is bad */
+    /* every accepted body byte (decoded, when chunked) is also handed here, e.g. to a
+     * hash; NULL: nowhere */
+    void (*on_body)(void *arg, const unsigned char *p, size_t n);
+    void *on_body_arg;
     /* what was read */
     enum th_http_phase phase;
     int status;  /* e.g. 200 */

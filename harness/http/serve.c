@@ -21,16 +21,19 @@
 #include "harness/vocab/iana.h"
 #include "harness/pki/pki.h"
 #include "harness/io/transport.h"
+#include "h2.h"
 
 #define HEAD_MAX 16384
 #define CHUNK 16384
 #define IDLE_NS (60ull * 1000000000ull)
 
-enum sstate { S_HANDSHAKE, S_READ, S_WRITE, S_SHUTDOWN, S_DONE };
+enum sstate { S_HANDSHAKE, S_READ, S_WRITE, S_SHUTDOWN, S_DONE, S_H2 };
 
 struct sconn {
     struct th_tcp tcp; /* first: its io.ctx points at itself, so a conn never moves */
     struct th_conn *tls;
+    struct th_h2 *h2; /* the connection negotiated ALPN h2 */
+    struct server *srv;
     enum sstate state;
     enum th_step want; /* what the backend last asked for */
     char peer[64];
@@ -232,6 +235,47 @@ static enum th_step step_write(struct server *s, struct sconn *c)
     }
 }
 
+/* An HTTP/2 request gets the answers HTTP/1.1 gets (route). */
+static void h2_route(void *arg, const char *method, const char *path, struct th_h2_answer *a)
+{
+    struct sconn *c = arg;
+    uint64_t n;
+    if (strcmp(method, "GET") != 0) {
+        a->status = 405;
+        snprintf(a->text, sizeof(a->text), "405 Method Not Allowed\n");
+    } else if (strcmp(path, "/") == 0) {
+        struct th_negotiated neg;
+        c->srv->b->negotiated(c->tls, &neg);
+        const struct th_suite_info *si = th_suite_by_id(neg.suite);
+        a->status = 200;
+        snprintf(a->text, sizeof(a->text), "tlsharness %s %s\nTLS %s %s\nHTTP/2\n", c->srv->b->name,
+                 c->srv->b->version(), th_version_name(neg.version), si ? si->name : "unknown");
+    } else if (parse_bytes_path(path, &n)) {
+        a->status = 200;
+        a->pattern = 1;
+        a->pattern_len = n;
+    } else {
+        a->status = 404;
+        snprintf(a->text, sizeof(a->text), "404 Not Found\n");
+    }
+}
+
+/* After the handshake: HTTP/2 when ALPN chose it, else HTTP/1.1. */
+static enum sstate after_handshake(struct server *s, struct sconn *c)
+{
+    struct th_negotiated neg;
+    s->b->negotiated(c->tls, &neg);
+    if (strcmp(neg.alpn, "h2") != 0)
+        return S_READ;
+    c->srv = s;
+    c->h2 = th_h2_server_new(s->b, c->tls, h2_route, c, &c->err);
+    if (!c->h2) {
+        c->failed = 1;
+        return S_DONE;
+    }
+    return S_H2;
+}
+
 /* Drive a connection until the backend needs the socket or the connection ends. */
 static void drive(struct server *s, struct sconn *c)
 {
@@ -241,9 +285,15 @@ static void drive(struct server *s, struct sconn *c)
         case S_HANDSHAKE:
             st = s->b->handshake(c->tls, &c->err);
             if (st == TH_STEP_DONE) {
-                c->state = S_READ;
                 c->handshaken = 1;
+                c->state = after_handshake(s, c);
             }
+            break;
+        case S_H2:
+            st = th_h2_pump(c->h2, &c->err);
+            c->requests = th_h2_requests(c->h2);
+            if (st == TH_STEP_FAILED && !th_h2_in_flight(c->h2) && c->err.outcome == TH_TRUNCATED)
+                st = TH_STEP_CLOSED; /* a client hanging up between streams */
             break;
         case S_READ: st = step_read(s, c); break;
         case S_WRITE: st = step_write(s, c); break;
@@ -264,7 +314,8 @@ static void drive(struct server *s, struct sconn *c)
         }
         if (st == TH_STEP_FAILED) {
             /* an end of stream between requests is a client hanging up, not a failure */
-            c->failed = c->state == S_HANDSHAKE || c->state == S_WRITE || c->head_len > 0;
+            c->failed = c->state == S_HANDSHAKE || c->state == S_WRITE || c->head_len > 0 ||
+                        (c->state == S_H2 && th_h2_in_flight(c->h2));
             c->state = S_DONE;
             return;
         }
@@ -299,6 +350,7 @@ static void conn_close(struct server *s, struct sconn *c, int log)
     if (log)
         log_conn(s, c);
     epoll_ctl(s->ep, EPOLL_CTL_DEL, c->tcp.fd, NULL);
+    th_h2_free(c->h2);
     if (c->tls)
         s->b->conn_free(c->tls);
     th_tcp_close(&c->tcp);
@@ -426,6 +478,12 @@ static int make_ctx(struct server *s, const struct th_serve_tls *t, struct th_er
                                 .ocsp_file = t->ocsp_file,
                                 .tickets = t->resumption,
                                 .session_cache = t->resumption};
+    /* HTTP/2 to the clients that ask for it (h2.c), HTTP/1.1 to the others */
+    if (caps.features & TH_CAP_ALPN) {
+        cfg.alpn[0] = "h2";
+        cfg.alpn[1] = "http/1.1";
+        cfg.n_alpn = 2;
+    }
     cfg.versions = caps.versions & (TH_VBIT(TH_TLS12) | TH_VBIT(TH_TLS13));
     if (!cfg.versions)
         cfg.versions = caps.versions;

@@ -19,6 +19,7 @@
 #include "harness/http/response.h"
 #include "harness/run/endpoint.h"
 #include "harness/run/judge.h"
+#include "harness/io/hsnoop.h"
 #include "harness/io/transport.h"
 #include "harness/vocab/text.h"
 #include "kinds_int.h"
@@ -60,8 +61,12 @@ struct endpoint {
     uint64_t got;                   /* client: response bytes read */
     int peer_closed;                /* client: the peer's close ended the response */
     uint64_t handshake_ns, t0;
+    uint64_t first_byte_ns; /* client: from t0 to the first response byte */
+    int early;              /* client: the request goes as early data before the handshake */
+    size_t early_len;       /* client: the bytes of it the early data took */
     struct th_negotiated neg;
     int have_neg;
+    struct th_hsnoop snoop; /* the server's records on this end's transport (hrr) */
 };
 
 static void ep_fail(struct endpoint *e, enum th_outcome o, const char *what)
@@ -98,6 +103,8 @@ static void resp_failed(struct endpoint *e, enum th_outcome o)
 /* Client: response bytes, fed to the parser as they come. */
 static enum th_step resp_bytes(struct endpoint *e, const char *buf, size_t n)
 {
+    if (e->got == 0)
+        e->first_byte_ns = th_now_ns() - e->t0;
     e->got += n;
     switch (th_http_resp_feed(e->resp, (const unsigned char *)buf, n)) {
     case TH_HTTP_BAD: resp_failed(e, TH_INTERNAL_ERROR); return TH_STEP_FAILED;
@@ -185,6 +192,30 @@ static void keep_staple(struct endpoint *e)
     e->neg = (struct th_negotiated){.ocsp = n.ocsp};
 }
 
+/* Client, before its first handshake step: the request as early data, as much of it
+ * as the session allows (->early_write); the handshake then says whether the server
+ * took it. */
+static enum th_step ep_early(struct endpoint *e)
+{
+    size_t done = 0;
+    enum th_step st = e->b->early_write(e->conn, e->out, e->out_len, &done, &e->err);
+    e->failed = st == TH_STEP_FAILED;
+    if (st == TH_STEP_DONE) {
+        e->early = 0;
+        e->early_len = done;
+    }
+    return st;
+}
+
+/* Client: the response arrived whole and checked, but close_notify could not go.
+ * A server that answers the request it took as early data may close before it
+ * reads the client's Finished (nginx does): the reset that unread Finished causes
+ * then stops our close_notify, which changes nothing of what was checked. */
+static int early_gone(const struct endpoint *e)
+{
+    return !e->is_server && e->neg.early_accepted && e->err.outcome == TH_IO_ERROR;
+}
+
 /* One call advances as far as the transport allows. DONE means finished; WANT_*
  * means call again when the transport can move; FAILED means e->err holds why.
  * One piece: the switch is the state machine, each state's move and its next
@@ -196,6 +227,8 @@ static enum th_step ep_step(struct endpoint *e)
         size_t done = 0;
         switch (e->state) {
         case EP_HANDSHAKE:
+            if (e->early && (st = ep_early(e)) != TH_STEP_DONE)
+                return st;
             st = e->b->handshake(e->conn, &e->err);
             if (st == TH_STEP_FAILED || st == TH_STEP_CLOSED)
                 keep_staple(e);
@@ -206,6 +239,9 @@ static enum th_step ep_step(struct endpoint *e)
             e->handshake_ns = th_now_ns() - e->t0;
             e->b->negotiated(e->conn, &e->neg);
             e->have_neg = 1;
+            /* what the server took early is not sent again; the rest is */
+            if (e->neg.early_accepted)
+                e->out_off = e->early_len;
             e->state = e->is_server ? EP_READ_REQ : EP_WRITE;
             /* a server not ours that chose a protocol other than HTTP/1.1 (h2)
              * would not understand our request: the handshake is the case */
@@ -238,6 +274,11 @@ static enum th_step ep_step(struct endpoint *e)
         }
         case EP_SHUTDOWN:
             st = e->b->shutdown(e->conn, &e->err);
+            if (st == TH_STEP_FAILED && early_gone(e)) {
+                memset(&e->err, 0, sizeof(e->err));
+                e->state = EP_FINISHED;
+                break;
+            }
             if (st == TH_STEP_FAILED) {
                 e->failed = 1;
                 return st;
@@ -267,6 +308,7 @@ struct conn_run {
     struct endpoint cl, sv;
     int timed_out;
     int stalled;
+    int early; /* the client sends early data when it resumes */
 };
 
 static char *make_request(const struct th_case *c)
@@ -332,7 +374,8 @@ static int ep_open(struct endpoint *e, struct th_ctx *ctx, const struct th_io *i
                    struct th_session *sess)
 {
     e->t0 = th_now_ns();
-    if (e->b->conn_new(ctx, io, sess, &e->conn, &e->err) != 0) {
+    th_hsnoop_init(&e->snoop, io, e->is_server);
+    if (e->b->conn_new(ctx, &e->snoop.io, sess, &e->conn, &e->err) != 0) {
         e->failed = 1;
         return -1;
     }
@@ -553,15 +596,22 @@ static void observe(struct conn_run *cr, struct th_case_result *r)
                                    &o->native_side);
     o->have_neg = cr->cl.have_neg;
     o->neg = cr->cl.neg;
+    o->first_byte_ns = cr->cl.first_byte_ns;
     /* only the server knows whether the client's certificate verified */
     o->have_server_neg = cr->sv.have_neg;
     o->server_client_cert = cr->sv.have_neg && cr->sv.neg.client_cert;
+    /* the client's end reads what it received; a socket-owning client's records are
+     * read on our server's end, as it sent them */
+    const struct th_hsnoop *hs = th_hsnoop_known(&cr->cl.snoop) ? &cr->cl.snoop : &cr->sv.snoop;
+    o->hrr_known = th_hsnoop_known(hs);
+    o->hrr = o->hrr_known ? (int)hs->hrr : 0;
 }
 
 static void one_connection(struct conn_run *cr, unsigned char *body, int keep_client)
 {
     init_endpoints(cr, body);
     cr->cl.b = cr->c->client;
+    cr->cl.early = cr->early && cr->resume_from && cr->c->client->early_write;
     if (cr->c->transport == TH_TRANSPORT_MEMORY && cr->c->server)
         run_memory(cr);
     else
@@ -639,6 +689,24 @@ out:
     cr->sv.in = cr->sv.out = NULL;
 }
 
+/* The same early data once more with the same session, as an attacker who replays
+ * the flight would send it: whether the server took it again. The case is judged on
+ * the connection before, unless this one failed: then its failure is the outcome. */
+static void replay(struct conn_run *cr, unsigned char *body, struct th_case_result *r)
+{
+    struct th_observed before = r->obs;
+    one_connection(cr, body, 0);
+    if (cr->cl.failed || cr->sv.failed) {
+        observe(cr, r);
+        th_error_prefix(cr->cl.failed ? &r->obs.client_err : &r->obs.server_err,
+                        "the replayed connection");
+    } else {
+        r->obs = before;
+    }
+    r->obs.replay_tried = 1;
+    r->obs.replay_accepted = cr->cl.have_neg && cr->cl.neg.early_accepted;
+}
+
 /* A resuming case runs two connections from the same client context; the second
  * offers the session the first one got, and what it shows is what is judged. */
 void th_run_handshake(const struct th_case *c, const struct th_runner_opts *o, struct th_ctx *cctx,
@@ -674,8 +742,11 @@ void th_run_handshake(const struct th_case *c, const struct th_runner_opts *o, s
         }
         free_endpoint(&cr.cl);
     }
+    cr.early = c->c.early != TH_EARLY_OFF;
     one_connection(&cr, body, 0);
     observe(&cr, r);
+    if (c->c.early == TH_EARLY_REPLAY && cr.resume_from && r->obs.outcome == TH_OK)
+        replay(&cr, body, r);
 judge:
     th_judge(c, r);
 out:

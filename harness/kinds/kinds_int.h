@@ -25,10 +25,19 @@ void th_run_load(const struct th_case *c, const struct th_runner_opts *o, struct
                  struct th_ctx *sctx, struct th_case_result *r);
 
 /* One repetition of handshake_rate over TCP (rate_tcp.c): count handshakes, or as
- * many as fit in `seconds` when count is 0. -1 with err saying why. */
+ * many as fit in `seconds` when count is 0, each one noted in obs (th_rate_note),
+ * also when it fails. -1 with err saying why. */
 int th_rate_tcp_rep(const struct th_case *k, struct th_ctx *cctx, struct th_ctx *sctx,
                     struct th_session *sess, uint64_t count, double seconds, double *per_s,
-                    double *client_us, double *server_us, struct th_error *err) TH_MUST_CHECK;
+                    double *client_us, double *server_us, struct th_observed *obs,
+                    struct th_error *err) TH_MUST_CHECK;
+/* handshake_rate's observed (rate.c): one handshake attempted, n what the client
+ * negotiated (NULL: it did not complete), hs its server's records. */
+struct th_hsnoop;
+void th_rate_note(struct th_observed *obs, const struct th_negotiated *n,
+                  const struct th_hsnoop *hs);
+/* from's handshakes added to into's (into keeps the last negotiated when from has none). */
+void th_rate_merge(struct th_observed *into, const struct th_observed *from);
 
 /* ---- the server a case runs against (target.c) ---- */
 

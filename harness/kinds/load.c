@@ -182,6 +182,10 @@ static void load_params(const struct th_case *c, const struct th_runner_opts *o,
         .want_group = c->expect.group,
         .interrupt = o->interrupt,
         .max_seconds = ls->max_seconds > 0 ? ls->max_seconds : MAX_RUN_S,
+        .rate = ls->rate,
+        .expect_sha256 = ls->has_sha256 ? ls->sha256 : NULL,
+        .http2 = ls->http == TH_HTTP_2,
+        .streams = ls->streams,
     };
     if (o->quick) {
         if (p->requests)
@@ -242,7 +246,8 @@ static void observe_load(struct th_case_result *r, const struct th_error *first,
 /* One repetition into the case's totals: counts, the latency of every verified
  * request, and what the first verified handshake negotiated (resumed: whether any
  * of the run's handshakes did). */
-static void tally(const struct th_loadgen_stats *st, struct th_case_result *r)
+static void tally(const struct th_loadgen_stats *st, const struct th_loadgen_params *p,
+                  struct th_case_result *r)
 {
     struct th_load_tally *t = &r->load;
     t->ran = 1;
@@ -251,6 +256,15 @@ static void tally(const struct th_loadgen_stats *st, struct th_case_result *r)
     t->resumed += st->resumed;
     t->body_bytes += st->body_bytes;
     t->wall_s += (double)st->wall_ns / 1e9;
+    t->rate = p->rate;
+    t->http2 = p->http2;
+    t->streams = p->streams;
+    t->body_check = st->body_check;
+    t->bodies_hashed += st->bodies_hashed;
+    t->neg_differ += st->neg_differ;
+    /* a repetition's first handshake that differs from the one observed differs too */
+    if (st->have_neg && r->obs.have_neg && !th_loadgen_same_neg(&r->obs.neg, &st->neg))
+        t->neg_differ++;
     for (size_t i = 0; i < st->n_latency; i++)
         th_lathist_add(&t->latency, st->latency_ns[i]);
     if (st->have_neg && !r->obs.have_neg) {
@@ -280,7 +294,7 @@ static int run_reps(const struct th_case *c, const struct th_runner_opts *o, str
         if (!first.text[0] && st.first_error.text[0])
             first = st.first_error;
         done += st.requests;
-        tally(&st, r);
+        tally(&st, p, r);
         figures(&st, fig[k]);
         th_loadgen_stats_free(&st);
     }

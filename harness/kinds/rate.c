@@ -4,11 +4,15 @@
  * channel; each side's calls (creation, handshake steps, free) are timed with the
  * thread CPU clock, the whole repetition with the monotonic clock. Every sample is
  * checked: a resumed handshake must report resumed, a full one must not (load
- * tools resume silently; a count that mixes them measures nothing). */
+ * tools resume silently; a count that mixes them measures nothing). The case's
+ * observed counts them all, and reads each one's server records for a
+ * HelloRetryRequest (io/hsnoop.h): a benchmark that needed one measures two round
+ * trips. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/io/hsnoop.h"
 #include "harness/run/metric.h"
 #include "harness/run/pair.h"
 #include "kinds_int.h"
@@ -17,8 +21,44 @@ struct rate_run {
     const struct th_case *k;
     struct th_ctx *cctx, *sctx;
     struct th_session *sess;
-    uint64_t ccpu, scpu; /* monotonic ns in each side's calls */
+    uint64_t ccpu, scpu;     /* monotonic ns in each side's calls */
+    struct th_observed *obs; /* every handshake noted */
 };
+
+void th_rate_note(struct th_observed *obs, const struct th_negotiated *n,
+                  const struct th_hsnoop *hs)
+{
+    struct th_rate_seen *s = &obs->rate;
+    s->ran = 1;
+    s->attempted++;
+    if (!n)
+        return;
+    *(n->resumed ? &s->resumed : &s->full) += 1;
+    obs->neg = *n;
+    obs->have_neg = 1;
+    obs->hrr_known = th_hsnoop_known(hs);
+    obs->hrr = obs->hrr_known ? (int)hs->hrr : 0;
+    s->hrr_known += (uint64_t)obs->hrr_known;
+    s->hrr += (uint64_t)(obs->hrr > 0);
+}
+
+void th_rate_merge(struct th_observed *into, const struct th_observed *from)
+{
+    const struct th_rate_seen *f = &from->rate;
+    struct th_rate_seen *t = &into->rate;
+    t->ran |= f->ran;
+    t->attempted += f->attempted;
+    t->full += f->full;
+    t->resumed += f->resumed;
+    t->hrr_known += f->hrr_known;
+    t->hrr += f->hrr;
+    if (from->have_neg) {
+        into->neg = from->neg;
+        into->have_neg = 1;
+        into->hrr_known = from->hrr_known;
+        into->hrr = from->hrr;
+    }
+}
 
 /* Each side's calls are timed with the monotonic clock (tens of nanoseconds); the
  * thread CPU clock, a system call costing over a microsecond here, is read twice a
@@ -35,12 +75,14 @@ static int timed_handshake(struct rate_run *rr, struct th_error *err)
 {
     const struct th_case *k = rr->k;
     struct th_mem_pair mem;
+    struct th_hsnoop hs; /* the client's end: what the server sent */
     struct th_conn *c = NULL, *s = NULL;
     struct th_error ce = {0}, se = {0};
-    int rc = -1, cdone = 0, sdone = 0;
+    int rc = -1, cdone = 0, sdone = 0, noted = 0;
     th_mem_pair_init(&mem);
+    th_hsnoop_init(&hs, &mem.client_io, 0);
     int cok, sok;
-    TIMED(rr->ccpu, cok = k->client->conn_new(rr->cctx, &mem.client_io, rr->sess, &c, &ce));
+    TIMED(rr->ccpu, cok = k->client->conn_new(rr->cctx, &hs.io, rr->sess, &c, &ce));
     TIMED(rr->scpu, sok = k->server->conn_new(rr->sctx, &mem.server_io, NULL, &s, &se));
     while (cok == 0 && sok == 0 && !(cdone && sdone)) {
         uint64_t moved = mem.c2s.total + mem.s2c.total;
@@ -70,6 +112,8 @@ static int timed_handshake(struct rate_run *rr, struct th_error *err)
     if (cdone && sdone) {
         struct th_negotiated n;
         k->client->negotiated(c, &n);
+        th_rate_note(rr->obs, &n, &hs);
+        noted = 1;
         int want = k->rate.resume != TH_RESUME_NONE;
         const struct th_expect *x = &k->expect;
         if (n.resumed != want)
@@ -85,6 +129,8 @@ static int timed_handshake(struct rate_run *rr, struct th_error *err)
         else
             rc = 0;
     }
+    if (!noted)
+        th_rate_note(rr->obs, NULL, &hs);
     if (c)
         TIMED(rr->ccpu, k->client->conn_free(c));
     if (s)
@@ -135,7 +181,7 @@ static int rate_rep(struct rate_run *rr, const struct th_runner_opts *o, struct 
         secs /= 20;
     if (rr->k->transport == TH_TRANSPORT_TCP)
         return th_rate_tcp_rep(rr->k, rr->cctx, rr->sctx, rr->sess, count, secs, &out->per_s,
-                               &out->client_us, &out->server_us, err);
+                               &out->client_us, &out->server_us, rr->obs, err);
     rr->ccpu = rr->scpu = 0;
     uint64_t n = 0, w0 = th_now_ns(), cpu0 = th_thread_cpu_ns();
     while (count ? n < count : th_now_ns() - w0 < (uint64_t)(secs * 1e9)) {
@@ -163,7 +209,7 @@ static void rate_metrics(struct rate_sample *v, size_t n, struct th_case_result 
 void th_run_rate(const struct th_case *k, const struct th_runner_opts *o, struct th_ctx *cctx,
                  struct th_ctx *sctx, struct th_case_result *r)
 {
-    struct rate_run rr = {.k = k, .cctx = cctx, .sctx = sctx};
+    struct rate_run rr = {.k = k, .cctx = cctx, .sctx = sctx, .obs = &r->obs};
     struct th_error err = {0};
     if (k->rate.resume != TH_RESUME_NONE && !(rr.sess = prime_session(&rr, &err))) {
         r->status = TH_FAIL;
@@ -178,14 +224,16 @@ void th_run_rate(const struct th_case *k, const struct th_runner_opts *o, struct
             break;
         n += i > 0;
     }
+    r->obs.ran = 1;
     if (n == reps) {
-        r->obs.ran = 1;
         r->obs.outcome = TH_OK;
         r->status = TH_PASS;
         snprintf(r->reason, sizeof(r->reason), "every handshake checked %s",
                  k->rate.resume != TH_RESUME_NONE ? "resumed" : "full");
         rate_metrics(v, n, r);
     } else {
+        /* the handshakes so far stay counted in observed: how many passed first */
+        r->obs.outcome = err.outcome != TH_OK ? err.outcome : TH_INTERNAL_ERROR;
         r->status = TH_FAIL;
         th_strlcpy(r->reason, err.text, sizeof(r->reason));
     }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness/io/hsnoop.h"
 #include "harness/io/transport.h"
 #include "kinds_int.h"
 
@@ -23,8 +24,9 @@ struct worker {
     uint64_t count, deadline; /* count 0: until end_ns */
     uint64_t end_ns, finished_ns;
     uint64_t cpu_ns, done;
-    int *stop;           /* set once every client is done: servers leave */
-    struct th_error err; /* the first failure; text empty until then */
+    int *stop;              /* set once every client is done: servers leave */
+    struct th_error err;    /* the first failure; text empty until then */
+    struct th_observed obs; /* a client's handshakes (th_rate_note) */
 };
 
 /* Drive one call until DONE (or CLOSED when reading to the end), polling between. */
@@ -55,10 +57,11 @@ static enum th_step drive(struct worker *w, struct th_tcp *t, struct th_conn *c,
     }
 }
 
-static int check_client(struct worker *w, struct th_conn *c)
+static int check_client(struct worker *w, struct th_conn *c, const struct th_hsnoop *hs)
 {
     struct th_negotiated n;
     w->k->client->negotiated(c, &n);
+    th_rate_note(&w->obs, &n, hs);
     int want = w->k->rate.resume != TH_RESUME_NONE;
     const struct th_expect *x = &w->k->expect;
     if (n.resumed != want) {
@@ -96,11 +99,15 @@ static int one(struct worker *w)
     }
     struct th_tcp t;
     th_tcp_init(&t, fd);
+    struct th_hsnoop *hs = th_xmalloc(sizeof(*hs)); /* a client's: what its server sent */
+    th_hsnoop_init(hs, &t.io, 0);
     struct th_conn *c = NULL;
     struct th_error err = {0};
-    int rc = -1;
-    if (b->conn_new(w->ctx, &t.io, w->is_server ? NULL : w->sess, &c, &err) == 0 &&
-        drive(w, &t, c, 0, &err) == TH_STEP_DONE && (w->is_server || check_client(w, c) == 0)) {
+    int rc = -1, done = 0;
+    if (b->conn_new(w->ctx, w->is_server ? &t.io : &hs->io, w->is_server ? NULL : w->sess, &c,
+                    &err) == 0 &&
+        (done = drive(w, &t, c, 0, &err) == TH_STEP_DONE) &&
+        (w->is_server || check_client(w, c, hs) == 0)) {
         /* client: close_notify, then wait for the server's; server: the reverse */
         if (!w->is_server)
             b->shutdown(c, &err);
@@ -113,8 +120,11 @@ static int one(struct worker *w)
                      w->is_server ? "server" : "client", th_outcome_name(err.outcome), err.text,
                      err.code);
     }
+    if (!w->is_server && !done)
+        th_rate_note(&w->obs, NULL, hs);
     if (c)
         b->conn_free(c);
+    free(hs);
     th_tcp_close(&t);
     return rc;
 }
@@ -154,9 +164,13 @@ static void join_all(struct worker *w, pthread_t *tid, unsigned started, unsigne
 /* The repetition's figures from its workers: the wall time runs to the last
  * client's last handshake. -1 with the first worker's failure, or a shortfall. */
 static int sum_up(const struct worker *w, unsigned started, uint64_t count, uint64_t w0,
-                  double *per_s, double *client_us, double *server_us, struct th_error *err)
+                  double *per_s, double *client_us, double *server_us, struct th_observed *obs,
+                  struct th_error *err)
 {
     uint64_t last = w0, done = 0, ccpu = 0, scpu = 0;
+    for (unsigned i = 0; i < started; i++)
+        if (!w[i].is_server)
+            th_rate_merge(obs, &w[i].obs);
     for (unsigned i = 0; i < started; i++) {
         if (w[i].err.text[0]) {
             *err = w[i].err;
@@ -181,7 +195,8 @@ static int sum_up(const struct worker *w, unsigned started, uint64_t count, uint
 /* One repetition of count handshakes over `concurrency` pairs of threads. */
 int th_rate_tcp_rep(const struct th_case *k, struct th_ctx *cctx, struct th_ctx *sctx,
                     struct th_session *sess, uint64_t count, double seconds, double *per_s,
-                    double *client_us, double *server_us, struct th_error *err)
+                    double *client_us, double *server_us, struct th_observed *obs,
+                    struct th_error *err)
 {
     unsigned n = k->rate.concurrency ? k->rate.concurrency : 1;
     uint16_t port = 0;
@@ -218,7 +233,7 @@ int th_rate_tcp_rep(const struct th_case *k, struct th_ctx *cctx, struct th_ctx 
     if (started < 2 * n)
         TH_FAULT(err, 0, "cannot start %u threads", 2 * n);
     else
-        rc = sum_up(w, started, count, w0, per_s, client_us, server_us, err);
+        rc = sum_up(w, started, count, w0, per_s, client_us, server_us, obs, err);
     free(w);
     free(tid);
     return rc;

@@ -271,6 +271,19 @@ static void table(struct th_page *p, const size_t *idx, size_t n, char (*names)[
 
 /* ---- the section ---- */
 
+/* How the scenario loaded, beside its name: an open loop's latencies (from each
+ * request's due time) are not a closed loop's, and hashed bodies are worth saying. */
+static void loop_note(FILE *f, json_t *load)
+{
+    json_t *rate = json_object_get(load, "rate");
+    const char *check = json_string_value(json_object_get(load, "body_check"));
+    if (json_is_number(rate))
+        fprintf(f, " <span class=\"quiet\">open loop at %g requests/s</span>",
+                json_number_value(rate));
+    if (check && strstr(check, "sha256"))
+        fputs(" <span class=\"quiet\">bodies SHA-256 verified</span>", f);
+}
+
 static void one_scenario(struct th_page *p, const size_t *idx, size_t n)
 {
     char(*names)[160] = th_xcalloc(n + 1, sizeof *names);
@@ -284,6 +297,7 @@ static void one_scenario(struct th_page *p, const size_t *idx, size_t n)
         th_html_esc(p->f, one_c ? p->cases[idx[0]].client : p->cases[idx[0]].server);
         fprintf(p->f, " %s</span>", one_c ? "client" : "server");
     }
+    loop_note(p->f, json_object_get(p->cases[idx[0]].j, "load"));
     fputs("</h3>\n<div class=\"pairfig\"><figure>", p->f);
     rps_chart(p, idx, n, names);
     fputs("</figure><figure>", p->f);

@@ -90,6 +90,11 @@ static void print_head(FILE *out, const struct th_case_result *r)
         fputs(", a new connection per request, full handshakes", out);
     else
         fprintf(out, ", a new connection per request, resumed%s", how[ls->resume % 3]);
+    if (ls->rate > 0)
+        fprintf(out, ", open loop at %g requests/s (latency from each request's send time)",
+                ls->rate);
+    else
+        fputs(", closed loop", out);
     fprintf(out, ", request timeout %g s\n", c->timeout_s);
 }
 
@@ -110,6 +115,9 @@ static void print_tls(FILE *out, const struct th_case_result *r)
             th_text_fputs(out, n->alpn);
         }
         fputc('\n', out);
+        if (r->load.neg_differ)
+            fprintf(out, LABEL "%llu verified handshake(s) negotiated otherwise\n", "",
+                    (unsigned long long)r->load.neg_differ);
     }
     if (sp->verify) {
         fprintf(out, LABEL "verified against ", "certificate");
@@ -160,6 +168,9 @@ static void print_counts(FILE *out, const struct th_case_result *r)
     if (mibs >= 0)
         fprintf(out, ", %.2f MiB/s", mibs);
     fputc('\n', out);
+    if (r->c->load.has_sha256)
+        fprintf(out, LABEL "%llu with the SHA-256 asked\n", "bodies",
+                (unsigned long long)t->bodies_hashed);
     double cps = metric(r, "connections_per_s");
     fprintf(out, LABEL "%llu verified", "handshakes", (unsigned long long)t->connections);
     if (cps >= 0)

@@ -183,6 +183,36 @@ static int check_client_cert(struct th_res *f, struct th_jpath *p, json_t *obser
     return 0;
 }
 
+/* observed.hrr, when there: a boolean or null; observed.handshakes (kind
+ * handshake_rate), when there: {attempted, full, resumed, hrr}, counts (hrr also
+ * null: no handshake showed TLS 1.3). p[0..1] is the case. */
+static int check_hrr(struct th_res *f, struct th_jpath *p, json_t *observed)
+{
+    static const char *const keys[] = {"attempted", "full", "resumed", "hrr"};
+    json_t *v = json_is_object(observed) ? json_object_get(observed, "hrr") : NULL;
+    p[2] = (struct th_jpath){"observed", 0};
+    p[3] = (struct th_jpath){"hrr", 0};
+    if (v && !json_is_boolean(v) && !json_is_null(v))
+        return bad(f, p, 4, "expected a boolean or null, got %s", jtype(v));
+    json_t *hs = json_is_object(observed) ? json_object_get(observed, "handshakes") : NULL;
+    p[3] = (struct th_jpath){"handshakes", 0};
+    if (!hs || json_is_null(hs))
+        return 0;
+    if (!json_is_object(hs))
+        return bad(f, p, 4, "expected an object {attempted, full, resumed, hrr}, got %s",
+                   jtype(hs));
+    for (size_t i = 0; i < TH_ARRAY_LEN(keys); i++) {
+        v = json_object_get(hs, keys[i]);
+        p[4] = (struct th_jpath){keys[i], 0};
+        if (!v && i < 3)
+            return bad(f, p, 4, "missing \"%s\"", keys[i]);
+        if (v && (!json_is_integer(v) || json_integer_value(v) < 0) && !(i == 3 && json_is_null(v)))
+            return bad(f, p, 5, "expected a count (an integer >= 0)%s, got %s",
+                       i == 3 ? " or null" : "", jtype(v));
+    }
+    return 0;
+}
+
 /* observed.ocsp and expected.ocsp, when there: a staple status name or null. */
 static int check_staple(struct th_res *f, struct th_jpath *p, json_t *c, const char *block)
 {
@@ -196,6 +226,99 @@ static int check_staple(struct th_res *f, struct th_jpath *p, json_t *c, const c
     if (!json_is_string(v) || th_staple_parse(json_string_value(v), &st) != 0)
         return bad(f, p, 4, "expected one of none, good, revoked, unknown, invalid or null");
     return 0;
+}
+
+/* observed.early_data, when there: {offered, accepted, replay_accepted} each a boolean
+ * or null, bytes a count or null, first_byte_ms a number or null. */
+static int check_early(struct th_res *f, struct th_jpath *p, json_t *observed)
+{
+    static const char *const bools[] = {"offered", "accepted", "replay_accepted"};
+    json_t *ed = json_is_object(observed) ? json_object_get(observed, "early_data") : NULL;
+    p[2] = (struct th_jpath){"observed", 0};
+    p[3] = (struct th_jpath){"early_data", 0};
+    if (!ed || json_is_null(ed))
+        return 0;
+    if (!json_is_object(ed))
+        return bad(f, p, 4,
+                   "expected an object {offered, accepted, bytes, replay_accepted}, got %s",
+                   jtype(ed));
+    for (size_t i = 0; i < TH_ARRAY_LEN(bools); i++) {
+        json_t *v = json_object_get(ed, bools[i]);
+        p[4] = (struct th_jpath){bools[i], 0};
+        if (v && !json_is_boolean(v) && !json_is_null(v))
+            return bad(f, p, 5, "expected a boolean or null, got %s", jtype(v));
+    }
+    json_t *b = json_object_get(ed, "bytes");
+    p[4] = (struct th_jpath){"bytes", 0};
+    if (b && !json_is_null(b) && (!json_is_integer(b) || json_integer_value(b) < 0))
+        return bad(f, p, 5, "expected a whole number of bytes, 0 or more, or null; got %s",
+                   jtype(b));
+    return typed_member(f, p, 4, ed, "first_byte_ms", JSON_REAL, "a number");
+}
+
+/* A load histogram's buckets: [FROM, TO, COUNT], FROM and COUNT whole numbers >= 0,
+ * TO above FROM or null (the last, open bucket). p[0..3] is the case's
+ * load.latency_histogram. */
+static int check_buckets(struct th_res *f, struct th_jpath *p, json_t *h)
+{
+    json_t *a = json_object_get(h, "buckets"), *b;
+    size_t i;
+    p[4] = (struct th_jpath){"buckets", 0};
+    if (!json_is_array(a))
+        return bad(f, p, a ? 5 : 4, "expected an array of [FROM, TO, COUNT], got %s",
+                   a ? jtype(a) : "nothing");
+    json_array_foreach(a, i, b)
+    {
+        json_t *lo = json_array_get(b, 0), *hi = json_array_get(b, 1), *n = json_array_get(b, 2);
+        p[5] = (struct th_jpath){NULL, i};
+        if (!json_is_array(b) || json_array_size(b) != 3 || !json_is_integer(lo) ||
+            json_integer_value(lo) < 0 || !json_is_integer(n) || json_integer_value(n) < 0 ||
+            !(json_is_null(hi) ||
+              (json_is_integer(hi) && json_integer_value(hi) > json_integer_value(lo))))
+            return bad(f, p, 6, "expected [FROM, TO, COUNT]: whole numbers, TO above FROM or null");
+    }
+    return 0;
+}
+
+/* A load case's "load" block, when there: counts, numbers, mode, the histogram. */
+static int check_load(struct th_res *f, const struct th_jpath *at, json_t *c)
+{
+    static const char *const counts[] = {"requests",   "connections",   "resumed",
+                                         "body_bytes", "bodies_hashed", "handshakes_differing",
+                                         "streams"};
+    struct th_jpath p[8] = {at[0], at[1], {"load", 0}};
+    json_t *l = json_object_get(c, "load"), *h;
+    const char *mode, *check, *proto;
+    if (!l || json_is_null(l))
+        return 0;
+    if (!json_is_object(l))
+        return bad(f, p, 3, "expected an object, got %s", jtype(l));
+    for (size_t i = 0; i < TH_ARRAY_LEN(counts); i++) {
+        json_t *v = json_object_get(l, counts[i]);
+        p[3] = (struct th_jpath){counts[i], 0};
+        if (v && (!json_is_integer(v) || json_integer_value(v) < 0))
+            return bad(f, p, 4, "expected a count (an integer >= 0), got %s", jtype(v));
+    }
+    if (typed_member(f, p, 3, l, "wall_s", JSON_REAL, "a number") < 0 ||
+        typed_member(f, p, 3, l, "rate", JSON_REAL, "a number") < 0 ||
+        str_member(f, p, 3, l, "mode", 0, &mode) < 0 ||
+        str_member(f, p, 3, l, "body_check", 0, &check) < 0 ||
+        str_member(f, p, 3, l, "protocol", 0, &proto) < 0)
+        return -1;
+    p[3] = (struct th_jpath){"protocol", 0};
+    if (proto && strcmp(proto, "http/1.1") != 0 && strcmp(proto, "h2") != 0)
+        return bad(f, p, 4, "expected \"http/1.1\" or \"h2\"");
+    p[3] = (struct th_jpath){"mode", 0};
+    if (mode && strcmp(mode, "open") != 0 && strcmp(mode, "closed") != 0)
+        return bad(f, p, 4, "expected \"open\" or \"closed\"");
+    h = json_object_get(l, "latency_histogram");
+    p[3] = (struct th_jpath){"latency_histogram", 0};
+    if (!h || json_is_null(h))
+        return 0;
+    if (!json_is_object(h))
+        return bad(f, p, 4, "expected an object {unit, buckets_per_octave, buckets}, got %s",
+                   jtype(h));
+    return check_buckets(f, p, h);
 }
 
 /* The members a case may carry beside id, status and reason: what the run wrote,
@@ -213,6 +336,11 @@ static int check_case_members(struct th_res *f, struct th_jpath *p, json_t *v)
         typed_member(f, p, 2, v, "duration_s", JSON_REAL, "a number") < 0)
         return -1;
     if (check_staple(f, p, v, "observed") < 0 || check_staple(f, p, v, "expected") < 0)
+        return -1;
+    if (check_hrr(f, p, json_object_get(v, "observed")) < 0 ||
+        check_early(f, p, json_object_get(v, "observed")) < 0)
+        return -1;
+    if (check_load(f, p, v) < 0)
         return -1;
     return check_client_cert(f, p, json_object_get(v, "observed"));
 }

@@ -115,6 +115,8 @@ static json_t *expected_json(const struct th_expect *e)
         json_object_set_new(o, "resumed", json_boolean(e->resumed));
     if (e->ocsp_pinned)
         json_object_set_new(o, "ocsp", json_string(th_staple_name(e->ocsp)));
+    if (e->hrr >= 0)
+        json_object_set_new(o, "hrr", json_boolean(e->hrr));
     return o;
 }
 
@@ -211,6 +213,41 @@ static json_t *client_cert_json(const struct th_observed *obs)
     return o;
 }
 
+/* Kind handshake_rate: its handshakes counted (struct th_rate_seen); hrr null when
+ * no handshake's records showed TLS 1.3. */
+static json_t *rate_seen_json(const struct th_rate_seen *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "attempted", json_integer((json_int_t)s->attempted));
+    json_object_set_new(o, "full", json_integer((json_int_t)s->full));
+    json_object_set_new(o, "resumed", json_integer((json_int_t)s->resumed));
+    json_object_set_new(o, "hrr", s->hrr_known ? json_integer((json_int_t)s->hrr) : json_null());
+    return o;
+}
+
+/* The case sends early data or has a server that may take it: observed.early_data. */
+static int uses_early(const struct th_case *c)
+{
+    return c && (c->c.early != TH_EARLY_OFF || c->s.early_server != TH_EARLY_SERVER_OFF);
+}
+
+/* The client's view of the connection judged (offered, accepted, bytes: null when no
+ * handshake completed), the replay's outcome (null when none was tried), and the
+ * time to the first response byte (null when none came). */
+static json_t *early_json(const struct th_observed *obs)
+{
+    json_t *o = json_object();
+    int have = obs->have_neg;
+    json_object_set_new(o, "offered", opt_bool(have, obs->neg.early_offered));
+    json_object_set_new(o, "accepted", opt_bool(have, obs->neg.early_accepted));
+    json_object_set_new(o, "bytes",
+                        have ? json_integer((json_int_t)obs->neg.early_bytes) : json_null());
+    json_object_set_new(o, "replay_accepted", opt_bool(obs->replay_tried, obs->replay_accepted));
+    json_object_set_new(o, "first_byte_ms",
+                        obs->first_byte_ns ? jnum((double)obs->first_byte_ns / 1e6) : json_null());
+    return o;
+}
+
 static json_t *observed_json(const struct th_case_result *r)
 {
     const struct th_observed *obs = &r->obs;
@@ -219,10 +256,15 @@ static json_t *observed_json(const struct th_case_result *r)
     json_t *o = json_object();
     json_object_set_new(o, "outcome", json_string(th_outcome_name(obs->outcome)));
     negotiated_json(o, obs);
+    json_object_set_new(o, "hrr", opt_bool(obs->hrr_known, obs->hrr != 0));
+    if (obs->rate.ran)
+        json_object_set_new(o, "handshakes", rate_seen_json(&obs->rate));
     if (uses_client_cert(r->c))
         json_object_set_new(o, "client_cert", client_cert_json(obs));
     if (uses_ocsp(r->c))
         json_object_set_new(o, "ocsp", staple_json(obs));
+    if (uses_early(r->c))
+        json_object_set_new(o, "early_data", early_json(obs));
     json_object_set_new(o, "native", native_json(obs));
     if (obs->client_err.outcome != TH_OK)
         json_object_set_new(o, "client_error", error_json(&obs->client_err));
@@ -258,6 +300,13 @@ static json_t *load_json(const struct th_load_tally *t)
     json_object_set_new(o, "resumed", json_integer((json_int_t)t->resumed));
     json_object_set_new(o, "body_bytes", json_integer((json_int_t)t->body_bytes));
     json_object_set_new(o, "wall_s", jnum(t->wall_s));
+    json_object_set_new(o, "mode", json_string(t->rate > 0 ? "open" : "closed"));
+    json_object_set_new(o, "rate", t->rate > 0 ? jnum(t->rate) : json_null());
+    json_object_set_new(o, "body_check", jstr(t->body_check));
+    json_object_set_new(o, "bodies_hashed", json_integer((json_int_t)t->bodies_hashed));
+    json_object_set_new(o, "handshakes_differing", json_integer((json_int_t)t->neg_differ));
+    json_object_set_new(o, "protocol", json_string(t->http2 ? "h2" : "http/1.1"));
+    json_object_set_new(o, "streams", json_integer(t->http2 && t->streams ? t->streams : 1));
     json_object_set_new(o, "latency_histogram", th_lathist_json(&t->latency));
     return o;
 }
@@ -548,12 +597,20 @@ static void describe_observed(FILE *f, const struct th_case_result *r)
         th_text_fputs(f, n->alpn[0] ? n->alpn : "(none)");
         fprintf(f, ", resumed %s", n->resumed ? "yes" : "no");
     }
+    if (obs->hrr_known)
+        fprintf(f, ", HelloRetryRequest %s", obs->hrr ? "yes" : "no");
     fputc('\n', f);
     if (uses_client_cert(r->c))
         fprintf(f, "client certificate: requested %s, sent %s, accepted %s\n",
                 yes_no_unknown(obs->have_neg, obs->neg.cert_requested),
                 yes_no_unknown(obs->have_neg, obs->neg.client_cert),
                 yes_no_unknown(cert_accepted(obs) >= 0, cert_accepted(obs) > 0));
+    if (uses_early(r->c))
+        fprintf(f, "early data: offered %s, accepted %s, %llu bytes; replay accepted %s\n",
+                yes_no_unknown(obs->have_neg, obs->neg.early_offered),
+                yes_no_unknown(obs->have_neg, obs->neg.early_accepted),
+                (unsigned long long)obs->neg.early_bytes,
+                yes_no_unknown(obs->replay_tried, obs->replay_accepted));
     if (uses_ocsp(r->c)) {
         const char *s = th_staple_name(obs->neg.ocsp);
         fprintf(f, "OCSP staple: %s\n", s ? s : "not asked for");

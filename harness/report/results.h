@@ -20,6 +20,16 @@ struct th_metric {
     size_t n;
 };
 
+/* Kind handshake_rate (ran): every handshake of every repetition, the warm-up
+ * included: those attempted, those that completed full and resumed (as the client's
+ * library reported them, each checked against what the scenario asked), those whose
+ * records showed TLS 1.3 (hrr_known) and, of these, the ones that needed a
+ * HelloRetryRequest (hrr). */
+struct th_rate_seen {
+    int ran;
+    uint64_t attempted, full, resumed, hrr_known, hrr;
+};
+
 /* What one connection attempt showed, from both ends when the harness runs both. */
 struct th_observed {
     int ran;                    /* a connection was attempted */
@@ -35,12 +45,18 @@ struct th_observed {
     int have_server_neg;
     int server_client_cert;
     /* TLS 1.3, read off the handshake records by the driver (hrr_known): whether the
-     * server sent a HelloRetryRequest on the connection judged (the last one). Not
-     * known: not TLS 1.3, or a client that owns its socket. */
+     * server sent a HelloRetryRequest on the connection judged (the last one): hrr
+     * counts them, so a second one (which RFC 8446 forbids) fails an expected one.
+     * Not known: not TLS 1.3, or a client that owns its socket against a server not
+     * ours (then no records pass through the driver). */
     int hrr_known, hrr;
     /* client.early_data "replay" (replay_tried): whether the server took the same early
      * data a second time */
     int replay_tried, replay_accepted;
+    /* the client: from the start of the connection judged (TCP connected, or the
+     * in-memory pair made) to the first byte of the response; 0 when none came */
+    uint64_t first_byte_ns;
+    struct th_rate_seen rate; /* kind handshake_rate; neg is its last handshake's */
 };
 
 /* Kind load: what its repetitions did, summed over them (written as "load" when ran
@@ -49,7 +65,13 @@ struct th_observed {
 struct th_load_tally {
     int ran;
     uint64_t requests, connections, resumed, body_bytes;
-    double wall_s; /* first connect to last response, summed */
+    double wall_s;          /* first connect to last response, summed */
+    double rate;            /* open loop: the requests/s asked; 0 closed loop */
+    const char *body_check; /* loadgen.h's body_check (a static string) */
+    uint64_t bodies_hashed; /* with load.expect_sha256: bodies whose SHA-256 matched */
+    uint64_t neg_differ;    /* verified handshakes that negotiated other than observed */
+    int http2;              /* the load spoke HTTP/2 (load.protocol "h2") */
+    unsigned streams;       /* HTTP/2: concurrent streams per connection */
     struct th_lathist latency;
 };
 

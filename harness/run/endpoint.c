@@ -132,6 +132,20 @@ int th_endpoint_ctxs(const struct th_case *c, const char *pki_dir, struct th_ctx
         rc.cfg.resume = c->rate.resume;
     else if (c->kind == TH_KIND_LOAD)
         rc.cfg.resume = c->load.resume;
+    /* HTTP/2 load needs ALPN h2: offered when the case names no protocols, and our
+     * server takes it (HTTP/1.1 still for clients that do not ask) */
+    if (c->kind == TH_KIND_LOAD && c->load.http == TH_HTTP_2) {
+        static const char *const h2_alpn[] = {"h2", "http/1.1"};
+        if (!rc.cfg.n_alpn) {
+            rc.cfg.alpn[0] = h2_alpn[0];
+            rc.cfg.n_alpn = 1;
+        }
+        if (c->server && !rs.cfg.n_alpn) {
+            rs.cfg.alpn[0] = h2_alpn[0];
+            rs.cfg.alpn[1] = h2_alpn[1];
+            rs.cfg.n_alpn = 2;
+        }
+    }
     if (c->client->ctx_new && c->client->ctx_new(&rc.cfg, cctx, &e) != 0) {
         *cctx = NULL;
         return refused(err, "client", c->client, &e);

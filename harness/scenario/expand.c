@@ -174,7 +174,8 @@ static char *skip_features(const char *name, const struct th_caps *cp,
     if (!client && sp->client_auth != TH_CLIENT_AUTH_NONE && !(cp->features & TH_CAP_CLIENT_AUTH))
         return th_xasprintf("%s cannot ask for or verify a client certificate", name);
     /* a fixture says why in its own words (th_fixture_unsupported) */
-    if (!client && sp->early_server != TH_EARLY_SERVER_OFF && !(cp->features & TH_CAP_EARLY_DATA))
+    if (!client && !fixture && sp->early_server != TH_EARLY_SERVER_OFF &&
+        !(cp->features & TH_CAP_EARLY_DATA))
         return th_xasprintf("%s cannot take early data", name);
     if (!client && !fixture && sp->ocsp && !(cp->features & TH_CAP_OCSP_STAPLE))
         return th_xasprintf("%s cannot staple an OCSP response", name);

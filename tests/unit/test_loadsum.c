@@ -82,8 +82,11 @@ static void test_pass(void)
     ok(strstr(s, "load         https://127.0.0.1:4433/bytes/1024  (client fake, FakeTLS 1.0)\n") !=
            NULL,
        "the target with its path, the client and its library");
-    ok(strstr(s, "4 connections, 200 requests, keep-alive, request timeout 10 s") != NULL,
+    ok(strstr(s, "4 connections, 200 requests, keep-alive, closed loop, request timeout 10 s") !=
+           NULL,
        "the settings");
+    ok(!strstr(s, "\nbodies ") && !strstr(s, "negotiated otherwise"),
+       "no hash line without expect_sha256, no differing handshakes line without any");
     ok(strstr(s, "TLS          TLS 1.3, TLS_AES_256_GCM_SHA384, group x25519\n") != NULL,
        "version, suite and group negotiated");
     ok(strstr(s, "certificate  verified against /tmp/root.pem, name 127.0.0.1, no SNI") != NULL,
@@ -114,6 +117,18 @@ static void test_pass(void)
        "settings: new connections resumed by ticket");
     ok(strstr(s, "196 resumed: each one after a slot's first checked to resume") != NULL,
        "resumptions counted, verified");
+    free(s);
+
+    c.load.rate = 250;
+    c.load.has_sha256 = 1;
+    r.load.bodies_hashed = 200;
+    r.load.neg_differ = 3;
+    s = print_to_string(&r);
+    ok(strstr(s, ", open loop at 250 requests/s (latency from each request's send time)") != NULL,
+       "settings: open loop and its rate");
+    ok(strstr(s, "bodies       200 with the SHA-256 asked\n") != NULL, "bodies hashed, counted");
+    ok(strstr(s, "3 verified handshake(s) negotiated otherwise\n") != NULL,
+       "handshakes that differ from the one shown, counted");
     free(s);
 }
 

@@ -48,6 +48,58 @@ static void test_rate(void)
     check_rate(&r, 2, "full, tcp, two at a time");
 }
 
+/* observed: what was negotiated, and every handshake counted, the warm-up included
+ * (count x (repeat + 1)); a client whose key share the server lacks needs a
+ * HelloRetryRequest on each one, read off the records over memory and over TCP. */
+static void test_rate_observed(void)
+{
+    struct th_runner_opts o = {.pki_dir = pkidir};
+    struct th_case_result r;
+    struct th_case c = tc_case(TH_KIND_HANDSHAKE_RATE, "t/rate/observed", ossl, ossl);
+    c.rate.count = 3;
+    c.repeat = 2;
+    th_run_case(&c, &o, &r);
+    const struct th_rate_seen *s = &r.obs.rate;
+    ok(r.status == TH_PASS && r.obs.have_neg && r.obs.neg.version == TH_TLS13,
+       "full: TLS 1.3 negotiated, observed (%s)", r.reason);
+    ok(s->ran && s->attempted == 9 && s->full == 9 && s->resumed == 0,
+       "full: 9 attempted, 9 full (%llu, %llu, %llu)", (unsigned long long)s->attempted,
+       (unsigned long long)s->full, (unsigned long long)s->resumed);
+    ok(s->hrr_known == 9 && s->hrr == 0 && r.obs.hrr_known && !r.obs.hrr,
+       "full: no HelloRetryRequest, known on each");
+
+    c.rate.resume = TH_RESUME_TICKET;
+    th_run_case(&c, &o, &r);
+    ok(r.status == TH_PASS && s->resumed == 9 && s->full == 0 && r.obs.neg.resumed,
+       "resumed: 9 of 9 resumed (%llu)", (unsigned long long)s->resumed);
+
+    c.rate.resume = TH_RESUME_NONE;
+    c.c.groups[0] = 0x001D; /* x25519, then secp256r1 */
+    c.c.groups[1] = 0x0017;
+    c.c.n_groups = 2;
+    c.s.groups[0] = 0x0017;
+    c.s.n_groups = 1;
+    for (int tcp = 0; tcp < 2; tcp++) {
+        c.transport = tcp ? TH_TRANSPORT_TCP : TH_TRANSPORT_MEMORY;
+        th_run_case(&c, &o, &r);
+        ok(r.status == TH_PASS && s->hrr == 9 && s->hrr_known == 9 && r.obs.hrr == 1,
+           "%s: a HelloRetryRequest on each of 9 (%llu; %s)", tcp ? "tcp" : "memory",
+           (unsigned long long)s->hrr, r.reason);
+        is_int(r.obs.neg.group, 0x0017, "...and secp256r1 negotiated");
+    }
+
+    c.transport = TH_TRANSPORT_MEMORY;
+    c.s.versions = TH_VBIT(TH_TLS12);
+    th_run_case(&c, &o, &r);
+    ok(r.status == TH_PASS && s->hrr_known == 0 && !r.obs.hrr_known,
+       "TLS 1.2: no HelloRetryRequest to know of (%s)", r.reason);
+
+    c.expect.version = TH_TLS13; /* negative: fails on the first, counted */
+    th_run_case(&c, &o, &r);
+    ok(r.status == TH_FAIL && r.obs.ran && s->attempted == 1 && s->full == 1,
+       "a failing case still counts what it tried (%llu)", (unsigned long long)s->attempted);
+}
+
 static void test_rate_fails(void)
 {
     struct th_runner_opts o = {.pki_dir = pkidir, .quick = 1};
@@ -86,6 +138,7 @@ int main(void)
     }
     if (pd_begin("rate") == 0) {
         test_rate();
+        test_rate_observed();
         test_rate_fails();
     }
     return pd_end();
