@@ -31,7 +31,7 @@ struct srv {
     FILE *log;
     char log_path[300];
     struct th_error err;
-    const struct th_serve_tls *tls; /* set before the start: served with it instead */
+    const struct th_serve_tls *tls; /* srv_start_tls: served with it instead */
 };
 
 static void *srv_main(void *arg)
@@ -45,10 +45,11 @@ static void *srv_main(void *arg)
     return NULL;
 }
 
-static int srv_start(struct srv *s, const struct th_backend *b, int resumption)
+/* tls: served with these settings instead of the pki's rsa2048 (NULL: rsa2048). */
+static int srv_start_tls(struct srv *s, const struct th_backend *b, int resumption,
+                         const struct th_serve_tls *tls)
 {
     static int n;
-    const struct th_serve_tls *tls = s->tls;
     memset(s, 0, sizeof(*s));
     s->tls = tls;
     s->b = b;
@@ -61,6 +62,11 @@ static int srv_start(struct srv *s, const struct th_backend *b, int resumption)
         return -1;
     }
     return 0;
+}
+
+static int srv_start(struct srv *s, const struct th_backend *b, int resumption)
+{
+    return srv_start_tls(s, b, resumption, NULL);
 }
 
 /* Stop the server; the requests it answered, summed over its log's lines. */
@@ -720,9 +726,9 @@ static void test_client_cert(void)
                                 .key_file = ckey};
     struct th_ctx *with = NULL, *without = client_ctx(OSSL, "root.pem", V12 | V13, 0);
     struct th_error e = {0};
-    struct srv s = {.tls = &t};
+    struct srv s;
     if (!ok(OSSL->ctx_new(&cfg, &with, &e) == 0 && without, "client contexts (%s)", e.text) ||
-        srv_start(&s, OSSL, 0) != 0)
+        srv_start_tls(&s, OSSL, 0, &t) != 0)
         goto out;
     struct th_loadgen_params p = params(s.port, 40, 2, "/");
     struct th_loadgen_stats st;
