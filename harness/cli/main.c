@@ -135,6 +135,8 @@ static const struct command commands[] = {
      "          --rate R          open loop: R requests/s over all connections, each one's\n"
      "                            latency from when it was due (default: closed loop)\n"
      "          --expect-sha256 HEX  every body must have this SHA-256 (64 hex digits)\n"
+     "          --h2              speak HTTP/2 (ALPN h2; default HTTP/1.1)\n"
+     "      -m, --streams N       HTTP/2: concurrent streams per connection (default 1)\n"
      "          --new-conn        a new connection per request (default: keep-alive)\n"
      "          --resume HOW      reconnections resume: none, ticket or session_id (none)\n"
      "          --ca FILE         CAs the certificate is verified against (default: the system's)\n"

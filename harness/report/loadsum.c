@@ -91,7 +91,7 @@ static void print_head(FILE *out, const struct th_case_result *r)
     else
         fprintf(out, ", a new connection per request, resumed%s", how[ls->resume % 3]);
     if (ls->rate > 0)
-        fprintf(out, ", open loop at %g requests/s (latency from each request's send time)",
+        fprintf(out, ", open loop at %g requests/s (latency from when each request was due)",
                 ls->rate);
     else
         fputs(", closed loop", out);

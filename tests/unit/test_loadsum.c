@@ -124,7 +124,7 @@ static void test_pass(void)
     r.load.bodies_hashed = 200;
     r.load.neg_differ = 3;
     s = print_to_string(&r);
-    ok(strstr(s, ", open loop at 250 requests/s (latency from each request's send time)") != NULL,
+    ok(strstr(s, ", open loop at 250 requests/s (latency from when each request was due)") != NULL,
        "settings: open loop and its rate");
     ok(strstr(s, "bodies       200 with the SHA-256 asked\n") != NULL, "bodies hashed, counted");
     ok(strstr(s, "3 verified handshake(s) negotiated otherwise\n") != NULL,
