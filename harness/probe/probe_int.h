@@ -7,6 +7,7 @@
 #define TH_PROBE_INT_H
 
 #include <jansson.h>
+#include <openssl/types.h>
 #include <stdint.h>
 
 #include "backends/backend.h"
@@ -93,6 +94,10 @@ enum th_probe_live th_probe_handshake(struct th_probe *p, const struct th_backen
 
 /* {"backend", "outcome", "code", "text"}; no "backend" when backend is NULL. */
 json_t *th_probe_error_json(const char *backend, const struct th_error *e);
+/* probe_report.c: a certificate name (RFC 2253) and a time (ISO 8601, UTC) as JSON,
+ * for the chain and the staple alike; null for a time that does not parse. */
+json_t *th_probe_name_json(const X509_NAME *n);
+json_t *th_probe_time_json(const ASN1_TIME *t);
 
 /* ---- the enumeration (probe_enum.c): each adds its keys to the report r ---- */
 

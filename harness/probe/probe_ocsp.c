@@ -27,29 +27,6 @@
 
 /* ---- reading a response ---- */
 
-static json_t *gtime_json(const ASN1_GENERALIZEDTIME *t)
-{
-    struct tm tm;
-    char buf[32];
-    if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
-        return json_null();
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return json_string(buf);
-}
-
-static json_t *rfc2253(const X509_NAME *n)
-{
-    BIO *b = BIO_new(BIO_s_mem());
-    char *data = NULL;
-    json_t *j = NULL;
-    if (b && X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253) >= 0) {
-        long len = BIO_get_mem_data(b, &data);
-        j = json_stringn(data, (size_t)len);
-    }
-    BIO_free(b);
-    return j ? j : json_string("(unprintable name)");
-}
-
 /* The responder as the response names it: a name (RFC 2253) or a key hash. */
 static json_t *responder_json(const OCSP_BASICRESP *bs)
 {
@@ -58,7 +35,7 @@ static json_t *responder_json(const OCSP_BASICRESP *bs)
     if (OCSP_resp_get0_id(bs, &key, &name) != 1)
         return json_null();
     if (name)
-        return rfc2253(name);
+        return th_probe_name_json(name);
     char hex[2 * 64 + 16] = "key SHA-1 ";
     size_t off = strlen(hex);
     for (int i = 0; key && i < ASN1_STRING_length(key) && off + 3 < sizeof(hex); i++)
@@ -93,10 +70,10 @@ static void single_json(OCSP_SINGLERESP *s, json_t *o)
     ASN1_GENERALIZEDTIME *rev = NULL, *thisu = NULL, *nextu = NULL;
     int st = OCSP_single_get0_status(s, &reason, &rev, &thisu, &nextu);
     json_object_set_new(o, "cert_status", json_string(OCSP_cert_status_str(st)));
-    json_object_set_new(o, "this_update", gtime_json(thisu));
-    json_object_set_new(o, "next_update", gtime_json(nextu));
+    json_object_set_new(o, "this_update", th_probe_time_json(thisu));
+    json_object_set_new(o, "next_update", th_probe_time_json(nextu));
     if (st == V_OCSP_CERTSTATUS_REVOKED) {
-        json_object_set_new(o, "revoked_at", gtime_json(rev));
+        json_object_set_new(o, "revoked_at", th_probe_time_json(rev));
         json_object_set_new(o, "revocation_reason",
                             reason >= 0 ? json_string(OCSP_crl_reason_str(reason)) : json_null());
     }
@@ -121,7 +98,7 @@ static void basic_json(OCSP_BASICRESP *bs, const unsigned char *chain, size_t ch
     json_object_set_new(o, "responder", responder_json(bs));
     const STACK_OF(X509) *certs = OCSP_resp_get0_certs(bs);
     json_object_set_new(o, "certs_included", json_integer(certs ? sk_X509_num(certs) : 0));
-    json_object_set_new(o, "produced_at", gtime_json(OCSP_resp_get0_produced_at(bs)));
+    json_object_set_new(o, "produced_at", th_probe_time_json(OCSP_resp_get0_produced_at(bs)));
     int i = single_for_leaf(bs, leaf, issuer);
     /* a staple about another certificate still says something: show its first entry */
     json_object_set_new(o, "for_leaf",

@@ -24,7 +24,7 @@
 
 /* ---- the certificate chain, read with libcrypto ---- */
 
-static json_t *name_json(const X509_NAME *n)
+json_t *th_probe_name_json(const X509_NAME *n)
 {
     BIO *m = BIO_new(BIO_s_mem());
     char *data = NULL;
@@ -37,7 +37,7 @@ static json_t *name_json(const X509_NAME *n)
     return s ? s : json_string("(not UTF-8)");
 }
 
-static json_t *time_json(const ASN1_TIME *t)
+json_t *th_probe_time_json(const ASN1_TIME *t)
 {
     struct tm tm;
     char buf[32];
@@ -110,10 +110,10 @@ static json_t *cert_json(X509 *x)
 {
     json_t *o = json_object();
     const ASN1_TIME *nb = X509_get0_notBefore(x), *na = X509_get0_notAfter(x);
-    json_object_set_new(o, "subject", name_json(X509_get_subject_name(x)));
-    json_object_set_new(o, "issuer", name_json(X509_get_issuer_name(x)));
-    json_object_set_new(o, "not_before", time_json(nb));
-    json_object_set_new(o, "not_after", time_json(na));
+    json_object_set_new(o, "subject", th_probe_name_json(X509_get_subject_name(x)));
+    json_object_set_new(o, "issuer", th_probe_name_json(X509_get_issuer_name(x)));
+    json_object_set_new(o, "not_before", th_probe_time_json(nb));
+    json_object_set_new(o, "not_after", th_probe_time_json(na));
     json_object_set_new(
         o, "valid_now",
         json_boolean(X509_cmp_current_time(nb) < 0 && X509_cmp_current_time(na) > 0));
