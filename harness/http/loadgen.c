@@ -38,31 +38,19 @@
 #include "loadgen.h"
 
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "bodysum.h"
 #include "h2.h"
-#include "harness/vocab/iana.h"
+#include "loadgen_int.h"
 #include "response.h"
-#include "harness/io/transport.h"
 
 #define READ_BUF 16384 /* one TLS record's plaintext */
-#define DEFAULT_TIMEOUT_S 10.0
-#define ERRORS_FLOOR 100
-#define ERRORS_PER_REQUEST 10
-#define MAX_EVENTS 256
-/* Latency samples allocated up front when running by count: the whole count up to
- * this many (8 MiB); a larger count grows the array as it fills, not 8 bytes times
- * a billion before the first request. */
-#define LATENCY_PREALLOC ((size_t)1 << 20)
+#define MAX_EVENTS TH_LOADGEN_MAX_EVENTS
 
 /* ---- the engine ---- */
 
@@ -82,57 +70,35 @@ static const char *const state_names[] = {"idle", "connect", "connect", "handsha
 /* clang-format on */
 
 struct slot {
-    struct th_tcp tcp; /* io.ctx points here: slots never move */
-    struct th_conn *tls;
-    struct th_session *sess; /* the newest session this slot's connections got */
+    struct th_loadgen_conn k; /* k.tcp.io.ctx points here: slots never move */
     enum sstate state;
-    unsigned index;
-    uint32_t gen;       /* bumped at every close: tells a stale event from a live one */
-    uint32_t ev;        /* what epoll watches for on tcp.fd; 0: not added yet */
-    int had_conn;       /* a connection of this slot was verified: later ones resume */
-    int offered;        /* this connection offered a session */
-    unsigned conn_reqs; /* verified responses on this connection */
-    size_t out_off;     /* request bytes written */
-    /* times (th_now_ns): request issued, TCP connect started, TCP connected,
-     * request written, first response byte */
-    uint64_t t_req, t_connect, t_tcp, t_sent, t_first;
-    uint64_t connect_ns, tls_ns;
+    size_t out_off; /* request bytes written */
+    /* times (th_now_ns): request issued, request written, first response byte */
+    uint64_t t_req, t_sent, t_first;
     uint64_t deadline;
     struct slot *prev, *next; /* in the deadline list */
     int timed;                /* in the deadline list */
     struct slot *wnext;       /* in the queue of parked slots (open loop) */
     int warmup;               /* open loop: this is the slot's first, unscheduled request */
     struct th_bodysum *sum;   /* with expect_sha256 */
-    struct th_error err;
     struct th_http_resp resp;
 };
 
 struct engine {
-    const struct th_backend *b;
-    struct th_ctx *ctx;
-    const struct th_loadgen_params *p;
-    struct th_loadgen_stats *st;
-    struct sockaddr_storage addr;
-    socklen_t addrlen;
+    struct th_loadgen_run r;
     char *req;
     size_t req_len;
     int check;
     uint64_t want_len;
-    uint64_t timeout_ns, end_ns; /* end_ns 0: no time limit */
-    uint64_t t0, last_ns;
-    uint64_t issued, failures;
     uint64_t sched;               /* open loop: requests of the schedule handed out */
     uint64_t t_sched;             /* open loop: when the schedule starts */
     unsigned warming;             /* open loop: first requests not ended yet */
     struct slot *w_head, *w_tail; /* open loop: parked slots, first parked first */
-    int stopping;
-    int ep;
     struct slot *slots;
     unsigned n;
     /* Slots with a request in flight, by deadline: every request gets the same
      * timeout, so appending keeps the list sorted and the nearest is its head. */
     struct slot *t_head, *t_tail;
-    size_t lat_cap, phase_cap;
     unsigned char rbuf[READ_BUF];
 };
 
@@ -159,70 +125,21 @@ static void timer_set(struct engine *e, struct slot *s, uint64_t deadline)
     s->timed = 1;
 }
 
-/* ---- recording ---- */
-
-static void push3(struct engine *e, uint64_t a, uint64_t b, uint64_t c)
-{
-    struct th_loadgen_stats *st = e->st;
-    if (st->n_phase == e->phase_cap) {
-        e->phase_cap = e->phase_cap ? 2 * e->phase_cap : 256;
-        st->connect_ns = th_xrealloc(st->connect_ns, e->phase_cap * sizeof(uint64_t));
-        st->tls_ns = th_xrealloc(st->tls_ns, e->phase_cap * sizeof(uint64_t));
-        st->first_byte_ns = th_xrealloc(st->first_byte_ns, e->phase_cap * sizeof(uint64_t));
-    }
-    st->connect_ns[st->n_phase] = a;
-    st->tls_ns[st->n_phase] = b;
-    st->first_byte_ns[st->n_phase++] = c;
-}
-
-static void push_latency(struct engine *e, uint64_t ns)
-{
-    struct th_loadgen_stats *st = e->st;
-    if (st->n_latency == e->lat_cap) { /* by time, or by a count above LATENCY_PREALLOC */
-        e->lat_cap = e->lat_cap ? 2 * e->lat_cap : 4096;
-        st->latency_ns = th_xrealloc(st->latency_ns, e->lat_cap * sizeof(uint64_t));
-    }
-    st->latency_ns[st->n_latency++] = ns;
-}
-
 /* ---- one slot ---- */
 
-static void watch(struct engine *e, struct slot *s, uint32_t events)
-{
-    if (s->ev == events)
-        return;
-    struct epoll_event ev = {.events = events,
-                             .data.u64 = (uint64_t)s->gen << 32 | (uint64_t)s->index};
-    if (epoll_ctl(e->ep, s->ev ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s->tcp.fd, &ev) == 0)
-        s->ev = events;
-}
-
-/* Close the slot's connection; clean: with close_notify (not waiting for the peer's). */
 static void conn_close(struct engine *e, struct slot *s, int clean)
 {
-    if (s->tls) {
-        struct th_error ignored;
-        if (clean)
-            (void)e->b->shutdown(s->tls, &ignored);
-        e->b->conn_free(s->tls);
-        s->tls = NULL;
-    }
-    if (s->tcp.fd >= 0)
-        th_tcp_close(&s->tcp); /* leaves the epoll set with it */
-    s->ev = 0;
-    s->gen++;
+    th_loadgen_close(&e->r, &s->k, clean);
 }
 
 static int stop_now(struct engine *e, uint64_t now)
 {
-    const struct th_loadgen_params *p = e->p;
-    return e->stopping || (p->interrupt && *p->interrupt) || (e->end_ns && now >= e->end_ns) ||
-           (p->requests && e->st->requests >= p->requests);
+    return th_loadgen_stop_now(&e->r, now);
 }
 
 static int nothing_to_issue(struct engine *e, uint64_t now)
 {
-    return stop_now(e, now) || (e->p->requests && e->issued >= e->p->requests);
+    return th_loadgen_nothing_to_issue(&e->r, now);
 }
 
 /* Open loop: when the next request of the schedule is due. */
@@ -230,7 +147,7 @@ static uint64_t due_ns(const struct engine *e)
 {
     if (e->warming)
         return UINT64_MAX;
-    return e->t_sched + (uint64_t)((double)e->sched * 1e9 / e->p->rate);
+    return e->t_sched + (uint64_t)((double)e->sched * 1e9 / e->r.p->rate);
 }
 
 /* The end of a slot's first request in an open loop: the last one starts the schedule. */
@@ -243,9 +160,9 @@ static void warmed(struct engine *e, struct slot *s)
 /* Start a request whose latency counts from t_req (now, or when it was due). */
 static void issue(struct engine *e, struct slot *s, uint64_t now, uint64_t t_req)
 {
-    e->issued++;
+    e->r.issued++;
     s->t_req = t_req;
-    timer_set(e, s, now + e->timeout_ns);
+    timer_set(e, s, now + e->r.timeout_ns);
     s->out_off = 0;
     th_http_resp_start(&s->resp, e->check, e->want_len);
     if (s->sum) {
@@ -253,7 +170,7 @@ static void issue(struct engine *e, struct slot *s, uint64_t now, uint64_t t_req
         s->resp.on_body = th_bodysum_sink;
         s->resp.on_body_arg = s->sum;
     }
-    s->state = s->tls ? SL_SEND : SL_START;
+    s->state = s->k.tls ? SL_SEND : SL_START;
 }
 
 /* Open loop, nothing due yet: the slot waits, its connection open but unwatched. */
@@ -275,7 +192,7 @@ static void slot_next(struct engine *e, struct slot *s)
         s->state = SL_IDLE;
         return;
     }
-    if (e->p->rate > 0) {
+    if (e->r.p->rate > 0) {
         uint64_t due = due_ns(e);
         if (due > now) {
             park(e, s);
@@ -319,19 +236,9 @@ static void release(struct engine *e, uint64_t now)
 /* A failed request: counted, its connection dropped, and the slot starts over. */
 static void fail(struct engine *e, struct slot *s)
 {
-    enum th_outcome o = s->err.outcome;
-    if (o <= TH_OK || o >= TH_OUTCOME_COUNT)
-        o = TH_INTERNAL_ERROR; /* a failure without a class is still a failure */
-    e->st->errors[o]++;
-    if (e->failures++ == 0) {
-        e->st->first_error = s->err;
-        e->st->first_error.outcome = o;
-    }
-    uint64_t cap = e->st->requests * ERRORS_PER_REQUEST;
-    if (e->failures > (cap > ERRORS_FLOOR ? cap : ERRORS_FLOOR))
-        e->stopping = 1;
+    th_loadgen_count_failure(&e->r, &s->k.err);
     timer_clear(e, s);
-    e->issued--;
+    e->r.issued--;
     warmed(e, s);
     conn_close(e, s, 0);
     slot_next(e, s);
@@ -340,111 +247,36 @@ static void fail(struct engine *e, struct slot *s)
 /* TCP is up: the TLS connection, offering the slot's session when resuming. */
 static enum th_step connected(struct engine *e, struct slot *s)
 {
-    s->t_tcp = th_now_ns();
-    s->connect_ns = s->t_tcp - s->t_connect;
     s->t_first = 0;
-    s->conn_reqs = 0;
-    struct th_session *sess = e->p->resume != TH_RESUME_NONE ? s->sess : NULL;
-    s->offered = sess != NULL;
-    if (e->b->conn_new(e->ctx, &s->tcp.io, sess, &s->tls, &s->err) != 0) {
-        s->tls = NULL;
+    if (th_loadgen_tls_new(&e->r, &s->k) != 0)
         return TH_STEP_FAILED;
-    }
     s->state = SL_HANDSHAKE;
     return TH_STEP_DONE;
 }
 
 static enum th_step start_connect(struct engine *e, struct slot *s)
 {
-    int fd = socket(e->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        th_error_set(&s->err, TH_IO_ERROR, errno, "socket: %s", strerror(errno));
-        return TH_STEP_FAILED;
-    }
-    th_tcp_init(&s->tcp, fd);
-    s->t_connect = th_now_ns();
-    if (connect(fd, (struct sockaddr *)&e->addr, e->addrlen) == 0)
+    enum th_step st = th_loadgen_connect(&e->r, &s->k);
+    if (st == TH_STEP_DONE)
         return connected(e, s);
-    if (errno != EINPROGRESS) {
-        th_error_set(&s->err, TH_IO_ERROR, errno, "connect to %s:%u: %s", e->p->host, e->p->port,
-                     strerror(errno));
-        return TH_STEP_FAILED;
-    }
-    s->state = SL_CONNECT;
-    return TH_STEP_WANT_WRITE;
+    if (st == TH_STEP_WANT_WRITE)
+        s->state = SL_CONNECT;
+    return st;
 }
 
 /* Reached only from an event on this connection: the connect has finished. */
 static enum th_step step_connect(struct engine *e, struct slot *s)
 {
-    int soerr = 0;
-    socklen_t sl = sizeof(soerr);
-    if (getsockopt(s->tcp.fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
-        soerr = errno;
-    if (soerr) {
-        th_error_set(&s->err, TH_IO_ERROR, soerr, "connect to %s:%u: %s", e->p->host, e->p->port,
-                     strerror(soerr));
+    if (th_loadgen_connect_result(&e->r, &s->k) != 0)
         return TH_STEP_FAILED;
-    }
     return connected(e, s);
-}
-
-static const char *suite_name(uint16_t id)
-{
-    const struct th_suite_info *si = th_suite_by_id(id);
-    return si ? si->name : "unknown";
-}
-
-static const char *group_name(uint16_t id)
-{
-    const struct th_group_info *gi = th_group_by_id(id);
-    return gi ? gi->name : id ? "unknown" : "none";
-}
-
-/* What the handshake negotiated against what was asked; -1 with s->err. */
-static int verify(struct engine *e, struct slot *s, const struct th_negotiated *n)
-{
-    const struct th_loadgen_params *p = e->p;
-    struct th_error *err = &s->err;
-    if (p->want_version && n->version != p->want_version)
-        th_error_set(err, TH_INTERNAL_ERROR, 0, "negotiated TLS %s, asked %s",
-                     th_version_name(n->version), th_version_name(p->want_version));
-    else if (p->want_suite && n->suite != p->want_suite)
-        th_error_set(err, TH_INTERNAL_ERROR, 0, "negotiated %s, asked %s", suite_name(n->suite),
-                     suite_name(p->want_suite));
-    /* a resumption without a key exchange has no group to compare */
-    else if (p->want_group && n->group != p->want_group && !(n->resumed && !n->group))
-        th_error_set(err, TH_INTERNAL_ERROR, 0, "negotiated group %s, asked %s",
-                     group_name(n->group), group_name(p->want_group));
-    else if (p->resume == TH_RESUME_NONE && n->resumed)
-        th_error_set(err, TH_INTERNAL_ERROR, 0, "resumed, asked for full handshakes");
-    else if (p->resume != TH_RESUME_NONE && s->had_conn && !n->resumed)
-        th_error_set(err, TH_INTERNAL_ERROR, 0, "not resumed (%s)",
-                     s->offered ? "the server refused the session offered"
-                                : "no session to offer: the server sent none");
-    else
-        return 0;
-    return -1;
 }
 
 static enum th_step step_handshake(struct engine *e, struct slot *s)
 {
-    enum th_step st = e->b->handshake(s->tls, &s->err);
+    enum th_step st = th_loadgen_handshake(&e->r, &s->k, NULL);
     if (st != TH_STEP_DONE)
-        return st == TH_STEP_CLOSED ? TH_STEP_FAILED : st;
-    s->tls_ns = th_now_ns() - s->t_tcp;
-    struct th_negotiated n;
-    e->b->negotiated(s->tls, &n);
-    if (verify(e, s, &n) != 0)
-        return TH_STEP_FAILED;
-    if (!e->st->have_neg) {
-        e->st->neg = n;
-        e->st->have_neg = 1;
-    } else if (!th_loadgen_same_neg(&e->st->neg, &n)) {
-        e->st->neg_differ++;
-    }
-    e->st->connections++;
-    e->st->resumed += n.resumed != 0;
+        return st;
     s->state = SL_SEND;
     return TH_STEP_DONE;
 }
@@ -454,16 +286,17 @@ static enum th_step step_send(struct engine *e, struct slot *s)
     while (s->out_off < e->req_len) {
         size_t done = 0;
         enum th_step st =
-            e->b->write(s->tls, e->req + s->out_off, e->req_len - s->out_off, &done, &s->err);
+            e->r.b->write(s->k.tls, e->req + s->out_off, e->req_len - s->out_off, &done, &s->k.err);
         s->out_off += done;
         if (st == TH_STEP_CLOSED) {
-            th_error_set(&s->err, TH_TRUNCATED, 0, "the server closed while the request went out");
+            th_error_set(&s->k.err, TH_TRUNCATED, 0,
+                         "the server closed while the request went out");
             return TH_STEP_FAILED;
         }
         if (st != TH_STEP_DONE)
             return st;
     }
-    if (!s->conn_reqs)
+    if (!s->k.conn_reqs)
         s->t_sent = th_now_ns();
     s->state = SL_RECV;
     return TH_STEP_DONE;
@@ -473,29 +306,20 @@ static enum th_step step_send(struct engine *e, struct slot *s)
 static enum th_step complete(struct engine *e, struct slot *s)
 {
     if (s->sum) {
-        if (th_bodysum_check(s->sum, e->p->expect_sha256, s->resp.body, &s->err) != 0)
+        if (th_bodysum_check(s->sum, e->r.p->expect_sha256, s->resp.body, &s->k.err) != 0)
             return TH_STEP_FAILED;
-        e->st->bodies_hashed++;
+        e->r.st->bodies_hashed++;
     }
     uint64_t now = th_now_ns();
     timer_clear(e, s);
-    push_latency(e, now - s->t_req);
+    th_loadgen_push_latency(&e->r, now - s->t_req);
     warmed(e, s);
-    e->st->requests++;
-    e->st->body_bytes += s->resp.body;
-    e->last_ns = now;
-    if (s->conn_reqs++ == 0) {
-        push3(e, s->connect_ns, s->tls_ns, s->t_first - s->t_sent);
-        s->had_conn = 1;
-        if (e->p->resume != TH_RESUME_NONE) {
-            struct th_session *sess = e->b->session_get(s->tls);
-            if (sess) {
-                e->b->session_free(s->sess);
-                s->sess = sess;
-            }
-        }
-    }
-    if (e->p->new_connection_per_request || s->resp.close)
+    e->r.st->requests++;
+    e->r.st->body_bytes += s->resp.body;
+    e->r.last_ns = now;
+    if (s->k.conn_reqs++ == 0)
+        th_loadgen_first_response(&e->r, &s->k, s->t_first - s->t_sent);
+    if (e->r.p->new_connection_per_request || s->resp.close)
         conn_close(e, s, 1);
     slot_next(e, s);
     return TH_STEP_DONE;
@@ -505,7 +329,7 @@ static enum th_step step_recv(struct engine *e, struct slot *s)
 {
     for (;;) {
         size_t got = 0;
-        enum th_step st = e->b->read(s->tls, e->rbuf, sizeof(e->rbuf), &got, &s->err);
+        enum th_step st = e->r.b->read(s->k.tls, e->rbuf, sizeof(e->rbuf), &got, &s->k.err);
         if (got) {
             if (!s->t_first)
                 s->t_first = th_now_ns();
@@ -513,17 +337,17 @@ static enum th_step step_recv(struct engine *e, struct slot *s)
             if (r == TH_HTTP_DONE)
                 return complete(e, s);
             if (r == TH_HTTP_BAD) {
-                th_error_set(&s->err, TH_INTERNAL_ERROR, 0, "%s", s->resp.why);
+                th_error_set(&s->k.err, TH_INTERNAL_ERROR, 0, "%s", s->resp.why);
                 return TH_STEP_FAILED;
             }
         }
         if (st == TH_STEP_DONE && got)
             continue;
         if (st == TH_STEP_DONE) /* a backend breaking the read contract */
-            th_error_set(&s->err, TH_INTERNAL_ERROR, 0, "%s read returned neither data nor status",
-                         e->b->name);
+            th_error_set(&s->k.err, TH_INTERNAL_ERROR, 0,
+                         "%s read returned neither data nor status", e->r.b->name);
         else if (st == TH_STEP_CLOSED)
-            th_error_set(&s->err, TH_TRUNCATED, 0,
+            th_error_set(&s->k.err, TH_TRUNCATED, 0,
                          "close_notify before the response ended (%llu body bytes)",
                          (unsigned long long)s->resp.body);
         return st == TH_STEP_DONE || st == TH_STEP_CLOSED ? TH_STEP_FAILED : st;
@@ -543,10 +367,8 @@ static void drive(struct engine *e, struct slot *s)
         case SL_RECV: st = step_recv(e, s); break;
         default: return; /* SL_IDLE */
         }
-        if (st == TH_STEP_WANT_READ || st == TH_STEP_WANT_WRITE) {
-            watch(e, s, st == TH_STEP_WANT_READ ? EPOLLIN : EPOLLOUT);
+        if (th_loadgen_blocked(&e->r, &s->k, st))
             return;
-        }
         if (st != TH_STEP_DONE)
             fail(e, s);
     }
@@ -556,8 +378,8 @@ static void expire(struct engine *e, uint64_t now)
 {
     while (e->t_head && e->t_head->deadline <= now) {
         struct slot *s = e->t_head;
-        th_error_set(&s->err, TH_TIMEOUT, 0, "no response within %.3g s (%s)",
-                     (double)e->timeout_ns / 1e9, state_names[s->state]);
+        th_error_set(&s->k.err, TH_TIMEOUT, 0, "no response within %.3g s (%s)",
+                     (double)e->r.timeout_ns / 1e9, state_names[s->state]);
         fail(e, s);
         drive(e, s);
     }
@@ -569,9 +391,9 @@ static uint64_t wait_ns(const struct engine *e, uint64_t now)
     uint64_t until = e->t_head ? e->t_head->deadline : now + 1000000000ull;
     if (e->w_head && due_ns(e) < until)
         until = due_ns(e);
-    if (e->end_ns && e->end_ns < until)
-        until = e->end_ns;
-    if (e->p->interrupt && until > now + 100000000ull)
+    if (e->r.end_ns && e->r.end_ns < until)
+        until = e->r.end_ns;
+    if (e->r.p->interrupt && until > now + 100000000ull)
         until = now + 100000000ull;
     return until <= now ? 0 : until - now;
 }
@@ -582,15 +404,15 @@ static int wait_events(struct engine *e, struct epoll_event *evs, uint64_t now)
 {
     static int no_pwait2;
     uint64_t ns = wait_ns(e, now);
-    if (e->p->rate > 0 && !no_pwait2) {
+    if (e->r.p->rate > 0 && !no_pwait2) {
         struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u),
                               .tv_nsec = (long)(ns % 1000000000u)};
-        int n = epoll_pwait2(e->ep, evs, MAX_EVENTS, &ts, NULL);
+        int n = epoll_pwait2(e->r.ep, evs, MAX_EVENTS, &ts, NULL);
         if (n >= 0 || errno != ENOSYS)
             return n;
         no_pwait2 = 1;
     }
-    return epoll_wait(e->ep, evs, MAX_EVENTS, (int)((ns + 999999) / 1000000));
+    return epoll_wait(e->r.ep, evs, MAX_EVENTS, (int)((ns + 999999) / 1000000));
 }
 
 /* An event on a parked slot's connection: read what came. A late ticket leaves it
@@ -600,14 +422,15 @@ static void dispatch(struct engine *e, struct slot *s)
 {
     if (s->state != SL_WAIT) {
         drive(e, s);
-    } else if (s->tls) {
+    } else if (s->k.tls) {
         size_t got = 0;
         struct th_error ignored;
-        if (e->b->read(s->tls, e->rbuf, sizeof(e->rbuf), &got, &ignored) != TH_STEP_WANT_READ ||
+        if (e->r.b->read(s->k.tls, e->rbuf, sizeof(e->rbuf), &got, &ignored) != TH_STEP_WANT_READ ||
             got)
             conn_close(e, s, 0);
         else
-            watch(e, s, EPOLLIN); /* not EPOLLOUT, which would fire on every wait */
+            th_loadgen_watch(&e->r, &s->k,
+                             EPOLLIN); /* not EPOLLOUT, which would fire on every wait */
     }
 }
 
@@ -616,7 +439,7 @@ static void event_loop(struct engine *e)
     struct epoll_event evs[MAX_EVENTS];
     uint64_t t = th_now_ns();
     for (unsigned i = 0; i < e->n; i++) {
-        if (e->p->rate > 0 && !e->p->new_connection_per_request && !nothing_to_issue(e, t)) {
+        if (e->r.p->rate > 0 && !e->r.p->new_connection_per_request && !nothing_to_issue(e, t)) {
             e->slots[i].warmup = 1;
             e->warming++;
             issue(e, &e->slots[i], t, t);
@@ -629,15 +452,15 @@ static void event_loop(struct engine *e)
     uint64_t now = th_now_ns();
     /* issued counts the verified and those in flight: none in flight and none parked,
      * nothing to wait for */
-    while (!stop_now(e, now) && (e->issued > e->st->requests || e->w_head)) {
+    while (!stop_now(e, now) && (e->r.issued > e->r.st->requests || e->w_head)) {
         int n = wait_events(e, evs, now);
         for (int i = 0; i < n; i++) {
             uint32_t idx = (uint32_t)evs[i].data.u64, gen = (uint32_t)(evs[i].data.u64 >> 32);
-            if (idx < e->n && e->slots[idx].gen == gen)
+            if (idx < e->n && e->slots[idx].k.gen == gen)
                 dispatch(e, &e->slots[idx]);
         }
         if (n < 0 && errno != EINTR) {
-            e->stopping = 1; /* cannot happen with a valid set; never spin on it */
+            e->r.stopping = 1; /* cannot happen with a valid set; never spin on it */
             break;
         }
         now = th_now_ns();
@@ -680,36 +503,13 @@ static int check_params(const struct th_backend *b, const struct th_loadgen_para
     return -1;
 }
 
-static int resolve(struct engine *e, struct th_error *err)
-{
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-    struct addrinfo *ai = NULL;
-    char port[8];
-    snprintf(port, sizeof(port), "%u", e->p->port);
-    int rc = getaddrinfo(e->p->host, port, &hints, &ai);
-    if (rc != 0 || !ai || ai->ai_addrlen > sizeof(e->addr)) {
-        TH_RAISE(err, TH_IO_ERROR, rc, "cannot resolve %s: %s", e->p->host,
-                 rc ? gai_strerror(rc) : "no address");
-        if (ai)
-            freeaddrinfo(ai);
-        return -1;
-    }
-    memcpy(&e->addr, ai->ai_addr, ai->ai_addrlen);
-    e->addrlen = ai->ai_addrlen;
-    freeaddrinfo(ai);
-    return 0;
-}
-
 /* The request, built once: every request of the run sends the same bytes. */
 static void build_request(struct engine *e)
 {
-    const struct th_loadgen_params *p = e->p;
+    const struct th_loadgen_params *p = e->r.p;
     const char *path = p->path ? p->path : "/";
     char host[300];
-    if (p->host_header)
-        th_strlcpy(host, p->host_header, sizeof(host));
-    else
-        snprintf(host, sizeof(host), strchr(p->host, ':') ? "[%s]:%u" : "%s:%u", p->host, p->port);
+    th_loadgen_authority(p, host, sizeof(host));
     e->req = th_xasprintf("GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: tlsharness\r\n"
                           "Accept: */*\r\n%s\r\n",
                           path, host, p->new_connection_per_request ? "Connection: close\r\n" : "");
@@ -722,14 +522,12 @@ static void engine_free(struct engine *e)
     for (unsigned i = 0; e->slots && i < e->n; i++) {
         struct slot *s = &e->slots[i];
         conn_close(e, s, s->state != SL_CONNECT && s->state != SL_HANDSHAKE);
-        if (s->sess)
-            e->b->session_free(s->sess);
+        th_loadgen_conn_free(&e->r, &s->k);
         th_bodysum_free(s->sum);
     }
     free(e->slots);
     free(e->req);
-    if (e->ep >= 0)
-        close(e->ep);
+    th_loadgen_run_free(&e->r);
     free(e);
 }
 
@@ -743,40 +541,28 @@ int th_loadgen_run(const struct th_backend *b, struct th_ctx *cctx,
     if (p->http2)
         return th_loadgen_h2_run(b, cctx, p, out, err);
     struct engine *e = th_xcalloc(1, sizeof(*e));
-    *e = (struct engine){.b = b, .ctx = cctx, .p = p, .st = out, .n = p->connections, .ep = -1};
-    if (resolve(e, err) != 0 || (e->ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
-        if (e->ep < 0 && e->addrlen)
-            TH_FAULT(err, errno, "epoll_create1: %s", strerror(errno));
+    *e = (struct engine){.r = {.b = b, .ctx = cctx, .p = p, .st = out, .ep = -1},
+                         .n = p->connections};
+    if (th_loadgen_open(&e->r, err) != 0) {
         engine_free(e);
         return -1;
     }
     build_request(e);
-    out->body_check = e->check ? (p->expect_sha256 ? "pattern+sha256" : "pattern")
-                               : (p->expect_sha256 ? "sha256" : "length");
+    out->body_check = th_loadgen_body_check(e->check, p->expect_sha256);
     /* calloc: the slots' head buffers stay untouched pages until used */
     e->slots = th_xcalloc(e->n, sizeof(*e->slots));
     for (unsigned i = 0; i < e->n; i++) {
-        e->slots[i].index = i;
-        e->slots[i].tcp.fd = -1;
+        e->slots[i].k.index = i;
+        e->slots[i].k.tcp.fd = -1;
         if (p->expect_sha256 && !(e->slots[i].sum = th_bodysum_new())) {
             TH_FAULT(err, 0, "no SHA-256 context for the body check");
             engine_free(e);
             return -1;
         }
     }
-    if (p->requests) {
-        e->lat_cap = p->requests < LATENCY_PREALLOC ? (size_t)p->requests : LATENCY_PREALLOC;
-        out->latency_ns = th_xmalloc(e->lat_cap * sizeof(uint64_t));
-    }
-    e->timeout_ns = (uint64_t)((p->timeout_s > 0 ? p->timeout_s : DEFAULT_TIMEOUT_S) * 1e9);
-    uint64_t cpu0 = th_thread_cpu_ns();
-    e->t0 = e->last_ns = th_now_ns();
-    double limit = p->requests ? p->max_seconds : p->seconds;
-    if (limit > 0)
-        e->end_ns = e->t0 + (uint64_t)(limit * 1e9);
+    th_loadgen_clock_start(&e->r);
     event_loop(e);
-    out->cpu_ns = th_thread_cpu_ns() - cpu0;
-    out->wall_ns = (out->requests ? e->last_ns : th_now_ns()) - e->t0;
+    th_loadgen_clock_stop(&e->r);
     engine_free(e);
     return 0;
 }

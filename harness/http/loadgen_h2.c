@@ -20,94 +20,40 @@
  *  - No response progress on a connection with streams open for timeout_s is a
  *    timeout of the connection (one failure). */
 #include <errno.h>
-#include <netdb.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "h2.h"
-#include "harness/io/transport.h"
-#include "harness/vocab/iana.h"
+#include "loadgen_int.h"
 
-#define DEFAULT_TIMEOUT_S 10.0
-#define ERRORS_FLOOR 100
-#define ERRORS_PER_REQUEST 10
-#define MAX_EVENTS 256
+#define MAX_EVENTS TH_LOADGEN_MAX_EVENTS
 
 enum cstate { C_IDLE, C_START, C_CONNECT, C_HANDSHAKE, C_H2 };
 
 struct conn {
-    struct th_tcp tcp; /* io.ctx points here: conns never move */
+    struct th_loadgen_conn k; /* k.tcp.io.ctx points here: conns never move */
     struct eng *e;
-    struct th_conn *tls;
     struct th_h2 *h2;
-    struct th_session *sess;
     enum cstate state;
-    unsigned index;
-    uint32_t gen, ev;
-    int had_conn, offered, bad;
-    unsigned conn_reqs;
-    uint64_t t_connect, t_tcp, t_open, connect_ns, tls_ns;
+    int bad;
+    uint64_t t_open;
     uint64_t deadline; /* 0: nothing awaited */
-    struct th_error err;
 };
 
 struct eng {
-    const struct th_backend *b;
-    struct th_ctx *ctx;
-    const struct th_loadgen_params *p;
-    struct th_loadgen_stats *st;
-    struct sockaddr_storage addr;
-    socklen_t addrlen;
+    struct th_loadgen_run r;
     struct th_h2_client_cfg h2cfg;
     char authority[300];
     uint64_t want_len;
-    uint64_t timeout_ns, end_ns, t0, last_ns;
-    uint64_t issued, failures, sched;
-    size_t lat_cap, phase_cap;
-    int stopping, ep;
+    uint64_t sched;
     struct conn *c;
     unsigned n;
 };
 
-/* ---- recording ---- */
-
-static void grow(uint64_t **v, size_t *cap, size_t n)
-{
-    if (n < *cap)
-        return;
-    *cap = *cap ? 2 * *cap : 4096;
-    *v = th_xrealloc(*v, *cap * sizeof(uint64_t));
-}
-
-static void record_fail(struct eng *e, const struct th_error *err)
-{
-    enum th_outcome o = err->outcome;
-    if (o <= TH_OK || o >= TH_OUTCOME_COUNT)
-        o = TH_INTERNAL_ERROR;
-    e->st->errors[o]++;
-    if (e->failures++ == 0) {
-        e->st->first_error = *err;
-        e->st->first_error.outcome = o;
-    }
-    uint64_t cap = e->st->requests * ERRORS_PER_REQUEST;
-    if (e->failures > (cap > ERRORS_FLOOR ? cap : ERRORS_FLOOR))
-        e->stopping = 1;
-}
-
-static int stop_now(const struct eng *e, uint64_t now)
-{
-    const struct th_loadgen_params *p = e->p;
-    return e->stopping || (p->interrupt && *p->interrupt) || (e->end_ns && now >= e->end_ns) ||
-           (p->requests && e->st->requests >= p->requests);
-}
-
 static int nothing_to_issue(const struct eng *e, uint64_t now)
 {
-    return stop_now(e, now) || (e->p->requests && e->issued >= e->p->requests);
+    return th_loadgen_nothing_to_issue(&e->r, now);
 }
 
 /* The next request's start time when one may be issued now. */
@@ -115,8 +61,8 @@ static int take_request(struct eng *e, uint64_t now, uint64_t *t_req)
 {
     if (nothing_to_issue(e, now))
         return 0;
-    if (e->p->rate > 0) {
-        uint64_t due = e->t0 + (uint64_t)((double)e->sched * 1e9 / e->p->rate);
+    if (e->r.p->rate > 0) {
+        uint64_t due = e->r.t0 + (uint64_t)((double)e->sched * 1e9 / e->r.p->rate);
         if (due > now)
             return 0;
         e->sched++;
@@ -132,76 +78,40 @@ static void on_done(void *arg, uint64_t t_req, const struct th_h2_result *r)
 {
     struct conn *c = arg;
     struct eng *e = c->e;
-    e->issued--;
+    e->r.issued--;
     if (r->refused)
         return; /* issued again elsewhere */
     if (!r->ok) {
         if (!c->bad)
-            th_error_set(&c->err, TH_INTERNAL_ERROR, 0, "%s", r->why);
+            th_error_set(&c->k.err, TH_INTERNAL_ERROR, 0, "%s", r->why);
         c->bad = 1;
         return;
     }
-    e->issued++;
+    e->r.issued++;
     uint64_t now = th_now_ns();
-    struct th_loadgen_stats *st = e->st;
-    grow(&st->latency_ns, &e->lat_cap, st->n_latency);
-    st->latency_ns[st->n_latency++] = now - t_req;
+    struct th_loadgen_stats *st = e->r.st;
+    th_loadgen_push_latency(&e->r, now - t_req);
     st->requests++;
     st->body_bytes += r->body;
-    st->bodies_hashed += e->p->expect_sha256 != NULL;
-    e->last_ns = now;
-    c->deadline = now + e->timeout_ns;
-    if (c->conn_reqs++ == 0) {
-        size_t cap = e->phase_cap;
-        grow(&st->connect_ns, &cap, st->n_phase);
-        cap = e->phase_cap;
-        grow(&st->tls_ns, &cap, st->n_phase);
-        grow(&st->first_byte_ns, &e->phase_cap, st->n_phase);
-        st->connect_ns[st->n_phase] = c->connect_ns;
-        st->tls_ns[st->n_phase] = c->tls_ns;
-        st->first_byte_ns[st->n_phase++] = r->t_first > c->t_open ? r->t_first - c->t_open : 0;
-        c->had_conn = 1;
-        if (e->p->resume != TH_RESUME_NONE) {
-            struct th_session *sess = e->b->session_get(c->tls);
-            if (sess) {
-                e->b->session_free(c->sess);
-                c->sess = sess;
-            }
-        }
-    }
+    st->bodies_hashed += e->r.p->expect_sha256 != NULL;
+    e->r.last_ns = now;
+    c->deadline = now + e->r.timeout_ns;
+    if (c->k.conn_reqs++ == 0)
+        th_loadgen_first_response(&e->r, &c->k,
+                                  r->t_first > c->t_open ? r->t_first - c->t_open : 0);
 }
 
 /* ---- one connection ---- */
-
-static void watch(struct eng *e, struct conn *c, uint32_t events)
-{
-    if (c->ev == events)
-        return;
-    struct epoll_event ev = {.events = events,
-                             .data.u64 = (uint64_t)c->gen << 32 | (uint64_t)c->index};
-    if (epoll_ctl(e->ep, c->ev ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->tcp.fd, &ev) == 0)
-        c->ev = events;
-}
 
 /* Close the connection and set what comes next: a new one, or nothing. */
 static void conn_end(struct eng *e, struct conn *c, int clean)
 {
     if (c->h2) {
-        e->issued -= th_h2_in_flight(c->h2); /* not answered: issued again */
+        e->r.issued -= th_h2_in_flight(c->h2); /* not answered: issued again */
         th_h2_free(c->h2);
         c->h2 = NULL;
     }
-    if (c->tls) {
-        struct th_error ignored;
-        if (clean)
-            (void)e->b->shutdown(c->tls, &ignored);
-        e->b->conn_free(c->tls);
-        c->tls = NULL;
-    }
-    if (c->tcp.fd >= 0)
-        th_tcp_close(&c->tcp);
-    c->ev = 0;
-    c->gen++;
+    th_loadgen_close(&e->r, &c->k, clean);
     c->bad = 0;
     c->deadline = 0;
     c->state = nothing_to_issue(e, th_now_ns()) ? C_IDLE : C_START;
@@ -209,101 +119,32 @@ static void conn_end(struct eng *e, struct conn *c, int clean)
 
 static enum th_step start_connect(struct eng *e, struct conn *c)
 {
-    int fd = socket(e->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        th_error_set(&c->err, TH_IO_ERROR, errno, "socket: %s", strerror(errno));
-        return TH_STEP_FAILED;
-    }
-    th_tcp_init(&c->tcp, fd);
-    c->t_connect = th_now_ns();
-    c->deadline = c->t_connect + e->timeout_ns;
+    enum th_step st = th_loadgen_connect(&e->r, &c->k);
+    if (st == TH_STEP_FAILED)
+        return st;
+    /* connected at once or not, the socket's writability moves it on */
+    c->deadline = c->k.t_connect + e->r.timeout_ns;
     c->state = C_CONNECT;
-    if (connect(fd, (struct sockaddr *)&e->addr, e->addrlen) == 0 || errno == EINPROGRESS)
-        return TH_STEP_WANT_WRITE;
-    th_error_set(&c->err, TH_IO_ERROR, errno, "connect to %s:%u: %s", e->p->host, e->p->port,
-                 strerror(errno));
-    return TH_STEP_FAILED;
+    return TH_STEP_WANT_WRITE;
 }
 
 static enum th_step step_connect(struct eng *e, struct conn *c)
 {
-    int soerr = 0;
-    socklen_t sl = sizeof(soerr);
-    if (getsockopt(c->tcp.fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
-        soerr = errno;
-    if (soerr) {
-        th_error_set(&c->err, TH_IO_ERROR, soerr, "connect to %s:%u: %s", e->p->host, e->p->port,
-                     strerror(soerr));
-        return TH_STEP_FAILED;
-    }
-    c->t_tcp = th_now_ns();
-    c->connect_ns = c->t_tcp - c->t_connect;
-    c->conn_reqs = 0;
     c->t_open = 0;
-    struct th_session *sess = e->p->resume != TH_RESUME_NONE ? c->sess : NULL;
-    c->offered = sess != NULL;
-    if (e->b->conn_new(e->ctx, &c->tcp.io, sess, &c->tls, &c->err) != 0) {
-        c->tls = NULL;
+    if (th_loadgen_connect_result(&e->r, &c->k) != 0 || th_loadgen_tls_new(&e->r, &c->k) != 0)
         return TH_STEP_FAILED;
-    }
     c->state = C_HANDSHAKE;
     return TH_STEP_DONE;
 }
 
-/* What the handshake negotiated against what was asked (loadgen.c's rules, and
- * ALPN h2); -1 with c->err. */
-static int verify(struct eng *e, struct conn *c, const struct th_negotiated *n)
-{
-    const struct th_loadgen_params *p = e->p;
-    const struct th_suite_info *si = th_suite_by_id(n->suite), *wi = th_suite_by_id(p->want_suite);
-    const struct th_group_info *gi = th_group_by_id(n->group), *wg = th_group_by_id(p->want_group);
-    struct th_error *err = &c->err;
-    if (strcmp(n->alpn, "h2") != 0)
-        th_error_set(err, TH_INTERNAL_ERROR, 0, "ALPN negotiated %s%s%s, h2 asked",
-                     n->alpn[0] ? "'" : "", n->alpn[0] ? n->alpn : "nothing",
-                     n->alpn[0] ? "'" : "");
-    else if (p->want_version && n->version != p->want_version)
-        th_error_set(err, TH_INTERNAL_ERROR, 0, "negotiated TLS %s, asked %s",
-                     th_version_name(n->version), th_version_name(p->want_version));
-    else if (p->want_suite && n->suite != p->want_suite)
-        th_error_set(err, TH_INTERNAL_ERROR, 0, "negotiated %s, asked %s",
-                     si ? si->name : "unknown", wi ? wi->name : "unknown");
-    else if (p->want_group && n->group != p->want_group && !(n->resumed && !n->group))
-        th_error_set(err, TH_INTERNAL_ERROR, 0, "negotiated group %s, asked %s",
-                     gi ? gi->name : "unknown", wg ? wg->name : "unknown");
-    else if (p->resume == TH_RESUME_NONE && n->resumed)
-        th_error_set(err, TH_INTERNAL_ERROR, 0, "resumed, asked for full handshakes");
-    else if (p->resume != TH_RESUME_NONE && c->had_conn && !n->resumed)
-        th_error_set(err, TH_INTERNAL_ERROR, 0, "not resumed (%s)",
-                     c->offered ? "the server refused the session offered"
-                                : "no session to offer: the server sent none");
-    else
-        return 0;
-    return -1;
-}
-
 static enum th_step step_handshake(struct eng *e, struct conn *c)
 {
-    enum th_step st = e->b->handshake(c->tls, &c->err);
+    enum th_step st = th_loadgen_handshake(&e->r, &c->k, "h2");
     if (st != TH_STEP_DONE)
-        return st == TH_STEP_CLOSED ? TH_STEP_FAILED : st;
-    c->tls_ns = th_now_ns() - c->t_tcp;
-    struct th_negotiated n;
-    e->b->negotiated(c->tls, &n);
-    if (verify(e, c, &n) != 0)
-        return TH_STEP_FAILED;
-    struct th_loadgen_stats *st_ = e->st;
-    if (!st_->have_neg) {
-        st_->neg = n;
-        st_->have_neg = 1;
-    } else if (!th_loadgen_same_neg(&st_->neg, &n)) {
-        st_->neg_differ++;
-    }
-    st_->connections++;
-    st_->resumed += n.resumed != 0;
+        return st;
     struct th_h2_client_cfg cfg = e->h2cfg;
     cfg.arg = c;
-    c->h2 = th_h2_client_new(e->b, c->tls, &cfg, &c->err);
+    c->h2 = th_h2_client_new(e->r.b, c->k.tls, &cfg, &c->k.err);
     if (!c->h2)
         return TH_STEP_FAILED;
     c->deadline = 0;
@@ -316,15 +157,15 @@ static enum th_step step_h2(struct eng *e, struct conn *c)
     for (;;) {
         uint64_t now = th_now_ns(), t_req;
         /* a new connection per request: one stream, then the connection closes */
-        int one = e->p->new_connection_per_request;
+        int one = e->r.p->new_connection_per_request;
         while (th_h2_can_request(c->h2) && !(one && c->t_open) && take_request(e, now, &t_req)) {
-            if (th_h2_get(c->h2, t_req, &c->err) != 0)
+            if (th_h2_get(c->h2, t_req, &c->k.err) != 0)
                 return TH_STEP_FAILED;
-            e->issued++;
+            e->r.issued++;
             if (!c->t_open)
                 c->t_open = now;
             if (!c->deadline)
-                c->deadline = now + e->timeout_ns;
+                c->deadline = now + e->r.timeout_ns;
         }
         if (!th_h2_in_flight(c->h2)) {
             c->deadline = 0;
@@ -333,7 +174,7 @@ static enum th_step step_h2(struct eng *e, struct conn *c)
                 return TH_STEP_DONE;
             }
         }
-        enum th_step st = th_h2_pump(c->h2, &c->err);
+        enum th_step st = th_h2_pump(c->h2, &c->k.err);
         if (c->bad)
             return TH_STEP_FAILED;
         if (st == TH_STEP_DONE)
@@ -357,12 +198,10 @@ static void drive(struct eng *e, struct conn *c)
         case C_H2: st = step_h2(e, c); break;
         default: return; /* C_IDLE */
         }
-        if (st == TH_STEP_WANT_READ || st == TH_STEP_WANT_WRITE) {
-            watch(e, c, st == TH_STEP_WANT_READ ? EPOLLIN : EPOLLOUT);
+        if (th_loadgen_blocked(&e->r, &c->k, st))
             return;
-        }
         if (st != TH_STEP_DONE) {
-            record_fail(e, &c->err);
+            th_loadgen_count_failure(&e->r, &c->k.err);
             conn_end(e, c, 0);
         }
     }
@@ -385,28 +224,28 @@ static uint64_t tick(struct eng *e, uint64_t now)
     for (unsigned i = 0; i < e->n; i++) {
         struct conn *c = &e->c[i];
         if (c->deadline && c->deadline <= now) {
-            th_error_set(&c->err, TH_TIMEOUT, 0, "no response within %.3g s",
-                         (double)e->timeout_ns / 1e9);
-            record_fail(e, &c->err);
+            th_error_set(&c->k.err, TH_TIMEOUT, 0, "no response within %.3g s",
+                         (double)e->r.timeout_ns / 1e9);
+            th_loadgen_count_failure(&e->r, &c->k.err);
             conn_end(e, c, 0);
             drive(e, c);
-        } else if (c->state == C_H2 && e->p->rate > 0 && th_h2_can_request(c->h2)) {
+        } else if (c->state == C_H2 && e->r.p->rate > 0 && th_h2_can_request(c->h2)) {
             drive(e, c);
-        } else if (c->state == C_IDLE && !nothing_to_issue(e, now) && e->p->rate > 0) {
+        } else if (c->state == C_IDLE && !nothing_to_issue(e, now) && e->r.p->rate > 0) {
             c->state = C_START;
             drive(e, c);
         }
         if (c->deadline && c->deadline < until)
             until = c->deadline;
     }
-    if (e->p->rate > 0 && !nothing_to_issue(e, now)) {
-        uint64_t due = e->t0 + (uint64_t)((double)e->sched * 1e9 / e->p->rate);
+    if (e->r.p->rate > 0 && !nothing_to_issue(e, now)) {
+        uint64_t due = e->r.t0 + (uint64_t)((double)e->sched * 1e9 / e->r.p->rate);
         if (due < until)
             until = due;
     }
-    if (e->end_ns && e->end_ns < until)
-        until = e->end_ns;
-    if (e->p->interrupt && until > now + 100000000ull)
+    if (e->r.end_ns && e->r.end_ns < until)
+        until = e->r.end_ns;
+    if (e->r.p->interrupt && until > now + 100000000ull)
         until = now + 100000000ull;
     return until;
 }
@@ -417,14 +256,14 @@ static void event_loop(struct eng *e)
     for (unsigned i = 0; i < e->n; i++)
         drive(e, &e->c[i]);
     uint64_t now = th_now_ns();
-    while (!stop_now(e, now) && active(e)) {
+    while (!th_loadgen_stop_now(&e->r, now) && active(e)) {
         uint64_t until = tick(e, now);
         now = th_now_ns();
         int ms = until <= now ? 0 : (int)((until - now + 999999) / 1000000);
-        int n = epoll_wait(e->ep, evs, MAX_EVENTS, ms);
+        int n = epoll_wait(e->r.ep, evs, MAX_EVENTS, ms);
         for (int i = 0; i < n; i++) {
             uint32_t idx = (uint32_t)evs[i].data.u64, gen = (uint32_t)(evs[i].data.u64 >> 32);
-            if (idx < e->n && e->c[idx].gen == gen)
+            if (idx < e->n && e->c[idx].k.gen == gen)
                 drive(e, &e->c[idx]);
         }
         if (n < 0 && errno != EINTR)
@@ -435,53 +274,16 @@ static void event_loop(struct eng *e)
 
 /* ---- set-up ---- */
 
-static int resolve(struct eng *e, struct th_error *err)
-{
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-    struct addrinfo *ai = NULL;
-    char port[8];
-    snprintf(port, sizeof(port), "%u", e->p->port);
-    int rc = getaddrinfo(e->p->host, port, &hints, &ai);
-    if (rc != 0 || !ai || ai->ai_addrlen > sizeof(e->addr)) {
-        TH_RAISE(err, TH_IO_ERROR, rc, "cannot resolve %s: %s", e->p->host,
-                 rc ? gai_strerror(rc) : "no address");
-        if (ai)
-            freeaddrinfo(ai);
-        return -1;
-    }
-    memcpy(&e->addr, ai->ai_addr, ai->ai_addrlen);
-    e->addrlen = ai->ai_addrlen;
-    freeaddrinfo(ai);
-    return 0;
-}
-
-/* "/bytes/N": the body is checked against the pattern. */
-static int bytes_path(const char *path, uint64_t *n)
-{
-    if (strncmp(path, "/bytes/", 7) != 0 || !path[7] || strlen(path + 7) > 15)
-        return 0;
-    uint64_t v = 0;
-    for (const char *c = path + 7; *c; c++) {
-        if (*c < '0' || *c > '9')
-            return 0;
-        v = v * 10 + (uint64_t)(*c - '0');
-    }
-    *n = v;
-    return 1;
-}
-
 static void eng_free(struct eng *e)
 {
     for (unsigned i = 0; e->c && i < e->n; i++) {
         struct conn *c = &e->c[i];
         if (c->state != C_IDLE)
             conn_end(e, c, c->state == C_H2);
-        if (c->sess)
-            e->b->session_free(c->sess);
+        th_loadgen_conn_free(&e->r, &c->k);
     }
     free(e->c);
-    if (e->ep >= 0)
-        close(e->ep);
+    th_loadgen_run_free(&e->r);
     free(e);
 }
 
@@ -490,51 +292,34 @@ int th_loadgen_h2_run(const struct th_backend *b, struct th_ctx *cctx,
                       struct th_error *err)
 {
     struct eng *e = th_xcalloc(1, sizeof(*e));
-    *e = (struct eng){.b = b, .ctx = cctx, .p = p, .st = out, .n = p->connections, .ep = -1};
-    if (resolve(e, err) != 0 || (e->ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
-        if (e->ep < 0 && e->addrlen)
-            TH_FAULT(err, errno, "epoll_create1: %s", strerror(errno));
+    *e = (struct eng){.r = {.b = b, .ctx = cctx, .p = p, .st = out, .ep = -1}, .n = p->connections};
+    if (th_loadgen_open(&e->r, err) != 0) {
         eng_free(e);
         return -1;
     }
     const char *path = p->path ? p->path : "/";
-    if (p->host_header)
-        th_strlcpy(e->authority, p->host_header, sizeof(e->authority));
-    else
-        snprintf(e->authority, sizeof(e->authority), strchr(p->host, ':') ? "[%s]:%u" : "%s:%u",
-                 p->host, p->port);
+    th_loadgen_authority(p, e->authority, sizeof(e->authority));
     e->h2cfg = (struct th_h2_client_cfg){.authority = e->authority,
                                          .path = path,
                                          .streams = p->streams ? p->streams : 1,
-                                         .check = bytes_path(path, &e->want_len),
+                                         .check = th_loadgen_bytes_path(path, &e->want_len),
                                          .sha256 = p->expect_sha256,
                                          .done = on_done};
     e->h2cfg.want_len = e->want_len;
-    out->body_check = e->h2cfg.check ? (p->expect_sha256 ? "pattern+sha256" : "pattern")
-                                     : (p->expect_sha256 ? "sha256" : "length");
-    e->timeout_ns = (uint64_t)((p->timeout_s > 0 ? p->timeout_s : DEFAULT_TIMEOUT_S) * 1e9);
+    out->body_check = th_loadgen_body_check(e->h2cfg.check, p->expect_sha256);
     e->c = th_xcalloc(e->n, sizeof(*e->c));
     uint64_t per = e->h2cfg.streams;
     for (unsigned i = 0; i < e->n; i++) {
         struct conn *c = &e->c[i];
         c->e = e;
-        c->index = i;
-        c->tcp.fd = -1;
+        c->k.index = i;
+        c->k.tcp.fd = -1;
         /* connections beyond what the count needs never open */
         c->state = p->requests && (uint64_t)i * per >= p->requests ? C_IDLE : C_START;
     }
-    if (p->requests) {
-        e->lat_cap = p->requests < ((size_t)1 << 20) ? (size_t)p->requests : (size_t)1 << 20;
-        out->latency_ns = th_xmalloc(e->lat_cap * sizeof(uint64_t));
-    }
-    uint64_t cpu0 = th_thread_cpu_ns();
-    e->t0 = e->last_ns = th_now_ns();
-    double limit = p->requests ? p->max_seconds : p->seconds;
-    if (limit > 0)
-        e->end_ns = e->t0 + (uint64_t)(limit * 1e9);
+    th_loadgen_clock_start(&e->r);
     event_loop(e);
-    out->cpu_ns = th_thread_cpu_ns() - cpu0;
-    out->wall_ns = (out->requests ? e->last_ns : th_now_ns()) - e->t0;
+    th_loadgen_clock_stop(&e->r);
     eng_free(e);
     return 0;
 }

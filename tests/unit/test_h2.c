@@ -14,6 +14,7 @@
 #include "harness/http/loadgen.h"
 #include "harness/http/serve.h"
 #include "harness/vocab/util.h"
+#include "serve_thread.h"
 
 extern const struct th_backend th_backend_openssl;
 #ifdef TH_HAVE_GNUTLS
@@ -26,56 +27,14 @@ static const struct th_backend *const OSSL = &th_backend_openssl;
 
 /* ---- th_serve_fd in a thread ---- */
 
-struct srv {
-    const struct th_backend *b;
-    int lfd, rc;
-    uint16_t port;
-    volatile sig_atomic_t stop;
-    pthread_t t;
-    FILE *log;
-    struct th_error err;
-};
-
-static void *srv_main(void *arg)
+/* From the pki's rsa2048, with resumption; the log says how many it answered. */
+static int srv_start(struct st_srv *s, const struct th_backend *b)
 {
-    struct srv *s = arg;
-    s->rc = th_serve_fd(s->b, s->lfd, "rsa2048", pkidir, 1, 60, &s->stop, s->log, &s->err);
-    return NULL;
-}
-
-static int srv_start(struct srv *s, const struct th_backend *b)
-{
-    memset(s, 0, sizeof(*s));
-    s->b = b;
-    s->log = tmpfile();
-    s->lfd = th_tcp_listen("127.0.0.1", &s->port);
-    if (!s->log || s->lfd < 0 || pthread_create(&s->t, NULL, srv_main, s) != 0) {
+    if (st_start(s, b, "rsa2048", 1, NULL, tmpfile()) != 0) {
         ok(0, "server started");
         return -1;
     }
     return 0;
-}
-
-/* Stop the server; the requests its log says it answered. */
-static unsigned srv_stop(struct srv *s)
-{
-    s->stop = 1;
-    pthread_join(s->t, NULL);
-    close(s->lfd);
-    unsigned total = 0, n;
-    char line[512];
-    rewind(s->log);
-    while (fgets(line, sizeof(line), s->log)) {
-        char *r = strstr(line, " request"), *c = r;
-        while (c && c > line && c[-1] >= '0' && c[-1] <= '9')
-            c--;
-        if (r && c < r && sscanf(c, "%u", &n) == 1)
-            total += n;
-    }
-    fclose(s->log);
-    if (s->rc != 0)
-        ok(0, "server ran (rc %d: %s)", s->rc, s->err.text);
-    return total;
 }
 
 /* ---- the client ---- */
@@ -84,13 +43,8 @@ static struct th_ctx *client_ctx(const struct th_backend *b, int alpn_h2, enum t
 {
     char ca[512];
     pki_path(ca, sizeof(ca), "root.pem");
-    struct th_tls_config cfg = {.role = TH_ROLE_CLIENT,
-                                .versions = V12 | V13,
-                                .ca_file = ca,
-                                .hostname = "localhost",
-                                .sni = "localhost",
-                                .verify = 1,
-                                .resume = resume};
+    struct th_tls_config cfg = st_client_cfg(ca);
+    cfg.resume = resume;
     if (alpn_h2) {
         cfg.alpn[0] = "h2";
         cfg.n_alpn = 1;
@@ -116,32 +70,17 @@ static struct th_loadgen_params params(uint16_t port, uint64_t requests, unsigne
                                       .streams = streams};
 }
 
-static uint64_t total_errors(const struct th_loadgen_stats *st)
-{
-    uint64_t n = 0;
-    for (int i = 0; i < TH_OUTCOME_COUNT; i++)
-        n += st->errors[i];
-    return n;
-}
-
 static int run(const struct th_backend *b, struct th_ctx *ctx, const struct th_loadgen_params *p,
                struct th_loadgen_stats *st)
 {
-    struct th_error err = {0};
-    int rc = th_loadgen_run(b, ctx, p, st, &err);
-    if (rc != 0)
-        ok(0, "th_loadgen_run: %s", err.text);
-    else if (total_errors(st))
-        printf("#   %llu errors, first %s: %s\n", (unsigned long long)total_errors(st),
-               th_outcome_name(st->first_error.outcome), st->first_error.text);
-    return rc;
+    return st_run(b, ctx, p, st, NULL);
 }
 
 /* ---- against serve ---- */
 
 static void test_streams(const struct th_backend *cb, const struct th_backend *sb)
 {
-    struct srv s;
+    struct st_srv s;
     if (srv_start(&s, sb) != 0)
         return;
     struct th_ctx *ctx = client_ctx(cb, 1, TH_RESUME_NONE);
@@ -151,7 +90,7 @@ static void test_streams(const struct th_backend *cb, const struct th_backend *s
     snprintf(what, sizeof(what), "%s vs %s serve, h2 x8 streams", cb->name, sb->name);
     if (ctx && run(cb, ctx, &p, &st) == 0) {
         is_int(st.requests, 300, "%s: 300 requests", what);
-        is_int(total_errors(&st), 0, "%s: no errors", what);
+        is_int(st_total_errors(&st), 0, "%s: no errors", what);
         is_int(st.connections, 3, "%s: over 3 connections", what);
         is_str(st.neg.alpn, "h2", "%s: ALPN h2 negotiated", what);
         is_int(st.body_bytes, 300 * 5000, "%s: every body byte checked", what);
@@ -163,14 +102,14 @@ static void test_streams(const struct th_backend *cb, const struct th_backend *s
     }
     if (ctx)
         cb->ctx_free(ctx);
-    is_int(srv_stop(&s), 300, "%s: the server answered 300 over h2", what);
+    is_int(st_stop_count(&s), 300, "%s: the server answered 300 over h2", what);
 }
 
 /* By time with expect_sha256 (right, then wrong), a 404, no ALPN h2, and the same
  * server speaking HTTP/1.1 to a client that does not ask for h2. */
 static void test_by_time_and_sha(void)
 {
-    struct srv s;
+    struct st_srv s;
     if (srv_start(&s, OSSL) != 0)
         return;
     struct th_ctx *ctx = client_ctx(OSSL, 1, TH_RESUME_NONE);
@@ -183,7 +122,7 @@ static void test_by_time_and_sha(void)
     p.expect_sha256 = sum;
     struct th_loadgen_stats st;
     if (ctx && run(OSSL, ctx, &p, &st) == 0) {
-        ok(st.requests > 10 && total_errors(&st) == 0,
+        ok(st.requests > 10 && st_total_errors(&st) == 0,
            "by time with the right SHA-256: %llu, "
            "no errors",
            (unsigned long long)st.requests);
@@ -217,17 +156,17 @@ static void test_by_time_and_sha(void)
     /* the same server still speaks HTTP/1.1 to a client that does not ask for h2 */
     p.http2 = 0;
     if (h1 && run(OSSL, h1, &p, &st) == 0) {
-        ok(st.requests == 5 && total_errors(&st) == 0, "HTTP/1.1 still served");
+        ok(st.requests == 5 && st_total_errors(&st) == 0, "HTTP/1.1 still served");
         th_loadgen_stats_free(&st);
     }
     if (h1)
         OSSL->ctx_free(h1);
-    srv_stop(&s);
+    st_stop_count(&s);
 }
 
 static void test_resumed(void)
 {
-    struct srv s;
+    struct st_srv s;
     if (srv_start(&s, OSSL) != 0)
         return;
     struct th_ctx *ctx = client_ctx(OSSL, 1, TH_RESUME_TICKET);
@@ -235,12 +174,12 @@ static void test_resumed(void)
     p.resume = TH_RESUME_TICKET;
     struct th_loadgen_stats st;
     if (ctx && run(OSSL, ctx, &p, &st) == 0) {
-        ok(st.requests == 30 && total_errors(&st) == 0 && st.resumed == 0,
+        ok(st.requests == 30 && st_total_errors(&st) == 0 && st.resumed == 0,
            "resume asked, nothing reconnects: 30 requests, none resumed");
         th_loadgen_stats_free(&st);
         OSSL->ctx_free(ctx);
     }
-    srv_stop(&s);
+    st_stop_count(&s);
 }
 
 /* ---- a server whose answers go wrong ---- */
@@ -332,16 +271,16 @@ static void bad_case(struct th_ctx *cctx, int mode, const char *want)
     struct th_loadgen_stats st;
     if (run(OSSL, cctx, &p, &st) == 0) {
         if (mode == 2)
-            ok(st.requests == 3 && total_errors(&st) == 0, "control: a right server passes");
+            ok(st.requests == 3 && st_total_errors(&st) == 0, "control: a right server passes");
         else if (mode == 3)
             /* at most 5 verified a connection; answers to streams past the GOAWAY's
              * last id count on the server and are dropped by the client, so more */
-            ok(st.requests == 40 && total_errors(&st) == 0 && st.connections >= 8,
+            ok(st.requests == 40 && st_total_errors(&st) == 0 && st.connections >= 8,
                "GOAWAY after every 5th answer: 40 requests, 4 streams at once, the refused "
                "streams sent again on new connections, no errors (%llu connections)",
                (unsigned long long)st.connections);
         else
-            ok(st.requests == 0 && total_errors(&st) > 0, "%s: fails", want);
+            ok(st.requests == 0 && st_total_errors(&st) > 0, "%s: fails", want);
         if (mode != 2)
             like(st.first_error.text, want, "  saying so: %s", st.first_error.text);
         th_loadgen_stats_free(&st);

@@ -11,6 +11,7 @@
 #include "harness/http/loadgen.h"
 #include "harness/http/serve.h"
 #include "harness/vocab/util.h"
+#include "serve_thread.h"
 
 extern const struct th_backend th_backend_openssl;
 #ifdef TH_HAVE_GNUTLS
@@ -22,74 +23,24 @@ static const struct th_backend *const OSSL = &th_backend_openssl;
 
 /* ---- a th_serve_fd server in a thread ---- */
 
-struct srv {
-    const struct th_backend *b;
-    int lfd, resumption, rc;
-    uint16_t port;
-    volatile sig_atomic_t stop;
-    pthread_t t;
-    FILE *log;
-    char log_path[300];
-    struct th_error err;
-    const struct th_serve_tls *tls; /* srv_start_tls: served with it instead */
-};
-
-static void *srv_main(void *arg)
-{
-    struct srv *s = arg;
-    if (s->tls)
-        s->rc = th_serve_tls_fd(s->b, s->lfd, s->tls, 60, &s->stop, s->log, &s->err);
-    else
-        s->rc = th_serve_fd(s->b, s->lfd, "rsa2048", pkidir, s->resumption, 60, &s->stop, s->log,
-                            &s->err);
-    return NULL;
-}
-
-/* tls: served with these settings instead of the pki's rsa2048 (NULL: rsa2048). */
-static int srv_start_tls(struct srv *s, const struct th_backend *b, int resumption,
+/* tls: served with these settings instead of the pki's rsa2048 (NULL: rsa2048). The
+ * log goes to a file of its own, to be counted at the stop. */
+static int srv_start_tls(struct st_srv *s, const struct th_backend *b, int resumption,
                          const struct th_serve_tls *tls)
 {
     static int n;
-    memset(s, 0, sizeof(*s));
-    s->tls = tls;
-    s->b = b;
-    s->resumption = resumption;
-    snprintf(s->log_path, sizeof(s->log_path), "%s/serve-%d.log", pd_tmpdir, n++);
-    s->log = fopen(s->log_path, "w+");
-    s->lfd = th_tcp_listen("127.0.0.1", &s->port);
-    if (!s->log || s->lfd < 0 || pthread_create(&s->t, NULL, srv_main, s) != 0) {
+    char path[300];
+    snprintf(path, sizeof(path), "%s/serve-%d.log", pd_tmpdir, n++);
+    if (st_start(s, b, "rsa2048", resumption, tls, fopen(path, "w+")) != 0) {
         ok(0, "server started");
         return -1;
     }
     return 0;
 }
 
-static int srv_start(struct srv *s, const struct th_backend *b, int resumption)
+static int srv_start(struct st_srv *s, const struct th_backend *b, int resumption)
 {
     return srv_start_tls(s, b, resumption, NULL);
-}
-
-/* Stop the server; the requests it answered, summed over its log's lines. */
-static unsigned srv_stop(struct srv *s)
-{
-    s->stop = 1;
-    pthread_join(s->t, NULL);
-    close(s->lfd);
-    unsigned total = 0, n;
-    char line[512];
-    rewind(s->log);
-    while (fgets(line, sizeof(line), s->log)) {
-        char *r = strstr(line, " request");
-        char *c = r ? r : NULL;
-        while (c && c > line && c[-1] >= '0' && c[-1] <= '9')
-            c--;
-        if (r && c < r && sscanf(c, "%u", &n) == 1)
-            total += n;
-    }
-    fclose(s->log);
-    if (s->rc != 0)
-        ok(0, "server ran (rc %d: %s)", s->rc, s->err.text);
-    return total;
 }
 
 /* ---- the client side ---- */
@@ -99,13 +50,9 @@ static struct th_ctx *client_ctx(const struct th_backend *b, const char *ca, uns
 {
     char ca_path[512];
     pki_path(ca_path, sizeof(ca_path), ca);
-    struct th_tls_config cfg = {.role = TH_ROLE_CLIENT,
-                                .versions = versions,
-                                .ca_file = ca_path,
-                                .hostname = "localhost",
-                                .sni = "localhost",
-                                .verify = 1,
-                                .resume = resume};
+    struct th_tls_config cfg = st_client_cfg(ca_path);
+    cfg.versions = versions;
+    cfg.resume = resume;
     struct th_ctx *ctx = NULL;
     struct th_error e = {0};
     if (b->ctx_new(&cfg, &ctx, &e) != 0)
@@ -125,31 +72,6 @@ static struct th_loadgen_params params(uint16_t port, uint64_t requests, unsigne
                                       .connections = conns};
 }
 
-static uint64_t total_errors(const struct th_loadgen_stats *st)
-{
-    uint64_t n = 0;
-    for (int i = 0; i < TH_OUTCOME_COUNT; i++)
-        n += st->errors[i];
-    return n;
-}
-
-/* Run and report: 0 when th_loadgen_run went through. */
-static int run(const struct th_backend *b, struct th_ctx *ctx, const struct th_loadgen_params *p,
-               struct th_loadgen_stats *st, double *secs)
-{
-    struct th_error err = {0};
-    uint64_t t0 = th_now_ns();
-    int rc = th_loadgen_run(b, ctx, p, st, &err);
-    if (secs)
-        *secs = (double)(th_now_ns() - t0) / 1e9;
-    if (rc != 0)
-        ok(0, "th_loadgen_run: %s", err.text);
-    else if (total_errors(st))
-        printf("#   %llu errors, first %s: %s\n", (unsigned long long)total_errors(st),
-               th_outcome_name(st->first_error.outcome), st->first_error.text);
-    return rc;
-}
-
 static int all_positive(const uint64_t *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -162,7 +84,7 @@ static int all_positive(const uint64_t *v, size_t n)
 
 static void test_keepalive(const struct th_backend *cb, const struct th_backend *sb)
 {
-    struct srv s;
+    struct st_srv s;
     if (srv_start(&s, sb, 0) != 0)
         return;
     struct th_ctx *ctx = client_ctx(cb, "root.pem", V12 | V13, TH_RESUME_NONE);
@@ -170,10 +92,10 @@ static void test_keepalive(const struct th_backend *cb, const struct th_backend 
     struct th_loadgen_stats st;
     char what[64];
     snprintf(what, sizeof(what), "%s vs %s keep-alive", cb->name, sb->name);
-    if (ctx && run(cb, ctx, &p, &st, NULL) == 0) {
+    if (ctx && st_run(cb, ctx, &p, &st, NULL) == 0) {
         is_int(st.requests, 200, "%s: 200 requests", what);
         is_int(st.connections, 4, "%s: over 4 connections", what);
-        is_int(total_errors(&st), 0, "%s: no errors", what);
+        is_int(st_total_errors(&st), 0, "%s: no errors", what);
         ok(st.n_latency == 200 && all_positive(st.latency_ns, 200), "%s: 200 latencies", what);
         ok(st.n_phase == 4 && all_positive(st.connect_ns, 4) && all_positive(st.tls_ns, 4) &&
                all_positive(st.first_byte_ns, 4),
@@ -188,14 +110,14 @@ static void test_keepalive(const struct th_backend *cb, const struct th_backend 
     }
     if (ctx)
         cb->ctx_free(ctx);
-    is_int(srv_stop(&s), 200, "%s: the server answered 200 requests, no more", what);
+    is_int(st_stop_count(&s), 200, "%s: the server answered 200 requests, no more", what);
 }
 
 static void expect_new_conns(const struct th_backend *cb, const struct th_backend *sb,
                              unsigned versions, enum th_resume resume, uint64_t want_resumed,
                              const char *what)
 {
-    struct srv s;
+    struct st_srv s;
     if (srv_start(&s, sb, 1) != 0)
         return;
     struct th_ctx *ctx = client_ctx(cb, "root.pem", versions, resume);
@@ -203,8 +125,8 @@ static void expect_new_conns(const struct th_backend *cb, const struct th_backen
     p.new_connection_per_request = 1;
     p.resume = resume;
     struct th_loadgen_stats st;
-    if (ctx && run(cb, ctx, &p, &st, NULL) == 0) {
-        ok(st.requests == 40 && total_errors(&st) == 0, "%s: 40 requests, no errors", what);
+    if (ctx && st_run(cb, ctx, &p, &st, NULL) == 0) {
+        ok(st.requests == 40 && st_total_errors(&st) == 0, "%s: 40 requests, no errors", what);
         is_int(st.connections, 40, "%s: 40 connections", what);
         is_int(st.resumed, want_resumed, "%s: resumed", what);
         is_int(st.n_phase, 40, "%s: 40 connections timed", what);
@@ -212,7 +134,7 @@ static void expect_new_conns(const struct th_backend *cb, const struct th_backen
     }
     if (ctx)
         cb->ctx_free(ctx);
-    is_int(srv_stop(&s), 40, "%s: the server answered 40", what);
+    is_int(st_stop_count(&s), 40, "%s: the server answered 40", what);
 }
 
 static void test_new_connections(void)
@@ -233,51 +155,51 @@ static void test_new_connections(void)
 /* Resumption asked with keep-alive: nothing reconnects, so nothing resumes. */
 static void test_resume_keepalive(void)
 {
-    struct srv s;
+    struct st_srv s;
     if (srv_start(&s, OSSL, 1) != 0)
         return;
     struct th_ctx *ctx = client_ctx(OSSL, "root.pem", V12 | V13, TH_RESUME_TICKET);
     struct th_loadgen_params p = params(s.port, 50, 2, "/");
     p.resume = TH_RESUME_TICKET;
     struct th_loadgen_stats st;
-    if (ctx && run(OSSL, ctx, &p, &st, NULL) == 0) {
-        ok(st.requests == 50 && total_errors(&st) == 0, "resume + keep-alive: 50, no errors");
+    if (ctx && st_run(OSSL, ctx, &p, &st, NULL) == 0) {
+        ok(st.requests == 50 && st_total_errors(&st) == 0, "resume + keep-alive: 50, no errors");
         ok(st.connections == 2 && st.resumed == 0, "resume + keep-alive: 2 full handshakes");
         th_loadgen_stats_free(&st);
     }
     if (ctx)
         OSSL->ctx_free(ctx);
-    srv_stop(&s);
+    st_stop_count(&s);
 }
 
 static void test_big_bodies_and_few_requests(void)
 {
-    struct srv s;
+    struct st_srv s;
     if (srv_start(&s, OSSL, 0) != 0)
         return;
     struct th_ctx *ctx = client_ctx(OSSL, "root.pem", V12 | V13, TH_RESUME_NONE);
     struct th_loadgen_params p = params(s.port, 20, 2, "/bytes/65536");
     struct th_loadgen_stats st;
-    if (ctx && run(OSSL, ctx, &p, &st, NULL) == 0) {
-        ok(st.requests == 20 && total_errors(&st) == 0, "64 KiB bodies: 20, no errors");
+    if (ctx && st_run(OSSL, ctx, &p, &st, NULL) == 0) {
+        ok(st.requests == 20 && st_total_errors(&st) == 0, "64 KiB bodies: 20, no errors");
         is_int(st.body_bytes, 20 * 65536, "64 KiB bodies: every byte checked");
         th_loadgen_stats_free(&st);
     }
     /* more connections than requests: the spare ones never open */
     p = params(s.port, 3, 8, "/bytes/10");
-    if (ctx && run(OSSL, ctx, &p, &st, NULL) == 0) {
-        ok(st.requests == 3 && total_errors(&st) == 0, "8 connections, 3 requests: 3 done");
+    if (ctx && st_run(OSSL, ctx, &p, &st, NULL) == 0) {
+        ok(st.requests == 3 && st_total_errors(&st) == 0, "8 connections, 3 requests: 3 done");
         is_int(st.connections, 3, "8 connections, 3 requests: 3 connections opened");
         th_loadgen_stats_free(&st);
     }
     if (ctx)
         OSSL->ctx_free(ctx);
-    is_int(srv_stop(&s), 23, "the server answered 23 requests in all");
+    is_int(st_stop_count(&s), 23, "the server answered 23 requests in all");
 }
 
 static void test_by_time(void)
 {
-    struct srv s;
+    struct st_srv s;
     if (srv_start(&s, OSSL, 0) != 0)
         return;
     struct th_ctx *ctx = client_ctx(OSSL, "root.pem", V12 | V13, TH_RESUME_NONE);
@@ -285,9 +207,9 @@ static void test_by_time(void)
     p.seconds = 0.5;
     struct th_loadgen_stats st;
     double secs = 0;
-    if (ctx && run(OSSL, ctx, &p, &st, &secs) == 0) {
+    if (ctx && st_run(OSSL, ctx, &p, &st, &secs) == 0) {
         ok(secs >= 0.5 && secs < 1.5, "by time: 0.5 s asked, took %.3f s", secs);
-        ok(st.requests > 10 && total_errors(&st) == 0, "by time: %llu requests, no errors",
+        ok(st.requests > 10 && st_total_errors(&st) == 0, "by time: %llu requests, no errors",
            (unsigned long long)st.requests);
         ok(st.n_latency == st.requests && all_positive(st.latency_ns, st.n_latency),
            "by time: one latency per request (grown past its first size)");
@@ -298,13 +220,13 @@ static void test_by_time(void)
     volatile sig_atomic_t stop = 1;
     p.interrupt = &stop;
     p.seconds = 5;
-    if (ctx && run(OSSL, ctx, &p, &st, &secs) == 0) {
+    if (ctx && st_run(OSSL, ctx, &p, &st, &secs) == 0) {
         ok(secs < 0.5 && st.requests == 0, "interrupted: returns at once (%.3f s)", secs);
         th_loadgen_stats_free(&st);
     }
     if (ctx)
         OSSL->ctx_free(ctx);
-    srv_stop(&s);
+    st_stop_count(&s);
 }
 
 /* ---- negotiated other than asked ---- */
@@ -313,10 +235,10 @@ static void expect_mismatch(struct th_loadgen_params *p, struct th_ctx *ctx, con
                             const char *what)
 {
     struct th_loadgen_stats st;
-    if (run(OSSL, ctx, p, &st, NULL) != 0)
+    if (st_run(OSSL, ctx, p, &st, NULL) != 0)
         return;
     ok(st.requests == 0 && st.connections == 0, "%s: nothing counts", what);
-    ok(st.errors[TH_INTERNAL_ERROR] > 0 && st.errors[TH_INTERNAL_ERROR] == total_errors(&st),
+    ok(st.errors[TH_INTERNAL_ERROR] > 0 && st.errors[TH_INTERNAL_ERROR] == st_total_errors(&st),
        "%s: every connection an internal_error (%llu)", what,
        (unsigned long long)st.errors[TH_INTERNAL_ERROR]);
     ok(strstr(st.first_error.text, text) != NULL, "%s: '%s'", what, st.first_error.text);
@@ -325,12 +247,12 @@ static void expect_mismatch(struct th_loadgen_params *p, struct th_ctx *ctx, con
 
 static void test_verification(void)
 {
-    struct srv s;
+    struct st_srv s;
     if (srv_start(&s, OSSL, 1) != 0)
         return;
     struct th_ctx *ctx = client_ctx(OSSL, "root.pem", V12 | V13, TH_RESUME_NONE);
     if (!ctx) {
-        srv_stop(&s);
+        st_stop_count(&s);
         return;
     }
     struct th_loadgen_params p = params(s.port, 10, 2, "/");
@@ -347,18 +269,19 @@ static void test_verification(void)
     p.new_connection_per_request = 1;
     p.want_version = TH_TLS13;
     p.want_group = 0x001D;
-    if (run(OSSL, ctx, &p, &st, NULL) == 0) {
-        ok(st.requests == 10 && total_errors(&st) == 0, "pinned to what is negotiated: no errors");
+    if (st_run(OSSL, ctx, &p, &st, NULL) == 0) {
+        ok(st.requests == 10 && st_total_errors(&st) == 0,
+           "pinned to what is negotiated: no errors");
         th_loadgen_stats_free(&st);
     }
     OSSL->ctx_free(ctx);
-    srv_stop(&s);
+    st_stop_count(&s);
 }
 
 /* A server without tickets or a cache: later connections cannot resume. */
 static void test_not_resumed(void)
 {
-    struct srv s;
+    struct st_srv s;
     if (srv_start(&s, OSSL, 0) != 0)
         return;
     struct th_ctx *ctx = client_ctx(OSSL, "root.pem", V12 | V13, TH_RESUME_TICKET);
@@ -367,7 +290,7 @@ static void test_not_resumed(void)
     p.resume = TH_RESUME_TICKET;
     p.max_seconds = 3;
     struct th_loadgen_stats st;
-    if (ctx && run(OSSL, ctx, &p, &st, NULL) == 0) {
+    if (ctx && st_run(OSSL, ctx, &p, &st, NULL) == 0) {
         is_int(st.requests, 1, "no tickets: only the first (full) connection counts");
         ok(st.errors[TH_INTERNAL_ERROR] > 0 &&
                strstr(st.first_error.text, "not resumed (no session to offer") != NULL,
@@ -376,18 +299,18 @@ static void test_not_resumed(void)
     }
     if (ctx)
         OSSL->ctx_free(ctx);
-    srv_stop(&s);
+    st_stop_count(&s);
 }
 
 static void test_wrong_ca(void)
 {
-    struct srv s;
+    struct st_srv s;
     if (srv_start(&s, OSSL, 0) != 0)
         return;
     struct th_ctx *ctx = client_ctx(OSSL, "untrusted-root.pem", V12 | V13, TH_RESUME_NONE);
     struct th_loadgen_params p = params(s.port, 5, 2, "/");
     struct th_loadgen_stats st;
-    if (ctx && run(OSSL, ctx, &p, &st, NULL) == 0) {
+    if (ctx && st_run(OSSL, ctx, &p, &st, NULL) == 0) {
         ok(st.requests == 0 && st.errors[TH_UNKNOWN_CA] > 0, "wrong CA: unknown_ca (%llu)",
            (unsigned long long)st.errors[TH_UNKNOWN_CA]);
         is_str(th_outcome_name(st.first_error.outcome), "unknown_ca", "wrong CA: first error");
@@ -397,7 +320,7 @@ static void test_wrong_ca(void)
     }
     if (ctx)
         OSSL->ctx_free(ctx);
-    srv_stop(&s);
+    st_stop_count(&s);
 }
 
 /* ---- nobody there, nobody answering ---- */
@@ -411,7 +334,7 @@ static void test_nothing_listening(struct th_ctx *ctx)
     p.max_seconds = 2;
     struct th_loadgen_stats st;
     double secs = 0;
-    if (run(OSSL, ctx, &p, &st, &secs) == 0) {
+    if (st_run(OSSL, ctx, &p, &st, &secs) == 0) {
         ok(st.requests == 0 && st.errors[TH_IO_ERROR] > 0, "nothing listening: io_error (%llu)",
            (unsigned long long)st.errors[TH_IO_ERROR]);
         ok(strstr(st.first_error.text, "Connection refused") != NULL, "nothing listening: '%s'",
@@ -421,7 +344,7 @@ static void test_nothing_listening(struct th_ctx *ctx)
     }
     p.requests = 0;
     p.seconds = 0.3;
-    if (run(OSSL, ctx, &p, &st, &secs) == 0) {
+    if (st_run(OSSL, ctx, &p, &st, &secs) == 0) {
         ok(st.errors[TH_IO_ERROR] >= 100 && secs < 1.0,
            "nothing listening, by time: stops at the error cap (%llu errors, %.3f s)",
            (unsigned long long)st.errors[TH_IO_ERROR], secs);
@@ -438,7 +361,7 @@ static void test_never_answers(struct th_ctx *ctx)
     p.max_seconds = 1.0;
     struct th_loadgen_stats st;
     double secs = 0;
-    if (lfd >= 0 && run(OSSL, ctx, &p, &st, &secs) == 0) {
+    if (lfd >= 0 && st_run(OSSL, ctx, &p, &st, &secs) == 0) {
         ok(st.requests == 0 && st.errors[TH_TIMEOUT] >= 2, "never answers: timeout (%llu)",
            (unsigned long long)st.errors[TH_TIMEOUT]);
         ok(strstr(st.first_error.text, "no response within 0.3 s (handshake)") != NULL,
@@ -610,8 +533,8 @@ static void expect_fake(enum fmode m, enum th_outcome want, const char *text, co
     struct th_loadgen_params p = params(f.port, 3, 1, "/bytes/1024");
     p.max_seconds = 3;
     struct th_loadgen_stats st;
-    if (ctx && run(OSSL, ctx, &p, &st, NULL) == 0) {
-        ok(st.requests == 0 && st.errors[want] > 0 && st.errors[want] == total_errors(&st),
+    if (ctx && st_run(OSSL, ctx, &p, &st, NULL) == 0) {
+        ok(st.requests == 0 && st.errors[want] > 0 && st.errors[want] == st_total_errors(&st),
            "%s: every request %s (%llu)", what, th_outcome_name(want),
            (unsigned long long)st.errors[want]);
         ok(strstr(st.first_error.text, text) != NULL, "%s: '%s'", what, st.first_error.text);
@@ -633,8 +556,8 @@ static void test_fake_server(void)
     struct th_ctx *ctx = client_ctx(OSSL, "root.pem", V12 | V13, TH_RESUME_TICKET);
     if (ctx && fk_start(&f, F_CHUNKED) == 0) {
         struct th_loadgen_params p = params(f.port, 20, 1, "/bytes/1024");
-        if (run(OSSL, ctx, &p, &st, NULL) == 0) {
-            ok(st.requests == 20 && total_errors(&st) == 0, "chunked: 20, no errors");
+        if (st_run(OSSL, ctx, &p, &st, NULL) == 0) {
+            ok(st.requests == 20 && st_total_errors(&st) == 0, "chunked: 20, no errors");
             is_int(st.body_bytes, 20 * 1024, "chunked: decoded body checked");
             th_loadgen_stats_free(&st);
         }
@@ -644,8 +567,8 @@ static void test_fake_server(void)
     if (ctx && fk_start(&f, F_CLOSE) == 0) {
         struct th_loadgen_params p = params(f.port, 10, 1, "/bytes/1024");
         p.resume = TH_RESUME_TICKET;
-        if (run(OSSL, ctx, &p, &st, NULL) == 0) {
-            ok(st.requests == 10 && total_errors(&st) == 0, "Connection: close: 10, no errors");
+        if (st_run(OSSL, ctx, &p, &st, NULL) == 0) {
+            ok(st.requests == 10 && st_total_errors(&st) == 0, "Connection: close: 10, no errors");
             ok(st.connections == 10 && st.resumed == 9,
                "Connection: close: 10 connections, 9 resumed (%llu, %llu)",
                (unsigned long long)st.connections, (unsigned long long)st.resumed);
@@ -716,35 +639,30 @@ static void test_client_cert(void)
                              .key_file = key,
                              .client_auth = TH_CLIENT_AUTH_REQUIRE,
                              .client_ca_file = root};
-    struct th_tls_config cfg = {.role = TH_ROLE_CLIENT,
-                                .versions = V12 | V13,
-                                .ca_file = root,
-                                .hostname = "localhost",
-                                .sni = "localhost",
-                                .verify = 1,
-                                .cert_file = cchain,
-                                .key_file = ckey};
+    struct th_tls_config cfg = st_client_cfg(root);
+    cfg.cert_file = cchain;
+    cfg.key_file = ckey;
     struct th_ctx *with = NULL, *without = client_ctx(OSSL, "root.pem", V12 | V13, 0);
     struct th_error e = {0};
-    struct srv s;
+    struct st_srv s;
     if (!ok(OSSL->ctx_new(&cfg, &with, &e) == 0 && without, "client contexts (%s)", e.text) ||
         srv_start_tls(&s, OSSL, 0, &t) != 0)
         goto out;
     struct th_loadgen_params p = params(s.port, 40, 2, "/");
     struct th_loadgen_stats st;
-    if (run(OSSL, with, &p, &st, NULL) == 0)
-        ok(st.requests == 40 && total_errors(&st) == 0 && st.have_neg && st.neg.client_cert,
+    if (st_run(OSSL, with, &p, &st, NULL) == 0)
+        ok(st.requests == 40 && st_total_errors(&st) == 0 && st.have_neg && st.neg.client_cert,
            "client_auth require, a client certificate: 40 verified, the certificate sent");
     th_loadgen_stats_free(&st);
     p = params(s.port, 5, 1, "/");
     p.max_seconds = 5;
-    if (run(OSSL, without, &p, &st, NULL) == 0)
+    if (st_run(OSSL, without, &p, &st, NULL) == 0)
         ok(st.requests == 0 && st.errors[TH_CERTIFICATE_REQUIRED] > 0 &&
                st.first_error.outcome == TH_CERTIFICATE_REQUIRED,
            "client_auth require, none: no request verified, certificate_required (%s)",
            st.first_error.text);
     th_loadgen_stats_free(&st);
-    srv_stop(&s);
+    st_stop_count(&s);
 out:
     if (with)
         OSSL->ctx_free(with);

@@ -13,42 +13,24 @@
 #include "harness/http/loadgen.h"
 #include "harness/http/serve.h"
 #include "harness/vocab/util.h"
+#include "serve_thread.h"
 
 extern const struct th_backend th_backend_openssl;
 static const struct th_backend *const OSSL = &th_backend_openssl;
 
-struct srv {
-    int lfd, rc;
-    uint16_t port;
-    volatile sig_atomic_t stop;
-    pthread_t t;
-    FILE *log;
-    struct th_error err;
-};
+/* ---- th_serve_fd in a thread ---- */
 
-static void *srv_main(void *arg)
+/* From the pki's rsa2048, without resumption; nothing looks at its log. */
+static int srv_start(struct st_srv *s)
 {
-    struct srv *s = arg;
-    s->rc = th_serve_fd(OSSL, s->lfd, "rsa2048", pkidir, 0, 60, &s->stop, s->log, &s->err);
-    return NULL;
-}
-
-static int srv_start(struct srv *s)
-{
-    memset(s, 0, sizeof(*s));
-    s->log = fopen("/dev/null", "w");
-    s->lfd = th_tcp_listen("127.0.0.1", &s->port);
-    return ok(s->log && s->lfd >= 0 && pthread_create(&s->t, NULL, srv_main, s) == 0,
-              "server started")
+    return ok(st_start(s, OSSL, "rsa2048", 0, NULL, fopen("/dev/null", "w")) == 0, "server started")
                ? 0
                : -1;
 }
 
-static void srv_stop(struct srv *s)
+static void srv_stop(struct st_srv *s)
 {
-    s->stop = 1;
-    pthread_join(s->t, NULL);
-    close(s->lfd);
+    st_stop(s);
     fclose(s->log);
     ok(s->rc == 0, "server ran (%s)", s->err.text);
 }
@@ -57,25 +39,12 @@ static struct th_ctx *client_ctx(void)
 {
     char ca[512];
     pki_path(ca, sizeof(ca), "root.pem");
-    struct th_tls_config cfg = {.role = TH_ROLE_CLIENT,
-                                .versions = V12 | V13,
-                                .ca_file = ca,
-                                .hostname = "localhost",
-                                .sni = "localhost",
-                                .verify = 1};
+    struct th_tls_config cfg = st_client_cfg(ca);
     struct th_ctx *ctx = NULL;
     struct th_error e = {0};
     if (OSSL->ctx_new(&cfg, &ctx, &e) != 0)
         ok(0, "client ctx: %s", e.text);
     return ctx;
-}
-
-static uint64_t failed(const struct th_loadgen_stats *st)
-{
-    uint64_t n = 0;
-    for (int i = 0; i < TH_OUTCOME_COUNT; i++)
-        n += st->errors[i];
-    return n;
 }
 
 /* SHA-256 of the first n bytes of the payload pattern: /bytes/n's body. */
@@ -105,7 +74,7 @@ static void test_paced(struct th_ctx *ctx, uint16_t port)
     if (!ok(th_loadgen_run(OSSL, ctx, &p, &st, &err) == 0, "open loop ran (%s)", err.text))
         return;
     is_int(st.requests, 100, "open loop: 100 requests verified");
-    is_int(failed(&st), 0, "open loop: none failed");
+    is_int(st_total_errors(&st), 0, "open loop: none failed");
     ok(st.wall_ns >= 480000000ull && st.wall_ns < 3000000000ull,
        "open loop: paced by the schedule, %.3f s for 100 at 200/s (0.495 s due)", st.wall_ns / 1e9);
     uint64_t lo = UINT64_MAX;
@@ -156,7 +125,7 @@ static void test_sha256(struct th_ctx *ctx, uint16_t port)
     if (ok(th_loadgen_run(OSSL, ctx, &p, &st, &err) == 0, "sha256 run")) {
         is_int(st.requests, 30, "right hash: 30 verified");
         is_int(st.bodies_hashed, 30, "right hash: 30 bodies hashed");
-        is_int(failed(&st), 0, "right hash: none failed");
+        is_int(st_total_errors(&st), 0, "right hash: none failed");
         is_str(st.body_check, "pattern+sha256", "both checks named");
         th_loadgen_stats_free(&st);
     }
@@ -164,8 +133,8 @@ static void test_sha256(struct th_ctx *ctx, uint16_t port)
     p.requests = 5;
     if (ok(th_loadgen_run(OSSL, ctx, &p, &st, &err) == 0, "wrong sha256 run")) {
         is_int(st.requests, 0, "wrong hash: nothing verified");
-        ok(st.errors[TH_INTERNAL_ERROR] > 0 && failed(&st) == st.errors[TH_INTERNAL_ERROR],
-           "wrong hash: internal_error only (%llu)", (unsigned long long)failed(&st));
+        ok(st.errors[TH_INTERNAL_ERROR] > 0 && st_total_errors(&st) == st.errors[TH_INTERNAL_ERROR],
+           "wrong hash: internal_error only (%llu)", (unsigned long long)st_total_errors(&st));
         ok(strstr(st.first_error.text, "body of 3000 bytes has SHA-256") != NULL,
            "the first error says so: %s", st.first_error.text);
         is_int(st.bodies_hashed, 0, "no body counted as hashed");
@@ -188,7 +157,7 @@ int main(void)
     if (pd_begin("loadopen") != 0)
         return pd_end();
     signal(SIGPIPE, SIG_IGN);
-    struct srv s;
+    struct st_srv s;
     struct th_ctx *ctx = client_ctx();
     if (ctx && srv_start(&s) == 0) {
         test_paced(ctx, s.port);

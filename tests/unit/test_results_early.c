@@ -3,28 +3,8 @@
  * take it, nulls where not known (no handshake, no replay tried, no response), absent
  * on other cases; the results reader accepts what the writer writes and refuses a
  * member of the wrong type at its place. */
-#include <jansson.h>
-#include <stdlib.h>
-#include <unistd.h>
-
-#include "harness/report/resread.h"
-#include "harness/report/results.h"
 #include "resread_check.h"
-#include "tap.h"
-
-static void fake_caps(struct th_caps *out)
-{
-    memset(out, 0, sizeof(*out));
-    out->roles = TH_ROLE_CLIENT | TH_ROLE_SERVER;
-}
-
-static const char *fake_version(void)
-{
-    return "1.0";
-}
-
-static const struct th_backend fake = {
-    .name = "fake", .library = "Fake", .version = fake_version, .caps = fake_caps};
+#include "results_fake.h"
 
 #define NC 4
 static struct th_case cases[NC];
@@ -33,22 +13,7 @@ static char dir[] = "/tmp/th-results-early-XXXXXX";
 
 static struct th_observed *set_case(int i, const char *name)
 {
-    struct th_case *c = &cases[i];
-    memset(c, 0, sizeof(*c));
-    c->id = th_xasprintf("early@%s/fake-vs-fake", name);
-    c->scenario = th_xasprintf("early@%s", name);
-    c->file = "early.json";
-    c->line = 1;
-    c->client = c->server = &fake;
-    c->server_name = "fake";
-    c->expect.outcomes = TH_OUTCOME_BIT(TH_OK);
-    c->expect.resumed = c->expect.hrr = c->expect.early = c->expect.replay = -1;
-    struct th_case_result *r = &results[i];
-    memset(r, 0, sizeof(*r));
-    r->c = c;
-    r->status = TH_PASS;
-    r->obs.ran = r->obs.server_seen = 1;
-    return &r->obs;
+    return rf_case(&cases[i], &results[i], "early", name, 1);
 }
 
 /* 0 taken, replayed and refused; 1 sent, the server off, the handshake failed;
@@ -96,15 +61,9 @@ static json_t *early(json_t *cs, int i, const char *key)
 
 static void test_write(void)
 {
-    struct th_run run = {
-        .started_at = 1, .finished_at = 2, .generator = "t", .results = results, .n = NC};
-    struct th_error err = {0};
-    char *json = th_xasprintf("%s/r.json", dir);
-    is_int(th_results_write_json(json, &run, &err), 0, "JSON written (%s)", err.text);
-    json_error_t je;
-    json_t *doc = json_load_file(json, 0, &je);
-    json_t *cs = json_object_get(doc, "cases");
-    if (ok(json_array_size(cs) == NC, "all cases written")) {
+    struct rf_out out;
+    json_t *cs = rf_write_json(&out, dir, results, NC);
+    if (cs) {
         ok(json_is_true(early(cs, 0, "offered")) && json_is_true(early(cs, 0, "accepted")),
            "replay: offered and accepted");
         is_int(json_integer_value(early(cs, 0, "bytes")), 78, "replay: the early bytes");
@@ -117,18 +76,11 @@ static void test_write(void)
         ok(json_is_false(early(cs, 2, "offered")), "a server that may take it: the block is there");
         ok(!early(cs, 3, NULL), "no early data anywhere: no block");
     }
-    json_decref(doc);
-    struct th_res f;
-    ok(th_res_read(&f, json) == 0, "the results reader accepts it (%s)", f.why);
-    th_res_free(&f);
-    unlink(json);
-    free(json);
+    rf_reread(&out);
+    rf_done(&out);
 }
 
-#define HEAD "{\"schema\": \"tlsharness.results/1\""
-#define OB(v)                                                                                      \
-    HEAD ", \"cases\": [{\"id\": \"c\", \"status\": \"pass\", \"observed\": {\"early_data\": " v   \
-         "}}]}"
+#define OB(v) RF_ONE("observed", "{\"early_data\": " v "}")
 
 static void test_read(void)
 {
@@ -163,15 +115,5 @@ static void test_read(void)
 
 int main(void)
 {
-    if (!mkdtemp(dir))
-        return 1;
-    build();
-    test_write();
-    test_read();
-    rmdir(dir);
-    for (int i = 0; i < NC; i++) {
-        free(cases[i].id);
-        free(cases[i].scenario);
-    }
-    return done_testing();
+    return rf_main(dir, build, test_write, test_read, cases, NC);
 }

@@ -3,28 +3,8 @@
  * observed.handshakes {attempted, full, resumed, hrr} for kind handshake_rate; the
  * JUnit text says it; the results reader takes what is written back and refuses
  * anything else, at its place. */
-#include <jansson.h>
-#include <stdlib.h>
-#include <unistd.h>
-
-#include "harness/report/resread.h"
-#include "harness/report/results.h"
 #include "resread_check.h"
-#include "tap.h"
-
-static void fake_caps(struct th_caps *out)
-{
-    memset(out, 0, sizeof(*out));
-    out->roles = TH_ROLE_CLIENT | TH_ROLE_SERVER;
-}
-
-static const char *fake_version(void)
-{
-    return "1.0";
-}
-
-static const struct th_backend fake = {
-    .name = "fake", .library = "Fake", .version = fake_version, .caps = fake_caps};
+#include "results_fake.h"
 
 #define NC 4
 static struct th_case cases[NC];
@@ -33,24 +13,11 @@ static char dir[] = "/tmp/th-results-hrr-XXXXXX";
 
 static struct th_observed *set_case(int i, const char *name, enum th_kind kind)
 {
-    struct th_case *c = &cases[i];
-    memset(c, 0, sizeof(*c));
-    c->id = th_xasprintf("hrr@%s/fake-vs-fake", name);
-    c->scenario = th_xasprintf("hrr@%s", name);
-    c->file = "hrr.json";
-    c->line = 1;
-    c->kind = kind;
-    c->client = c->server = &fake;
-    c->server_name = "fake";
-    c->expect.outcomes = TH_OUTCOME_BIT(TH_OK);
-    c->expect.resumed = c->expect.hrr = c->expect.early = c->expect.replay = -1;
-    struct th_case_result *r = &results[i];
-    memset(r, 0, sizeof(*r));
-    r->c = c;
-    r->status = TH_PASS;
-    r->obs.ran = r->obs.server_seen = r->obs.have_neg = 1;
-    r->obs.neg = (struct th_negotiated){.version = TH_TLS13, .suite = 0x1301, .group = 0x0017};
-    return &r->obs;
+    struct th_observed *o = rf_case(&cases[i], &results[i], "hrr", name, 1);
+    cases[i].kind = kind;
+    o->have_neg = 1;
+    o->neg = (struct th_negotiated){.version = TH_TLS13, .suite = 0x1301, .group = 0x0017};
+    return o;
 }
 
 /* 0 a retry request, pinned (failed: JUnit carries the text); 1 TLS 1.3 without one;
@@ -84,15 +51,9 @@ static json_int_t count(json_t *cs, int i, const char *key)
 
 static void test_write(void)
 {
-    struct th_run run = {
-        .started_at = 1, .finished_at = 2, .generator = "t", .results = results, .n = NC};
-    struct th_error err = {0};
-    char *json = th_xasprintf("%s/r.json", dir), *xml = th_xasprintf("%s/r.xml", dir);
-    is_int(th_results_write_json(json, &run, &err), 0, "JSON written (%s)", err.text);
-    json_error_t je;
-    json_t *doc = json_load_file(json, 0, &je);
-    json_t *cs = json_object_get(doc, "cases");
-    if (ok(json_array_size(cs) == NC, "all cases written")) {
+    struct rf_out out;
+    json_t *cs = rf_write_json(&out, dir, results, NC);
+    if (cs) {
         ok(json_is_true(ob(cs, 0, "hrr")), "a retry request: true");
         ok(json_is_false(
                json_object_get(json_object_get(json_array_get(cs, 0), "expected"), "hrr")),
@@ -108,23 +69,12 @@ static void test_write(void)
         is_str(json_string_value(ob(cs, 3, "version")), "1.3", "handshake_rate: the version");
         ok(json_is_true(ob(cs, 3, "resumed")), "handshake_rate: resumed");
     }
-    json_decref(doc);
-    struct th_res f;
-    ok(th_res_read(&f, json) == 0, "the results reader accepts it (%s)", f.why);
-    th_res_free(&f);
-
-    is_int(th_results_write_junit(xml, &run, &err), 0, "JUnit written (%s)", err.text);
-    char *x = th_read_file(xml, NULL);
-    ok(x && strstr(x, "HelloRetryRequest yes"), "JUnit: the failing case says it had one");
-    free(x);
-    unlink(json);
-    unlink(xml);
-    free(json);
-    free(xml);
+    rf_reread(&out);
+    rf_junit_says(&out, "HelloRetryRequest yes", "JUnit: the failing case says it had one");
+    rf_done(&out);
 }
 
-#define HEAD "{\"schema\": \"tlsharness.results/1\""
-#define OB(v) HEAD ", \"cases\": [{\"id\": \"c\", \"status\": \"pass\", \"observed\": " v "}]}"
+#define OB(v) RF_ONE("observed", v)
 #define HS(v) OB("{\"handshakes\": " v "}")
 
 static void test_read(void)
@@ -162,15 +112,5 @@ static void test_read(void)
 
 int main(void)
 {
-    if (!mkdtemp(dir))
-        return 1;
-    build();
-    test_write();
-    test_read();
-    rmdir(dir);
-    for (int i = 0; i < NC; i++) {
-        free(cases[i].id);
-        free(cases[i].scenario);
-    }
-    return done_testing();
+    return rf_main(dir, build, test_write, test_read, cases, NC);
 }

@@ -2,28 +2,8 @@
  * accepted} is written when a case asked for a client certificate or gave one, and
  * only then; what is not known is null; the JUnit text says it; and the results
  * reader accepts the object and refuses it malformed, at its place. */
-#include <jansson.h>
-#include <stdlib.h>
-#include <unistd.h>
-
-#include "harness/report/resread.h"
-#include "harness/report/results.h"
 #include "resread_check.h"
-#include "tap.h"
-
-static void fake_caps(struct th_caps *out)
-{
-    memset(out, 0, sizeof(*out));
-    out->roles = TH_ROLE_CLIENT | TH_ROLE_SERVER;
-}
-
-static const char *fake_version(void)
-{
-    return "1.0";
-}
-
-static const struct th_backend fake = {
-    .name = "fake", .library = "Fake", .version = fake_version, .caps = fake_caps};
+#include "results_fake.h"
 
 #define NC 6
 static struct th_case cases[NC];
@@ -33,24 +13,7 @@ static char dir[] = "/tmp/th-results-mtls-XXXXXX";
 /* Case i against our own server (server_seen) or a fixture. */
 static struct th_observed *set_case(int i, const char *name, int ours)
 {
-    struct th_case *c = &cases[i];
-    memset(c, 0, sizeof(*c));
-    c->id = th_xasprintf("mtls@%s/fake-vs-%s", name, ours ? "fake" : "fixture:x");
-    c->scenario = th_xasprintf("mtls@%s", name);
-    c->file = "mtls.json";
-    c->line = 1;
-    c->client = &fake;
-    c->server = ours ? &fake : NULL;
-    c->server_name = ours ? "fake" : "fixture:x";
-    c->expect.outcomes = TH_OUTCOME_BIT(TH_OK);
-    c->expect.resumed = c->expect.hrr = c->expect.early = c->expect.replay = -1;
-    struct th_case_result *r = &results[i];
-    memset(r, 0, sizeof(*r));
-    r->c = c;
-    r->status = TH_PASS;
-    r->obs.ran = 1;
-    r->obs.server_seen = ours;
-    return &r->obs;
+    return rf_case(&cases[i], &results[i], "mtls", name, ours);
 }
 
 static void done_neg(struct th_observed *o, int requested, int sent)
@@ -118,22 +81,11 @@ static void check_cc(json_t *cs, int i, const char *req, const char *sent, const
     is_str(jb(cc, "accepted"), acc, "%s: accepted", cases[i].id);
 }
 
-static char *slurp(const char *path)
-{
-    return th_read_file(path, NULL);
-}
-
 static void test_write(void)
 {
-    struct th_run run = {
-        .started_at = 1, .finished_at = 2, .generator = "t", .results = results, .n = NC};
-    struct th_error err = {0};
-    char *json = th_xasprintf("%s/r.json", dir), *xml = th_xasprintf("%s/r.xml", dir);
-    is_int(th_results_write_json(json, &run, &err), 0, "JSON written (%s)", err.text);
-    json_error_t je;
-    json_t *doc = json_load_file(json, 0, &je);
-    json_t *cs = json_object_get(doc, "cases");
-    if (ok(json_array_size(cs) == NC, "all cases written")) {
+    struct rf_out out;
+    json_t *cs = rf_write_json(&out, dir, results, NC);
+    if (cs) {
         check_cc(cs, 0, "true", "true", "true");
         check_cc(cs, 1, "null", "null", "false");
         ok(!json_object_get(json_object_get(json_array_get(cs, 2), "observed"), "client_cert"),
@@ -142,27 +94,17 @@ static void test_write(void)
         check_cc(cs, 4, "true", "true", "null");
         check_cc(cs, 5, "true", "false", "false");
     }
-    json_decref(doc);
-    /* what compare, merge and report read back */
-    struct th_res f;
-    ok(th_res_read(&f, json) == 0, "the results reader accepts it (%s)", f.why);
-    th_res_free(&f);
-
-    is_int(th_results_write_junit(xml, &run, &err), 0, "JUnit written (%s)", err.text);
-    char *x = slurp(xml);
+    rf_reread(&out);
+    char *x = rf_write_junit(&out);
     ok(x && strstr(x, "client certificate: requested yes, sent yes, accepted unknown"),
        "JUnit: a refusal by a fixture says what is known");
     ok(x && !strstr(x, "client certificate: requested unknown"),
        "JUnit: only failing cases carry it (the expired one passed)");
     free(x);
-    unlink(json);
-    unlink(xml);
-    free(json);
-    free(xml);
+    rf_done(&out);
 }
 
-#define HEAD "{\"schema\": \"tlsharness.results/1\""
-#define CC(v) HEAD ", \"cases\": [{\"id\": \"c\", \"status\": \"pass\", \"observed\": " v "}]}"
+#define CC(v) RF_ONE("observed", v)
 
 static void test_read(void)
 {
@@ -185,15 +127,5 @@ static void test_read(void)
 
 int main(void)
 {
-    if (!mkdtemp(dir))
-        return 1;
-    build();
-    test_write();
-    test_read();
-    rmdir(dir);
-    for (int i = 0; i < NC; i++) {
-        free(cases[i].id);
-        free(cases[i].scenario);
-    }
-    return done_testing();
+    return rf_main(dir, build, test_write, test_read, cases, NC);
 }

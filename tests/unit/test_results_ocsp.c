@@ -2,28 +2,8 @@
  * not ask), written when a case stapled a response or had its client ask, also when
  * the handshake failed; expected.ocsp when pinned; the JUnit text says it; the
  * results reader accepts the names and null and refuses anything else, at its place. */
-#include <jansson.h>
-#include <stdlib.h>
-#include <unistd.h>
-
-#include "harness/report/resread.h"
-#include "harness/report/results.h"
 #include "resread_check.h"
-#include "tap.h"
-
-static void fake_caps(struct th_caps *out)
-{
-    memset(out, 0, sizeof(*out));
-    out->roles = TH_ROLE_CLIENT | TH_ROLE_SERVER;
-}
-
-static const char *fake_version(void)
-{
-    return "1.0";
-}
-
-static const struct th_backend fake = {
-    .name = "fake", .library = "Fake", .version = fake_version, .caps = fake_caps};
+#include "results_fake.h"
 
 #define NC 4
 static struct th_case cases[NC];
@@ -32,22 +12,7 @@ static char dir[] = "/tmp/th-results-ocsp-XXXXXX";
 
 static struct th_observed *set_case(int i, const char *name)
 {
-    struct th_case *c = &cases[i];
-    memset(c, 0, sizeof(*c));
-    c->id = th_xasprintf("ocsp@%s/fake-vs-fake", name);
-    c->scenario = th_xasprintf("ocsp@%s", name);
-    c->file = "ocsp.json";
-    c->line = 1;
-    c->client = c->server = &fake;
-    c->server_name = "fake";
-    c->expect.outcomes = TH_OUTCOME_BIT(TH_OK);
-    c->expect.resumed = c->expect.hrr = c->expect.early = c->expect.replay = -1;
-    struct th_case_result *r = &results[i];
-    memset(r, 0, sizeof(*r));
-    r->c = c;
-    r->status = TH_PASS;
-    r->obs.ran = r->obs.server_seen = 1;
-    return &r->obs;
+    return rf_case(&cases[i], &results[i], "ocsp", name, 1);
 }
 
 /* 0 a good staple required and pinned, 1 a revoked staple refused (handshake failed),
@@ -89,15 +54,9 @@ static json_t *member(json_t *cs, int i, const char *block)
 
 static void test_write(void)
 {
-    struct th_run run = {
-        .started_at = 1, .finished_at = 2, .generator = "t", .results = results, .n = NC};
-    struct th_error err = {0};
-    char *json = th_xasprintf("%s/r.json", dir), *xml = th_xasprintf("%s/r.xml", dir);
-    is_int(th_results_write_json(json, &run, &err), 0, "JSON written (%s)", err.text);
-    json_error_t je;
-    json_t *doc = json_load_file(json, 0, &je);
-    json_t *cs = json_object_get(doc, "cases");
-    if (ok(json_array_size(cs) == NC, "all cases written")) {
+    struct rf_out out;
+    json_t *cs = rf_write_json(&out, dir, results, NC);
+    if (cs) {
         is_str(json_string_value(member(cs, 0, "observed")), "good", "observed.ocsp good");
         is_str(json_string_value(member(cs, 0, "expected")), "good", "expected.ocsp pinned");
         is_str(json_string_value(member(cs, 1, "observed")), "revoked",
@@ -106,24 +65,13 @@ static void test_write(void)
         ok(json_is_null(member(cs, 2, "observed")), "stapled but not asked for: null");
         ok(!member(cs, 3, "observed"), "no staple and no asking: no observed.ocsp");
     }
-    json_decref(doc);
-    struct th_res f;
-    ok(th_res_read(&f, json) == 0, "the results reader accepts it (%s)", f.why);
-    th_res_free(&f);
-
-    is_int(th_results_write_junit(xml, &run, &err), 0, "JUnit written (%s)", err.text);
-    char *x = th_read_file(xml, NULL);
-    ok(x && strstr(x, "OCSP staple: revoked"), "JUnit: the failing case names the staple");
-    free(x);
-    unlink(json);
-    unlink(xml);
-    free(json);
-    free(xml);
+    rf_reread(&out);
+    rf_junit_says(&out, "OCSP staple: revoked", "JUnit: the failing case names the staple");
+    rf_done(&out);
 }
 
-#define HEAD "{\"schema\": \"tlsharness.results/1\""
-#define OB(v) HEAD ", \"cases\": [{\"id\": \"c\", \"status\": \"pass\", \"observed\": " v "}]}"
-#define EX(v) HEAD ", \"cases\": [{\"id\": \"c\", \"status\": \"pass\", \"expected\": " v "}]}"
+#define OB(v) RF_ONE("observed", v)
+#define EX(v) RF_ONE("expected", v)
 
 static void test_read(void)
 {
@@ -144,15 +92,5 @@ static void test_read(void)
 
 int main(void)
 {
-    if (!mkdtemp(dir))
-        return 1;
-    build();
-    test_write();
-    test_read();
-    rmdir(dir);
-    for (int i = 0; i < NC; i++) {
-        free(cases[i].id);
-        free(cases[i].scenario);
-    }
-    return done_testing();
+    return rf_main(dir, build, test_write, test_read, cases, NC);
 }

@@ -12,6 +12,7 @@
 #include "harness/http/response.h"
 #include "harness/http/serve.h"
 #include "harness/vocab/util.h"
+#include "serve_thread.h"
 
 extern const struct th_backend th_backend_openssl;
 static const struct th_backend *const OSSL = &th_backend_openssl;
@@ -20,40 +21,10 @@ static const struct th_backend *const OSSL = &th_backend_openssl;
 
 /* ---- th_serve_fd in a thread ---- */
 
-struct srv {
-    int lfd, rc;
-    uint16_t port;
-    volatile sig_atomic_t stop;
-    pthread_t t;
-    FILE *log;
-    struct th_error err;
-};
-
-static void *srv_main(void *arg)
+/* From the pki's default leaf, without resumption; the log kept for the checks. */
+static int srv_start(struct st_srv *s)
 {
-    struct srv *s = arg;
-    s->rc = th_serve_fd(OSSL, s->lfd, NULL, pkidir, 0, 60, &s->stop, s->log, &s->err);
-    return NULL;
-}
-
-static int srv_start(struct srv *s)
-{
-    memset(s, 0, sizeof(*s));
-    s->log = tmpfile();
-    s->lfd = th_tcp_listen("127.0.0.1", &s->port);
-    return s->log && s->lfd >= 0 && pthread_create(&s->t, NULL, srv_main, s) == 0 ? 0 : -1;
-}
-
-/* Stop it; its log into out. */
-static void srv_stop(struct srv *s, char *out, size_t cap)
-{
-    s->stop = 1;
-    pthread_join(s->t, NULL);
-    close(s->lfd);
-    rewind(s->log);
-    size_t n = fread(out, 1, cap - 1, s->log);
-    out[n] = '\0';
-    fclose(s->log);
+    return st_start(s, OSSL, NULL, 0, NULL, tmpfile());
 }
 
 /* ---- one client connection ---- */
@@ -62,25 +33,10 @@ static struct th_ctx *client_ctx(const char *ca)
 {
     char path[512];
     snprintf(path, sizeof(path), "%s/%s", pkidir, ca);
-    struct th_tls_config cfg = {.role = TH_ROLE_CLIENT,
-                                .versions = V12 | V13,
-                                .ca_file = path,
-                                .hostname = "localhost",
-                                .sni = "localhost",
-                                .verify = 1};
+    struct th_tls_config cfg = st_client_cfg(path);
     struct th_ctx *ctx = NULL;
     struct th_error e;
     return OSSL->ctx_new(&cfg, &ctx, &e) == 0 ? ctx : NULL;
-}
-
-/* After a step that asked for the socket, wait for it: TH_STEP_DONE then means "call
- * again". Other results pass through. */
-static enum th_step settle(struct th_tcp *t, enum th_step st)
-{
-    if (st != TH_STEP_WANT_READ && st != TH_STEP_WANT_WRITE)
-        return st;
-    int ready = th_tcp_wait(t->fd, st == TH_STEP_WANT_WRITE, th_now_ns() + 5 * SEC);
-    return ready == 1 ? TH_STEP_DONE : TH_STEP_FAILED;
 }
 
 /* Connect, send req, read until the server closes (or cap bytes). The bytes read, or
@@ -98,19 +54,19 @@ static long exchange(struct th_ctx *ctx, uint16_t port, const char *req, char *o
     long got = -1;
     enum th_step st = TH_STEP_FAILED;
     if (OSSL->conn_new(ctx, &t.io, NULL, &c, &e) == 0)
-        while ((st = OSSL->handshake(c, &e)) != TH_STEP_DONE && settle(&t, st) == TH_STEP_DONE)
+        while ((st = OSSL->handshake(c, &e)) != TH_STEP_DONE && st_settle(&t, st) == TH_STEP_DONE)
             ;
     if (st == TH_STEP_DONE) {
         size_t off = 0, len = strlen(req), n = 0;
         while (off < len && (st = OSSL->write(c, req + off, len - off, &n, &e)) != TH_STEP_FAILED &&
-               st != TH_STEP_CLOSED && settle(&t, st) == TH_STEP_DONE)
+               st != TH_STEP_CLOSED && st_settle(&t, st) == TH_STEP_DONE)
             off += n, n = 0;
         got = 0;
         while ((size_t)got < cap - 1) {
             n = 0;
             st = OSSL->read(c, out + got, cap - 1 - (size_t)got, &n, &e);
             got += (long)n;
-            if (st == TH_STEP_CLOSED || st == TH_STEP_FAILED || settle(&t, st) != TH_STEP_DONE)
+            if (st == TH_STEP_CLOSED || st == TH_STEP_FAILED || st_settle(&t, st) != TH_STEP_DONE)
                 break;
         }
         out[got] = '\0';
@@ -238,7 +194,7 @@ int main(void)
     if (pd_begin("serve") != 0)
         return pd_end();
     signal(SIGPIPE, SIG_IGN);
-    struct srv s;
+    struct st_srv s;
     struct th_ctx *ctx = client_ctx("root.pem"), *wrong = client_ctx("untrusted-root.pem");
     int up = ctx && wrong && srv_start(&s) == 0;
     if (ok(up, "server on 127.0.0.1:%u", up ? (unsigned)s.port : 0)) {
@@ -248,7 +204,7 @@ int main(void)
            "a client that does not trust it: no handshake");
         char log[8192];
         uint64_t t0 = th_now_ns();
-        srv_stop(&s, log, sizeof(log));
+        st_stop_log(&s, log, sizeof(log));
         ok(s.rc == 0 && th_now_ns() - t0 < 2 * SEC, "stop: returns 0 promptly (%s)", s.err.text);
         ok(strstr(log, "127.0.0.1:") && strstr(log, ": TLS 1.3 TLS_") &&
                strstr(log, ", 2 requests\n"),

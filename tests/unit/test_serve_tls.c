@@ -12,6 +12,7 @@
 
 #include "harness/http/serve.h"
 #include "harness/vocab/util.h"
+#include "serve_thread.h"
 
 extern const struct th_backend th_backend_openssl;
 static const struct th_backend *const OSSL = &th_backend_openssl;
@@ -20,42 +21,10 @@ static const struct th_backend *const OSSL = &th_backend_openssl;
 
 /* ---- th_serve_tls_fd in a thread ---- */
 
-struct srv {
-    struct th_serve_tls t;
-    int lfd, rc;
-    uint16_t port;
-    volatile sig_atomic_t stop;
-    pthread_t t_id;
-    FILE *log;
-    struct th_error err;
-};
-
-static void *srv_main(void *arg)
+/* With t's settings (st_start copies them); its log kept for the checks. */
+static int srv_start(struct st_srv *s, const struct th_serve_tls *t)
 {
-    struct srv *s = arg;
-    s->rc = th_serve_tls_fd(OSSL, s->lfd, &s->t, 60, &s->stop, s->log, &s->err);
-    return NULL;
-}
-
-static int srv_start(struct srv *s, const struct th_serve_tls *t)
-{
-    memset(s, 0, sizeof(*s));
-    s->t = *t;
-    s->log = tmpfile();
-    s->lfd = th_tcp_listen("127.0.0.1", &s->port);
-    return s->log && s->lfd >= 0 && pthread_create(&s->t_id, NULL, srv_main, s) == 0 ? 0 : -1;
-}
-
-/* Stop it; its log into out. */
-static void srv_stop(struct srv *s, char *out, size_t cap)
-{
-    s->stop = 1;
-    pthread_join(s->t_id, NULL);
-    close(s->lfd);
-    rewind(s->log);
-    size_t n = fread(out, 1, cap - 1, s->log);
-    out[n] = '\0';
-    fclose(s->log);
+    return st_start(s, OSSL, NULL, 0, t, tmpfile());
 }
 
 /* ---- one client connection ---- */
@@ -66,13 +35,8 @@ static struct th_ctx *client_ctx(const char *leaf, enum th_ocsp_mode ocsp)
 {
     static char ca[512], chain[512], key[512];
     pki_path(ca, sizeof(ca), "root.pem");
-    struct th_tls_config cfg = {.role = TH_ROLE_CLIENT,
-                                .versions = V12 | V13,
-                                .ca_file = ca,
-                                .hostname = "localhost",
-                                .sni = "localhost",
-                                .verify = 1,
-                                .ocsp = ocsp};
+    struct th_tls_config cfg = st_client_cfg(ca);
+    cfg.ocsp = ocsp;
     if (leaf) {
         snprintf(chain, sizeof(chain), "%s/%s.chain.pem", pkidir, leaf);
         snprintf(key, sizeof(key), "%s/%s.key.pem", pkidir, leaf);
@@ -82,14 +46,6 @@ static struct th_ctx *client_ctx(const char *leaf, enum th_ocsp_mode ocsp)
     struct th_ctx *ctx = NULL;
     struct th_error e;
     return OSSL->ctx_new(&cfg, &ctx, &e) == 0 ? ctx : NULL;
-}
-
-static enum th_step settle(struct th_tcp *t, enum th_step st)
-{
-    if (st != TH_STEP_WANT_READ && st != TH_STEP_WANT_WRITE)
-        return st;
-    int ready = th_tcp_wait(t->fd, st == TH_STEP_WANT_WRITE, th_now_ns() + 5 * SEC);
-    return ready == 1 ? TH_STEP_DONE : TH_STEP_FAILED;
 }
 
 /* GET / with Connection: close: the response into out, what was negotiated into
@@ -112,20 +68,20 @@ static long get_root(struct th_ctx *ctx, uint16_t port, char *out, size_t cap,
     long got = -1;
     enum th_step st = TH_STEP_FAILED;
     if (OSSL->conn_new(ctx, &t.io, NULL, &c, e) == 0)
-        while ((st = OSSL->handshake(c, e)) != TH_STEP_DONE && settle(&t, st) == TH_STEP_DONE)
+        while ((st = OSSL->handshake(c, e)) != TH_STEP_DONE && st_settle(&t, st) == TH_STEP_DONE)
             ;
     if (st == TH_STEP_DONE) {
         OSSL->negotiated(c, neg);
         size_t off = 0, len = strlen(req), n = 0;
         while (off < len && (st = OSSL->write(c, req + off, len - off, &n, e)) != TH_STEP_FAILED &&
-               st != TH_STEP_CLOSED && settle(&t, st) == TH_STEP_DONE)
+               st != TH_STEP_CLOSED && st_settle(&t, st) == TH_STEP_DONE)
             off += n, n = 0;
         size_t have = 0;
         while (have < cap - 1) {
             n = 0;
             st = OSSL->read(c, out + have, cap - 1 - have, &n, e);
             have += n;
-            if (st == TH_STEP_CLOSED || st == TH_STEP_FAILED || settle(&t, st) != TH_STEP_DONE)
+            if (st == TH_STEP_CLOSED || st == TH_STEP_FAILED || st_settle(&t, st) != TH_STEP_DONE)
                 break;
         }
         out[have] = '\0';
@@ -158,7 +114,7 @@ static void test_own_chain(struct th_ctx *plain)
     char chain[300], key[300], log[4096];
     struct th_negotiated neg;
     struct th_error e;
-    struct srv s;
+    struct st_srv s;
     snprintf(chain, sizeof(chain), "%s/my chain.pem", pd_tmpdir);
     snprintf(key, sizeof(key), "%s/my key.pem", pd_tmpdir);
     if (!ok(copy_file("ecdsa-p256.chain.pem", chain) == 0 &&
@@ -172,7 +128,7 @@ static void test_own_chain(struct th_ctx *plain)
     ok(n > 0 && strstr(resp, "HTTP/1.1 200 OK") && !strstr(resp, "client certificate"),
        "GET / over the user's chain: 200, no client certificate line (%s)", e.text);
     ok(neg.version == TH_TLS13 && !neg.cert_requested, "no client certificate was asked for");
-    srv_stop(&s, log, sizeof(log));
+    st_stop_log(&s, log, sizeof(log));
     ok(s.rc == 0 && strstr(log, ": TLS 1.3 ") && !strstr(log, "client certificate"),
        "the log line has no client certificate part when none is asked for");
 }
@@ -183,7 +139,7 @@ static void test_client_auth(struct th_ctx *plain, struct th_ctx *with_cert,
     char chain[512], key[512], root[512], log[4096];
     struct th_negotiated neg;
     struct th_error e;
-    struct srv s;
+    struct st_srv s;
     pki_path(chain, sizeof(chain), "rsa2048.chain.pem");
     pki_path(key, sizeof(key), "rsa2048.key.pem");
     pki_path(root, sizeof(root), "root.pem");
@@ -204,7 +160,7 @@ static void test_client_auth(struct th_ctx *plain, struct th_ctx *with_cert,
     ok(n > 0 && strstr(resp, "200 OK") && strstr(resp, "\nclient certificate: verified\n"),
        "require, the pki client certificate: 200, the page says it verified (%s)", e.text);
     ok(neg.cert_requested && neg.client_cert, "the client saw the request and sent its own");
-    srv_stop(&s, log, sizeof(log));
+    st_stop_log(&s, log, sizeof(log));
     ok(strstr(log, ", client certificate verified\n") != NULL,
        "the log line says the client certificate verified");
     ok(strstr(log, ": handshake failed: ") || strstr(log, "then failed"),
@@ -217,7 +173,7 @@ static void test_client_auth(struct th_ctx *plain, struct th_ctx *with_cert,
     ok(n > 0 && strstr(resp, "200 OK") && strstr(resp, "\nclient certificate: none\n"),
        "request, no client certificate: 200, the page says none came (%s)", e.text);
     ok(neg.cert_requested && !neg.client_cert, "the client saw the request and sent none");
-    srv_stop(&s, log, sizeof(log));
+    st_stop_log(&s, log, sizeof(log));
     ok(strstr(log, ", client certificate none\n") != NULL, "the log line says none came");
 }
 
@@ -233,7 +189,7 @@ static void test_staple(void)
     char chain[512], key[512], ocsp[512], log[4096];
     struct th_negotiated neg;
     struct th_error e;
-    struct srv s;
+    struct st_srv s;
     pki_path(chain, sizeof(chain), "rsa2048.chain.pem");
     pki_path(key, sizeof(key), "rsa2048.key.pem");
     pki_path(ocsp, sizeof(ocsp), "ocsp-good.der");
@@ -243,14 +199,14 @@ static void test_staple(void)
         long n = get_root(req, s.port, resp, sizeof(resp), &neg, &e);
         ok(n == -1 && e.outcome == TH_OCSP_MISSING,
            "no --ocsp: a client requiring a staple fails, ocsp_missing (%s)", e.text);
-        srv_stop(&s, log, sizeof(log));
+        st_stop_log(&s, log, sizeof(log));
     }
     t.ocsp_file = ocsp;
     if (req && ok(srv_start(&s, &t) == 0, "served with ocsp-good")) {
         long n = get_root(req, s.port, resp, sizeof(resp), &neg, &e);
         ok(n > 0 && neg.ocsp == TH_STAPLE_GOOD,
            "the response is stapled: a client requiring it sees good (%s)", e.text);
-        srv_stop(&s, log, sizeof(log));
+        st_stop_log(&s, log, sizeof(log));
     }
     if (req)
         OSSL->ctx_free(req);
