@@ -158,6 +158,20 @@ static void test_deviations(void)
     r = observe(TH_TIMEOUT);
     th_judge(&c, &r);
     is_int(r.status, TH_FAIL, "neither expected nor the deviation: fail");
+
+    /* a deviation of a pinned detail: the outcome as expected, the detail not */
+    c = make_case(TH_OUTCOME_BIT(TH_OK));
+    c.expect.hrr = 1;
+    c.has_deviation = 1;
+    c.deviation.outcomes = TH_OUTCOME_BIT(TH_OK);
+    c.deviation.why = "this library sends two key shares";
+    r = observe(TH_OK);
+    r.obs.hrr_known = 1;
+    th_judge(&c, &r);
+    is_int(r.status, TH_XFAIL, "a detail's declared deviation: xfail");
+    ok(strstr(r.reason, "observed ok, but expected a HelloRetryRequest, none was sent: this "
+                        "library sends two key shares") != NULL,
+       "...naming the detail that differed: %s", r.reason);
 }
 
 /* An intermittent deviation: the library does it only sometimes, so the expected
