@@ -149,6 +149,8 @@ int th_cmd_probe(int argc, char **argv)
     } else {
         th_probe_print(stdout, r);
     }
+    /* the report out before the verdict lines, so that one file holding both reads in order */
+    int flushed = fflush(stdout);
     const char *error = json_string_value(json_object_get(r, "error"));
     if (a.json && error)
         fprintf(stderr, "tlsharness: probe: %s\n", error);
@@ -156,7 +158,7 @@ int th_cmd_probe(int argc, char **argv)
         fprintf(stderr, "tlsharness: probe: a %s finding (--fail-on %s)\n",
                 th_severity_name((enum th_severity)worst),
                 th_severity_name((enum th_severity)a.fail_on));
-    if (fflush(stdout) != 0)
+    if (flushed != 0)
         status = TH_EXIT_INTERNAL;
     json_decref(r);
     return status;
