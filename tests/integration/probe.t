@@ -7,21 +7,7 @@
 ok $? "test PKI written"
 P=$TLSHARNESS_PKI
 
-# The leaf, then what its chain file holds after it: the chain a server sends.
-start_s_server() { # CERT ARGS... ; sets PORT
-    local cert=$1
-    shift
-    sed '1,/END CERTIFICATE/d' "$P/$cert.chain.pem" > "$TMP/$cert.rest.pem"
-    start_on_port "$TMP/s_server.log" openssl s_server -accept "127.0.0.1:@PORT@" -cert "$P/$cert.pem" \
-        -cert_chain "$TMP/$cert.rest.pem" -key "$P/$cert.key.pem" -www -quiet "$@"
-}
-
-probe_json() { # OUT ARGS...: the report in OUT, the exit status in RC
-    timeout 120 "$TH_BIN" probe --json "${@:2}" > "$1" 2> "$1.err"
-    RC=$?
-    [ $RC -le 1 ] || sed 's/^/#   /' "$1.err"
-}
-j() { jq -r "$1" "$2"; }
+. "$(dirname "$0")/probe_lib.sh"
 openssl_field() { # CERT-FILE FIELD: the certificate's subject or issuer as RFC 2253
     openssl x509 -in "$1" -noout "-$2" -nameopt RFC2253 | sed "s/^$2=//"
 }

@@ -10,12 +10,7 @@
 ok $? "test PKI written"
 P=$TLSHARNESS_PKI
 
-probe_json() { # OUT ARGS...: the report in OUT, the exit status in RC
-    timeout 120 "$TH_BIN" probe --json "${@:2}" > "$1" 2> "$1.err"
-    RC=$?
-    [ $RC -le 1 ] || [ $RC -eq 4 ] || sed 's/^/#   /' "$1.err"
-}
-j() { jq -r "$1" "$2"; }
+. "$(dirname "$0")/probe_lib.sh"
 ids() { jq -r '[.findings[] | .severity + " " + .id] | join(",")' "$1"; }
 sev() { jq -r --arg id "$2" '[.findings[] | select(.id == $id) | .severity] | join(",")' "$1"; }
 items() { jq -r --arg id "$2" '[.findings[] | select(.id == $id) | .items[]?] | join("|")' "$1"; }
