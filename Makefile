@@ -7,6 +7,7 @@
 #   make SANITIZE=address,undefined check    the sanitizer build, in its own folder
 #   make V=1        show the commands
 #   make WERROR=1   warnings are errors (the default when CI=true)
+#   make WITHOUT='nss wolfssl'   leave out backends whose library is installed
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -79,6 +80,27 @@ ifneq ($(wildcard /usr/include/mbedtls/ssl.h),)
 TH_CFLAGS += -DTH_HAVE_MBEDTLS
 LIBS += -lmbedtls -lmbedx509 -lmbedcrypto
 BACKEND_SRC += $(wildcard backends/mbedtls*.c)
+endif
+endif
+
+# wolfSSL 5.5 (libwolfssl-dev) and NSS 3.87 (libnss3-dev): each its own pkg-config.
+ifneq ($(wildcard backends/wolfssl.c),)
+ifeq ($(call have,wolfssl),yes)
+ifeq ($(filter wolfssl,$(WITHOUT)),)
+TH_CFLAGS += -DTH_HAVE_WOLFSSL $(shell $(PKG_CONFIG) --cflags wolfssl)
+LIBS += $(shell $(PKG_CONFIG) --libs wolfssl)
+BACKEND_SRC += $(wildcard backends/wolfssl*.c)
+endif
+endif
+endif
+
+ifneq ($(wildcard backends/nss.c),)
+ifeq ($(call have,nss),yes)
+ifeq ($(filter nss,$(WITHOUT)),)
+TH_CFLAGS += -DTH_HAVE_NSS $(shell $(PKG_CONFIG) --cflags nss)
+LIBS += $(shell $(PKG_CONFIG) --libs nss)
+BACKEND_SRC += $(wildcard backends/nss*.c)
+endif
 endif
 endif
 

@@ -13,6 +13,12 @@ extern const struct th_backend th_backend_gnutls;
 #ifdef TH_HAVE_MBEDTLS
 extern const struct th_backend th_backend_mbedtls;
 #endif
+#ifdef TH_HAVE_WOLFSSL
+extern const struct th_backend th_backend_wolfssl;
+#endif
+#ifdef TH_HAVE_NSS
+extern const struct th_backend th_backend_nss;
+#endif
 #ifdef TH_HAVE_CURL
 extern const struct th_backend th_backend_curl_openssl;
 extern const struct th_backend th_backend_curl_gnutls;
@@ -27,6 +33,12 @@ const struct th_backend *const th_backends[] = {
 #endif
 #ifdef TH_HAVE_MBEDTLS
     &th_backend_mbedtls,
+#endif
+#ifdef TH_HAVE_WOLFSSL
+    &th_backend_wolfssl,
+#endif
+#ifdef TH_HAVE_NSS
+    &th_backend_nss,
 #endif
 #ifdef TH_HAVE_CURL
     &th_backend_curl_openssl,

@@ -3,7 +3,7 @@
 #   sh ci/deps.sh          install (apt-get update first)
 #   sh ci/deps.sh --quiet  the same, silent when nothing is missing
 set -eu
-PKGS="gcc make pkg-config perl jq clang-format openssl libssl-dev libjansson-dev libnghttp2-dev libgnutls28-dev gnutls-bin libmbedtls-dev yamllint chromium"
+PKGS="gcc make pkg-config perl jq clang-format openssl libssl-dev libjansson-dev libnghttp2-dev libgnutls28-dev gnutls-bin libmbedtls-dev libwolfssl-dev libnss3-dev yamllint chromium"
 # libcurl, both flavours: the OpenSSL one's header, and the GnuTLS one's library (dlopen)
 PKGS="$PKGS libcurl4-openssl-dev libcurl4 libcurl3-gnutls curl"
 # the real servers of the fixtures (fixture:NAME); tests skip those not installed
