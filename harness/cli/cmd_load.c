@@ -54,6 +54,7 @@ struct load_args {
     const char *sha256; /* --expect-sha256: 64 hex digits, checked */
     int new_conn, insecure;
     int h2;           /* --h2: HTTP/2 over ALPN h2 */
+    int early;        /* --early-data: resumed connections send the request as 0-RTT data */
     unsigned streams; /* -m: concurrent HTTP/2 streams per connection (h2load's -m) */
     enum th_resume resume;
     struct th_probe_url u;
@@ -156,6 +157,7 @@ enum {
     OPT_RATE,
     OPT_SHA256,
     OPT_H2,
+    OPT_EARLY,
 };
 
 /* One option into a; 0, or the exit status after saying what is wrong. */
@@ -186,6 +188,7 @@ static int take_option(int ch, struct load_args *a, int *by_time, int *by_count)
     case OPT_RATE: return parse_rate(optarg, &a->rate);
     case OPT_SHA256: return parse_sha256(optarg, &a->sha256);
     case OPT_H2: a->h2 = 1; return 0;
+    case OPT_EARLY: a->early = 1; return 0;
     case 'm':
         rc = parse_count("-m", optarg, 1, 1024, &n); /* scenario/blocks.c's load.streams */
         a->streams = (unsigned)n;
@@ -239,6 +242,14 @@ static int check_args(int argc, char **argv, struct load_args *a, int by_time, i
                      "ticket): give --versions 1.2 or --resume ticket");
     if (strchr(a->client, ','))
         return usage("-b: one client backend at a time (got '%s')", a->client);
+    if (a->early && a->h2)
+        return usage("--early-data goes with HTTP/1.1: the HTTP/2 engine does not send its "
+                     "preface early (leave out --h2)");
+    if (a->early && (!a->new_conn || a->resume != TH_RESUME_TICKET))
+        return usage("--early-data needs --new-conn --resume ticket: early data goes on "
+                     "resumed TLS 1.3 connections, keyed by the ticket");
+    if (a->early && a->versions && !strstr(a->versions, "1.3"))
+        return usage("--early-data needs TLS 1.3 (--versions %s has none)", a->versions);
     if (a->streams > 1 && !a->h2)
         return usage("-m %u: more than one stream per connection needs --h2", a->streams);
     if (a->servername && (!*a->servername || strlen(a->servername) > 253))
@@ -269,6 +280,7 @@ static int parse_args(int argc, char **argv, struct load_args *a)
         {"rate", required_argument, NULL, OPT_RATE},
         {"expect-sha256", required_argument, NULL, OPT_SHA256},
         {"h2", no_argument, NULL, OPT_H2},
+        {"early-data", no_argument, NULL, OPT_EARLY},
         {"streams", required_argument, NULL, 'm'},
         {NULL, 0, NULL, 0},
     };
@@ -308,6 +320,8 @@ static const char *scenario_name(const struct load_args *a)
                                               {"load/h2-new-conn-rate", "load/h2-rate"}};
     if (a->h2)
         return h2names[a->rate > 0][!a->new_conn];
+    if (a->early)
+        return a->rate > 0 ? "load/new-conn-0rtt-rate" : "load/new-conn-0rtt";
     return names[a->rate > 0][a->new_conn ? a->resume % 3 : 3];
 }
 
@@ -328,6 +342,8 @@ static json_t *client_json(const struct load_args *a)
         json_object_set_new(c, "cert", json_string(a->cert));
     if (a->key)
         json_object_set_new(c, "key", json_string(a->key));
+    if (a->early)
+        json_object_set_new(c, "early_data", json_string("send"));
     return c;
 }
 

@@ -20,6 +20,7 @@ struct serve_opts {
     enum th_client_auth client_auth;
     long port;
     double seconds;
+    int early_data; /* --early-data: tickets allow 0-RTT, a replay refused */
 };
 
 static int parse_client_auth(const char *s, enum th_client_auth *out)
@@ -37,7 +38,17 @@ static int parse_client_auth(const char *s, enum th_client_auth *out)
 
 static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
 {
-    enum { SV_CERT = 256, SV_HOST, SV_SECONDS, SV_PKI, SV_KEY, SV_CAUTH, SV_CCA, SV_OCSP };
+    enum {
+        SV_CERT = 256,
+        SV_HOST,
+        SV_SECONDS,
+        SV_PKI,
+        SV_KEY,
+        SV_CAUTH,
+        SV_CCA,
+        SV_OCSP,
+        SV_EARLY
+    };
     static const struct option longopts[] = {
         {"backend", required_argument, NULL, 'b'},
         {"port", required_argument, NULL, 'p'},
@@ -49,6 +60,7 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
         {"client-auth", required_argument, NULL, SV_CAUTH},
         {"client-ca", required_argument, NULL, SV_CCA},
         {"ocsp", required_argument, NULL, SV_OCSP},
+        {"early-data", no_argument, NULL, SV_EARLY},
         {NULL, 0, NULL, 0},
     };
     *o = (struct serve_opts){.host = "127.0.0.1", .pki_dir = th_cli_pki_dir()};
@@ -62,6 +74,7 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
         case SV_KEY: o->certs.key = optarg; break;
         case SV_CCA: o->certs.client_ca = optarg; break;
         case SV_OCSP: o->certs.ocsp = optarg; break;
+        case SV_EARLY: o->early_data = 1; break;
         case SV_CAUTH:
             if (parse_client_auth(optarg, &o->client_auth) != 0)
                 return TH_EXIT_USAGE;
@@ -126,6 +139,10 @@ static int serve_backend(const char *name, const struct serve_opts *o,
         fprintf(stderr, "tlsharness: serve: backend '%s' cannot staple an OCSP response\n", name);
         return -1;
     }
+    if (o->early_data && !(caps.features & TH_CAP_EARLY_DATA)) {
+        fprintf(stderr, "tlsharness: serve: backend '%s' cannot take TLS 1.3 early data\n", name);
+        return -1;
+    }
     return 0;
 }
 
@@ -154,6 +171,7 @@ int th_cmd_serve(int argc, char **argv)
                              .client_ca_file = files.client_ca[0] ? files.client_ca : NULL,
                              .ocsp_file = files.ocsp[0] ? files.ocsp : NULL,
                              .resumption = 1, /* as real servers: a client may measure it */
+                             .early_data = o.early_data,
                              /* the user chose them: a library refusing them is
                               * bad input, only the default leaf is the harness's */
                              .user_files = o.certs.cert || o.certs.client_ca || o.certs.ocsp,

@@ -95,6 +95,8 @@ static const struct command commands[] = {
      "          --client-ca CA    roots a client certificate must chain to: pki:NAME or\n"
      "                            a PEM file (needed with --client-auth)\n"
      "          --ocsp RESPONSE   OCSP response stapled as it is: pki:NAME or a DER file\n"
+     "          --early-data      tickets allow TLS 1.3 early data (0-RTT); a replay of it\n"
+     "                            is refused\n"
      "          --host ADDR       numeric address to listen on (default: 127.0.0.1)\n"
      "          --seconds S       stop after S seconds (default: run until ctrl-C)\n"
      "          --pki DIR         test PKI folder (as for run)\n"},
@@ -139,6 +141,9 @@ static const struct command commands[] = {
      "      -m, --streams N       HTTP/2: concurrent streams per connection (default 1)\n"
      "          --new-conn        a new connection per request (default: keep-alive)\n"
      "          --resume HOW      reconnections resume: none, ticket or session_id (none)\n"
+     "          --early-data      with --new-conn --resume ticket: each resumed connection\n"
+     "                            sends its request as TLS 1.3 early data (0-RTT), which the\n"
+     "                            server must take; ttfb_ms is connect to first byte\n"
      "          --ca FILE         CAs the certificate is verified against (default: the system's)\n"
      "          --servername NAME name checked and sent as SNI (default: the URL's host)\n"
      "      -k, --insecure        do not verify the certificate\n"

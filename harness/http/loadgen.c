@@ -272,11 +272,20 @@ static enum th_step step_connect(struct engine *e, struct slot *s)
     return connected(e, s);
 }
 
+/* A connection that offers a session sends its request as early data first (with
+ * early_data); what the server took is not sent again. */
 static enum th_step step_handshake(struct engine *e, struct slot *s)
 {
+    if (!s->k.early && s->k.offered && e->r.p->early_data) {
+        enum th_step st = th_loadgen_early(&e->r, &s->k, e->req, e->req_len);
+        if (st != TH_STEP_DONE)
+            return st;
+        s->t_sent = th_now_ns(); /* the request is written, if all of it went */
+    }
     enum th_step st = th_loadgen_handshake(&e->r, &s->k, NULL);
     if (st != TH_STEP_DONE)
         return st;
+    s->out_off = s->k.early_accepted ? s->k.early_len : 0;
     s->state = SL_SEND;
     return TH_STEP_DONE;
 }
@@ -296,7 +305,7 @@ static enum th_step step_send(struct engine *e, struct slot *s)
         if (st != TH_STEP_DONE)
             return st;
     }
-    if (!s->k.conn_reqs)
+    if (!s->k.conn_reqs && !(s->k.early_accepted && s->k.early_len == e->req_len))
         s->t_sent = th_now_ns();
     s->state = SL_RECV;
     return TH_STEP_DONE;
@@ -318,7 +327,7 @@ static enum th_step complete(struct engine *e, struct slot *s)
     e->r.st->body_bytes += s->resp.body;
     e->r.last_ns = now;
     if (s->k.conn_reqs++ == 0)
-        th_loadgen_first_response(&e->r, &s->k, s->t_first - s->t_sent);
+        th_loadgen_first_response(&e->r, &s->k, s->t_first - s->t_sent, s->t_first);
     if (e->r.p->new_connection_per_request || s->resp.close)
         conn_close(e, s, 1);
     slot_next(e, s);
@@ -573,5 +582,6 @@ void th_loadgen_stats_free(struct th_loadgen_stats *s)
     free(s->connect_ns);
     free(s->tls_ns);
     free(s->first_byte_ns);
+    free(s->ttfb_ns);
     memset(s, 0, sizeof(*s));
 }

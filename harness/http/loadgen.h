@@ -40,6 +40,9 @@ struct th_loadgen_params {
      * new one); a due request waits for the first free connection; a failed
      * one uses up its place in the schedule. The wait is epoll_pwait2's (ns). */
     double rate;
+    int early_data;               /* HTTP/1.1: a connection that offers a session sends its
+                                     request as TLS 1.3 early data (0-RTT); the server must
+                                     take it, else the request fails ("refused") */
     int http2;                    /* speak HTTP/2 (the handshake must negotiate ALPN h2) */
     unsigned streams;             /* HTTP/2: concurrent streams per connection (>= 1) */
     const uint8_t *expect_sha256; /* every body must hash to these 32 bytes; NULL: not
@@ -54,6 +57,9 @@ struct th_loadgen_stats {
     uint64_t requests;                 /* verified responses */
     uint64_t connections;              /* verified handshakes */
     uint64_t resumed;                  /* of which resumed */
+    uint64_t early_offered;            /* of which sent their request as early data */
+    uint64_t early_accepted;           /* of which the server took it (all, when verified) */
+    uint64_t early_bytes;              /* request bytes the servers took as early data */
     struct th_negotiated neg;          /* what the first verified handshake negotiated */
     int have_neg;                      /* neg is set: a handshake was verified */
     uint64_t errors[TH_OUTCOME_COUNT]; /* failed requests by class */
@@ -65,6 +71,8 @@ struct th_loadgen_stats {
                                           to the last byte of its response; malloc'd */
     size_t n_latency;
     uint64_t *connect_ns, *tls_ns, *first_byte_ns; /* per verified connection; malloc'd */
+    uint64_t *ttfb_ns;      /* per verified connection: TCP connect started to its first
+                               response byte (what 0-RTT shortens); malloc'd */
     size_t n_phase;         /* connections whose first response was verified (<= connections) */
     uint64_t body_bytes;    /* response body bytes checked */
     uint64_t bodies_hashed; /* with expect_sha256: bodies whose SHA-256 matched */

@@ -157,11 +157,53 @@ int th_loadgen_tls_new(struct th_loadgen_run *r, struct th_loadgen_conn *k)
     k->conn_reqs = 0;
     struct th_session *sess = r->p->resume != TH_RESUME_NONE ? k->sess : NULL;
     k->offered = sess != NULL;
+    k->early = k->early_accepted = 0;
+    k->early_len = 0;
     if (r->b->conn_new(r->ctx, &k->tcp.io, sess, &k->tls, &k->err) != 0) {
         k->tls = NULL;
         return -1;
     }
     return 0;
+}
+
+enum th_step th_loadgen_early(struct th_loadgen_run *r, struct th_loadgen_conn *k, const void *req,
+                              size_t len)
+{
+    if (!r->p->early_data || !k->offered || k->early)
+        return TH_STEP_DONE;
+    if (!r->b->early_write) {
+        th_error_set(&k->err, TH_INTERNAL_ERROR, 0, "%s cannot send early data", r->b->name);
+        return TH_STEP_FAILED;
+    }
+    size_t done = 0;
+    enum th_step st = r->b->early_write(k->tls, req, len, &done, &k->err);
+    if (st == TH_STEP_DONE) {
+        k->early = 1;
+        k->early_len = done;
+    }
+    return st;
+}
+
+/* With early_data, a connection that offered a session sent its request early and
+ * the server took it: else the sample is not the 0-RTT one asked for. */
+static int verify_early(struct th_loadgen_run *r, struct th_loadgen_conn *k,
+                        const struct th_negotiated *n)
+{
+    if (!k->early)
+        return 0;
+    k->early_accepted = n->early_accepted;
+    if (k->early_len && n->early_accepted)
+        return 0;
+    if (!k->early_len)
+        th_error_set(&k->err, TH_INTERNAL_ERROR, 0,
+                     "no early data sent: the session allows none (the server's ticket "
+                     "said 0 bytes)");
+    else
+        th_error_set(&k->err, TH_INTERNAL_ERROR, 0,
+                     "the server refused the request sent as early data (%zu bytes; it "
+                     "went again after the handshake)",
+                     k->early_len);
+    return -1;
 }
 
 enum th_step th_loadgen_handshake(struct th_loadgen_run *r, struct th_loadgen_conn *k,
@@ -173,7 +215,8 @@ enum th_step th_loadgen_handshake(struct th_loadgen_run *r, struct th_loadgen_co
     k->tls_ns = th_now_ns() - k->t_tcp;
     struct th_negotiated n;
     r->b->negotiated(k->tls, &n);
-    if (th_loadgen_verify(r->p, &n, want_alpn, k->had_conn, k->offered, &k->err) != 0)
+    if (th_loadgen_verify(r->p, &n, want_alpn, k->had_conn, k->offered, &k->err) != 0 ||
+        verify_early(r, k, &n) != 0)
         return TH_STEP_FAILED;
     struct th_loadgen_stats *st = r->st;
     if (!st->have_neg) {
@@ -184,6 +227,9 @@ enum th_step th_loadgen_handshake(struct th_loadgen_run *r, struct th_loadgen_co
     }
     st->connections++;
     st->resumed += n.resumed != 0;
+    st->early_offered += (uint64_t)k->early;
+    st->early_accepted += (uint64_t)k->early_accepted;
+    st->early_bytes += k->early_accepted ? k->early_len : 0;
     return TH_STEP_DONE;
 }
 
@@ -247,7 +293,7 @@ void th_loadgen_push_latency(struct th_loadgen_run *r, uint64_t ns)
 }
 
 void th_loadgen_first_response(struct th_loadgen_run *r, struct th_loadgen_conn *k,
-                               uint64_t first_byte_ns)
+                               uint64_t first_byte_ns, uint64_t t_first)
 {
     struct th_loadgen_stats *st = r->st;
     if (st->n_phase == r->phase_cap) {
@@ -255,9 +301,11 @@ void th_loadgen_first_response(struct th_loadgen_run *r, struct th_loadgen_conn 
         st->connect_ns = th_xrealloc(st->connect_ns, r->phase_cap * sizeof(uint64_t));
         st->tls_ns = th_xrealloc(st->tls_ns, r->phase_cap * sizeof(uint64_t));
         st->first_byte_ns = th_xrealloc(st->first_byte_ns, r->phase_cap * sizeof(uint64_t));
+        st->ttfb_ns = th_xrealloc(st->ttfb_ns, r->phase_cap * sizeof(uint64_t));
     }
     st->connect_ns[st->n_phase] = k->connect_ns;
     st->tls_ns[st->n_phase] = k->tls_ns;
+    st->ttfb_ns[st->n_phase] = t_first - k->t_connect;
     st->first_byte_ns[st->n_phase++] = first_byte_ns;
     k->had_conn = 1;
     if (r->p->resume != TH_RESUME_NONE) {

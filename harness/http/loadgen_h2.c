@@ -97,8 +97,8 @@ static void on_done(void *arg, uint64_t t_req, const struct th_h2_result *r)
     e->r.last_ns = now;
     c->deadline = now + e->r.timeout_ns;
     if (c->k.conn_reqs++ == 0)
-        th_loadgen_first_response(&e->r, &c->k,
-                                  r->t_first > c->t_open ? r->t_first - c->t_open : 0);
+        th_loadgen_first_response(&e->r, &c->k, r->t_first > c->t_open ? r->t_first - c->t_open : 0,
+                                  r->t_first ? r->t_first : now);
 }
 
 /* ---- one connection ---- */

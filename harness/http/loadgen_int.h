@@ -36,10 +36,13 @@ struct th_loadgen_conn {
     struct th_conn *tls;
     struct th_session *sess; /* the newest session got: later connections offer it */
     unsigned index;
-    uint32_t gen;       /* bumped at every close: tells a stale event from a live one */
-    uint32_t ev;        /* what epoll watches for on tcp.fd; 0: not added yet */
-    int had_conn;       /* a connection of this owner was verified: later ones resume */
-    int offered;        /* this connection offered a session */
+    uint32_t gen; /* bumped at every close: tells a stale event from a live one */
+    uint32_t ev;  /* what epoll watches for on tcp.fd; 0: not added yet */
+    int had_conn; /* a connection of this owner was verified: later ones resume */
+    int offered;  /* this connection offered a session */
+    int early;    /* it sent early data: early_len bytes of the request went */
+    size_t early_len;
+    int early_accepted; /* the server took them (known once the handshake is done) */
     unsigned conn_reqs; /* verified responses on this connection */
     /* times (th_now_ns): TCP connect started, TCP connected */
     uint64_t t_connect, t_tcp;
@@ -72,6 +75,11 @@ int th_loadgen_connect_result(struct th_loadgen_run *r, struct th_loadgen_conn *
 /* TCP is up: the TLS connection, offering the newest session when resuming; 0, or
  * -1 with k->err. */
 int th_loadgen_tls_new(struct th_loadgen_run *r, struct th_loadgen_conn *k);
+/* Before the first handshake step of a connection that offers a session, with
+ * early_data: as much of req as the session allows goes as early data. DONE, or
+ * FAILED with k->err. */
+enum th_step th_loadgen_early(struct th_loadgen_run *r, struct th_loadgen_conn *k, const void *req,
+                              size_t len);
 /* Drive the handshake; once done, verify it against what was asked (and ALPN
  * want_alpn, unless NULL) and count it: TH_STEP_DONE when verified. */
 enum th_step th_loadgen_handshake(struct th_loadgen_run *r, struct th_loadgen_conn *k,
@@ -87,10 +95,10 @@ void th_loadgen_conn_free(struct th_loadgen_run *r, struct th_loadgen_conn *k);
 void th_loadgen_run_free(struct th_loadgen_run *r);
 
 void th_loadgen_push_latency(struct th_loadgen_run *r, uint64_t ns);
-/* A connection's first verified response: its phase times, and the session that
- * later connections offer. */
+/* A connection's first verified response (its first byte came at t_first): its
+ * phase times, and the session that later connections offer. */
 void th_loadgen_first_response(struct th_loadgen_run *r, struct th_loadgen_conn *k,
-                               uint64_t first_byte_ns);
+                               uint64_t first_byte_ns, uint64_t t_first);
 
 /* What the handshake negotiated against what was asked; -1 with err. had_conn and
  * offered: as in th_loadgen_conn. */

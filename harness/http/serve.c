@@ -477,7 +477,10 @@ static int make_ctx(struct server *s, const struct th_serve_tls *t, struct th_er
                                 .client_ca_file = t->client_ca_file,
                                 .ocsp_file = t->ocsp_file,
                                 .tickets = t->resumption,
-                                .session_cache = t->resumption};
+                                .session_cache = t->resumption,
+                                .early_data =
+                                    t->early_data ? TH_EARLY_SERVER_ACCEPT : TH_EARLY_SERVER_OFF,
+                                .anti_replay = t->early_data};
     /* HTTP/2 to the clients that ask for it (h2.c), HTTP/1.1 to the others */
     if (caps.features & TH_CAP_ALPN) {
         cfg.alpn[0] = "h2";

@@ -22,6 +22,8 @@ struct th_serve_tls {
     const char *client_ca_file;       /* roots a client certificate must chain to */
     const char *ocsp_file;            /* DER OCSP response stapled to a client that asks */
     int resumption;                   /* issue session tickets and keep a session cache */
+    int early_data;                   /* tickets allow TLS 1.3 early data, taken once:
+                                         a replay of it is refused (anti-replay) */
     /* The user chose the files (pki objects too): a library's refusal of them is bad
      * input (err.input, exit 2), not the harness's fault. */
     int user_files;

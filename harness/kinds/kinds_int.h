@@ -24,12 +24,37 @@ void th_run_memory(const struct th_case *c, const struct th_runner_opts *o, stru
 void th_run_load(const struct th_case *c, const struct th_runner_opts *o, struct th_ctx *cctx,
                  struct th_ctx *sctx, struct th_case_result *r);
 
+/* One repetition of handshake_rate: handshakes per second, each side's CPU per
+ * handshake, and with handshakes.request the median time from the start of a
+ * connection to the first byte of its reply (-1 without). */
+struct th_rate_sample {
+    double per_s, client_us, server_us, ttfb_ms;
+};
+/* handshakes.request: what the client sends (as early data with client.early_data
+ * "send") and what the server answers, checked byte for byte. */
+#define TH_RATE_REQUEST "tlsharness handshake_rate request\n"
+#define TH_RATE_REPLY "tlsharness handshake_rate reply\n"
+/* The client was to send its request as early data (early: it called ->early_write,
+ * early_len bytes taken): it did, and the server took it. 0, or -1 with err: the
+ * sample is not the 0-RTT one asked for. */
+int th_rate_early_check(int early, size_t early_len, const struct th_negotiated *n,
+                        struct th_error *err) TH_MUST_CHECK;
+/* Per-connection times of a repetition, for the median. */
+struct th_ns_list {
+    uint64_t *v;
+    size_t n, cap;
+};
+void th_ns_push(struct th_ns_list *l, uint64_t ns);
+double th_ns_median_ms(struct th_ns_list *l); /* -1 when empty */
+
 /* One repetition of handshake_rate over TCP (rate_tcp.c): count handshakes, or as
  * many as fit in `seconds` when count is 0, each one noted in obs (th_rate_note),
- * also when it fails. -1 with err saying why. */
+ * also when it fails. Client thread i offers sess[i % nsess] (nsess 0: none); with
+ * handshakes.request it then offers its newest, left in sess[i] for the next
+ * repetition (the one replaced freed). -1 with err saying why. */
 int th_rate_tcp_rep(const struct th_case *k, struct th_ctx *cctx, struct th_ctx *sctx,
-                    struct th_session *sess, uint64_t count, double seconds, double *per_s,
-                    double *client_us, double *server_us, struct th_observed *obs,
+                    struct th_session **sess, unsigned nsess, uint64_t count, double seconds,
+                    struct th_rate_sample *out, struct th_observed *obs,
                     struct th_error *err) TH_MUST_CHECK;
 /* handshake_rate's observed (rate.c): one handshake attempted, n what the client
  * negotiated (NULL: it did not complete), hs its server's records. */

@@ -106,6 +106,7 @@ enum {
     F_FB,
     F_CPU,
     F_MIBS,
+    F_TTFB,
     F_COUNT
 };
 static const struct {
@@ -117,7 +118,7 @@ static const struct {
     [F_P9999] = {"latency_ms_p99_99", "ms"},  [F_MAX] = {"latency_ms_max", "ms"},
     [F_CONN] = {"connect_ms", "ms"},          [F_TLS] = {"tls_ms", "ms"},
     [F_FB] = {"first_byte_ms", "ms"},         [F_CPU] = {"client_us_per_request", "us"},
-    [F_MIBS] = {"throughput_mib_s", "MiB/s"},
+    [F_MIBS] = {"throughput_mib_s", "MiB/s"}, [F_TTFB] = {"ttfb_ms", "ms"},
 };
 
 /* One repetition's figures; -1 where there is nothing to read. */
@@ -145,6 +146,7 @@ static void figures(struct th_loadgen_stats *st, double f[F_COUNT])
         f[F_CONN] = median_ms(st->connect_ns, st->n_phase);
         f[F_TLS] = median_ms(st->tls_ns, st->n_phase);
         f[F_FB] = median_ms(st->first_byte_ns, st->n_phase);
+        f[F_TTFB] = median_ms(st->ttfb_ns, st->n_phase);
     }
 }
 
@@ -186,6 +188,7 @@ static void load_params(const struct th_case *c, const struct th_runner_opts *o,
         .expect_sha256 = ls->has_sha256 ? ls->sha256 : NULL,
         .http2 = ls->http == TH_HTTP_2,
         .streams = ls->streams,
+        .early_data = c->c.early == TH_EARLY_SEND,
     };
     if (o->quick) {
         if (p->requests)
@@ -254,6 +257,9 @@ static void tally(const struct th_loadgen_stats *st, const struct th_loadgen_par
     t->requests += st->requests;
     t->connections += st->connections;
     t->resumed += st->resumed;
+    t->early_offered += st->early_offered;
+    t->early_accepted += st->early_accepted;
+    t->early_bytes += st->early_bytes;
     t->body_bytes += st->body_bytes;
     t->wall_s += (double)st->wall_ns / 1e9;
     t->rate = p->rate;
@@ -272,6 +278,10 @@ static void tally(const struct th_loadgen_stats *st, const struct th_loadgen_par
         r->obs.have_neg = 1;
     }
     r->obs.neg.resumed = t->resumed > 0;
+    /* as for resumed: whether any connection did, and the early bytes of them all */
+    r->obs.neg.early_offered = t->early_offered > 0;
+    r->obs.neg.early_accepted = t->early_accepted > 0;
+    r->obs.neg.early_bytes = t->early_bytes;
 }
 
 static int run_reps(const struct th_case *c, const struct th_runner_opts *o, struct th_ctx *cctx,

@@ -89,7 +89,8 @@ static void print_head(FILE *out, const struct th_case_result *r)
     else if (ls->resume == TH_RESUME_NONE)
         fputs(", a new connection per request, full handshakes", out);
     else
-        fprintf(out, ", a new connection per request, resumed%s", how[ls->resume % 3]);
+        fprintf(out, ", a new connection per request, resumed%s%s", how[ls->resume % 3],
+                c->c.early == TH_EARLY_SEND ? ", the request as early data (0-RTT)" : "");
     if (ls->rate > 0)
         fprintf(out, ", open loop at %g requests/s (latency from when each request was due)",
                 ls->rate);
@@ -181,6 +182,10 @@ static void print_counts(FILE *out, const struct th_case_result *r)
     else
         fprintf(out, ", %llu resumed: each one after a slot's first checked to resume\n",
                 (unsigned long long)t->resumed);
+    if (r->c->c.early == TH_EARLY_SEND)
+        fprintf(out, LABEL "%llu requests sent early, %llu taken by the server (%llu bytes)\n",
+                "0-RTT", (unsigned long long)t->early_offered,
+                (unsigned long long)t->early_accepted, (unsigned long long)t->early_bytes);
 }
 
 static void print_times(FILE *out, const struct th_case_result *r)
@@ -190,9 +195,11 @@ static void print_times(FILE *out, const struct th_case_result *r)
             ms(r, "latency_ms_p50", a, sizeof a), ms(r, "latency_ms_p90", b, sizeof b),
             ms(r, "latency_ms_p99", c, sizeof c), ms(r, "latency_ms_p99_9", d, sizeof d),
             ms(r, "latency_ms_p99_99", e, sizeof e), ms(r, "latency_ms_max", f, sizeof f));
-    fprintf(out, LABEL "connect %s  TLS %s  first byte %s ms (medians over connections)\n",
+    fprintf(out,
+            LABEL "connect %s  TLS %s  first byte %s ms; connect to first byte %s ms (medians "
+                  "over connections)\n",
             "phases", ms(r, "connect_ms", a, sizeof a), ms(r, "tls_ms", b, sizeof b),
-            ms(r, "first_byte_ms", c, sizeof c));
+            ms(r, "first_byte_ms", c, sizeof c), ms(r, "ttfb_ms", d, sizeof d));
     double cpu = metric(r, "client_us_per_request");
     if (cpu >= 0)
         fprintf(out, LABEL "%.2f us per request (the load thread's)\n", "client CPU", cpu);

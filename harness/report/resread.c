@@ -184,11 +184,13 @@ static int check_client_cert(struct th_res *f, struct th_jpath *p, json_t *obser
 }
 
 /* observed.hrr, when there: a boolean or null; observed.handshakes (kind
- * handshake_rate), when there: {attempted, full, resumed, hrr}, counts (hrr also
- * null: no handshake showed TLS 1.3). p[0..1] is the case. */
+ * handshake_rate), when there: {attempted, full, resumed, hrr, early_offered,
+ * early_accepted}, counts (hrr also null: no handshake showed TLS 1.3; the early ones
+ * absent in files written before they were). p[0..1] is the case. */
 static int check_hrr(struct th_res *f, struct th_jpath *p, json_t *observed)
 {
-    static const char *const keys[] = {"attempted", "full", "resumed", "hrr"};
+    static const char *const keys[] = {"attempted", "full",          "resumed",
+                                       "hrr",       "early_offered", "early_accepted"};
     json_t *v = json_is_object(observed) ? json_object_get(observed, "hrr") : NULL;
     p[2] = (struct th_jpath){"observed", 0};
     p[3] = (struct th_jpath){"hrr", 0};
@@ -285,7 +287,7 @@ static int check_load(struct th_res *f, const struct th_jpath *at, json_t *c)
 {
     static const char *const counts[] = {"requests",   "connections",   "resumed",
                                          "body_bytes", "bodies_hashed", "handshakes_differing",
-                                         "streams"};
+                                         "streams",    "early_offered", "early_accepted"};
     struct th_jpath p[8] = {at[0], at[1], {"load", 0}};
     json_t *l = json_object_get(c, "load"), *h;
     const char *mode, *check, *proto;

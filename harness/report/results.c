@@ -222,6 +222,8 @@ static json_t *rate_seen_json(const struct th_rate_seen *s)
     json_object_set_new(o, "full", json_integer((json_int_t)s->full));
     json_object_set_new(o, "resumed", json_integer((json_int_t)s->resumed));
     json_object_set_new(o, "hrr", s->hrr_known ? json_integer((json_int_t)s->hrr) : json_null());
+    json_object_set_new(o, "early_offered", json_integer((json_int_t)s->early_offered));
+    json_object_set_new(o, "early_accepted", json_integer((json_int_t)s->early_accepted));
     return o;
 }
 
@@ -299,6 +301,8 @@ static json_t *load_json(const struct th_load_tally *t)
     json_object_set_new(o, "connections", json_integer((json_int_t)t->connections));
     json_object_set_new(o, "resumed", json_integer((json_int_t)t->resumed));
     json_object_set_new(o, "body_bytes", json_integer((json_int_t)t->body_bytes));
+    json_object_set_new(o, "early_offered", json_integer((json_int_t)t->early_offered));
+    json_object_set_new(o, "early_accepted", json_integer((json_int_t)t->early_accepted));
     json_object_set_new(o, "wall_s", jnum(t->wall_s));
     json_object_set_new(o, "mode", json_string(t->rate > 0 ? "open" : "closed"));
     json_object_set_new(o, "rate", t->rate > 0 ? jnum(t->rate) : json_null());

@@ -28,6 +28,8 @@ struct th_metric {
 struct th_rate_seen {
     int ran;
     uint64_t attempted, full, resumed, hrr_known, hrr;
+    uint64_t early_offered, early_accepted; /* handshakes whose client sent early data,
+                                               and of those, the server took it */
 };
 
 /* What one connection attempt showed, from both ends when the harness runs both. */
@@ -65,6 +67,8 @@ struct th_observed {
 struct th_load_tally {
     int ran;
     uint64_t requests, connections, resumed, body_bytes;
+    uint64_t early_offered, early_accepted, early_bytes; /* connections that sent early data,
+                                                            that the server took; its bytes */
     double wall_s;          /* first connect to last response, summed */
     double rate;            /* open loop: the requests/s asked; 0 closed loop */
     const char *body_check; /* loadgen.h's body_check (a static string) */

@@ -131,7 +131,13 @@ static int rate_key(struct cursor *cur, const char *key, json_t *v, struct kspec
                         r->concurrency);
         return 0;
     }
-    return kerr(cur, "unknown key (handshakes keys: count, seconds, resume, concurrency)");
+    if (strcmp(key, "request") == 0) {
+        if (!json_is_boolean(v))
+            return perr(cur, "expected true or false, got %s", th_jtype(v));
+        r->request = json_is_true(v);
+        return 0;
+    }
+    return kerr(cur, "unknown key (handshakes keys: count, seconds, resume, concurrency, request)");
 }
 
 static int memory_key(struct cursor *cur, const char *key, json_t *v, struct kspec *ks)
@@ -464,6 +470,29 @@ static int across(struct cursor *cur, const struct scn *sc, const char *block, c
     return rc;
 }
 
+/* The resumption the kind's resumed connections use: load's and handshake_rate's
+ * own block, else the client's. */
+static enum th_resume resume_of(const struct scn *sc)
+{
+    if (sc->kind == TH_KIND_LOAD)
+        return sc->ks.load.resume;
+    if (sc->kind == TH_KIND_HANDSHAKE_RATE)
+        return sc->ks.rate.resume;
+    return sc->c.sp.resume;
+}
+
+static const char *early_resume_why(enum th_kind kind)
+{
+    if (kind == TH_KIND_LOAD)
+        return "early data needs \"load\": {\"resume\": \"ticket\"}: it goes on the resumed "
+               "TLS 1.3 connections, keyed by the ticket's PSK";
+    if (kind == TH_KIND_HANDSHAKE_RATE)
+        return "early data needs \"handshakes\": {\"resume\": \"ticket\"}: it goes on "
+               "resumed TLS 1.3 handshakes, keyed by the ticket's PSK";
+    return "early data needs \"client\": {\"resume\": \"ticket\"}: it goes on a resumed "
+           "TLS 1.3 connection, keyed by the ticket's PSK";
+}
+
 /* Keys that need another: a pinned staple a client that asks; early data a resumed
  * TLS 1.3 connection by ticket (a PSK is what early data is keyed with); a pinned
  * early data or replay a client that sends it; h2 streams h2. */
@@ -475,10 +504,21 @@ static int check_across(struct cursor *cur, const struct scn *sc)
         return across(cur, sc, "expect", "ocsp",
                       "a pinned staple needs \"client\": {\"ocsp\": \"request\"} or "
                       "\"require\": a client that does not ask sees no staple");
-    if (c->early != TH_EARLY_OFF && c->resume != TH_RESUME_TICKET)
+    if (c->early != TH_EARLY_OFF && resume_of(sc) != TH_RESUME_TICKET)
+        return across(cur, sc, "client", "early_data", early_resume_why(sc->kind));
+    if (c->early != TH_EARLY_OFF && sc->kind == TH_KIND_HANDSHAKE_RATE && !sc->ks.rate.request)
         return across(cur, sc, "client", "early_data",
-                      "early data needs \"client\": {\"resume\": \"ticket\"}: it goes on a "
-                      "resumed TLS 1.3 connection, keyed by the ticket's PSK");
+                      "early data in handshake_rate needs \"handshakes\": {\"request\": true}: "
+                      "the request is what goes early");
+    if (c->early != TH_EARLY_OFF && sc->kind == TH_KIND_LOAD &&
+        !sc->ks.load.new_connection_per_request)
+        return across(cur, sc, "client", "early_data",
+                      "early data in load needs \"load\": {\"new_connection_per_request\": "
+                      "true}: each request then opens the resumed connection it goes early on");
+    if (c->early != TH_EARLY_OFF && sc->kind == TH_KIND_LOAD && sc->ks.load.http == TH_HTTP_2)
+        return across(cur, sc, "client", "early_data",
+                      "early data in load goes with HTTP/1.1 only: the HTTP/2 engine does not "
+                      "send its preface early");
     if (c->early != TH_EARLY_OFF && !(c->versions & sc->s.sp.versions & TH_VBIT(TH_TLS13)))
         return across(cur, sc, "client", "early_data",
                       "early data needs TLS 1.3 in client.versions and server.versions");

@@ -56,6 +56,9 @@ struct th_rate_spec {
     double seconds;        /* default 1 when count is 0 */
     enum th_resume resume; /* every measured handshake resumes this way, or none */
     unsigned concurrency;  /* default 1; above 1 needs transport tcp */
+    int request;           /* each connection carries one small request and its reply
+                              (with client.early_data "send": as early data), timed to
+                              the reply's first byte (metric ttfb_ms) */
 };
 
 /* "memory": {"connections": N} */

@@ -187,12 +187,18 @@ static int k_client_ocsp(struct cursor *cur, json_t *v, struct side *sd)
 static int k_client_early(struct cursor *cur, json_t *v, struct side *sd)
 {
     int r;
-    if (cur->kind != TH_KIND_HANDSHAKE)
+    int timed = cur->kind == TH_KIND_LOAD || cur->kind == TH_KIND_HANDSHAKE_RATE;
+    if (cur->kind != TH_KIND_HANDSHAKE && !timed)
         return kerr(cur,
-                    "not used by kind %s: early data is sent by kind handshake's resumed "
-                    "connection",
+                    "not used by kind %s: early data is sent by the resumed connections of "
+                    "kinds handshake, handshake_rate and load",
                     th_kind_name(cur->kind));
     TH_GUARD(th_get_enum(cur, v, early_names, &r));
+    if (timed && r == TH_EARLY_REPLAY)
+        return perr(cur,
+                    "\"replay\" is for kind handshake (one replayed connection); kind %s "
+                    "takes \"off\" or \"send\"",
+                    th_kind_name(cur->kind));
     sd->sp.early = (enum th_early)r;
     return 0;
 }

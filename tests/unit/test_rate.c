@@ -1,6 +1,7 @@
 /* Kind handshake_rate: a few handshakes with OpenSSL over memory and over TCP give
  * the rate and the CPU per handshake, one sample per repetition; a handshake that
- * does not negotiate what the case pins fails it. */
+ * does not negotiate what the case pins fails it. handshakes.request adds a request
+ * and its reply (as early data with client.early_data "send") and ttfb_ms. */
 #include "pairdrive.h"
 
 #include "case_helpers.h"
@@ -129,6 +130,52 @@ static void test_rate_fails(void)
        r.reason);
 }
 
+/* handshakes.request: each resumed TLS 1.3 connection carries a request, after the
+ * handshake or (early) as 0-RTT data the server must take; ttfb_ms, one a repetition. */
+static void test_rate_request(void)
+{
+    struct th_runner_opts o = {.pki_dir = pkidir};
+    struct th_case_result r;
+    struct th_case c = tc_case(TH_KIND_HANDSHAKE_RATE, "t/rate/request", ossl, ossl);
+    const struct th_rate_seen *s = &r.obs.rate;
+    c.rate.count = 5;
+    c.repeat = 2;
+    c.rate.resume = TH_RESUME_TICKET;
+    c.rate.request = 1;
+    c.c.versions = c.s.versions = TH_VBIT(TH_TLS13);
+    c.s.early_server = TH_EARLY_SERVER_ACCEPT; /* single-use tickets: each one resumes the newest */
+    for (int tcp = 0; tcp < 2; tcp++)
+        for (int early = 0; early < 2; early++) {
+            const char *what = early ? (tcp ? "0-RTT, tcp" : "0-RTT, memory")
+                                     : (tcp ? "1-RTT, tcp" : "1-RTT, memory");
+            c.transport = tcp ? TH_TRANSPORT_TCP : TH_TRANSPORT_MEMORY;
+            c.c.early = early ? TH_EARLY_SEND : TH_EARLY_OFF;
+            th_run_case(&c, &o, &r);
+            const struct th_metric *m = tc_metric(&r, "ttfb_ms");
+            ok(r.status == TH_PASS && s->resumed == 15, "%s: pass, 15 resumed: %s", what, r.reason);
+            ok(m && m->n == 2 && m->min > 0, "%s: ttfb_ms %g over 2 repetitions", what,
+               m ? m->median : 0);
+            ok(s->early_offered == (early ? 15u : 0u) && s->early_accepted == s->early_offered,
+               "%s: %llu sent early, all taken", what, (unsigned long long)s->early_offered);
+        }
+    /* negative: the server's tickets allow no early data */
+    c.s.early_server = TH_EARLY_SERVER_OFF;
+    for (int tcp = 0; tcp < 2; tcp++) {
+        c.transport = tcp ? TH_TRANSPORT_TCP : TH_TRANSPORT_MEMORY;
+        th_run_case(&c, &o, &r);
+        ok(r.status == TH_FAIL && strstr(r.reason, "no early data sent: the session allows none"),
+           "negative, %s: tickets allowing no early data fail the 0-RTT case: %s",
+           tcp ? "tcp" : "memory", r.reason);
+        is_int(r.n_metrics, 0, "...with no figure");
+    }
+    /* without request, no ttfb_ms */
+    c.rate.request = 0;
+    c.c.early = TH_EARLY_OFF;
+    c.transport = TH_TRANSPORT_MEMORY;
+    th_run_case(&c, &o, &r);
+    ok(r.status == TH_PASS && !tc_metric(&r, "ttfb_ms"), "no request: no ttfb_ms");
+}
+
 int main(void)
 {
     ossl = th_backend_find("openssl");
@@ -140,6 +187,7 @@ int main(void)
         test_rate();
         test_rate_observed();
         test_rate_fails();
+        test_rate_request();
     }
     return pd_end();
 }
