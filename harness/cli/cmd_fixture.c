@@ -35,6 +35,7 @@ struct cmd_opts {
      * versions and suites (IANA names, comma-separated), and the client's order */
     const char *versions, *suites;
     int client_order;
+    int early_data; /* --early-data: tickets allow 0-RTT (where the server can) */
 };
 
 /* --versions 1.0,1.2 into a TH_VBIT set; --suites NAME,... into IANA ids. */
@@ -67,12 +68,16 @@ static int cmd_lists(const struct cmd_opts *o, struct th_tls_config *cfg)
     }
     if (o->client_order)
         cfg->prefer_server_order = 0;
+    if (o->early_data) {
+        cfg->early_data = TH_EARLY_SERVER_ACCEPT;
+        cfg->anti_replay = 1;
+    }
     return rc ? TH_EXIT_USAGE : 0;
 }
 
 static int cmd_parse(int argc, char **argv, struct cmd_opts *o)
 {
-    enum { O_CERT = 256, O_SECONDS, O_PKI, O_KEY, O_VERSIONS, O_SUITES, O_CLIENT_ORDER };
+    enum { O_CERT = 256, O_SECONDS, O_PKI, O_KEY, O_VERSIONS, O_SUITES, O_CLIENT_ORDER, O_EARLY };
     static const struct option longopts[] = {
         {"cert", required_argument, NULL, O_CERT},
         {"seconds", required_argument, NULL, O_SECONDS},
@@ -81,6 +86,7 @@ static int cmd_parse(int argc, char **argv, struct cmd_opts *o)
         {"versions", required_argument, NULL, O_VERSIONS},
         {"suites", required_argument, NULL, O_SUITES},
         {"client-order", no_argument, NULL, O_CLIENT_ORDER},
+        {"early-data", no_argument, NULL, O_EARLY},
         {NULL, 0, NULL, 0},
     };
     *o = (struct cmd_opts){.pki_dir = th_cli_pki_dir()};
@@ -95,6 +101,7 @@ static int cmd_parse(int argc, char **argv, struct cmd_opts *o)
         case O_VERSIONS: o->versions = optarg; break;
         case O_SUITES: o->suites = optarg; break;
         case O_CLIENT_ORDER: o->client_order = 1; break;
+        case O_EARLY: o->early_data = 1; break;
         case O_SECONDS:
             errno = 0;
             o->seconds = strtod(optarg, &end);
@@ -180,6 +187,11 @@ int th_cmd_fixture(int argc, char **argv)
     cmd_config(d, files.chain, files.key, &cfg);
     if ((rc = cmd_lists(&o, &cfg)) != 0)
         return rc;
+    char why[256], msg[320];
+    if (th_fixture_unsupported(d, &cfg, why, sizeof(why))) {
+        snprintf(msg, sizeof(msg), "fixture: %s", why);
+        return th_cli_usage_error("%s", msg);
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = cmd_on_signal;

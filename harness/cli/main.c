@@ -123,6 +123,7 @@ static const struct command commands[] = {
      "          --versions LIST   only these TLS versions (1.0,1.1,1.2,1.3)\n"
      "          --suites LIST     only these suites (IANA names, comma-separated)\n"
      "          --client-order    follow the client's suite order, not the server's\n"
+     "          --early-data      tickets allow TLS 1.3 early data (nginx; the others cannot)\n"
      "          --seconds S       stop after S seconds (default: run until ctrl-C)\n"
      "          --pki DIR         test PKI folder (as for run)\n"},
     {"load", th_cmd_load,
