@@ -67,7 +67,7 @@ static int direction(const char *name)
     static const char *const higher[] = {"throughput_mib_s", "handshakes_per_s", "efficiency",
                                          "requests_per_s", "connections_per_s"};
     static const char *const lower_exact[] = {"bytes_per_connection", "connect_ms", "tls_ms",
-                                              "first_byte_ms"};
+                                              "first_byte_ms", "ttfb_ms"};
     static const char *const lower_suffix[] = {"_ns_per_byte", "_us_per_handshake",
                                                "_us_per_request", "_bytes_per_connection"};
     size_t len = strlen(name);

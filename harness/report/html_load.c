@@ -177,12 +177,19 @@ static void rps_chart(struct th_page *p, const size_t *idx, size_t n, char (*nam
 
 static const struct {
     const char *metric, *head;
-} cols[] = {{"requests_per_s", "req/s"},     {"connections_per_s", "conn/s"},
-            {"latency_ms_p50", "p50"},       {"latency_ms_p90", "p90"},
-            {"latency_ms_p99", "p99"},       {"latency_ms_p99_9", "p99.9"},
-            {"latency_ms_p99_99", "p99.99"}, {"latency_ms_max", "max"},
-            {"connect_ms", "connect"},       {"tls_ms", "TLS"},
-            {"first_byte_ms", "first byte"}, {"client_us_per_request", "client µs/req"}};
+} cols[] = {{"requests_per_s", "req/s"},
+            {"connections_per_s", "conn/s"},
+            {"latency_ms_p50", "p50"},
+            {"latency_ms_p90", "p90"},
+            {"latency_ms_p99", "p99"},
+            {"latency_ms_p99_9", "p99.9"},
+            {"latency_ms_p99_99", "p99.99"},
+            {"latency_ms_max", "max"},
+            {"connect_ms", "connect"},
+            {"tls_ms", "TLS"},
+            {"first_byte_ms", "first byte"},
+            {"ttfb_ms", "connect to first byte"},
+            {"client_us_per_request", "client µs/req"}};
 
 static void errors_cell(FILE *f, const struct th_hcase *c)
 {

@@ -368,6 +368,7 @@ static void test_directions(void)
                                         "connect_ms",
                                         "tls_ms",
                                         "first_byte_ms",
+                                        "ttfb_ms",
                                         "client_us_per_request",
                                         "x_ns_per_byte"};
     static const char *const unknown[] = {
