@@ -7,7 +7,7 @@
 #   make SANITIZE=address,undefined check    the sanitizer build, in its own folder
 #   make V=1        show the commands
 #   make WERROR=1   warnings are errors (the default when CI=true)
-#   make WITHOUT='nss wolfssl'   leave out backends whose library is installed
+#   make WITHOUT='nss wolfssl'   leave out backends whose library is installed (also go, java)
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -104,6 +104,37 @@ endif
 endif
 endif
 
+# Shims: stacks out of process (backends/README.md, "Shims"), each built when its
+# toolchain is installed, into $(BUILD)/shims where the program finds them.
+GO ?= go
+JAVAC ?= javac
+SHIM_BIN :=
+ifneq ($(wildcard backends/shims/go/go.mod),)
+ifeq ($(filter go,$(WITHOUT)),)
+ifneq ($(shell command -v $(GO) 2>/dev/null),)
+TH_CFLAGS += -DTH_HAVE_SHIM_GO
+BACKEND_SRC += backends/shim_go.c
+SHIM_BIN += $(BUILD)/shims/tlsharness-shim-go
+else
+SHIM_SKIPPED += go (no $(GO): make deps installs golang-go)
+endif
+endif
+endif
+ifneq ($(wildcard backends/shims/java/TlsharnessShim.java),)
+ifeq ($(filter java,$(WITHOUT)),)
+ifneq ($(shell command -v $(JAVAC) 2>/dev/null),)
+TH_CFLAGS += -DTH_HAVE_SHIM_JAVA
+BACKEND_SRC += backends/shim_java.c
+SHIM_BIN += $(BUILD)/shims/java/TlsharnessShim.class
+else
+SHIM_SKIPPED += java (no $(JAVAC): make deps installs openjdk-17-jdk-headless)
+endif
+endif
+endif
+ifneq ($(SHIM_BIN),)
+BACKEND_SRC += backends/shim.c backends/shim_proc.c backends/shim_conn.c
+endif
+
 # libcurl: both flavours (libcurl.so.4 on OpenSSL, libcurl-gnutls.so.4 on GnuTLS) are
 # loaded with dlopen, never linked; only the header is needed here. curl.c reads
 # the TLS objects libcurl hands out with OpenSSL and GnuTLS: it needs both backends.
@@ -143,7 +174,22 @@ BIN := $(BUILD)/tlsharness
 endif
 
 .PHONY: all run run-full check check-only deps test-bins clean install format format-check fuzz bench bench-load
-all: $(BIN)
+all: $(BIN) $(SHIM_BIN)
+ifneq ($(SHIM_SKIPPED),)
+	@echo "tlsharness: shims not built: $(SHIM_SKIPPED)"
+endif
+
+# The shims, each with its own toolchain (offline: the standard library, the JDK).
+$(BUILD)/shims/tlsharness-shim-go: $(wildcard backends/shims/go/*.go) backends/shims/go/go.mod
+	@mkdir -p $(dir $@)
+	@echo "  GO      $@"
+	$(Q)cd backends/shims/go && GOCACHE=$(abspath $(BUILD))/go-cache GOFLAGS=-buildvcs=false \
+	    $(GO) build -trimpath -o $(abspath $@) .
+
+$(BUILD)/shims/java/TlsharnessShim.class: $(filter-out %Test.java,$(wildcard backends/shims/java/*.java))
+	@mkdir -p $(dir $@)
+	@echo "  JAVAC   $(dir $@)"
+	$(Q)$(JAVAC) -Xlint:all -Werror -d $(dir $@) $^
 
 $(BIN): $(LIB_OBJ) $(CLI_OBJ)
 ifneq ($(MISSING),)
@@ -190,7 +236,7 @@ $(BUILD)/tests/fuzz_replay: tests/fuzz/replay.c tests/fuzz/fuzz_scenario.c $(LIB
 	@echo "  CC      $@"
 	$(Q)$(CC) $(TH_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_scenario.c $(LIB_OBJ) $(TH_LDFLAGS) $(LDFLAGS) $(LIBS)
 
-test-bins: $(BIN) $(UNIT_BIN) $(TOOL_BIN) $(BUILD)/tests/fuzz_replay
+test-bins: $(BIN) $(SHIM_BIN) $(UNIT_BIN) $(TOOL_BIN) $(BUILD)/tests/fuzz_replay
 
 # libFuzzer on the scenario loader, bounded: FUZZ_SECONDS (default 60).
 FUZZ_SECONDS ?= 60
@@ -245,8 +291,12 @@ bench-load: all
 # (PREFIX/share/tlsharness), and the man page. The scenarios folder is replaced whole:
 # a scenario removed from the tree is gone from the installed set too.
 SHARE := $(DESTDIR)$(PREFIX)/share/tlsharness
-install: $(BIN)
+install: $(BIN) $(SHIM_BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tlsharness
+	rm -rf $(DESTDIR)$(PREFIX)/lib/tlsharness/shims
+	if [ -d $(BUILD)/shims ]; then install -d $(DESTDIR)$(PREFIX)/lib/tlsharness/shims && \
+	    cd $(BUILD)/shims && find . -name go-cache -prune -o -type f -print | \
+	    xargs -r -I{} install -D -m 0755 {} $(DESTDIR)$(PREFIX)/lib/tlsharness/shims/{}; fi
 	install -d $(SHARE)/fixtures
 	install -m 0644 harness/fixture/templates/* $(SHARE)/fixtures/
 	rm -rf $(SHARE)/scenarios

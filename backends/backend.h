@@ -6,7 +6,8 @@
  * a case that needs a capability a backend lacks is skipped with the reason.
  *
  * Two shapes of backend share the struct:
- *  - driver-owned I/O (OpenSSL, GnuTLS, mbedTLS): the driver gives each connection a
+ *  - driver-owned I/O (OpenSSL, GnuTLS, mbedTLS, wolfSSL, NSS, and the shims, whose
+ *    stack runs in another process under the same ops: shim.c): the driver gives each connection a
  *    struct th_io; the backend reads and writes records only through it, so one
  *    backend runs over the in-memory channel or over TCP. Calls never block: when
  *    the transport has no data the step returns TH_WANT_READ and the driver waits.
@@ -82,7 +83,12 @@ enum {
     TH_CAP_ANTI_REPLAY = 1u << 19,      /* server refuses early data replayed with a
                                          * session it has seen (single-use tickets or a
                                          * replay cache); without it anti_replay = 0 */
+    TH_CAP_OUT_OF_PROCESS = 1u << 20,   /* the stack runs in another process (a shim):
+                                         * its CPU time comes from ->cpu_ns */
 };
+/* The feature bits' names, in bit order (registry.c): what `tlsharness backends`
+ * prints and a shim's capabilities say. NULL-terminated. */
+extern const char *const th_cap_feature_names[];
 
 #define TH_MAX_DEFAULTS_CHANGED 4
 
@@ -272,6 +278,11 @@ struct th_backend {
      * driver writes what was not accepted again once the handshake is done. */
     enum th_step (*early_write)(struct th_conn *c, const void *buf, size_t len, size_t *done,
                                 struct th_error *err);
+
+    /* Out-of-process stacks (optional; with TH_CAP_OUT_OF_PROCESS): the CPU time, in
+     * nanoseconds, that the process serving ctx has used so far. The kinds add its
+     * change over a measurement to that side's CPU figure. */
+    uint64_t (*cpu_ns)(struct th_ctx *ctx);
 
     /* inspection (optional) */
     /* What the peer presented on a connection whose handshake completed: its chain as

@@ -19,6 +19,12 @@ extern const struct th_backend th_backend_wolfssl;
 #ifdef TH_HAVE_NSS
 extern const struct th_backend th_backend_nss;
 #endif
+#ifdef TH_HAVE_SHIM_GO
+extern const struct th_backend th_backend_go;
+#endif
+#ifdef TH_HAVE_SHIM_JAVA
+extern const struct th_backend th_backend_java;
+#endif
 #ifdef TH_HAVE_CURL
 extern const struct th_backend th_backend_curl_openssl;
 extern const struct th_backend th_backend_curl_gnutls;
@@ -40,12 +46,47 @@ const struct th_backend *const th_backends[] = {
 #ifdef TH_HAVE_NSS
     &th_backend_nss,
 #endif
+#ifdef TH_HAVE_SHIM_GO
+    &th_backend_go,
+#endif
+#ifdef TH_HAVE_SHIM_JAVA
+    &th_backend_java,
+#endif
 #ifdef TH_HAVE_CURL
     &th_backend_curl_openssl,
     &th_backend_curl_gnutls,
 #endif
     NULL,
 };
+
+const char *const th_cap_feature_names[] = {
+    "alpn",
+    "crl",
+    "sni",
+    "hostname",
+    "ip_san",
+    "restrict_versions",
+    "restrict_suites",
+    "restrict_groups",
+    "server_order",
+    "driver_io",
+    "own_socket",
+    "client_order",
+    "truncation",
+    "client_cert",
+    "client_auth",
+    "ocsp_request",
+    "ocsp_require",
+    "ocsp_staple",
+    "early_data",
+    "anti_replay",
+    "out_of_process",
+    NULL,
+};
+/* one name a bit, in the order of backend.h's TH_CAP_*, the last its last */
+_Static_assert((1u << (sizeof(th_cap_feature_names) / sizeof(th_cap_feature_names[0]) - 2)) ==
+                   TH_CAP_OUT_OF_PROCESS,
+               "each TH_CAP_* bit needs a name in th_cap_feature_names");
 
 size_t th_backend_count(void)
 {

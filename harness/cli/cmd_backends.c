@@ -46,35 +46,10 @@ static json_t *caps_json_of(const char *name, const char *library, const char *v
         json_array_append_new(a, json_string("ticket"));
     if (caps.resume & TH_RESUME_BIT(TH_RESUME_SESSION_ID))
         json_array_append_new(a, json_string("session_id"));
-    static const char *const feature_names[] = {
-        "alpn",
-        "crl",
-        "sni",
-        "hostname",
-        "ip_san",
-        "restrict_versions",
-        "restrict_suites",
-        "restrict_groups",
-        "server_order",
-        "driver_io",
-        "own_socket",
-        "client_order",
-        "truncation",
-        "client_cert",
-        "client_auth",
-        "ocsp_request",
-        "ocsp_require",
-        "ocsp_staple",
-        "early_data",
-        "anti_replay",
-    };
-    /* one name a bit, in the order of backend.h's TH_CAP_*, the last its last */
-    _Static_assert((1u << (TH_ARRAY_LEN(feature_names) - 1)) == TH_CAP_ANTI_REPLAY,
-                   "each TH_CAP_* bit needs a name here");
     json_object_set_new(o, "features", a = json_array());
-    for (unsigned i = 0; i < TH_ARRAY_LEN(feature_names); i++)
+    for (unsigned i = 0; th_cap_feature_names[i]; i++)
         if (caps.features & (1u << i))
-            json_array_append_new(a, json_string(feature_names[i]));
+            json_array_append_new(a, json_string(th_cap_feature_names[i]));
     json_object_set_new(o, "defaults_changed", a = json_array());
     for (unsigned i = 0; i < TH_MAX_DEFAULTS_CHANGED && caps.defaults_changed[i]; i++)
         json_array_append_new(a, json_string(caps.defaults_changed[i]));

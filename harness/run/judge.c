@@ -138,9 +138,32 @@ enum th_outcome th_decide_outcome(const struct th_error *client, int client_fail
     return TH_OK;
 }
 
+/* A harness fault on one side (TH_FAULT: internal_error with the place that raised it;
+ * a shim that died or fell silent) means the case could not run, whatever it expected:
+ * error, not fail. */
+static int is_fault(const struct th_error *e)
+{
+    return e->outcome == TH_INTERNAL_ERROR && e->file;
+}
+
+static const struct th_error *fault_of(const struct th_observed *o)
+{
+    if (is_fault(&o->client_err))
+        return &o->client_err;
+    if (o->server_seen && is_fault(&o->server_err))
+        return &o->server_err;
+    return NULL;
+}
+
 void th_judge(const struct th_case *c, struct th_case_result *r)
 {
     const struct th_observed *o = &r->obs;
+    const struct th_error *fault = fault_of(o);
+    if (fault) {
+        r->status = TH_ERROR;
+        th_error_str(fault, r->reason, sizeof(r->reason));
+        return;
+    }
     char want[256], native[sizeof(r->obs.client_err.text) + 64], why[256] = "";
     outcome_list(c->expect.outcomes, want, sizeof(want));
     native_detail(o, native, sizeof(native));

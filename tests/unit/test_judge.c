@@ -54,6 +54,23 @@ static void test_status(void)
        "reason lists the acceptable ones");
     ok(strstr(r.reason, "certificate has expired") && strstr(r.reason, "code 10"),
        "reason carries the native text and code");
+
+    /* a harness fault on one side (a shim that died) is an error, whatever was expected */
+    c = make_case(TH_OUTCOME_BIT(TH_INTERNAL_ERROR));
+    r = observe(TH_INTERNAL_ERROR);
+    TH_FAULT(&r.obs.client_err, 9, "shim go (pid 42) was killed by signal 9");
+    th_judge(&c, &r);
+    is_int(r.status, TH_ERROR, "a fault on the client's side: error, even where expected");
+    ok(strstr(r.reason, "killed by signal 9") && strstr(r.reason, "shim.c") == NULL,
+       "...with its words: %s", r.reason);
+    r = observe(TH_OK);
+    r.obs.server_seen = 1;
+    TH_FAULT(&r.obs.server_err, 0, "shim java (pid 43) did not answer in 30 s");
+    th_judge(&c, &r);
+    is_int(r.status, TH_ERROR, "a fault on the server's side: error");
+    r = observe(TH_INTERNAL_ERROR); /* the library's own internal_error: judged as usual */
+    th_judge(&c, &r);
+    is_int(r.status, TH_PASS, "a library's internal_error (no harness place) is judged");
 }
 
 static void test_details(void)
