@@ -47,6 +47,14 @@ struct th_shim_proc {
     size_t line_len;
     pthread_mutex_t lock; /* one request at a time */
     int dead;
+    /* its CPU time: threads seen and their last schedstat, the time of those gone */
+    pthread_mutex_t cpu_lock;
+    struct {
+        int tid;
+        uint64_t ns;
+    } seen[256];
+    size_t n_seen;
+    uint64_t gone_ns, last_ns;
 };
 
 /* Start def's program (its socket in a fresh folder), say hello, and return its
@@ -62,8 +70,9 @@ void th_shim_proc_end(struct th_shim_proc *p);
 void th_shim_proc_stop(struct th_shim_proc *p);
 /* Whether it still runs; when not, err says how it ended (its standard error's tail). */
 int th_shim_proc_alive(struct th_shim_proc *p, struct th_error *err);
-/* Its CPU time so far, nanoseconds (every thread's schedstat). */
-uint64_t th_shim_proc_cpu_ns(const struct th_shim_proc *p);
+/* Its CPU time so far, nanoseconds: every live thread's schedstat, plus what threads
+ * that ended had when last seen; never less than a reading before. */
+uint64_t th_shim_proc_cpu_ns(struct th_shim_proc *p);
 /* The shims folder: $TLSHARNESS_SHIM_DIR, else beside this program (see shim_proc.c). */
 const char *th_shim_dir(void);
 /* Remove the folders of shims whose driver is gone. */

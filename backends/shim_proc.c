@@ -188,6 +188,7 @@ struct th_shim_proc *th_shim_proc_start(const struct th_shim_def *def, void **he
     p->pid = -1;
     p->to_fd = p->from_fd = -1;
     pthread_mutex_init(&p->lock, NULL);
+    pthread_mutex_init(&p->cpu_lock, NULL);
     snprintf(p->dir, sizeof(p->dir), "%s/" DIR_PREFIX "%ld-XXXXXX", tmp_root(), (long)getpid());
     if (!mkdtemp(p->dir)) {
         TH_FAULT(err, errno, "mkdtemp %s: %s", p->dir, strerror(errno));
@@ -244,6 +245,7 @@ void th_shim_proc_stop(struct th_shim_proc *p)
         return;
     th_shim_proc_end(p);
     pthread_mutex_destroy(&p->lock);
+    pthread_mutex_destroy(&p->cpu_lock);
     free(p);
 }
 
@@ -396,26 +398,60 @@ int th_shim_request(struct th_shim_proc *p, const char *request, void **reply, d
 
 /* ---- its CPU time ---- */
 
-uint64_t th_shim_proc_cpu_ns(const struct th_shim_proc *p)
+/* One thread's time on a CPU (its schedstat's first field), or -1 when it is gone. */
+static long long thread_ns(pid_t pid, const char *tid)
+{
+    char f[384];
+    unsigned long long ns;
+    snprintf(f, sizeof(f), "/proc/%d/task/%s/schedstat", (int)pid, tid);
+    FILE *s = fopen(f, "r");
+    int got = s && fscanf(s, "%llu", &ns) == 1;
+    if (s)
+        fclose(s);
+    return got ? (long long)ns : -1;
+}
+
+/* Threads come and go (a runtime's pools): a thread gone keeps what it was last seen
+ * to have used, so the total only grows. */
+uint64_t th_shim_proc_cpu_ns(struct th_shim_proc *p)
 {
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/task", (int)p->pid);
+    pthread_mutex_lock(&p->cpu_lock);
+    int alive[256] = {0};
+    uint64_t live = 0;
     DIR *d = opendir(path);
     struct dirent *e;
-    uint64_t total = 0;
     while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
+        long long ns = e->d_name[0] == '.' ? -1 : thread_ns(p->pid, e->d_name);
+        if (ns < 0)
             continue;
-        char f[384];
-        unsigned long long ns = 0;
-        snprintf(f, sizeof(f), "%s/%s/schedstat", path, e->d_name);
-        FILE *s = fopen(f, "r");
-        if (s && fscanf(s, "%llu", &ns) == 1)
-            total += ns;
-        if (s)
-            fclose(s);
+        int tid = atoi(e->d_name);
+        size_t i = 0;
+        while (i < p->n_seen && p->seen[i].tid != tid)
+            i++;
+        if (i == p->n_seen && p->n_seen < TH_ARRAY_LEN(p->seen))
+            p->seen[p->n_seen++].tid = tid;
+        if (i < TH_ARRAY_LEN(p->seen)) {
+            p->seen[i].ns = (uint64_t)ns;
+            alive[i] = 1;
+        }
+        live += (uint64_t)ns;
     }
     if (d)
         closedir(d);
+    for (size_t i = 0; i < p->n_seen;) /* the gone: their last reading, kept */
+        if (!alive[i]) {
+            p->gone_ns += p->seen[i].ns;
+            p->seen[i] = p->seen[--p->n_seen];
+            alive[i] = alive[p->n_seen];
+        } else {
+            i++;
+        }
+    uint64_t total = p->gone_ns + live;
+    if (total > p->last_ns)
+        p->last_ns = total;
+    total = p->last_ns;
+    pthread_mutex_unlock(&p->cpu_lock);
     return total;
 }

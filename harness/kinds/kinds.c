@@ -56,6 +56,11 @@ void th_kind_error(struct th_case_result *r, const struct th_error *err)
     th_error_str(err, r->reason, sizeof(r->reason));
 }
 
+uint64_t th_side_cpu(const struct th_backend *b, struct th_ctx *ctx)
+{
+    return b && ctx && b->cpu_ns ? b->cpu_ns(ctx) : 0;
+}
+
 unsigned th_kind_reps(const struct th_case *k, const struct th_runner_opts *o)
 {
     if (o->quick)

@@ -294,6 +294,7 @@ static int run_reps(const struct th_case *c, const struct th_runner_opts *o, str
     size_t k = 0;
     for (; k < reps && !(o->interrupt && *o->interrupt); k++) {
         struct th_loadgen_stats st;
+        uint64_t ext0 = th_side_cpu(c->client, cctx);
         if (th_loadgen_run(c->client, cctx, p, &st, &err) != 0) {
             r->status = TH_ERROR;
             snprintf(r->reason, sizeof(r->reason), "the load could not start: %s", err.text);
@@ -304,6 +305,7 @@ static int run_reps(const struct th_case *c, const struct th_runner_opts *o, str
         if (!first.text[0] && st.first_error.text[0])
             first = st.first_error;
         done += st.requests;
+        st.cpu_ns += th_side_cpu(c->client, cctx) - ext0; /* a shim client's process */
         tally(&st, p, r);
         figures(&st, fig[k]);
         th_loadgen_stats_free(&st);

@@ -373,6 +373,16 @@ static json_t *defaults_changed_json(const struct th_backend *b)
     return a;
 }
 
+/* A shim: its stack runs in a process of its own (its CPU read from there). */
+static int out_of_process(const struct th_backend *b)
+{
+    struct th_caps caps;
+    memset(&caps, 0, sizeof(caps));
+    if (b->caps)
+        b->caps(&caps);
+    return (caps.features & TH_CAP_OUT_OF_PROCESS) != 0;
+}
+
 static json_t *backends_json(void)
 {
     json_t *a = json_array();
@@ -384,6 +394,7 @@ static json_t *backends_json(void)
         json_object_set_new(o, "version", b->version ? jstr(b->version()) : json_null());
         json_object_set_new(o, "roles", roles_json(b));
         json_object_set_new(o, "defaults_changed", defaults_changed_json(b));
+        json_object_set_new(o, "out_of_process", json_boolean(out_of_process(b)));
         json_array_append_new(a, o);
     }
     return a;

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "backends/shim.h"
+#include "case_helpers.h"
+#include "harness/kinds/kinds.h"
 
 static struct th_shim_state fake_state = {.once = PTHREAD_ONCE_INIT};
 static const struct th_shim_def fake_def = {
@@ -187,6 +189,39 @@ static void test_cpu_and_cleanup(void)
     ok(access(dirs[0], F_OK) != 0 && access(dirs[1], F_OK) != 0, "cleanup: their folders gone");
 }
 
+/* The kinds read the shim's CPU: bulk and handshake_rate figures include the work
+ * its process did, over memory and over TCP. */
+static void test_kinds(void)
+{
+    struct th_runner_opts o = {.pki_dir = pkidir};
+    struct th_case_result r;
+    struct th_case c = tc_case(TH_KIND_BULK, "t/bulk/fake-vs-fake", F, F);
+    c.bulk.bytes = 1u << 20;
+    c.repeat = 2;
+    for (int tcp = 0; tcp < 2; tcp++) {
+        c.transport = tcp ? TH_TRANSPORT_TCP : TH_TRANSPORT_MEMORY;
+        th_run_case(&c, &o, &r);
+        const struct th_metric *snd = tc_metric(&r, "send_ns_per_byte");
+        const struct th_metric *rcv = tc_metric(&r, "recv_ns_per_byte");
+        ok(r.status == TH_PASS && snd && rcv && snd->min > 0 && rcv->min > 0,
+           "bulk %s through the shim: pass, send %.2f and receive %.2f ns/byte (%s)",
+           tcp ? "over TCP" : "in memory", snd ? snd->median : 0, rcv ? rcv->median : 0, r.reason);
+    }
+    c = tc_case(TH_KIND_HANDSHAKE_RATE, "t/rate/fake-vs-fake", F, F);
+    c.rate.count = 20;
+    c.repeat = 2;
+    c.s.sni = (char *)"x"; /* not "silent" or "die": a plain toy server */
+    for (int tcp = 0; tcp < 2; tcp++) {
+        c.transport = tcp ? TH_TRANSPORT_TCP : TH_TRANSPORT_MEMORY;
+        th_run_case(&c, &o, &r);
+        const struct th_metric *cu = tc_metric(&r, "client_us_per_handshake");
+        const struct th_metric *su = tc_metric(&r, "server_us_per_handshake");
+        ok(r.status == TH_PASS && cu && su && cu->min > 0 && su->min > 0,
+           "handshake_rate %s through the shim: client %.1f, server %.1f us a handshake (%s)",
+           tcp ? "over TCP" : "in memory", cu ? cu->median : 0, su ? su->median : 0, r.reason);
+    }
+}
+
 int main(void)
 {
     char tools[600];
@@ -204,6 +239,7 @@ int main(void)
     test_refused();
     test_dies();
     test_silent();
+    test_kinds();
     test_cpu_and_cleanup();
     return pd_end();
 }
