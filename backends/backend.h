@@ -58,33 +58,36 @@ enum th_early_server { TH_EARLY_SERVER_OFF = 0, TH_EARLY_SERVER_ACCEPT, TH_EARLY
 
 /* Feature bits of struct th_caps.features. */
 enum {
-    TH_CAP_ALPN = 1u << 0,              /* offers/selects ALPN protocols */
-    TH_CAP_CRL = 1u << 1,               /* client checks a CRL file */
-    TH_CAP_SNI = 1u << 2,               /* sends / receives server_name */
-    TH_CAP_HOSTNAME = 1u << 3,          /* client checks the DNS name against the leaf */
-    TH_CAP_IP_SAN = 1u << 4,            /* client checks an IP address against IP SANs */
-    TH_CAP_RESTRICT_VERSIONS = 1u << 5, /* honours an exact version range */
-    TH_CAP_RESTRICT_SUITES = 1u << 6,   /* honours an exact, ordered suite list */
-    TH_CAP_RESTRICT_GROUPS = 1u << 7,   /* honours an exact group list */
-    TH_CAP_SERVER_ORDER = 1u << 8,      /* server can enforce its own suite order */
-    TH_CAP_DRIVER_IO = 1u << 9,         /* I/O through struct th_io (memory and TCP) */
-    TH_CAP_OWN_SOCKET = 1u << 10,       /* connects itself (->fetch): TCP targets only */
-    TH_CAP_CLIENT_ORDER = 1u << 11,     /* server can follow the client's suite order */
-    TH_CAP_TRUNCATION = 1u << 12,       /* reads a close without close_notify as truncated */
-    TH_CAP_CLIENT_CERT = 1u << 13,      /* client presents cert_file/key_file when asked */
-    TH_CAP_CLIENT_AUTH = 1u << 14,      /* server requests or requires a client certificate
-                                         * and verifies it against client_ca_file */
-    TH_CAP_OCSP_REQUEST = 1u << 15,     /* client asks for a staple and checks one that
-                                         * comes, a missing one allowed */
-    TH_CAP_OCSP_REQUIRE = 1u << 16,     /* client refuses a connection without a staple */
-    TH_CAP_OCSP_STAPLE = 1u << 17,      /* server staples ocsp_file when asked */
-    TH_CAP_EARLY_DATA = 1u << 18,       /* client sends (->early_write), server accepts
-                                         * or rejects TLS 1.3 early data */
-    TH_CAP_ANTI_REPLAY = 1u << 19,      /* server refuses early data replayed with a
-                                         * session it has seen (single-use tickets or a
-                                         * replay cache); without it anti_replay = 0 */
-    TH_CAP_OUT_OF_PROCESS = 1u << 20,   /* the stack runs in another process (a shim):
-                                         * its CPU time comes from ->cpu_ns */
+    TH_CAP_ALPN = 1u << 0,                /* offers/selects ALPN protocols */
+    TH_CAP_CRL = 1u << 1,                 /* client checks a CRL file */
+    TH_CAP_SNI = 1u << 2,                 /* sends / receives server_name */
+    TH_CAP_HOSTNAME = 1u << 3,            /* client checks the DNS name against the leaf */
+    TH_CAP_IP_SAN = 1u << 4,              /* client checks an IP address against IP SANs */
+    TH_CAP_RESTRICT_VERSIONS = 1u << 5,   /* honours an exact version range */
+    TH_CAP_RESTRICT_SUITES = 1u << 6,     /* honours an exact, ordered suite list */
+    TH_CAP_RESTRICT_GROUPS = 1u << 7,     /* honours an exact group list */
+    TH_CAP_SERVER_ORDER = 1u << 8,        /* server can enforce its own suite order */
+    TH_CAP_DRIVER_IO = 1u << 9,           /* I/O through struct th_io (memory and TCP) */
+    TH_CAP_OWN_SOCKET = 1u << 10,         /* connects itself (->fetch): TCP targets only */
+    TH_CAP_CLIENT_ORDER = 1u << 11,       /* server can follow the client's suite order */
+    TH_CAP_TRUNCATION = 1u << 12,         /* reads a close without close_notify as truncated */
+    TH_CAP_CLIENT_CERT = 1u << 13,        /* client presents cert_file/key_file when asked */
+    TH_CAP_CLIENT_AUTH = 1u << 14,        /* server requests or requires a client certificate
+                                           * and verifies it against client_ca_file */
+    TH_CAP_OCSP_REQUEST = 1u << 15,       /* client asks for a staple and checks one that
+                                           * comes, a missing one allowed */
+    TH_CAP_OCSP_REQUIRE = 1u << 16,       /* client refuses a connection without a staple */
+    TH_CAP_OCSP_STAPLE = 1u << 17,        /* server staples ocsp_file when asked */
+    TH_CAP_EARLY_DATA = 1u << 18,         /* client sends (->early_write), server accepts
+                                           * or rejects TLS 1.3 early data */
+    TH_CAP_ANTI_REPLAY = 1u << 19,        /* server refuses early data replayed with a
+                                           * session it has seen (single-use tickets or a
+                                           * replay cache); without it anti_replay = 0 */
+    TH_CAP_OUT_OF_PROCESS = 1u << 20,     /* the stack runs in another process (a shim):
+                                           * its CPU time comes from ->cpu_ns */
+    TH_CAP_TLS13_SUITES_FIXED = 1u << 21, /* with RESTRICT_SUITES: a list is honoured for
+                                           * TLS 1.0-1.2 only; its TLS 1.3 suites cannot
+                                           * be restricted (Go's crypto/tls) */
 };
 /* The feature bits' names, in bit order (registry.c): what `tlsharness backends`
  * prints and a shim's capabilities say. NULL-terminated. */

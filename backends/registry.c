@@ -81,11 +81,12 @@ const char *const th_cap_feature_names[] = {
     "early_data",
     "anti_replay",
     "out_of_process",
+    "tls13_suites_fixed",
     NULL,
 };
 /* one name a bit, in the order of backend.h's TH_CAP_*, the last its last */
 _Static_assert((1u << (sizeof(th_cap_feature_names) / sizeof(th_cap_feature_names[0]) - 2)) ==
-                   TH_CAP_OUT_OF_PROCESS,
+                   TH_CAP_TLS13_SUITES_FIXED,
                "each TH_CAP_* bit needs a name in th_cap_feature_names");
 
 size_t th_backend_count(void)

@@ -160,6 +160,8 @@ void th_shim_cleanup(const struct th_shim_def *d)
             th_shim_proc_stop(st->proc[r]);
             st->proc[r] = NULL;
         }
+    /* the folders of shims that worker processes started, now gone with them */
+    th_shim_sweep();
 }
 
 /* ---- contexts ---- */

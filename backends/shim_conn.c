@@ -422,5 +422,5 @@ static void parse_neg(struct th_shim_conn *c, json_t *j)
     n->cert_requested = json_is_true(json_object_get(j, "cert_requested"));
     n->client_cert = json_is_true(json_object_get(j, "client_cert"));
     if (!ocsp || th_staple_parse(ocsp, &n->ocsp) != 0)
-        n->ocsp = TH_STAPLE_NONE;
+        n->ocsp = TH_STAPLE_NOT_ASKED; /* null: the client did not ask */
 }

@@ -10,6 +10,8 @@ PKGS="$PKGS libcurl4-openssl-dev libcurl4 libcurl3-gnutls curl"
 PKGS="$PKGS nginx-light lighttpd lighttpd-mod-openssl lighttpd-mod-gnutls lighttpd-mod-mbedtls lighttpd-mod-wolfssl lighttpd-mod-nss caddy"
 # the load tools the load benchmark compares against (tests/bench/load.sh)
 PKGS="$PKGS wrk nghttp2-client"
+# the toolchains of the shims (backends/shims): Go crypto/tls, Java JSSE
+PKGS="$PKGS golang-go openjdk-17-jdk-headless"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

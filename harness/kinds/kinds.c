@@ -56,6 +56,13 @@ void th_kind_error(struct th_case_result *r, const struct th_error *err)
     th_error_str(err, r->reason, sizeof(r->reason));
 }
 
+void th_kind_failed(struct th_case_result *r, const struct th_error *err)
+{
+    int fault = err->outcome == TH_INTERNAL_ERROR && err->file;
+    r->status = fault ? TH_ERROR : TH_FAIL;
+    th_strlcpy(r->reason, err->text, sizeof(r->reason));
+}
+
 uint64_t th_side_cpu(const struct th_backend *b, struct th_ctx *ctx)
 {
     return b && ctx && b->cpu_ns ? b->cpu_ns(ctx) : 0;

@@ -24,6 +24,10 @@ void th_run_memory(const struct th_case *c, const struct th_runner_opts *o, stru
 void th_run_load(const struct th_case *c, const struct th_runner_opts *o, struct th_ctx *cctx,
                  struct th_ctx *sctx, struct th_case_result *r);
 
+/* A kind's own failure (not judged): fail, or error when err is a harness fault (a
+ * shim that died or fell silent: the case could not run); the reason is err's. */
+void th_kind_failed(struct th_case_result *r, const struct th_error *err);
+
 /* The CPU time, ns, that an out-of-process backend's process serving ctx has used
  * (->cpu_ns); 0 for an in-process one, whose work is in the driver's threads. */
 uint64_t th_side_cpu(const struct th_backend *b, struct th_ctx *ctx);

@@ -116,8 +116,7 @@ void th_run_memory(const struct th_case *k, const struct th_runner_opts *o, stru
         th_metric_set(r, "client_bytes_per_connection", "B", c, got);
         th_metric_set(r, "server_bytes_per_connection", "B", s, got);
     } else {
-        r->status = TH_FAIL;
-        th_strlcpy(r->reason, err.text, sizeof(r->reason));
+        th_kind_failed(r, &err);
     }
     free(v);
 }

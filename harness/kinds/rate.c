@@ -243,6 +243,8 @@ static int timed_handshake(struct rate_run *rr, struct th_error *err)
             th_error_set(err, e->outcome, e->code, "%s handshake failed: %s: %s (code %ld)",
                          e == &ce ? "client" : "server", th_outcome_name(e->outcome), e->text,
                          e->code);
+            err->file = e->file; /* a harness fault (a shim gone) stays one */
+            err->line = e->line;
             break;
         }
         cdone = cs == TH_STEP_DONE;
@@ -401,8 +403,7 @@ void th_run_rate(const struct th_case *k, const struct th_runner_opts *o, struct
     struct rate_run rr = {.k = k, .cctx = cctx, .sctx = sctx, .obs = &r->obs};
     struct th_error err = {0};
     if (prime_all(&rr, &err) != 0) {
-        r->status = TH_FAIL;
-        th_strlcpy(r->reason, err.text, sizeof(r->reason));
+        th_kind_failed(r, &err);
         free_sessions(&rr);
         return;
     }
@@ -428,8 +429,7 @@ void th_run_rate(const struct th_case *k, const struct th_runner_opts *o, struct
     } else {
         /* the handshakes so far stay counted in observed: how many passed first */
         r->obs.outcome = err.outcome != TH_OK ? err.outcome : TH_INTERNAL_ERROR;
-        r->status = TH_FAIL;
-        th_strlcpy(r->reason, err.text, sizeof(r->reason));
+        th_kind_failed(r, &err);
     }
     free(v);
     free(rr.ttfb.v);

@@ -224,6 +224,8 @@ static int one(struct worker *w)
         th_error_set(&w->err, err.outcome, err.code, "%s %s failed: %s: %.160s (code %ld)",
                      w->is_server ? "server" : "client", checked ? "request" : "handshake",
                      th_outcome_name(err.outcome), err.text, err.code);
+        w->err.file = err.file; /* a harness fault (a shim gone) stays one */
+        w->err.line = err.line;
     }
     if (!w->is_server && !done)
         th_rate_note(&w->obs, NULL, hs);

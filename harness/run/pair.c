@@ -165,4 +165,6 @@ void th_pair_fail_result(const struct th_pair *d, const char *when, struct th_ca
     r->obs.server_seen = 1;
     snprintf(r->reason, sizeof(r->reason), "%s: %s failed: %s (code %ld)", when, r->obs.native_side,
              e->err.text, e->err.code);
+    if (e->err.outcome == TH_INTERNAL_ERROR && e->err.file) /* the harness's, not the library's */
+        r->status = TH_ERROR;
 }

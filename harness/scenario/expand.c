@@ -171,6 +171,9 @@ static char *skip_features(const char *name, const struct th_caps *cp,
         return th_xasprintf("%s lacks ALPN", name);
     if (!client && !sp->prefer_server_order && !(cp->features & TH_CAP_CLIENT_ORDER))
         return th_xasprintf("%s servers always pick by their own suite order", name);
+    if (!client && sp->prefer_server_order && sp->n_suites > 1 &&
+        !(cp->features & TH_CAP_SERVER_ORDER))
+        return th_xasprintf("%s servers cannot enforce the listed suite order", name);
     if (!client && sp->client_auth != TH_CLIENT_AUTH_NONE && !(cp->features & TH_CAP_CLIENT_AUTH))
         return th_xasprintf("%s cannot ask for or verify a client certificate", name);
     /* a fixture says why in its own words (th_fixture_unsupported) */
@@ -210,6 +213,13 @@ static char *skip_restrict(const char *name, const struct th_caps *cp,
         return th_xasprintf("%s cannot be restricted to these versions", name);
     if (sp->n_suites && !(cp->features & TH_CAP_RESTRICT_SUITES))
         return th_xasprintf("%s cannot be restricted to a suite list", name);
+    /* a list that can run on TLS 1.3 restricts its TLS 1.3 suites too */
+    if (sp->n_suites && (cp->features & TH_CAP_TLS13_SUITES_FIXED) &&
+        (th_versions_effective(sp->versions & cp->versions, sp->suites, sp->n_suites) &
+         TH_VBIT(TH_TLS13)))
+        return th_xasprintf("%s cannot be restricted to TLS 1.3 suites (it always offers and "
+                            "accepts its own)",
+                            name);
     if (sp->n_groups && !(cp->features & TH_CAP_RESTRICT_GROUPS))
         return th_xasprintf("%s cannot be restricted to a group list", name);
     return NULL;
@@ -365,6 +375,16 @@ static size_t expand_suites(struct reader *rd, const struct th_case *k, const st
             ch.s.key = NULL;
         }
         add_suffix(&ch, si->name);
+        /* a TLS 1.3 suite cannot be pinned on a stack whose TLS 1.3 suites are fixed */
+        int fixed = (v & TH_VBIT(TH_TLS13))
+                        ? ((cc.features & TH_CAP_TLS13_SUITES_FIXED)              ? 1
+                           : have_sc && (sc.features & TH_CAP_TLS13_SUITES_FIXED) ? 2
+                                                                                  : 0)
+                        : 0;
+        if (fixed)
+            ch.skip = th_xasprintf("%s cannot be restricted to one TLS 1.3 suite (it always "
+                                   "offers and accepts its own)",
+                                   fixed == 1 ? k->client->name : k->server_name);
         push_case(rd, &ch);
         n++;
     }

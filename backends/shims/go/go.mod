@@ -1,0 +1,3 @@
+module tlsharness/shim/go
+
+go 1.19
