@@ -97,9 +97,12 @@ static struct th_shim_proc *proc_of(const struct th_shim_def *d, int role, struc
     struct th_error ignored;
     if (p && p->owner == getpid() && th_shim_proc_alive(p, &ignored))
         return p;
-    if (p && p->owner == getpid())
+    if (p && p->owner == getpid()) {
         th_shim_proc_end(p); /* dead: reap it, remove its folder; contexts and sessions
-                                still point at it, so it stays allocated */
+                                still point at it, so it stays allocated until cleanup */
+        p->retired = st->retired;
+        st->retired = p;
+    }
     st->proc[role] = NULL;
     void *hello = NULL;
     if (!(p = th_shim_proc_start(d, &hello, err)))
@@ -160,6 +163,12 @@ void th_shim_cleanup(const struct th_shim_def *d)
             th_shim_proc_stop(st->proc[r]);
             st->proc[r] = NULL;
         }
+    while (st->retired) {
+        struct th_shim_proc *p = st->retired;
+        st->retired = p->retired;
+        if (p->owner == getpid())
+            th_shim_proc_stop(p);
+    }
     /* the folders of shims that worker processes started, now gone with them */
     th_shim_sweep();
 }

@@ -33,6 +33,8 @@ struct th_shim_state {
     char version[256];            /* "go1.19.8", or why there is none */
     char *strings[64];            /* defaults_changed texts the caps point to */
     struct th_shim_proc *proc[2]; /* per role: [0] client, [1] server; NULL until used */
+    struct th_shim_proc *retired; /* processes that died: kept for the contexts and
+                                     sessions that point at them, freed at cleanup */
 };
 
 /* ---- shim_proc.c: one process of a shim, its control channel ---- */
@@ -48,6 +50,7 @@ struct th_shim_proc {
     pthread_mutex_t lock; /* one request at a time */
     int dead;
     /* its CPU time: threads seen and their last schedstat, the time of those gone */
+    struct th_shim_proc *retired; /* the next one that died before this one (shim.c) */
     pthread_mutex_t cpu_lock;
     struct {
         int tid;

@@ -5,6 +5,7 @@
  * saying its stack is blocked on input, H, F, an A). Waiting is bounded: a shim
  * silent for SILENT_S fails the step as a harness fault, so the case is an error. */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -81,13 +82,18 @@ static void buf_add(struct buf *b, const void *p, size_t n)
 
 /* ---- frames on the socket ---- */
 
+static int take_frame(struct th_shim_conn *c, struct th_error *err);
+
+/* Move all of p through the (non-blocking) socket. While writing, frames the shim
+ * sends meanwhile are taken in: a shim that answers as it reads would otherwise
+ * block on its output while the driver blocks on its input, both buffers full. */
 static int io_all(struct th_shim_conn *c, void *p, size_t n, int writing, struct th_error *err)
 {
     unsigned char *q = p;
     double limit = silent_s();
     uint64_t deadline = now_ns() + (uint64_t)(limit * 1e9);
     while (n) {
-        struct pollfd pf = {.fd = c->fd, .events = writing ? POLLOUT : POLLIN};
+        struct pollfd pf = {.fd = c->fd, .events = writing ? POLLOUT | POLLIN : POLLIN};
         uint64_t now = now_ns();
         int r = now < deadline ? poll(&pf, 1, (int)((deadline - now) / 1000000 + 1)) : 0;
         if (r < 0 && errno == EINTR)
@@ -96,6 +102,11 @@ static int io_all(struct th_shim_conn *c, void *p, size_t n, int writing, struct
             TH_FAULT(err, 0, "shim %s (pid %d) did not answer in %g s", c->proc->def->name,
                      (int)c->proc->pid, limit);
             return -1;
+        }
+        if (writing && (pf.revents & POLLIN) && !(pf.revents & POLLOUT)) {
+            TH_GUARD(take_frame(c, err));
+            deadline = now_ns() + (uint64_t)(limit * 1e9); /* it is answering */
+            continue;
         }
         ssize_t k = writing ? send(c->fd, q, n, MSG_NOSIGNAL) : recv(c->fd, q, n, 0);
         if (k < 0 && (errno == EINTR || errno == EAGAIN))
@@ -156,6 +167,10 @@ static void json_frame(struct th_shim_conn *c, char type, const unsigned char *p
         c->failed = 1;
         th_error_set(&c->ferr, o, (long)json_integer_value(json_object_get(j, "code")), "%s",
                      text ? text : "failed, without a reason");
+        /* the staple as the client saw it, kept after a failed handshake too */
+        const char *ocsp = json_string_value(json_object_get(j, "ocsp"));
+        if (!ocsp || th_staple_parse(ocsp, &c->neg.ocsp) != 0)
+            c->neg.ocsp = TH_STAPLE_NOT_ASKED;
     } else { /* g */
         json_t *s = json_object_get(j, "session");
         c->session = json_is_integer(s) ? (long)json_integer_value(s) : -1;
@@ -283,6 +298,12 @@ struct th_shim_conn *th_shim_conn_open(struct th_shim_proc *p, unsigned ctx_id, 
             TH_FAULT(err, errno, "shim %s: connect %s: %s", p->def->name, p->sock, strerror(errno));
         if (fd >= 0)
             close(fd);
+        return NULL;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) {
+        TH_FAULT(err, errno, "shim %s: fcntl: %s", p->def->name, strerror(errno));
+        close(fd);
         return NULL;
     }
     struct th_shim_conn *c = th_xcalloc(1, sizeof(*c));

@@ -26,6 +26,8 @@ build_bare() {
     openssl) cc $CFLAGS -o "$OUT/bare_openssl" tests/bench/bare_openssl.c -lssl -lcrypto ;;
     gnutls) cc $CFLAGS -o "$OUT/bare_gnutls" tests/bench/bare_gnutls.c $(pkg-config --cflags --libs gnutls) ;;
     mbedtls) cc $CFLAGS -o "$OUT/bare_mbedtls" tests/bench/bare_mbedtls.c -lmbedtls -lmbedx509 -lmbedcrypto ;;
+    wolfssl) cc $CFLAGS -o "$OUT/bare_wolfssl" tests/bench/bare_wolfssl.c $(pkg-config --cflags --libs wolfssl) ;;
+    nss) cc $CFLAGS -o "$OUT/bare_nss" tests/bench/bare_nss.c $(pkg-config --cflags --libs nss) ;;
     esac
 }
 median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
