@@ -58,9 +58,17 @@ void th_kind_error(struct th_case_result *r, const struct th_error *err)
 
 void th_kind_failed(struct th_case_result *r, const struct th_error *err)
 {
-    int fault = err->outcome == TH_INTERNAL_ERROR && err->file;
-    r->status = fault ? TH_ERROR : TH_FAIL;
-    th_strlcpy(r->reason, err->text, sizeof(r->reason));
+    if ((err->outcome == TH_INTERNAL_ERROR && err->file) || !r->c) {
+        r->status = err->file ? TH_ERROR : TH_FAIL;
+        th_strlcpy(r->reason, err->text, sizeof(r->reason));
+        return;
+    }
+    r->obs.ran = 1;
+    r->obs.outcome = err->outcome == TH_OK ? TH_INTERNAL_ERROR : err->outcome;
+    r->obs.client_err = *err;
+    r->obs.client_err.outcome = r->obs.outcome;
+    r->obs.native_side = "client";
+    th_judge(r->c, r);
 }
 
 uint64_t th_side_cpu(const struct th_backend *b, struct th_ctx *ctx)

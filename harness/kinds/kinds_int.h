@@ -24,8 +24,9 @@ void th_run_memory(const struct th_case *c, const struct th_runner_opts *o, stru
 void th_run_load(const struct th_case *c, const struct th_runner_opts *o, struct th_ctx *cctx,
                  struct th_ctx *sctx, struct th_case_result *r);
 
-/* A kind's own failure (not judged): fail, or error when err is a harness fault (a
- * shim that died or fell silent: the case could not run); the reason is err's. */
+/* A kind's failure to measure: error when err is a harness fault (a shim that died
+ * or fell silent: the case could not run); else err's outcome is judged as the
+ * client's observation, so a declared deviation of the pair makes it xfail. */
 void th_kind_failed(struct th_case_result *r, const struct th_error *err);
 
 /* The CPU time, ns, that an out-of-process backend's process serving ctx has used
