@@ -59,6 +59,7 @@ struct sched {
     struct th_progress *progress;
     struct th_run *run;
     uint64_t last_write;
+    uint64_t write_ns; /* what the last checkpoint took */
 };
 
 int th_kind_runs_alone(enum th_kind k)
@@ -85,12 +86,16 @@ static int by_case(const void *a, const void *b)
 
 /* The results file as it stands: what finished, in plan order, marked interrupted
  * (the run is not over). A failure is said once and the run goes on: the final
- * write says it again. */
+ * write says it again. The file grows with the run (about 1 KiB a case), so the
+ * writes are spaced by ten times what the last one took as well as by the period:
+ * keeping the file up to date costs a tenth of the run at most. */
 static void checkpoint(struct sched *s, int force)
 {
     uint64_t now = th_now_ns();
-    if (!s->ro->checkpoint ||
-        (!force && (double)(now - s->last_write) / 1e9 < s->ro->checkpoint_period_s))
+    uint64_t gap = (uint64_t)(s->ro->checkpoint_period_s * 1e9);
+    if (gap < 10 * s->write_ns)
+        gap = 10 * s->write_ns;
+    if (!s->ro->checkpoint || (!force && now - s->last_write < gap))
         return;
     s->last_write = now;
     struct th_run part = *s->run;
@@ -107,6 +112,7 @@ static void checkpoint(struct sched *s, int force)
         fprintf(stderr, "tlsharness: cannot keep the results file up to date: %s\n", msg);
     }
     free(part.results);
+    s->write_ns = th_now_ns() - now;
 }
 
 /* Report and record every finished case the serial order has reached. */
@@ -119,7 +125,7 @@ static void report_ready(struct sched *s)
         s->next_report++;
         if (s->next_report < s->next_start)
             th_progress_begin(s->progress, &s->plan->cases[s->seq[s->next_report]]);
-        checkpoint(s, th_kind_runs_alone(r->c->kind));
+        checkpoint(s, 0);
     }
 }
 

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 "$TH_BIN" pki "$TLSHARNESS_PKI" > /dev/null
 ok $? "test PKI written"
-PATTERN="$ROOT/$TH_BUILD/tools/pattern"
+PATTERN="$BUILD_DIR/tools/pattern"
 "$PATTERN" 1024 > "$TMP/want1024"
 "$PATTERN" 1048576 > "$TMP/want1M"
 

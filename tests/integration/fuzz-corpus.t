@@ -4,5 +4,5 @@
 # found that reach code those two do not (tests/fuzz/corpus/scenario, kept by
 # `-merge=1`). `make fuzz` runs libFuzzer from the same seeds.
 . "$(dirname "$0")/lib.sh"
-exec "$ROOT/$TH_BUILD/tests/fuzz_replay" tests/data/bad/*.json $(find scenarios -name '*.json' | sort) \
+exec "$BUILD_DIR/tests/fuzz_replay" tests/data/bad/*.json $(find scenarios -name '*.json' | sort) \
     tests/fuzz/corpus/scenario/*

@@ -4,6 +4,8 @@ set -u
 TH_BIN=${TH_BIN:-$(cd "$(dirname "$0")/../.." && pwd)/tlsharness}
 TH_BUILD=${TH_BUILD:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# the build folder as an absolute path (TH_BUILD may be either)
+case $TH_BUILD in /*) BUILD_DIR=$TH_BUILD ;; *) BUILD_DIR=$ROOT/$TH_BUILD ;; esac
 cd "$ROOT"
 T_N=0
 T_FAIL=0
@@ -50,7 +52,7 @@ done_testing() {
 }
 # Start the never-answering server; sets HANG_PORT.
 start_hang_server() {
-    "$ROOT/$TH_BUILD/tools/hang_server" "$TMP/hang.pid" > "$TMP/hang.port" &
+    "$BUILD_DIR/tools/hang_server" "$TMP/hang.pid" > "$TMP/hang.port" &
     PIDS+=($!)
     for _ in $(seq 50); do [ -s "$TMP/hang.port" ] && break; sleep 0.1; done
     HANG_PORT=$(cat "$TMP/hang.port")

@@ -73,7 +73,7 @@ like "$(jq -r '.cases[0].reason' "$TMP/bad.json")" "has SHA-256 $SHA, expected $
     "the reason gives both hashes"
 
 # kind load in a scenario: our server, open loop, /bytes/N hashed as well as compared
-PSHA=$("$ROOT/$TH_BUILD/tools/pattern" 4096 | sha256sum | cut -d' ' -f1)
+PSHA=$("$BUILD_DIR/tools/pattern" 4096 | sha256sum | cut -d' ' -f1)
 cat > "$TMP/s.json" << EOF2
 {"name": "t/rate", "kind": "load", "clients": ["openssl"], "servers": ["openssl", "gnutls"],
  "load": {"requests": 100, "connections": 4, "path": "/bytes/4096", "rate": 250,

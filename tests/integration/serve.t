@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 "$TH_BIN" pki "$TLSHARNESS_PKI" > /dev/null
 ok $? "test PKI written"
-PATTERN="$ROOT/$TH_BUILD/tools/pattern"
+PATTERN="$BUILD_DIR/tools/pattern"
 
 start_serve() { # BACKEND SECONDS ; sets PORT and SPID
     for _ in 1 2 3 4 5; do

@@ -12,17 +12,16 @@ ours() { pgrep -f "$TMP/tlsharness-shim-" | wc -l; }
 
 # Each shim's own self-test: a client and a server of the shim through the frames.
 if command -v go > /dev/null 2>&1 && [ -f backends/shims/go/go.mod ]; then
-    case $TH_BUILD in /*) gocache=$TH_BUILD/go-cache ;; *) gocache=$ROOT/$TH_BUILD/go-cache ;; esac
-    (cd backends/shims/go && GOCACHE="$gocache" GOFLAGS=-buildvcs=false go test -count=1 .) > "$TMP/gotest.out" 2>&1
+    (cd backends/shims/go && GOCACHE="$BUILD_DIR/go-cache" GOFLAGS=-buildvcs=false go test -count=1 .) > "$TMP/gotest.out" 2>&1
     rc=$?
     is $rc 0 "go: the shim's own tests (go test)"
     [ $rc -eq 0 ] || tail -20 "$TMP/gotest.out" | sed 's/^/#   /'
 fi
 
-if command -v javac > /dev/null 2>&1 && [ -f "$TH_BUILD/shims/java/TlsharnessShim.class" ]; then
+if command -v javac > /dev/null 2>&1 && [ -f "$BUILD_DIR/shims/java/TlsharnessShim.class" ]; then
     mkdir -p "$TMP/jt"
-    javac -Xlint:all -Werror -cp "$TH_BUILD/shims/java" -d "$TMP/jt" backends/shims/java/ShimSelfTest.java &&
-        java -cp "$TH_BUILD/shims/java:$TMP/jt" ShimSelfTest "$TLSHARNESS_PKI" > "$TMP/javatest.out" 2>&1
+    javac -Xlint:all -Werror -cp "$BUILD_DIR/shims/java" -d "$TMP/jt" backends/shims/java/ShimSelfTest.java &&
+        java -cp "$BUILD_DIR/shims/java:$TMP/jt" ShimSelfTest "$TLSHARNESS_PKI" > "$TMP/javatest.out" 2>&1
     rc=$?
     is $rc 0 "java: the shim's own tests (ShimSelfTest, $(tail -1 "$TMP/javatest.out"))"
     [ $rc -eq 0 ] || grep -v '^ok' "$TMP/javatest.out" | tail -20 | sed 's/^/#   /'
