@@ -63,7 +63,7 @@ row() { # label metric harness-values bare-values
 }
 
 [ "${BENCH_TIME:-1}" = 1 ] && printf '%-42s %-24s %12s %12s %7s\n' case metric harness bare ratio
-for lib in ${BENCH_LIBS:-openssl gnutls mbedtls}; do
+for lib in ${BENCH_LIBS:-openssl gnutls mbedtls wolfssl nss}; do
     [ "${BENCH_TIME:-1}" = 1 ] || break
     have "$lib" || continue
     build_bare "$lib"
@@ -105,20 +105,26 @@ done
 [ "${BENCH_CALLGRIND:-1}" = 1 ] && command -v valgrind > /dev/null || exit 0
 # Total instructions executed, less the library's AEAD cost measurement (a loop that
 # runs for a fixed CPU time, so its count varies and would not cancel out).
+# The harness runs cases in worker processes it forks (which valgrind follows): one
+# file a process (%p), summed.
 instr() { # OUTFILE COMMAND... -> instructions
-    valgrind --tool=callgrind --callgrind-out-file="$1" "${@:2}" > /dev/null 2>&1 || return 1
-    local total aead
-    total=$(awk '/^summary:/ {print $2}' "$1")
-    aead=$(callgrind_annotate --inclusive=yes "$1" 2> /dev/null |
-        awk '/[a-z]+_aead_cost( |$)/ {gsub(",", "", $1); print $1; exit}')
-    echo $((total - ${aead:-0}))
+    rm -f "$1".*
+    valgrind --tool=callgrind --callgrind-out-file="$1.%p" "${@:2}" > /dev/null 2>&1 || return 1
+    local f sum=0 total aead
+    for f in "$1".*; do
+        total=$(awk '/^summary:/ {print $2}' "$f")
+        aead=$(callgrind_annotate --inclusive=yes "$f" 2> /dev/null |
+            awk '/[a-z]+_aead_cost( |$)/ {gsub(",", "", $1); print $1; exit}')
+        sum=$((sum + ${total:-0} - ${aead:-0}))
+    done
+    echo $sum
 }
 per_unit() { # a1 a2 n1 n2
     echo "$1 $2 $3 $4" | awk '{printf "%.3f", ($2 - $1) / ($4 - $3)}'
 }
 echo
 printf '%-42s %-24s %12s %12s %7s\n' "instructions (callgrind)" unit harness bare ratio
-for lib in ${BENCH_LIBS:-openssl gnutls mbedtls}; do
+for lib in ${BENCH_LIBS:-openssl gnutls mbedtls wolfssl nss}; do
     have "$lib" || continue
     if [ "$lib" = mbedtls ]; then v=tls12-aes128gcm suite=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 ver=1.2 hv=ticket-rsa2048-tls12 hcert=rsa2048 hres=ticket
     else v=tls13-aes128gcm suite=TLS_AES_128_GCM_SHA256 ver=1.3 hv=full-rsa2048-tls13 hcert=rsa2048 hres=none; fi
