@@ -92,9 +92,15 @@ void th_pair_close(struct th_pair *d)
     th_mem_pair_free(&d->mem);
 }
 
+/* The clock of an end's timed sections: monotonic, or (cpu_timed) the thread's CPU. */
+static uint64_t section_clock(const struct th_pair_end *e)
+{
+    return e->cpu_timed ? th_thread_cpu_ns() : th_now_ns();
+}
+
 int th_pair_write(struct th_pair_end *e, const struct th_payload *p, size_t n, size_t ws)
 {
-    uint64_t w0 = th_now_ns();
+    uint64_t w0 = section_clock(e);
     size_t left = n;
     while (left) {
         size_t want = ws < left ? ws : left, done = 0;
@@ -104,7 +110,7 @@ int th_pair_write(struct th_pair_end *e, const struct th_payload *p, size_t n, s
         if (st == TH_STEP_FAILED || (st != TH_STEP_DONE && done == 0))
             break;
     }
-    e->send_wall += th_now_ns() - w0;
+    e->send_wall += section_clock(e) - w0;
     if (left && !e->failed) {
         e->failed = 1;
         if (e->err.outcome == TH_OK)
@@ -115,7 +121,7 @@ int th_pair_write(struct th_pair_end *e, const struct th_payload *p, size_t n, s
 
 size_t th_pair_read(struct th_pair_end *e, unsigned char *buf, size_t n, int *closed)
 {
-    uint64_t w0 = th_now_ns();
+    uint64_t w0 = section_clock(e);
     size_t got = 0;
     *closed = 0;
     while (got < n) {
@@ -133,7 +139,7 @@ size_t th_pair_read(struct th_pair_end *e, unsigned char *buf, size_t n, int *cl
         if (st != TH_STEP_DONE && done == 0)
             break;
     }
-    e->recv_wall += th_now_ns() - w0;
+    e->recv_wall += section_clock(e) - w0;
     return got;
 }
 

@@ -40,8 +40,10 @@ struct th_pair_end {
     struct th_conn *conn;
     struct th_error err;
     int failed;
-    uint64_t send_wall, recv_wall; /* timed sections, monotonic ns */
+    uint64_t send_wall, recv_wall; /* timed sections, monotonic ns (thread CPU ns with
+                                      cpu_timed) */
     uint64_t sent, received;       /* stream offsets */
+    int cpu_timed;                 /* time the sections with this thread's CPU clock */
 };
 
 struct th_pair {

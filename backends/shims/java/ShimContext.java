@@ -59,6 +59,10 @@ final class ShimContext {
     final String ocsp; /* client: off, request, require */
     final SSLContext ssl;
     private final SSLParameters params;
+    /* A server's ALPN list, chosen from by a selector: with setApplicationProtocols
+     * JSSE aborts (alert 120) when nothing is shared, where a server may go on
+     * without ALPN (RFC 7301 3.2 lets it), as the other backends' servers do. */
+    private List<String> serverAlpn = List.of();
 
     private ShimContext(Map<String, Object> cfg) throws ShimError {
         String role = Json.str(cfg, "role");
@@ -114,8 +118,9 @@ final class ShimContext {
         p.setCipherSuites(suites(cfg));
         p.setUseCipherSuitesOrder(server && Json.bool(cfg, "prefer_server_order", false));
         List<String> alpn = strings(Json.list(cfg, "alpn"));
-        if (!alpn.isEmpty())
+        if (!alpn.isEmpty() && !server)
             p.setApplicationProtocols(alpn.toArray(new String[0]));
+        serverAlpn = server ? alpn : List.of();
         groups(p, Json.list(cfg, "groups"));
         if (server) {
             String auth = Json.str(cfg, "client_auth");
@@ -243,6 +248,15 @@ final class ShimContext {
         SSLEngine e = ssl.createSSLEngine(host, port);
         e.setUseClientMode(!server);
         e.setSSLParameters(params);
+        if (!serverAlpn.isEmpty()) {
+            List<String> mine = serverAlpn;
+            e.setHandshakeApplicationProtocolSelector((engine, offered) -> {
+                for (String p : mine)
+                    if (offered.contains(p))
+                        return p; /* the server's order */
+                return ""; /* nothing shared: no ALPN, the handshake goes on */
+            });
+        }
         return e;
     }
 

@@ -77,6 +77,8 @@ final class ShimError extends Exception {
             return "not_yet_valid";
         if (c instanceof javax.crypto.AEADBadTagException || c instanceof javax.crypto.BadPaddingException)
             return "bad_record_mac";
+        if (c instanceof java.security.cert.CertificateParsingException)
+            return "bad_certificate"; /* "Duplicate extensions not allowed", an unreadable leaf */
         if (c.getClass().getName().endsWith("SunCertPathBuilderException"))
             return untrusted(peerChain);
         if (!(c instanceof CertPathValidatorException))
