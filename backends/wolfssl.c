@@ -298,6 +298,22 @@ static void keep_alpn(struct th_ctx *t, const struct th_tls_config *cfg)
     t->n_alpn = cfg->n_alpn;
 }
 
+/* A DHE suite of TLS 1.0-1.2 is possible: such a version allowed, and no suite list
+ * or one naming a DHE suite. */
+static int may_use_dhe(const struct th_tls_config *cfg)
+{
+    if (!(cfg->versions & (TH_VBIT(TH_TLS10) | TH_VBIT(TH_TLS11) | TH_VBIT(TH_TLS12))))
+        return 0;
+    if (!cfg->n_suites)
+        return 1;
+    for (size_t i = 0; i < cfg->n_suites; i++) {
+        const struct th_suite_info *si = th_suite_by_id(cfg->suites[i]);
+        if (si && strcmp(si->kx, "DHE") == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Tickets and the session cache, each on or off. TLS 1.3 has no session-id
  * resumption: without tickets a 1.3 server resumes nothing. */
 TH_MUST_CHECK static int setup_server(struct th_ctx *t, const struct th_tls_config *cfg,
@@ -310,10 +326,11 @@ TH_MUST_CHECK static int setup_server(struct th_ctx *t, const struct th_tls_conf
         return fail_ctx(err, ret, "wolfSSL_CTX_UseClientSuites");
     /* DHE suites need parameters: the RFC 7919 group, as the library's own TLS 1.3
      * and negotiated-FFDHE paths use; without them a wolfSSL server offers no DHE
-     * suite at all. */
+     * suite at all. Only where a DHE suite can be chosen: the library tests the
+     * prime as it takes it (46 ms here), on every context otherwise. */
     const DhParams *dh = wc_Dh_ffdhe2048_Get();
-    if ((ret = wolfSSL_CTX_SetTmpDH(t->ctx, dh->p, (int)dh->p_len, dh->g, (int)dh->g_len)) !=
-        WOLFSSL_SUCCESS)
+    if (may_use_dhe(cfg) && (ret = wolfSSL_CTX_SetTmpDH(t->ctx, dh->p, (int)dh->p_len, dh->g,
+                                                        (int)dh->g_len)) != WOLFSSL_SUCCESS)
         return fail_ctx(err, ret, "wolfSSL_CTX_SetTmpDH");
     if (!cfg->tickets) {
         /* one says 0 on success, the other WOLFSSL_SUCCESS */
