@@ -18,8 +18,9 @@
 #include "harness/vocab/util.h"
 #include "shim.h"
 
-#define SILENT_S 30.0 /* TLSHARNESS_SHIM_TIMEOUT (seconds) sets another */
-#define CHUNK 16384   /* transport reads and P frames */
+#define SILENT_S 30.0        /* TLSHARNESS_SHIM_TIMEOUT (seconds) sets another */
+#define FEED_MAX (4 * CHUNK) /* transport input relayed a step */
+#define CHUNK 16384          /* transport reads and P frames */
 
 struct buf {
     unsigned char *p;
@@ -236,10 +237,16 @@ static enum th_step flush_out(struct th_shim_conn *c, struct th_error *err)
 }
 
 /* The transport's input to the shim. -1 with err. */
+/* The transport's input to the shim, FEED_MAX at most a step (as a library reads a
+ * few records a call): an endless peer must not fill the shim's memory and ours;
+ * nothing while plaintext the caller has not read is waiting. -1 with err. */
 static int feed_in(struct th_shim_conn *c, struct th_error *err)
 {
     unsigned char b[CHUNK];
-    while (!c->eof_sent) {
+    size_t fed = 0;
+    if (c->in.off < c->in.len)
+        return 0;
+    while (!c->eof_sent && fed < FEED_MAX) {
         ssize_t k = c->io.recv(c->io.ctx, b, sizeof(b));
         if (k == TH_IO_AGAIN)
             return 0;
@@ -255,6 +262,7 @@ static int feed_in(struct th_shim_conn *c, struct th_error *err)
         TH_GUARD(put_frame(c, 'C', b, (size_t)k, err));
         c->fed++;
         c->waiting = 0;
+        fed += (size_t)k;
     }
     return 0;
 }
