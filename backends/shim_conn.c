@@ -62,13 +62,6 @@ static double silent_s(void)
     return silent;
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
 static void buf_add(struct buf *b, const void *p, size_t n)
 {
     if (b->off && b->off == b->len)
@@ -92,10 +85,10 @@ static int io_all(struct th_shim_conn *c, void *p, size_t n, int writing, struct
 {
     unsigned char *q = p;
     double limit = silent_s();
-    uint64_t deadline = now_ns() + (uint64_t)(limit * 1e9);
+    uint64_t deadline = th_now_ns() + (uint64_t)(limit * 1e9);
     while (n) {
         struct pollfd pf = {.fd = c->fd, .events = writing ? POLLOUT | POLLIN : POLLIN};
-        uint64_t now = now_ns();
+        uint64_t now = th_now_ns();
         int r = now < deadline ? poll(&pf, 1, (int)((deadline - now) / 1000000 + 1)) : 0;
         if (r < 0 && errno == EINTR)
             continue;
@@ -106,7 +99,7 @@ static int io_all(struct th_shim_conn *c, void *p, size_t n, int writing, struct
         }
         if (writing && (pf.revents & POLLIN) && !(pf.revents & POLLOUT)) {
             TH_GUARD(take_frame(c, err));
-            deadline = now_ns() + (uint64_t)(limit * 1e9); /* it is answering */
+            deadline = th_now_ns() + (uint64_t)(limit * 1e9); /* it is answering */
             continue;
         }
         ssize_t k = writing ? send(c->fd, q, n, MSG_NOSIGNAL) : recv(c->fd, q, n, 0);

@@ -23,13 +23,6 @@
 
 #define DIR_PREFIX "tlsharness-shim-"
 
-static uint64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
 /* ---- where the shims are ---- */
 
 static char shim_dir[PATH_MAX];
@@ -312,7 +305,7 @@ static int write_all(int fd, const char *buf, size_t n)
 /* One line (without its newline) into p->line; -1 with err (dead, silent, too long). */
 static int read_line(struct th_shim_proc *p, double timeout_s, size_t *len, struct th_error *err)
 {
-    uint64_t deadline = now_ns() + (uint64_t)(timeout_s * 1e9);
+    uint64_t deadline = th_now_ns() + (uint64_t)(timeout_s * 1e9);
     for (;;) {
         char *nl = memchr(p->line, '\n', p->line_len);
         if (nl) {
@@ -324,7 +317,7 @@ static int read_line(struct th_shim_proc *p, double timeout_s, size_t *len, stru
                      sizeof(p->line));
             return -1;
         }
-        uint64_t now = now_ns();
+        uint64_t now = th_now_ns();
         struct pollfd pf = {.fd = p->from_fd, .events = POLLIN};
         int r = now < deadline ? poll(&pf, 1, (int)((deadline - now) / 1000000 + 1)) : 0;
         if (r < 0 && errno == EINTR)
