@@ -51,7 +51,7 @@ jq -e . "$TMP/keep.json" > /dev/null
 ok $? "the results file is valid JSON"
 ls "$TMP" | grep -q '\.tmp\.' && r=1 || r=0
 ok $r "no temporary files left beside it"
-# ---- input limits: regular files only, at most 16 MiB (issue 11) ----
+# ---- input limits: regular files only, at most 64 MiB (issue 11) ----
 mkfifo "$TMP/pipe.json"
 start=$(date +%s)
 is "$(run_t validate "$TMP/pipe.json")" 2 "validate on a FIFO: exit 2, no hang"
@@ -61,9 +61,9 @@ like "$(cat "$TMP/e")" "pipe.json: cannot read: it is a FIFO, not a regular file
 is "$(run_t validate /dev/zero)" 2 "validate on /dev/zero: exit 2"
 like "$(cat "$TMP/e")" "/dev/zero: cannot read: it is a character device, not a regular file" \
     "the device named, and what it is"
-truncate -s 17M "$TMP/huge.json"
-is "$(run_t validate "$TMP/huge.json")" 2 "a 17 MiB file: exit 2"
-like "$(cat "$TMP/e")" "huge.json: cannot read: larger than 16 MiB, the limit for an input file" \
+truncate -s 65M "$TMP/huge.json"
+is "$(run_t validate "$TMP/huge.json")" 2 "a 65 MiB file: exit 2"
+like "$(cat "$TMP/e")" "huge.json: cannot read: larger than 64 MiB, the limit for an input file" \
     "the file and the limit named"
 mkdir "$TMP/folder"
 cp scenarios/cert/expired.json "$TMP/folder/"

@@ -431,7 +431,7 @@ static void test_not_regular(void)
     ok(fd >= 0 && ftruncate(fd, (off_t)TH_READ_MAX + 1) == 0, "a sparse file past the limit");
     if (fd >= 0)
         close(fd);
-    refused(big, "larger than 16 MiB, the limit for an input file", "a file past 16 MiB");
+    refused(big, "larger than 64 MiB, the limit for an input file", "a file past 64 MiB");
 
     /* a file name with a newline and an escape: the diagnostic stays one line */
     snprintf(nl, sizeof nl, "%s/a\nb\x1b[2J.json", tmp);

@@ -134,7 +134,7 @@ static void test_read_limits(void)
                             "file") == 0,
        "th_read_input: the device named, and what it is");
     ok(th_read_input(big, &len, &err) == NULL &&
-           strstr(err.text, "/big: cannot read: larger than 16 MiB, the limit for an input file"),
+           strstr(err.text, "/big: cannot read: larger than 64 MiB, the limit for an input file"),
        "th_read_input: the file and the limit");
     ok(th_read_input(folder, &len, &err) == NULL && strstr(err.text, "it is a folder"),
        "th_read_input: a folder");
